@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config'
+
+const sources = ['packages/*/src/**', 'services/*/src/**', 'test/**']
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: sources.map((s) => `${s}/*.test.ts`),
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: sources.map((s) => `${s}/*.int.test.ts`),
+          exclude: ['**/node_modules/**'],
+          // One real broker per run, shared by every integration test (each test uses its own topics).
+          globalSetup: ['test/kafka-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+})
