@@ -1,0 +1,15 @@
+export type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs'
+export { parseBrokerList } from './brokers.ts'
+export {
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  type KafkaClientOptions,
+  type KafkaLogLevel,
+  type KafkaLogSink,
+  type TopicSpec,
+} from './client.ts'
+export { KafkaSetupError, type KafkaSetupErrorCode } from './errors.ts'
+export { ensureKafkaJars, KAFKA_VERSION } from './jars.ts'
+export { type LocalBroker, type LocalBrokerOptions, startLocalBroker } from './local-broker.ts'
+export { type KafkaSource, type ProvidedKafka, provideKafka } from './provider.ts'

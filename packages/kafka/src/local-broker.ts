@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { KafkaSetupError } from './errors.ts'
+import { freePort } from './free-port.ts'
+import { ensureKafkaJars } from './jars.ts'
+import { javaBinary, javaMajorVersion, run } from './runtime.ts'
+import { WATCHDOG_SCRIPT } from './watchdog.ts'
+
+export interface LocalBrokerOptions {
+  env: NodeJS.ProcessEnv
+  /** Port for clients; 0 (default) picks a free one. */
+  port?: number
+  /** Port for the KRaft controller; 0 (default) picks a free one. */
+  controllerPort?: number
+  /** Maximum JVM heap, e.g. '512m' (the default). */
+  heap?: string
+  startTimeoutMs?: number
+  /** Every line the broker prints, e.g. to tee into a log file. */
+  onLog?: (line: string) => void
+}
+
+export interface LocalBroker {
+  readonly brokers: string[]
+  readonly dataDir: string
+  /** The watchdog's pid; the JVM is its child. */
+  readonly pid: number
+  /** Stops the JVM (SIGTERM, then SIGKILL) and removes the data dir. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+function serverProperties(dir: string, port: number, controllerPort: number): string {
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${join(dir, 'data')}
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+num.network.threads=2
+num.io.threads=2
+num.partitions=1
+`
+}
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints). */
+function clusterId(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+/**
+ * Starts a single-node KRaft Apache Kafka from the official jars: free ports, a fresh data dir,
+ * readiness checked through the admin API, and a watchdog so the JVM never outlives this process.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const { env, heap = '512m', startTimeoutMs = 60_000 } = options
+  const java = await javaMajorVersion(env)
+  if (java === null || java < 17) {
+    throw new KafkaSetupError(
+      'KAFKA_NO_RUNTIME',
+      java === null
+        ? 'No Java found: the local Kafka broker needs Java 17+ (and Maven, once, for its jars). Install a JDK 17+, or set KAFKA_BROKERS, or use Docker with KAFKA_PROVIDER=docker.'
+        : `Java ${java} is too old: Kafka 4 needs Java 17+. Install a JDK 17+ (or point JAVA_HOME at one).`,
+    )
+  }
+  const libs = await ensureKafkaJars(env)
+  const port = options.port || (await freePort())
+  let controllerPort = options.controllerPort || (await freePort())
+  while (controllerPort === port) controllerPort = await freePort()
+
+  const dir = await mkdtemp(join(tmpdir(), 'mixguard-kafka-'))
+  const properties = join(dir, 'server.properties')
+  const classpath = join(libs, '*')
+  try {
+    await writeFile(properties, serverProperties(dir, port, controllerPort))
+    await run(
+      javaBinary(env),
+      ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
+      { env },
+    )
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    const output = (error as { output?: string }).output ?? String(error)
+    throw new KafkaSetupError(
+      'KAFKA_START_FAILED',
+      `formatting the Kafka data dir failed:\n${output.trim()}`,
+      { cause: error },
+    )
+  }
+
+  const jvm = [
+    javaBinary(env),
+    '-Xms128m',
+    `-Xmx${heap}`,
+    '-XX:+UseSerialGC',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    '-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info',
+    '-cp',
+    classpath,
+    'kafka.Kafka',
+    properties,
+  ]
+  const child = spawn(
+    'bash',
+    ['-c', WATCHDOG_SCRIPT, 'mixguard-kafka-watchdog', String(process.pid), dir, ...jvm],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const recent: string[] = []
+  let started!: () => void
+  const startedLine = new Promise<void>((resolve) => {
+    started = resolve
+  })
+  const onChunk = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.length === 0) continue
+      recent.push(line)
+      if (recent.length > 40) recent.shift()
+      options.onLog?.(line)
+      if (line.includes('Kafka Server started')) started()
+    }
+  }
+  child.stdout?.on('data', onChunk)
+  child.stderr?.on('data', onChunk)
+
+  const broker: LocalBroker = {
+    brokers: [`127.0.0.1:${port}`],
+    dataDir: dir,
+    pid: child.pid ?? -1,
+    stop: () => stopWatchdog(child, exited, dir),
+  }
+
+  const failure = (why: string) =>
+    new KafkaSetupError(
+      'KAFKA_START_FAILED',
+      `the local Kafka broker ${why}. Its last lines:\n${recent.join('\n')}`,
+    )
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure(`did not start within ${startTimeoutMs} ms`)), startTimeoutMs)
+  })
+  const died = exited.then(() => {
+    throw failure('exited during start-up')
+  })
+  try {
+    await Promise.race([startedLine, died, deadline])
+    await Promise.race([waitForAdmin(broker.brokers), died, deadline])
+    return broker
+  } catch (error) {
+    await broker.stop()
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The log line says the broker is up; the admin API saying so too means clients can use it. */
+async function waitForAdmin(brokers: string[]): Promise<void> {
+  const admin = new Kafka({
+    brokers,
+    clientId: 'mixguard-readiness',
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 20, initialRetryTime: 100 },
+  }).admin()
+  try {
+    await admin.connect()
+    await admin.describeCluster()
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function stopWatchdog(child: ChildProcess, exited: Promise<void>, dir: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  await exited
+  await rm(dir, { recursive: true, force: true })
+}
