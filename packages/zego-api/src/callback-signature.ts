@@ -21,6 +21,8 @@ export function verifyCallbackSignature(
   nonce: string | number,
   signature: string,
 ): boolean {
+  // Callers pass values straight from an untrusted payload: a non-string is a mismatch, not a crash.
+  if (typeof signature !== 'string') return false
   const expected = Buffer.from(callbackSignature(callbackSecret, timestamp, nonce), 'utf8')
   const given = Buffer.from(signature.toLowerCase(), 'utf8')
   return given.length === expected.length && timingSafeEqual(given, expected)
