@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { foldArrayKeys, urlDecodeOnce, urlDecodeValues } from './url-decoding.ts'
+
+describe('urlDecodeOnce', () => {
+  const cases: [string, string, string][] = [
+    ['a URL with escapes', 'rtmp%3A%2F%2Fh%2Flive%2Fs', 'rtmp://h/live/s'],
+    ['lower-case hex', 'a%2fb', 'a/b'],
+    ['UTF-8 escapes', '%E4%BD%A0%E5%A5%BD', '你好'],
+    ['a double-encoded value, only once', '%252F', '%2F'],
+    ['an already-decoded % sign', '50% off', '50% off'],
+    ['a trailing %', '100%', '100%'],
+    ['a value mixing a valid escape and a stray %', 'a%2Fb 100%', 'a%2Fb 100%'],
+    ['bytes that are not UTF-8', 'bad%FF', 'bad%FF'],
+    ['+ (never read as a space)', 'a+b', 'a+b'],
+    ['an encoded +', 'a%2Bb', 'a+b'],
+    ['a value without escapes', 's-1', 's-1'],
+    ['an empty value', '', ''],
+  ]
+  for (const [name, input, expected] of cases) {
+    it(name, () => expect(urlDecodeOnce(input)).toBe(expected))
+  }
+
+  it('is applied to strings at every depth, leaving other values alone', () => {
+    expect(urlDecodeValues({ a: 'x%20y', b: ['%2F', 3], c: { d: '%3A' }, e: null, f: 4 })).toEqual({
+      a: 'x y',
+      b: ['/', 3],
+      c: { d: ':' },
+      e: null,
+      f: 4,
+    })
+  })
+})
+
+describe('foldArrayKeys', () => {
+  it('folds key[] into key', () => {
+    expect(foldArrayKeys({ 'rtmp_url[]': ['a', 'b'], x: '1' })).toEqual({ rtmp_url: ['a', 'b'], x: '1' })
+  })
+
+  it('makes a single key[] value a list', () => {
+    expect(foldArrayKeys({ 'rtmp_url[]': 'a' })).toEqual({ rtmp_url: ['a'] })
+  })
+
+  it('concatenates key and key[] when both appear', () => {
+    expect(foldArrayKeys({ rtmp_url: 'a', 'rtmp_url[]': ['b'] })).toEqual({ rtmp_url: ['a', 'b'] })
+  })
+
+  it('leaves a key that is only [] alone', () => {
+    expect(foldArrayKeys({ '[]': 'x' })).toEqual({ '[]': 'x' })
+  })
+})

@@ -1,0 +1,70 @@
+/**
+ * ZEGO says callback values "need UrlDecode" without saying which layer is encoded (§7.1 of the
+ * reference). Bodies reach us already parsed: JSON.parse, or a form parser that has undone the form
+ * encoding once. On top of that we decode each string value at most once, by this rule:
+ *
+ * - only when the value holds at least one `%XX` escape (two hex digits), and
+ * - only when `decodeURIComponent` accepts the whole value (every `%` starts a valid escape and the
+ *   bytes are valid UTF-8); otherwise the value is kept exactly as it is.
+ *
+ * So `rtmp%3A%2F%2Fh%2Fs` becomes `rtmp://h/s`, `%252F` becomes `%2F` (never decoded twice), and an
+ * already-decoded `50% off` or `100%` is left alone. `+` is never turned into a space: ZEGO ids may
+ * contain `+` (StartMix allows it) and may not contain spaces, so reading `+` as a space could only
+ * corrupt an id. The one ambiguity left: an id that literally contains `%` followed by two hex digits
+ * is decoded; ZEGO documents UrlDecode, so we follow it.
+ */
+const ESCAPE = /%[0-9a-fA-F]{2}/
+
+export function urlDecodeOnce(value: string): string {
+  if (!ESCAPE.test(value)) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+/** Decodes every string in a parsed body (arrays and nested objects too); other values are untouched. */
+export function urlDecodeValues(value: unknown): unknown {
+  if (typeof value === 'string') return urlDecodeOnce(value)
+  if (Array.isArray(value)) return value.map(urlDecodeValues)
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) out[key] = urlDecodeValues(inner)
+    return out
+  }
+  return value
+}
+
+/**
+ * Form parsers spell an array either as a repeated key (`rtmp_url=a&rtmp_url=b`, giving an array) or
+ * as `rtmp_url[]=a` (giving a key that ends in `[]`). Fold the second spelling into the first; when both
+ * appear, the values are concatenated in key order.
+ */
+export function foldArrayKeys(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(body)) {
+    if (!key.endsWith('[]') || key.length === 2) {
+      out[key] = mergeValues(out[key], value, false)
+      continue
+    }
+    const name = key.slice(0, -2)
+    out[name] = mergeValues(out[name], value, true)
+  }
+  return out
+}
+
+function mergeValues(existing: unknown, value: unknown, asArray: boolean): unknown {
+  const incoming = asArray && !Array.isArray(value) ? [value] : value
+  if (existing === undefined) return incoming
+  const left = Array.isArray(existing) ? existing : [existing]
+  const right = Array.isArray(incoming) ? incoming : [incoming]
+  return [...left, ...right]
+}
+
+/** A plain object: what JSON.parse and form parsers produce (form parsers may use a null prototype). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
