@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest'
+import { callbackEventId, toEvent } from './callback-event.ts'
+import { parseCallback, type ZegoCallback } from './callbacks.ts'
+import type { ZegoEvent } from './events.ts'
+import {
+  asForm,
+  mixStartExample,
+  mixStopExample,
+  omit,
+  roomCloseExample,
+  streamCloseExample,
+  streamCreateExample,
+  withNumbers,
+} from './test-fixtures.ts'
+
+function parsed(body: unknown): ZegoCallback {
+  const result = parseCallback(body)
+  if (!result.ok) throw new Error(result.reason)
+  return result.callback
+}
+
+const event = (body: unknown): ZegoEvent => toEvent(parsed(body), { receivedAt: 1_700_002_000_000 })
+
+describe('toEvent', () => {
+  it('stream_create → stream_created', () => {
+    expect(event(streamCreateExample)).toMatchObject({
+      v: 1,
+      appId: 4001,
+      type: 'stream_created',
+      occurredAt: 1700000000123,
+      receivedAt: 1_700_002_000_000,
+      body: {
+        roomId: 'r-7',
+        roomSessionId: '99001',
+        streamId: 's-1',
+        streamSid: 's-1150a',
+        userId: 'u-1',
+        streamSeq: 12,
+        createTimeMs: 1700000000123,
+        recreate: false,
+      },
+      raw: streamCreateExample,
+    })
+  })
+
+  it('stream_create without create_time_ms falls back to create_time in ms', () => {
+    expect(event(omit(streamCreateExample, 'create_time_ms'))).toMatchObject({
+      occurredAt: 1700000000000,
+      body: { createTimeMs: null },
+    })
+  })
+
+  it('stream_close → stream_closed', () => {
+    expect(event(streamCloseExample)).toMatchObject({
+      type: 'stream_closed',
+      occurredAt: 1700000500456,
+      body: {
+        roomId: 'r-7',
+        roomSessionId: '99001',
+        streamId: 's-1',
+        streamSid: 's-1150a',
+        userId: 'u-1',
+        streamSeq: 13,
+        createTimeMs: 1700000000123,
+        destroyTimeMs: 1700000500456,
+        closeReason: 1,
+      },
+    })
+  })
+
+  it('mix_start → mix_started, with the AppID prefix removed from the task id', () => {
+    expect(event(mixStartExample)).toMatchObject({
+      type: 'mix_started',
+      occurredAt: 1700000100000,
+      body: {
+        taskId: 'mix-r7',
+        rawTaskId: '4001:mix-r7',
+        roomId: 'r-7',
+        initiatorUserId: 'svc-mixer',
+        outputStreamId: 'mix-r7-out',
+        outputUrl: 'rtmp://push.example/live/mix-r7-out',
+        seq: 56,
+      },
+    })
+  })
+
+  it('mix_stop → mix_stopped; empty or absent values are null', () => {
+    const rest = omit(mixStopExample, 'seq', 'timestamp')
+    expect(event({ ...rest, channel_id: '', mix_url: '' })).toMatchObject({
+      type: 'mix_stopped',
+      occurredAt: null,
+      body: { taskId: 'mix-r7', roomId: null, outputUrl: null, outputStreamId: 'mix-r7-out', seq: null },
+    })
+  })
+
+  it('room_close → room_closed', () => {
+    expect(event(roomCloseExample)).toMatchObject({
+      type: 'room_closed',
+      appId: 4001,
+      occurredAt: 1700000999000,
+      body: { roomId: 'r-7', roomSessionId: '99001', closeReason: 1, closeTimeMs: 1700000999000 },
+      raw: roomCloseExample,
+    })
+  })
+})
+
+describe('the content-derived event id', () => {
+  const examples = [
+    streamCreateExample,
+    streamCloseExample,
+    mixStartExample,
+    mixStopExample,
+    roomCloseExample,
+  ]
+
+  it('is a sha256 hex digest', () => {
+    expect(event(mixStopExample).id).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  for (const example of examples) {
+    it(`is the same for a re-signed retry of ${example.event}`, () => {
+      const retry = { ...example, nonce: '99999', timestamp: '1700000532', signature: 'f'.repeat(40) }
+      expect(event(retry).id).toBe(event(example).id)
+    })
+
+    it(`is the same for ${example.event} sent as JSON numbers or as a form`, () => {
+      const id = event(example).id
+      expect(event(withNumbers(example)).id).toBe(id)
+      expect(event(asForm(example)).id).toBe(id)
+    })
+  }
+
+  it('differs for a different event of the same stream', () => {
+    const again = { ...streamCreateExample, stream_seq: '14', create_time_ms: '1700000600000', recreate: '1' }
+    expect(event(again).id).not.toBe(event(streamCreateExample).id)
+  })
+
+  it('differs between mix_start and mix_stop of one task', () => {
+    expect(event(mixStartExample).id).not.toBe(event({ ...mixStartExample, event: 'mix_stop' }).id)
+  })
+
+  it('differs between apps', () => {
+    expect(event({ ...mixStopExample, appid: '4002' }).id).not.toBe(event(mixStopExample).id)
+  })
+
+  it('differs when only an unknown business field differs', () => {
+    expect(event({ ...mixStopExample, stop_reason: 'idle' }).id).not.toBe(event(mixStopExample).id)
+  })
+
+  it('does not depend on the order of fields', () => {
+    const reversed = Object.fromEntries(Object.entries(streamCloseExample).reverse())
+    expect(callbackEventId(parsed(reversed), 'stream_closed')).toBe(event(streamCloseExample).id)
+  })
+})

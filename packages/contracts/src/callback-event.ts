@@ -1,0 +1,135 @@
+import { assertNever } from './assert-never.ts'
+import type { CallbackPayload, ZegoCallback } from './callbacks.ts'
+import { contentHash } from './canonical-hash.ts'
+import type { EventBody, EventOf, ZegoEvent } from './events.ts'
+import { normalizeTaskId } from './task-id.ts'
+
+/** The fields that change when ZEGO re-sends (and re-signs) one callback. */
+const PER_ATTEMPT_FIELDS = new Set(['signature', 'nonce', 'timestamp'])
+
+/**
+ * The event id is derived from content, not drawn at random: ZEGO retries a callback up to five times
+ * (and may re-sign each retry with a new nonce and timestamp), ingest may append the same callback
+ * twice around a crash, and the spool may replay. Hashing the AppID, the type and every business
+ * field, without signature/nonce/timestamp, gives all of those copies one id, so consumers can drop
+ * duplicates by id. Scalars are hashed as text, so a JSON retry and a form retry of one callback agree.
+ */
+export function callbackEventId(callback: ZegoCallback, type: ZegoEvent['type']): string {
+  const business: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(callback.payload)) {
+    if (!PER_ATTEMPT_FIELDS.has(key)) business[key] = asText(value)
+  }
+  return contentHash(['zego-callback/v1', callback.appId, type, business])
+}
+
+function asText(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value)
+  if (Array.isArray(value)) return value.map(asText)
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asText(v)]))
+  }
+  return value
+}
+
+/** Turns a parsed callback into the envelope that goes on the events topic. */
+export function toEvent(callback: ZegoCallback, options: { receivedAt: number }): ZegoEvent {
+  switch (callback.event) {
+    case 'stream_create': {
+      const p = callback.payload
+      const occurredAt = p.create_time_ms ?? (p.create_time === null ? null : p.create_time * 1000)
+      return envelope(callback, 'stream_created', occurredAt, options.receivedAt, {
+        roomId: p.room_id,
+        roomSessionId: p.room_session_id,
+        streamId: p.stream_id,
+        streamSid: p.stream_sid,
+        userId: p.user_id,
+        streamSeq: p.stream_seq,
+        createTimeMs: p.create_time_ms,
+        recreate: p.recreate,
+      })
+    }
+    case 'stream_close': {
+      const p = callback.payload
+      return envelope(callback, 'stream_closed', p.destroy_timemillis, options.receivedAt, {
+        roomId: p.room_id,
+        roomSessionId: p.room_session_id,
+        streamId: p.stream_id,
+        streamSid: p.stream_sid,
+        userId: p.user_id,
+        streamSeq: p.stream_seq,
+        createTimeMs: p.create_time_ms,
+        destroyTimeMs: p.destroy_timemillis,
+        closeReason: p.type,
+      })
+    }
+    case 'mix_start':
+      return envelope(
+        callback,
+        'mix_started',
+        mixTime(callback.payload),
+        options.receivedAt,
+        mixBody(callback),
+      )
+    case 'mix_stop':
+      return envelope(
+        callback,
+        'mix_stopped',
+        mixTime(callback.payload),
+        options.receivedAt,
+        mixBody(callback),
+      )
+    case 'room_close': {
+      const p = callback.payload
+      return envelope(callback, 'room_closed', p.room_close_time, options.receivedAt, {
+        roomId: p.room_id,
+        roomSessionId: p.room_session_id,
+        closeReason: p.close_reason,
+        closeTimeMs: p.room_close_time,
+      })
+    }
+    default:
+      return assertNever(callback)
+  }
+}
+
+type MixCallback = Extract<ZegoCallback, { event: 'mix_start' | 'mix_stop' }>
+
+/** Mix callbacks carry no event time of their own; the send time (seconds) is the closest there is. */
+function mixTime(payload: CallbackPayload<'mix_start' | 'mix_stop'>): number | null {
+  return payload.timestamp === null ? null : payload.timestamp * 1000
+}
+
+function mixBody(callback: MixCallback): EventBody<'mix_started'> {
+  const p = callback.payload
+  return {
+    taskId: normalizeTaskId(p.task_id, callback.appId),
+    rawTaskId: p.task_id,
+    roomId: p.channel_id,
+    initiatorUserId: p.publish_id,
+    outputStreamId: p.mix_stream_alias,
+    outputUrl: p.mix_url,
+    seq: p.seq,
+  }
+}
+
+function envelope<T extends Exclude<ZegoEvent['type'], 'mix_api_call'>>(
+  callback: ZegoCallback,
+  type: T,
+  occurredAt: number | null,
+  receivedAt: number,
+  body: EventBody<T>,
+): EventOf<T> {
+  const event = {
+    v: 1 as const,
+    id: callbackEventId(callback, type),
+    appId: callback.appId,
+    type,
+    occurredAt,
+    receivedAt,
+    body,
+    raw: callback.raw,
+  }
+  // TypeScript cannot tie `type` and `body` together through a generic; both come from T.
+  return event as unknown as EventOf<T>
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod'
+import { contentHash } from './canonical-hash.ts'
+import { type Decoded, decodeWith, encodeJson } from './codec.ts'
+
+/** What the reconciler decided about one task, written to the decisions topic before it acts. */
+export const DECISION_ACTIONS = ['stop', 'would_stop', 'verify'] as const
+export const DECISION_REASONS = [
+  'orphaned',
+  'superseded',
+  'room_closed',
+  'room_empty',
+  'unconfirmed_stop',
+  'silent',
+] as const
+
+const appId = z.number().int().min(1).max(0xffffffff)
+const epochMs = z.number().int()
+
+export const DecisionSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  appId,
+  taskId: z.string(),
+  action: z.enum(DECISION_ACTIONS),
+  reason: z.enum(DECISION_REASONS),
+  rule: z.string().nullable().describe("e.g. 'shared_output', 'grace:heartbeat_timeout'"),
+  evidence: z.object({
+    eventIds: z.array(z.string()),
+    deadline: epochMs.nullable(),
+    supersededBy: z.string().nullable(),
+    note: z.string().nullable(),
+  }),
+  decidedAt: epochMs,
+})
+export type Decision = z.output<typeof DecisionSchema>
+
+/**
+ * Deterministic, so that a reconciler that decides again after a restart or rebalance (same task,
+ * same reason, same evidence) writes the same id and the duplicate is recognisable. The time of
+ * deciding and the free-text note are left out; the action is in, so a dry-run `would_stop` and the
+ * later enforced `stop` stay two decisions.
+ */
+export function decisionId(decision: Omit<Decision, 'v' | 'id' | 'decidedAt'>): string {
+  const { eventIds, deadline, supersededBy } = decision.evidence
+  return contentHash([
+    'decision/v1',
+    decision.appId,
+    decision.taskId,
+    decision.action,
+    decision.reason,
+    decision.rule,
+    [...eventIds].sort(),
+    deadline,
+    supersededBy,
+  ])
+}
+
+export const OUTCOME_RESULTS = [
+  'stopped',
+  'already_gone',
+  'still_running',
+  'retrying',
+  'failed_permanent',
+  'gave_up',
+] as const
+
+/** What happened when a decision was carried out, written after the API call. */
+export const OutcomeSchema = z.object({
+  v: z.literal(1),
+  decisionId: z.string().min(1),
+  appId,
+  taskId: z.string(),
+  action: z.enum(['StopMix', 'GetMixTaskInfo']),
+  result: z.enum(OUTCOME_RESULTS),
+  zegoCode: z.number().int().nullable(),
+  errorCode: z.string().nullable().describe('the zego-api error code, when the call failed'),
+  attempt: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('calls made for this decision so far; the first call is 1'),
+  at: epochMs,
+})
+export type Outcome = z.output<typeof OutcomeSchema>
+
+/** A record that could not be used, kept with the reason so a person can replay or discard it. */
+export const DeadLetterSchema = z.object({
+  v: z.literal(1),
+  source: z.string().describe("where it was found, e.g. 'ingest:callback' or 'mixguard.events'"),
+  reason: z.string(),
+  receivedAt: epochMs,
+  appId: appId.nullable(),
+  payload: z.string().describe('the original bytes as text'),
+})
+export type DeadLetter = z.output<typeof DeadLetterSchema>
+
+export const encodeDecision = (decision: Decision): Buffer => encodeJson(decision)
+export const encodeOutcome = (outcome: Outcome): Buffer => encodeJson(outcome)
+export const encodeDeadLetter = (deadLetter: DeadLetter): Buffer => encodeJson(deadLetter)
+
+type Bytes = Uint8Array | string | null | undefined
+
+export function decodeDecision(bytes: Bytes): Decoded<'decision', Decision> {
+  return decodeWith(DecisionSchema, 'decision', bytes)
+}
+
+export function decodeOutcome(bytes: Bytes): Decoded<'outcome', Outcome> {
+  return decodeWith(OutcomeSchema, 'outcome', bytes)
+}
+
+export function decodeDeadLetter(bytes: Bytes): Decoded<'deadLetter', DeadLetter> {
+  return decodeWith(DeadLetterSchema, 'deadLetter', bytes)
+}
