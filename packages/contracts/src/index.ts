@@ -1,0 +1,80 @@
+export { callbackEventId, toEvent } from './callback-event.ts'
+export {
+  CALLBACK_EVENTS,
+  CALLBACK_SCHEMAS,
+  type CallbackAuthFields,
+  type CallbackEvent,
+  type CallbackParseResult,
+  type CallbackPayload,
+  callbackAuthFields,
+  isCallbackEvent,
+  MixStartCallbackSchema,
+  MixStopCallbackSchema,
+  parseCallback,
+  RoomCloseCallbackSchema,
+  StreamCloseCallbackSchema,
+  StreamCreateCallbackSchema,
+  type ZegoCallback,
+} from './callbacks.ts'
+export type { Decoded } from './codec.ts'
+export {
+  DECISION_ACTIONS,
+  DECISION_REASONS,
+  type DeadLetter,
+  DeadLetterSchema,
+  type Decision,
+  DecisionSchema,
+  decisionId,
+  decodeDeadLetter,
+  decodeDecision,
+  decodeOutcome,
+  encodeDeadLetter,
+  encodeDecision,
+  encodeOutcome,
+  OUTCOME_RESULTS,
+  type Outcome,
+  OutcomeSchema,
+} from './decisions.ts'
+export {
+  decodeEvent,
+  EVENT_BODY_SCHEMAS,
+  EVENT_TYPES,
+  type EventBody,
+  type EventOf,
+  type EventType,
+  encodeEvent,
+  MixCallbackBodySchema,
+  RoomClosedBodySchema,
+  StreamClosedBodySchema,
+  StreamCreatedBodySchema,
+  type ZegoEvent,
+  ZegoEventSchema,
+} from './events.ts'
+export { eventJsonSchema } from './json-schema.ts'
+export {
+  MIX_API_ACTIONS,
+  type MixApiAction,
+  type MixApiCallBody,
+  MixApiCallBodySchema,
+  type MixApiCallInput,
+  type MixApiResponse,
+  MixApiResponseSchema,
+  mixApiCallEvent,
+  mixApiResponse,
+  type StreamRef,
+} from './mix-api.ts'
+export { normalizeTaskId } from './task-id.ts'
+export {
+  appKey,
+  type Cleanup,
+  DEFAULT_PARTITIONS,
+  DEFAULT_TOPIC_PREFIX,
+  LOGICAL_TOPICS,
+  type LogicalTopic,
+  TOPICS,
+  type TopicDefinition,
+  type TopicSpec,
+  topicName,
+  topicSpecs,
+} from './topics.ts'
+export { urlDecodeOnce } from './url-decoding.ts'
