@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { expect, onTestFinished, test } from 'vitest'
 import { waitFor } from '../../../test/wait-for.ts'
+import { createIdempotentProducer, createKafka, ensureTopics } from './client.ts'
 import { startLocalBroker } from './local-broker.ts'
 import { run } from './runtime.ts'
 
@@ -67,4 +71,36 @@ test('a SIGKILLed owner takes its JVM and data dir with it', async () => {
   await waitFor('the JVM to exit after its owner died', () => !alive(jvm))
   await waitFor('the watchdog to exit', () => !alive(pid))
   expect(existsSync(dataDir)).toBe(false)
+})
+
+test('a broker restarted on its own data dir and ports still has its records', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mixguard-restart-'))
+  onTestFinished(() => rm(dataDir, { recursive: true, force: true }))
+  const first = await startLocalBroker({ env: process.env, dataDir })
+  onTestFinished(() => first.stop())
+  const [host, port] = (first.brokers[0] as string).split(':')
+  const kafka = createKafka({ brokers: first.brokers, clientId: 'restart-test', retry: { retries: 30 } })
+  await ensureTopics(kafka, [{ name: 'kept', partitions: 1 }])
+  const producer = createIdempotentProducer(kafka)
+  await producer.connect()
+  await producer.send({ topic: 'kept', acks: -1, messages: [{ value: 'before the outage' }] })
+  await producer.disconnect()
+
+  await first.stop()
+  expect(existsSync(dataDir)).toBe(true)
+  const controllerPort = Number(
+    (await readFile(join(dataDir, 'server.properties'), 'utf8')).match(/CONTROLLER:\/\/[^:]+:(\d+)/)?.[1],
+  )
+  const second = await startLocalBroker({ env: process.env, dataDir, port: Number(port), controllerPort })
+  onTestFinished(() => second.stop())
+  expect(second.brokers).toEqual([`${host}:${port}`])
+
+  const consumer = kafka.consumer({ groupId: 'restart-test', maxWaitTimeInMs: 100 })
+  await consumer.connect()
+  onTestFinished(() => consumer.disconnect())
+  await consumer.subscribe({ topic: 'kept', fromBeginning: true })
+  const value = await new Promise<string>((resolve, reject) => {
+    consumer.run({ eachMessage: async ({ message }) => resolve(String(message.value)) }).catch(reject)
+  })
+  expect(value).toBe('before the outage')
 })

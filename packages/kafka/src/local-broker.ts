@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
@@ -21,6 +22,12 @@ export interface LocalBrokerOptions {
   startTimeoutMs?: number
   /** Every line the broker prints, e.g. to tee into a log file. */
   onLog?: (line: string) => void
+  /**
+   * A data dir the caller owns, to restart a broker with its data (an outage test). It is formatted
+   * on first use and never removed; pass the same ports again so clients find the broker where it was.
+   * By default each broker gets a fresh temp dir that is removed when it stops.
+   */
+  dataDir?: string
 }
 
 export interface LocalBroker {
@@ -82,23 +89,35 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   let controllerPort = options.controllerPort || (await freePort())
   while (controllerPort === port) controllerPort = await freePort()
 
-  const dir = await mkdtemp(join(tmpdir(), 'mixguard-kafka-'))
+  const owned = options.dataDir === undefined
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mixguard-kafka-')))
   const properties = join(dir, 'server.properties')
   const classpath = join(libs, '*')
   try {
+    await mkdir(dir, { recursive: true })
     await writeFile(properties, serverProperties(dir, port, controllerPort))
-    await run(
-      javaBinary(env),
-      ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
-      { env },
-    )
+    if (!existsSync(join(dir, 'data', 'meta.properties'))) {
+      const format = [
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId(),
+        '-c',
+        properties,
+      ]
+      await run(javaBinary(env), format, { env })
+    }
   } catch (error) {
-    await rm(dir, { recursive: true, force: true })
+    if (owned) await rm(dir, { recursive: true, force: true })
     const output = (error as { output?: string }).output ?? String(error)
     throw new KafkaSetupError(
       'KAFKA_START_FAILED',
       `formatting the Kafka data dir failed:\n${output.trim()}`,
-      { cause: error },
+      {
+        cause: error,
+      },
     )
   }
 
@@ -115,9 +134,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     'kafka.Kafka',
     properties,
   ]
+  const removeOnExit = owned ? dir : ''
   const child = spawn(
     'bash',
-    ['-c', WATCHDOG_SCRIPT, 'mixguard-kafka-watchdog', String(process.pid), dir, ...jvm],
+    ['-c', WATCHDOG_SCRIPT, 'mixguard-kafka-watchdog', String(process.pid), removeOnExit, ...jvm],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,7 +165,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     brokers: [`127.0.0.1:${port}`],
     dataDir: dir,
     pid: child.pid ?? -1,
-    stop: () => stopWatchdog(child, exited, dir),
+    stop: () => stopWatchdog(child, exited, removeOnExit),
   }
 
   const failure = (why: string) =>
@@ -188,8 +208,8 @@ async function waitForAdmin(brokers: string[]): Promise<void> {
   }
 }
 
-async function stopWatchdog(child: ChildProcess, exited: Promise<void>, dir: string): Promise<void> {
+async function stopWatchdog(child: ChildProcess, exited: Promise<void>, removeDir: string): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
   await exited
-  await rm(dir, { recursive: true, force: true })
+  if (removeDir) await rm(removeDir, { recursive: true, force: true })
 }

@@ -5,7 +5,7 @@
  * SIGTERM, then SIGKILL after a deadline — and removes the broker's data directory. Nothing outlives
  * the run that started it.
  *
- * Arguments: $1 = pid to watch, $2 = directory to remove at the end, $3… = the JVM command line.
+ * Arguments: $1 = pid to watch, $2 = directory to remove at the end (empty: keep it), $3… = the JVM command line.
  */
 export const WATCHDOG_SCRIPT = `
 parent="$1"; dir="$2"; shift 2
@@ -17,7 +17,7 @@ finish() {
   for _ in $(seq 1 150); do kill -0 "$jvm" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$jvm" 2>/dev/null
   wait "$jvm" 2>/dev/null
-  rm -rf "$dir"
+  [ -n "$dir" ] && rm -rf "$dir"
   exit 0
 }
 trap finish TERM INT HUP
