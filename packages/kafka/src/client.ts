@@ -57,8 +57,8 @@ export function createIdempotentProducer(
 export interface TopicSpec {
   name: string
   partitions: number
-  /** Broker-side topic config, e.g. { 'cleanup.policy': 'compact' }. */
-  config?: Record<string, string>
+  /** Broker-side topic config, e.g. [{ name: 'cleanup.policy', value: 'compact' }]. */
+  configEntries?: { name: string; value: string }[]
 }
 
 /** Creates the topics that do not exist yet and waits for their leaders. Existing topics are left as they are. */
@@ -75,7 +75,7 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
         topic: t.name,
         numPartitions: t.partitions,
         replicationFactor: -1,
-        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+        configEntries: t.configEntries ?? [],
       })),
     })
   } finally {
