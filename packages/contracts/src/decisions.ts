@@ -62,15 +62,19 @@ export const OUTCOME_RESULTS = [
   'retrying',
   'failed_permanent',
   'gave_up',
+  'observed',
 ] as const
 
-/** What happened when a decision was carried out, written after the API call. */
+/**
+ * What happened when a decision was carried out, written after the API call. A room check
+ * (DescribeSimpleStreamList) has the result `observed`: what it saw goes back into the reconciler's state.
+ */
 export const OutcomeSchema = z.object({
   v: z.literal(1),
   decisionId: z.string().min(1),
   appId,
   taskId: z.string(),
-  action: z.enum(['StopMix', 'GetMixTaskInfo']),
+  action: z.enum(['StopMix', 'GetMixTaskInfo', 'DescribeSimpleStreamList']),
   result: z.enum(OUTCOME_RESULTS),
   zegoCode: z.number().int().nullable(),
   errorCode: z.string().nullable().describe('the zego-api error code, when the call failed'),
