@@ -43,6 +43,6 @@ export {
   ZegoEnvelope,
 } from './operations.ts'
 export type { ZegoOutcome } from './outcome.ts'
-export type { RetryOptions } from './retry.ts'
+export { backoffDelay, type RetryOptions, type RetryPolicy, retryPolicy, shouldRetry } from './retry.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'
 export type { Clock, Timers } from './time.ts'
