@@ -150,26 +150,22 @@ describe('callback payloads', () => {
     await sim.customer
       .client(APP)
       .startMix({ TaskId: 't1', UserId: 'm', MixInput: [{ StreamId: 'a' }], MixOutput: [{ StreamId: 'o1' }] })
-    await sim.customer
-      .client(APP)
-      .startMix({
-        TaskId: 't2',
-        UserId: 'm2',
-        MixInput: [{ StreamId: 'a' }],
-        MixOutput: [{ StreamId: 'o2' }],
-      })
+    await sim.customer.client(APP).startMix({
+      TaskId: 't2',
+      UserId: 'm2',
+      MixInput: [{ StreamId: 'a' }],
+      MixOutput: [{ StreamId: 'o2' }],
+    })
     sim.actions.unpublish({ appId: APP, streamId: 'a' })
     clock.advance(90_000)
     sim.switches.callbacks.autoEndSendsMixStop = false
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'b', userId: 'u' })
-    await sim.customer
-      .client(APP)
-      .startMix({
-        TaskId: 't3',
-        UserId: 'm3',
-        MixInput: [{ StreamId: 'b' }],
-        MixOutput: [{ StreamId: 'o3' }],
-      })
+    await sim.customer.client(APP).startMix({
+      TaskId: 't3',
+      UserId: 'm3',
+      MixInput: [{ StreamId: 'b' }],
+      MixOutput: [{ StreamId: 'o3' }],
+    })
     sim.actions.unpublish({ appId: APP, streamId: 'b' })
     clock.advance(90_000)
     await sim.callbacks.idle()
