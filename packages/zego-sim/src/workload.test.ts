@@ -21,7 +21,8 @@ describe('generateWorkload', () => {
       seededRandom(3),
     )
     const starts = steps.flatMap((s) => (s.do === 'startMix' ? [s] : []))
-    const byRoom = Map.groupBy(starts, (s) => s.roomId)
+    const byRoom = new Map<string | undefined, typeof starts>()
+    for (const s of starts) byRoom.set(s.roomId, [...(byRoom.get(s.roomId) ?? []), s])
     let sameUser = 0
     let sameOutput = 0
     for (const list of byRoom.values())
