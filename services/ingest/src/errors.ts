@@ -1,0 +1,41 @@
+export const ingestErrorCodes = [
+  /** The spool cannot hold more records: answer 503 so ZEGO retries later. */
+  'SPOOL_FULL',
+  /** Writing or syncing the spool failed (disk error): nothing was acknowledged. */
+  'SPOOL_WRITE_FAILED',
+  /** The spool directory holds something that is not a spool, or cannot be opened. */
+  'SPOOL_OPEN_FAILED',
+  /** The publisher or the spool is closed (shutdown): the record was not taken. */
+  'CLOSED',
+  /** A Kafka send or connect did not finish in time. */
+  'KAFKA_TIMEOUT',
+] as const
+export type IngestErrorCode = (typeof ingestErrorCodes)[number]
+
+/** Every failure ingest's parts report to each other; callers switch on `code`. */
+export class IngestError extends Error {
+  override readonly name = 'IngestError'
+  readonly code: IngestErrorCode
+  readonly retryable: boolean
+  readonly retryAfterMs: number | undefined
+
+  constructor(
+    code: IngestErrorCode,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retryable = options.retryable ?? true
+    this.retryAfterMs = options.retryAfterMs
+  }
+}
+
+export function isIngestError(error: unknown, code?: IngestErrorCode): error is IngestError {
+  return error instanceof IngestError && (code === undefined || error.code === code)
+}
+
+/** Exhaustiveness: a union member without a case is a compile error here. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`)
+}
