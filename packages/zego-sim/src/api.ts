@@ -118,8 +118,16 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
   let requestCounter = 0
   const router = express.Router()
 
-  router.all('/', express.text({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
-    const receivedAt = wallClock.now()
+  // Arrival is stamped before the body is read: the rate window should count when a call reached
+  // "ZEGO", not when this process got round to parsing it (a burst of 80 queues up behind itself).
+  const arrivals = new WeakMap<Request, number>()
+  const stamp = (req: Request, _res: Response, next: () => void): void => {
+    arrivals.set(req, wallClock.now())
+    next()
+  }
+
+  router.all('/', stamp, express.text({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
+    const receivedAt = arrivals.get(req) ?? wallClock.now()
     const simNow = clock.now()
     requestCounter += 1
     const requestId = `sim-${Math.floor(receivedAt)}-${requestCounter}`
