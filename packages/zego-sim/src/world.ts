@@ -15,6 +15,13 @@ import {
   stopMix,
 } from './world-mix.ts'
 import {
+  closeStream,
+  type PublishCommand,
+  publish,
+  type UnpublishCommand,
+  unpublish,
+} from './world-streams.ts'
+import {
   type App,
   type AppInput,
   defaultLifetimeRules,
@@ -23,25 +30,9 @@ import {
   type Room,
   type Stream,
   StreamCloseType,
-  type StreamCloseTypeValue,
   type WorldEvent,
   type ZegoResult,
 } from './world-types.ts'
-
-export interface PublishCommand {
-  appId: number
-  roomId: string
-  streamId: string
-  userId: string
-  userName?: string | undefined
-}
-
-export interface UnpublishCommand {
-  appId: number
-  streamId: string
-  /** ZEGO's stream_close `type`; default 0 (normal stop). */
-  type?: StreamCloseTypeValue | undefined
-}
 
 export interface ReconnectCommand {
   appId: number
@@ -54,6 +45,8 @@ export interface CloseRoomCommand {
   /** room_close `close_reason`: 0 normal, 1 heartbeat timeout, 2 offline, 3 kicked. */
   reason?: number | undefined
 }
+
+export type { PublishCommand, UnpublishCommand }
 
 export type WorldListener = (event: WorldEvent) => void
 
@@ -95,12 +88,6 @@ export interface World {
   advance(now: number): void
 }
 
-const RECONNECTABLE: ReadonlySet<number> = new Set([
-  StreamCloseType.HeartbeatTimeout,
-  StreamCloseType.SameUserRelogin,
-  StreamCloseType.TcpDisconnect,
-])
-
 const secret = (): string => randomBytes(16).toString('hex')
 
 export function createWorld(options: { rules?: Partial<LifetimeRules> } = {}): World {
@@ -123,78 +110,6 @@ export function createWorld(options: { rules?: Partial<LifetimeRules> } = {}): W
     const app = core.apps.get(appId)
     if (app === undefined) throw new SimError(SimErrorCode.AppNotFound, `no app ${appId}`)
     return app
-  }
-
-  const openRoom = (appId: number, roomId: string, now: number): Room => {
-    const k = key(appId, roomId)
-    let room = core.rooms.get(k)
-    if (room === undefined) {
-      core.counters.roomSession += 1
-      room = {
-        appId,
-        roomId,
-        sessionId: String(7_100_000_000_000 + core.counters.roomSession),
-        createdAt: now,
-        streamSeq: 0,
-        nextStreamNumber: 1,
-      }
-      core.rooms.set(k, room)
-    }
-    return room
-  }
-
-  const closeStream = (app: App, stream: Stream, type: StreamCloseTypeValue, now: number): void => {
-    const room = core.rooms.get(key(app.appId, stream.roomId))
-    const streamSeq = room ? ++room.streamSeq : 0
-    stream.live = false
-    stream.closedAt = now
-    stream.closeType = type
-    stream.reconnectUntil = RECONNECTABLE.has(type) ? now + core.rules.reconnectWindowSec * 1000 : undefined
-    core.emit({ type: 'stream_closed', at: now, app, stream: { ...stream }, closeType: type, streamSeq })
-  }
-
-  const publish = (cmd: PublishCommand, now: number): Stream => {
-    const app = requireApp(cmd.appId)
-    const k = key(cmd.appId, cmd.streamId)
-    const previous = core.streams.get(k)
-    if (previous?.live) throw new SimError(SimErrorCode.StreamLive, `stream ${cmd.streamId} is already live`)
-    const room = openRoom(cmd.appId, cmd.roomId, now)
-    // Inside the reconnect window the server keeps the stream: same stream_sid, `recreate=1`.
-    const recreate =
-      previous !== undefined &&
-      previous.reconnectUntil !== undefined &&
-      now <= previous.reconnectUntil &&
-      previous.roomSessionId === room.sessionId
-    if (!recreate) core.counters.sid += 1
-    const stream: Stream = {
-      appId: cmd.appId,
-      streamId: cmd.streamId,
-      streamSid: recreate && previous ? previous.streamSid : `sid-${cmd.appId}-${core.counters.sid}`,
-      roomId: cmd.roomId,
-      roomSessionId: room.sessionId,
-      userId: cmd.userId,
-      userName: cmd.userName ?? cmd.userId,
-      streamNumberId: recreate && previous ? previous.streamNumberId : room.nextStreamNumber++,
-      live: true,
-      createdAt: now,
-      closedAt: undefined,
-      closeType: undefined,
-      reconnectUntil: undefined,
-    }
-    core.streams.set(k, stream)
-    const streamSeq = ++room.streamSeq
-    core.emit({ type: 'stream_created', at: now, app, stream: { ...stream }, recreate, streamSeq })
-    refreshApp(core, cmd.appId, now)
-    return { ...stream }
-  }
-
-  const unpublish = (cmd: UnpublishCommand, now: number): Stream => {
-    const app = requireApp(cmd.appId)
-    const stream = core.streams.get(key(cmd.appId, cmd.streamId))
-    if (!stream?.live) throw new SimError(SimErrorCode.StreamNotFound, `stream ${cmd.streamId} is not live`)
-    closeStream(app, stream, cmd.type ?? StreamCloseType.Normal, now)
-    refreshApp(core, cmd.appId, now)
-    return { ...stream }
   }
 
   const withApp = <T>(appId: number, fn: (app: App) => T): T => fn(requireApp(appId))
@@ -233,28 +148,24 @@ export function createWorld(options: { rules?: Partial<LifetimeRules> } = {}): W
     },
     apps: () => [...core.apps.values()].map((a) => ({ ...a })),
 
-    publish,
-    unpublish,
+    publish: (cmd, now) => publish(core, requireApp(cmd.appId), cmd, now),
+    unpublish: (cmd, now) => unpublish(core, requireApp(cmd.appId), cmd, now),
     reconnect(cmd, now) {
       const stream = core.streams.get(key(cmd.appId, cmd.streamId))
       if (stream === undefined)
         throw new SimError(SimErrorCode.StreamNotFound, `stream ${cmd.streamId} never published`)
-      const again = {
-        appId: cmd.appId,
-        roomId: stream.roomId,
-        streamId: stream.streamId,
-        userId: stream.userId,
-      }
+      const app = requireApp(cmd.appId)
+      const { roomId, streamId, userId, userName } = stream
       if (stream.live)
-        unpublish({ appId: cmd.appId, streamId: cmd.streamId, type: StreamCloseType.TcpDisconnect }, now)
-      return publish({ ...again, userName: stream.userName }, now)
+        unpublish(core, app, { appId: app.appId, streamId, type: StreamCloseType.TcpDisconnect }, now)
+      return publish(core, app, { appId: app.appId, roomId, streamId, userId, userName }, now)
     },
     closeRoom(cmd, now) {
       const app = requireApp(cmd.appId)
       const room = core.rooms.get(key(cmd.appId, cmd.roomId))
       if (room === undefined) throw new SimError(SimErrorCode.RoomNotFound, `room ${cmd.roomId} is not open`)
       for (const s of liveStreamsInRoom(core, cmd.appId, cmd.roomId))
-        closeStream(app, s, StreamCloseType.RoomCleared, now)
+        closeStream(core, app, s, StreamCloseType.RoomCleared, now)
       core.rooms.delete(key(cmd.appId, cmd.roomId))
       core.emit({ type: 'room_closed', at: now, app, room: { ...room }, reason: cmd.reason ?? 0 })
       // Auto tasks end with their room; StartMix tasks (TargetRoom included) do not.
