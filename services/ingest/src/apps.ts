@@ -1,0 +1,22 @@
+import type { Secret } from './secret.ts'
+
+export interface AppSecrets {
+  appId: number
+  /** The current secret, and during a rotation the next one; a signature by either is authentic. */
+  callbackSecrets: Secret[]
+  /** Not needed to verify callbacks or to forward API calls (callers sign their own); kept secret. */
+  serverSecret: Secret | null
+}
+
+export interface AppRegistry {
+  get(appId: number): AppSecrets | undefined
+  ids(): number[]
+}
+
+export function createAppRegistry(apps: readonly AppSecrets[]): AppRegistry {
+  const byId = new Map(apps.map((a) => [a.appId, a]))
+  return {
+    get: (appId) => byId.get(appId),
+    ids: () => [...byId.keys()],
+  }
+}

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs'
+import { DEFAULT_TOPIC_PREFIX } from '@mixguard/contracts'
+import { parseBrokerList } from '@mixguard/kafka'
+import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
+import { z } from 'zod'
+import { type AppRegistry, type AppSecrets, createAppRegistry } from './apps.ts'
+import { Secret } from './secret.ts'
+
+export interface IngestConfig {
+  host: string
+  port: number
+  callbackPath: string
+  passthroughPath: string
+  bodyLimitBytes: number
+  /** A callback whose `timestamp` is further than this from our clock (either way) is stale. */
+  freshnessWindowMs: number
+  nonceCacheMaxEntries: number
+  maxConcurrentRequests: number
+  shutdownDeadlineMs: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  spool: { dir: string; maxBytes: number }
+  zegoApi: { baseUrl: string; timeoutMs: number }
+  kafka: {
+    brokers: string[]
+    clientId: string
+    topicPrefix: string
+    /** How long a batch may wait for acks = all before it goes to the spool instead. */
+    sendTimeoutMs: number
+    lingerMs: number
+    maxBatchRecords: number
+  }
+  apps: AppRegistry
+}
+
+export type ConfigResult =
+  | { ok: true; config: IngestConfig }
+  | { ok: false; problems: string[]; message: string }
+
+const MiB = 1024 * 1024
+
+const whole = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
+
+const path = z.string().startsWith('/', 'must start with /')
+
+const EnvSchema = z.object({
+  INGEST_HOST: z.string().default('0.0.0.0'),
+  INGEST_PORT: whole(0, 65535).default(8080),
+  INGEST_CALLBACK_PATH: path.default('/zego/callback'),
+  INGEST_PASSTHROUGH_PATH: path.default('/zego/'),
+  INGEST_BODY_LIMIT_BYTES: whole(1024, 16 * MiB).default(256 * 1024),
+  // ZEGO retries for ~62 s after the first attempt; 5 minutes also covers clock skew.
+  INGEST_FRESHNESS_WINDOW_SEC: whole(10, 24 * 3600).default(300),
+  INGEST_NONCE_CACHE_MAX: whole(1000, 100_000_000).default(1_000_000),
+  INGEST_MAX_CONCURRENT: whole(1, 100_000).default(1024),
+  INGEST_SHUTDOWN_DEADLINE_MS: whole(100, 600_000).default(10_000),
+  INGEST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INGEST_SPOOL_DIR: z.string().default('./ingest-spool'),
+  INGEST_SPOOL_MAX_BYTES: whole(64 * 1024, Number.MAX_SAFE_INTEGER).default(256 * MiB),
+  ZEGO_API_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default(DEFAULT_BASE_URL),
+  ZEGO_API_TIMEOUT_MS: whole(100, 120_000).default(10_000),
+  KAFKA_BROKERS: z.string({ error: 'is required (host:port[,host:port…])' }).transform((value, ctx) => {
+    try {
+      return parseBrokerList(value)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^KAFKA_BROKERS /, '') })
+      return z.NEVER
+    }
+  }),
+  KAFKA_CLIENT_ID: z.string().default('mixguard-ingest'),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka name (letters, digits, . _ -)')
+    .default(DEFAULT_TOPIC_PREFIX),
+  KAFKA_SEND_TIMEOUT_MS: whole(100, 120_000).default(2_000),
+  KAFKA_LINGER_MS: whole(0, 1_000).default(2),
+  KAFKA_MAX_BATCH: whole(1, 100_000).default(500),
+  ZEGO_APP_ID: whole(1, 0xffffffff).optional(),
+  ZEGO_SERVER_SECRET: z.string().optional(),
+  ZEGO_CALLBACK_SECRET: z.string().optional(),
+  ZEGO_CALLBACK_SECRETS: z.string().optional(),
+  INGEST_APPS_FILE: z.string().optional(),
+})
+
+const AppsFileSchema = z
+  .array(
+    z.object({
+      appId: z
+        .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+        .pipe(z.number().int().min(1).max(0xffffffff, 'must be a uint32 AppID')),
+      callbackSecrets: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one secret'),
+      serverSecret: z.string().min(1).optional(),
+    }),
+  )
+  .min(1, 'lists no app')
+
+export interface LoadConfigOptions {
+  readFile?: (path: string) => string
+}
+
+/**
+ * Reads ingest's configuration from an environment map. Every problem is collected, so one run shows
+ * all of them. One app comes from ZEGO_APP_ID and ZEGO_CALLBACK_SECRET(S) (comma-separated: the
+ * current and the next secret during a rotation); many apps from the JSON file INGEST_APPS_FILE.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions = {},
+): ConfigResult {
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
+  // An empty variable means "not set", as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const problems: string[] = []
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
+  }
+  const apps = readApps(present, readFile, problems)
+  if (!parsed.success || problems.length > 0) return failure(problems)
+  const e = parsed.data
+  return {
+    ok: true,
+    config: {
+      host: e.INGEST_HOST,
+      port: e.INGEST_PORT,
+      callbackPath: e.INGEST_CALLBACK_PATH,
+      passthroughPath: e.INGEST_PASSTHROUGH_PATH,
+      bodyLimitBytes: e.INGEST_BODY_LIMIT_BYTES,
+      freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_SEC * 1000,
+      nonceCacheMaxEntries: e.INGEST_NONCE_CACHE_MAX,
+      maxConcurrentRequests: e.INGEST_MAX_CONCURRENT,
+      shutdownDeadlineMs: e.INGEST_SHUTDOWN_DEADLINE_MS,
+      logLevel: e.INGEST_LOG_LEVEL,
+      spool: { dir: e.INGEST_SPOOL_DIR, maxBytes: e.INGEST_SPOOL_MAX_BYTES },
+      zegoApi: { baseUrl: e.ZEGO_API_BASE_URL, timeoutMs: e.ZEGO_API_TIMEOUT_MS },
+      kafka: {
+        brokers: e.KAFKA_BROKERS,
+        clientId: e.KAFKA_CLIENT_ID,
+        topicPrefix: e.TOPIC_PREFIX,
+        sendTimeoutMs: e.KAFKA_SEND_TIMEOUT_MS,
+        lingerMs: e.KAFKA_LINGER_MS,
+        maxBatchRecords: e.KAFKA_MAX_BATCH,
+      },
+      apps: createAppRegistry(apps),
+    },
+  }
+}
+
+function readApps(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+  problems: string[],
+): AppSecrets[] {
+  const apps: AppSecrets[] = []
+  const single = env.ZEGO_APP_ID
+  const secrets = [env.ZEGO_CALLBACK_SECRET, ...(env.ZEGO_CALLBACK_SECRETS ?? '').split(',')]
+    .map((s) => s?.trim() ?? '')
+    .filter((s) => s.length > 0)
+  if (single !== undefined) {
+    const appId = Number(single)
+    if (secrets.length === 0)
+      problems.push('ZEGO_CALLBACK_SECRET (or ZEGO_CALLBACK_SECRETS) is required with ZEGO_APP_ID')
+    else if (Number.isInteger(appId) && appId >= 1 && appId <= 0xffffffff) {
+      const server = env.ZEGO_SERVER_SECRET
+      apps.push({
+        appId,
+        callbackSecrets: secrets.map((s) => new Secret(s)),
+        serverSecret: server === undefined ? null : new Secret(server),
+      })
+    }
+  } else if (secrets.length > 0 || env.ZEGO_SERVER_SECRET !== undefined) {
+    problems.push('ZEGO_APP_ID is required when ZEGO_CALLBACK_SECRET(S) or ZEGO_SERVER_SECRET is set')
+  }
+
+  const file = env.INGEST_APPS_FILE
+  if (file !== undefined) {
+    let text: string | undefined
+    try {
+      text = readFile(file)
+    } catch (error) {
+      problems.push(`INGEST_APPS_FILE cannot be read (${file}): ${(error as Error).message}`)
+    }
+    if (text !== undefined) apps.push(...parseAppsFile(file, text, problems))
+  }
+
+  if (single === undefined && file === undefined) {
+    problems.push('no app configured: set ZEGO_APP_ID and ZEGO_CALLBACK_SECRET, or INGEST_APPS_FILE')
+  }
+  const seen = new Set<number>()
+  for (const app of apps) {
+    if (seen.has(app.appId)) problems.push(`AppID ${app.appId} is configured twice`)
+    seen.add(app.appId)
+  }
+  return apps
+}
+
+function parseAppsFile(file: string, text: string, problems: string[]): AppSecrets[] {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${(error as Error).message}`)
+    return []
+  }
+  const result = AppsFileSchema.safeParse(json)
+  if (!result.success) {
+    // The message names the field; never the value, which may be a secret.
+    for (const issue of result.error.issues) {
+      const at =
+        issue.path.length === 0
+          ? ''
+          : ` at ${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`
+      problems.push(`INGEST_APPS_FILE${at}: ${issue.message}`)
+    }
+    return []
+  }
+  return result.data.map((a) => ({
+    appId: a.appId,
+    callbackSecrets: a.callbackSecrets.map((s) => new Secret(s)),
+    serverSecret: a.serverSecret === undefined ? null : new Secret(a.serverSecret),
+  }))
+}
+
+function failure(problems: string[]): ConfigResult {
+  const message = `ingest configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`
+  return { ok: false, problems, message }
+}
