@@ -1,0 +1,70 @@
+/** The two encodings ZEGO has used for callbacks (zego-reference.md §7.1): JSON now, forms before. */
+export type BodyEncoding = 'json' | 'form'
+
+export type MediaCheck = { ok: true; encoding: BodyEncoding } | { ok: false; detail: string }
+
+/** Reads Content-Type: only JSON and forms, in UTF-8 (the default for both when no charset is named). */
+export function checkMediaType(contentType: string | undefined): MediaCheck {
+  if (contentType === undefined || contentType.trim() === '') {
+    return {
+      ok: false,
+      detail: 'Content-Type is missing; send application/json or application/x-www-form-urlencoded',
+    }
+  }
+  const [type = '', ...params] = contentType.split(';').map((p) => p.trim().toLowerCase())
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '')
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return { ok: false, detail: `charset ${charset} is not accepted; send UTF-8` }
+  }
+  if (type === 'application/json') return { ok: true, encoding: 'json' }
+  if (type === 'application/x-www-form-urlencoded') return { ok: true, encoding: 'form' }
+  return {
+    ok: false,
+    detail: `Content-Type ${type} is not accepted; send application/json or application/x-www-form-urlencoded`,
+  }
+}
+
+export type BodyParse = { ok: true; body: Record<string, unknown> } | { ok: false; detail: string }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Turns the raw bytes into a plain record: a JSON object, or a form with repeated keys as arrays.
+ * Values are not URL-decoded here beyond the form's own layer; contracts does the rest, once.
+ */
+export function parseBody(raw: Buffer, encoding: BodyEncoding): BodyParse {
+  let text: string
+  try {
+    text = utf8.decode(raw)
+  } catch {
+    return { ok: false, detail: 'body is not valid UTF-8' }
+  }
+  switch (encoding) {
+    case 'json': {
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch (error) {
+        return { ok: false, detail: `body is not JSON: ${(error as Error).message}` }
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        return { ok: false, detail: 'body must be a JSON object' }
+      }
+      return { ok: true, body: value as Record<string, unknown> }
+    }
+    case 'form': {
+      // A null prototype: a field named __proto__ is a field, not a prototype.
+      const body = Object.create(null) as Record<string, string | string[]>
+      for (const [key, value] of new URLSearchParams(text)) {
+        const seen = body[key]
+        body[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
+      }
+      return { ok: true, body }
+    }
+    default:
+      return encoding satisfies never
+  }
+}

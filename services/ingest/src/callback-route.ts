@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto'
+import {
+  appKey,
+  callbackAuthFields,
+  encodeDeadLetter,
+  encodeEvent,
+  isCallbackEvent,
+  parseCallback,
+  toEvent,
+} from '@mixguard/contracts'
+import type { Clock } from '@mixguard/zego-api'
+import type { Answer } from './answer.ts'
+import type { AppRegistry } from './apps.ts'
+import { type BodyEncoding, parseBody } from './body.ts'
+import { isIngestError } from './errors.ts'
+import type { NonceCache } from './nonce-cache.ts'
+import type { Publisher } from './publisher.ts'
+import type { SpoolRecord } from './spool-format.ts'
+import { verifyCallback } from './verify.ts'
+
+export interface CallbackDeps {
+  apps: AppRegistry
+  clock: Clock
+  freshnessWindowMs: number
+  nonces: NonceCache
+  publisher: Pick<Publisher, 'publish'>
+  topics: { events: string; deadLetter: string }
+}
+
+/**
+ * One callback, from raw bytes to an answer. Order matters: identity first (a forged body gets no
+ * schema details), then the nonce (a replay is never stored), then the schema. An authentic callback
+ * is never dropped: if its shape is unknown it goes to the dead-letter topic, and either way the
+ * answer is 2xx only once the record is durable (Kafka, or the fsynced spool).
+ */
+export async function handleCallback(
+  raw: Buffer,
+  encoding: BodyEncoding,
+  deps: CallbackDeps,
+): Promise<Answer> {
+  const parsed = parseBody(raw, encoding)
+  if (!parsed.ok)
+    return { status: 400, reason: 'malformed_body', detail: parsed.detail, outcome: 'malformed_body' }
+  const eventName =
+    typeof parsed.body.event === 'string' && isCallbackEvent(parsed.body.event) ? parsed.body.event : 'other'
+
+  const auth = callbackAuthFields(parsed.body)
+  const now = deps.clock.now()
+  const verified = verifyCallback(auth, {
+    apps: deps.apps,
+    nowMs: now,
+    freshnessWindowMs: deps.freshnessWindowMs,
+  })
+  if (!verified.ok) {
+    return {
+      status: verified.status,
+      reason: verified.reason,
+      detail: verified.detail,
+      outcome: verified.reason,
+      event: eventName,
+    }
+  }
+  const appId = verified.app.appId
+
+  const digest = createHash('sha256').update(raw).digest('hex')
+  const claim = deps.nonces.claim(
+    `${appId}:${auth.timestamp}:${auth.nonce}`,
+    digest,
+    verified.timestampSec * 1000 + deps.freshnessWindowMs,
+  )
+  switch (claim.kind) {
+    case 'reused':
+      return {
+        status: 401,
+        reason: 'nonce_reused',
+        detail: 'this signature was already used with another body',
+        outcome: 'nonce_reused',
+        event: eventName,
+      }
+    case 'duplicate':
+      return { status: 200, reason: 'duplicate', outcome: 'duplicate', event: eventName }
+    case 'in_flight':
+      return (await claim.stored)
+        ? { status: 200, reason: 'duplicate', outcome: 'duplicate', event: eventName }
+        : unavailable(
+            'store_failed',
+            'the first attempt of this callback could not be stored; retry',
+            eventName,
+          )
+    case 'new':
+      break
+    default:
+      return claim satisfies never
+  }
+
+  const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
+  try {
+    const where = await deps.publisher.publish(record)
+    claim.settle(true)
+    const outcome = deadLettered ? 'dead_lettered' : where === 'kafka' ? 'stored' : 'spooled'
+    return {
+      status: 200,
+      outcome,
+      event: eventName,
+      ...(deadLettered ? { reason: 'dead_lettered', detail: deadLettered } : {}),
+    }
+  } catch (error) {
+    claim.settle(false)
+    if (isIngestError(error, 'SPOOL_FULL'))
+      return unavailable('spool_full', 'Kafka is unreachable and the spool is full', eventName)
+    if (isIngestError(error, 'CLOSED'))
+      return unavailable('shutting_down', 'ingest is shutting down', eventName)
+    return unavailable(
+      'store_failed',
+      `the callback could not be stored: ${(error as Error).message}`,
+      eventName,
+    )
+  }
+}
+
+function unavailable(reason: string, detail: string, event: string): Answer {
+  // 503 makes ZEGO retry (2, 4, 8, 16, 32 s); Retry-After is for anyone else.
+  return { status: 503, reason, detail, outcome: reason, event, headers: { 'retry-after': '1' } }
+}
+
+function toRecord(
+  body: Record<string, unknown>,
+  raw: Buffer,
+  appId: number,
+  receivedAt: number,
+  topics: CallbackDeps['topics'],
+): { record: SpoolRecord; deadLettered: string | null } {
+  const parsed = parseCallback(body)
+  let reason: string
+  if (parsed.ok) {
+    try {
+      const event = toEvent(parsed.callback, { receivedAt })
+      return {
+        record: { topic: topics.events, key: appKey(appId), value: encodeEvent(event) },
+        deadLettered: null,
+      }
+    } catch (error) {
+      reason = `normalising failed: ${(error as Error).message}`
+    }
+  } else {
+    reason = `${parsed.kind}: ${parsed.reason}`
+  }
+  const value = encodeDeadLetter({
+    v: 1,
+    source: 'ingest:callback',
+    reason,
+    receivedAt,
+    appId,
+    payload: raw.toString('utf8'),
+  })
+  return { record: { topic: topics.deadLetter, key: appKey(appId), value }, deadLettered: reason }
+}
