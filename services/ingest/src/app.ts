@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto'
+import { type Clock, operations } from '@mixguard/zego-api'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
+import type { Logger } from 'pino'
+import { context, type RequestContext, send } from './answer.ts'
+import { forward, type PassthroughDeps } from './api-passthrough.ts'
+import { checkMediaType } from './body.ts'
+import { type CallbackDeps, handleCallback } from './callback-route.ts'
+import type { IngestMetrics, Route } from './metrics.ts'
+import type { Publisher } from './publisher.ts'
+
+export interface AppDeps {
+  callbackPath: string
+  passthroughPath: string
+  bodyLimitBytes: number
+  maxConcurrentRequests: number
+  clock: Clock
+  logger: Logger
+  metrics: IngestMetrics
+  publisher: Pick<Publisher, 'status'>
+  callback: CallbackDeps
+  passthrough: PassthroughDeps
+  /** True once shutdown began: new work is refused, readiness fails. */
+  shuttingDown: () => boolean
+  /** In-flight callback and passthrough requests, shared with shutdown so it can wait for them. */
+  inFlight: { count: number; onIdle: () => void }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/
+
+/** The HTTP surface: callbacks, the ZEGO-API passthrough, health, readiness and metrics. Never listens. */
+export function createApp(deps: AppDeps): express.Express {
+  const { clock, logger, metrics, inFlight } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id')
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
+    const ctx: RequestContext = {
+      requestId,
+      log: logger.child({ requestId }),
+      startedAt: clock.now(),
+      event: 'none',
+      outcome: 'unanswered',
+    }
+    res.locals.ingest = ctx
+    res.setHeader('x-request-id', requestId)
+    res.on('finish', () => {
+      // req.path, never req.url: the passthrough's query holds a Signature.
+      ctx.log.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: clock.now() - ctx.startedAt,
+          event: ctx.event,
+          outcome: ctx.outcome,
+        },
+        'request',
+      )
+    })
+    next()
+  })
+
+  /** Sheds load past the cap, refuses work during shutdown, and times and counts what it lets in. */
+  const guard =
+    (route: Route): RequestHandler =>
+    (_req, res, next) => {
+      const ctx = context(res)
+      if (deps.shuttingDown()) {
+        res.setHeader('connection', 'close')
+        return send(res, {
+          status: 503,
+          reason: 'shutting_down',
+          outcome: 'shutting_down',
+          headers: { 'retry-after': '1' },
+        })
+      }
+      if (inFlight.count >= deps.maxConcurrentRequests) {
+        metrics.shed(route)
+        return send(res, {
+          status: 503,
+          reason: 'overloaded',
+          detail: `more than ${deps.maxConcurrentRequests} requests in flight`,
+          outcome: 'overloaded',
+          headers: { 'retry-after': '1' },
+        })
+      }
+      inFlight.count += 1
+      res.on('close', () => {
+        inFlight.count -= 1
+        metrics.request(route, ctx.event, ctx.outcome, (clock.now() - ctx.startedAt) / 1000)
+        if (inFlight.count === 0) inFlight.onIdle()
+      })
+      next()
+    }
+
+  const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes })
+
+  app.post(
+    deps.callbackPath,
+    guard('callback'),
+    (req, res, next) => {
+      const media = checkMediaType(req.get('content-type'))
+      if (!media.ok)
+        return send(res, {
+          status: 415,
+          reason: 'unsupported_media_type',
+          detail: media.detail,
+          outcome: 'unsupported_media_type',
+        })
+      res.locals.encoding = media.encoding
+      next()
+    },
+    rawBody,
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      send(res, await handleCallback(body, res.locals.encoding, deps.callback))
+    },
+  )
+
+  app.all(deps.passthroughPath, guard('passthrough'), rawBody, async (req, res) => {
+    const ctx = context(res)
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return send(res, {
+        status: 405,
+        reason: 'method_not_allowed',
+        detail: 'ZEGO takes GET and POST',
+        outcome: 'method_not_allowed',
+      })
+    }
+    const at = req.originalUrl.indexOf('?')
+    const result = await forward(
+      {
+        method: req.method,
+        rawQuery: at === -1 ? '' : req.originalUrl.slice(at + 1),
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : null,
+      },
+      deps.passthrough,
+    )
+    ctx.event = Object.hasOwn(operations, result.action) ? result.action : 'other'
+    if (!result.ok) {
+      ctx.log.warn({ action: ctx.event, error: result.error }, 'ZEGO API unreachable')
+      return send(res, {
+        status: 502,
+        reason: 'upstream_unreachable',
+        detail: result.error,
+        outcome: 'upstream_unreachable',
+      })
+    }
+    ctx.outcome = `http_${result.status}`
+    res.status(result.status)
+    for (const [name, value] of result.headers) res.setHeader(name, value)
+    res.end(result.body)
+  })
+
+  app.get('/healthz', (_req, res) => send(res, { status: 200, outcome: 'ok' }))
+
+  app.get('/readyz', (_req, res) => {
+    const status = deps.publisher.status()
+    const room = status.spool.bytes < status.spool.maxBytes
+    if (deps.shuttingDown()) return send(res, { status: 503, reason: 'shutting_down', outcome: 'not_ready' })
+    if (!status.kafkaUp && !room) {
+      return send(res, {
+        status: 503,
+        reason: 'no_capacity',
+        detail: 'Kafka is unreachable and the spool is full',
+        outcome: 'not_ready',
+      })
+    }
+    return send(res, { status: 200, outcome: 'ready', ...(status.kafkaUp ? {} : { reason: 'spooling' }) })
+  })
+
+  app.get('/metrics', async (_req, res) => {
+    context(res).outcome = 'ok'
+    res.setHeader('content-type', metrics.registry.contentType)
+    res.end(await metrics.registry.metrics())
+  })
+
+  app.use((_req, res) => send(res, { status: 404, reason: 'not_found', outcome: 'not_found' }))
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const e = error as { type?: string; status?: number; message?: string }
+    if (res.headersSent) return
+    switch (e.type) {
+      case 'entity.too.large':
+        return send(res, {
+          status: 413,
+          reason: 'body_too_large',
+          detail: `the body limit is ${deps.bodyLimitBytes} bytes`,
+          outcome: 'body_too_large',
+        })
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return send(res, {
+          status: 415,
+          reason: 'unsupported_media_type',
+          detail: e.message ?? '',
+          outcome: 'unsupported_media_type',
+        })
+      case 'request.aborted':
+      case 'request.size.invalid':
+        return send(res, {
+          status: 400,
+          reason: 'malformed_body',
+          detail: e.message ?? '',
+          outcome: 'malformed_body',
+        })
+      default:
+        context(res).log.error({ err: error }, 'unhandled error')
+        return send(res, { status: 500, reason: 'internal_error', outcome: 'internal_error' })
+    }
+  }
+  app.use(onError)
+  return app
+}

@@ -1,0 +1,253 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { topicName, topicSpecs } from '@mixguard/contracts'
+import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
+import type { Clock, Timers } from '@mixguard/zego-api'
+import { type Logger, pino } from 'pino'
+import { Agent, type Dispatcher } from 'undici'
+import { createApp } from './app.ts'
+import type { IngestConfig } from './config.ts'
+import { assertNever } from './errors.ts'
+import { createKafkaLink, type KafkaLink } from './kafka-link.ts'
+import { createMetrics } from './metrics.ts'
+import { createNonceCache } from './nonce-cache.ts'
+import { createPublisher, type PublisherEvent, type PublisherStatus } from './publisher.ts'
+import { openSpool } from './spool.ts'
+
+export interface IngestDeps {
+  /** Default: pino JSON on stdout at the configured level. */
+  logger?: Logger
+  clock?: Clock
+  timers?: Timers
+  /** Network for the passthrough; default a private undici Agent. */
+  dispatcher?: Dispatcher
+  /** Kafka as the publisher sees it; default a kafkajs idempotent producer on `config.kafka.brokers`. */
+  kafkaLink?: KafkaLink
+  /** How long start-up waits for Kafka before serving from the spool. Default 5000 ms. */
+  kafkaStartWaitMs?: number
+}
+
+export interface RunningIngest {
+  url: string
+  port: number
+  status(): PublisherStatus
+  /**
+   * Stops accepting, lets in-flight requests finish, flushes the producer and drains the spool while
+   * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
+   */
+  close(): Promise<{ spooled: number }>
+}
+
+const systemClock: Clock = { now: () => Date.now() }
+const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
+/** Composes and starts ingest: spool, Kafka publisher, HTTP server. */
+export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
+  const logger = deps.logger ?? pino({ level: config.logLevel, base: { service: 'ingest' } })
+  const clock = deps.clock ?? systemClock
+  const timers = deps.timers ?? systemTimers
+  const ownDispatcher = deps.dispatcher === undefined ? new Agent({ keepAliveTimeout: 4_000 }) : null
+  const dispatcher = deps.dispatcher ?? (ownDispatcher as Agent)
+  const prefix = config.kafka.topicPrefix
+  const topics = { events: topicName('events', prefix), deadLetter: topicName('dead-letter', prefix) }
+
+  const { spool, recovery } = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes })
+  if (recovery.records > 0 || recovery.truncatedBytes > 0) {
+    logger.warn(
+      { spool: config.spool.dir, ...recovery },
+      'spool holds records from an earlier run; draining them first',
+    )
+  }
+
+  const link =
+    deps.kafkaLink ??
+    createKafkaLink({
+      kafka: createKafka({
+        brokers: config.kafka.brokers,
+        clientId: config.kafka.clientId,
+        log: kafkaLogSink(logger.child({ component: 'kafkajs' })),
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+        connectionTimeoutMs: 1_000,
+        requestTimeoutMs: Math.max(config.kafka.sendTimeoutMs, 5_000),
+      }),
+      topics: topicSpecs(prefix)
+        .filter((t) => t.name === topics.events || t.name === topics.deadLetter)
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitions,
+          config: Object.fromEntries(t.configEntries.map((e) => [e.name, e.value])),
+        })),
+      ackTimeoutMs: config.kafka.sendTimeoutMs,
+    })
+
+  const nonces = createNonceCache({ clock, maxEntries: config.nonceCacheMaxEntries })
+  const inFlight = { count: 0, onIdle: () => {} }
+  // The metrics read the publisher lazily; it is created right below.
+  let publisherStatus: () => PublisherStatus = () => ({
+    kafkaUp: false,
+    spool: { ...spool.depth(), maxBytes: spool.maxBytes },
+    queued: 0,
+  })
+  const metrics = createMetrics({
+    publisher: () => publisherStatus(),
+    nonceCache: () => ({ size: nonces.size(), evictions: nonces.evictions() }),
+    inFlight: () => inFlight.count,
+  })
+  const publisherLog = logger.child({ component: 'publisher' })
+  const publisher = createPublisher({
+    link,
+    spool,
+    clock,
+    timers,
+    lingerMs: config.kafka.lingerMs,
+    maxBatchRecords: config.kafka.maxBatchRecords,
+    sendTimeoutMs: config.kafka.sendTimeoutMs,
+    onEvent: (event) => {
+      metrics.publisherEvent(event)
+      logPublisherEvent(publisherLog, event)
+    },
+  })
+  publisherStatus = () => publisher.status()
+
+  let shuttingDown = false
+  const app = createApp({
+    callbackPath: config.callbackPath,
+    passthroughPath: config.passthroughPath,
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxConcurrentRequests: config.maxConcurrentRequests,
+    clock,
+    logger,
+    metrics,
+    publisher,
+    callback: {
+      apps: config.apps,
+      clock,
+      freshnessWindowMs: config.freshnessWindowMs,
+      nonces,
+      publisher,
+      topics,
+    },
+    passthrough: {
+      baseUrl: config.zegoApi.baseUrl,
+      dispatcher,
+      timeoutMs: config.zegoApi.timeoutMs,
+      clock,
+      apps: config.apps,
+      publisher,
+      eventsTopic: topics.events,
+      onRecordLost: (error, action, appId) => {
+        metrics.recordLost('passthrough')
+        logger.error(
+          { err: error, action, appId },
+          'a mix API call could not be recorded (neither Kafka nor spool took it)',
+        )
+      },
+    },
+    shuttingDown: () => shuttingDown,
+    inFlight,
+  })
+
+  publisher.start()
+  if (!(await publisher.whenUp(deps.kafkaStartWaitMs ?? 5_000))) {
+    logger.warn(
+      { brokers: config.kafka.brokers },
+      'Kafka is not reachable yet: callbacks go to the spool until it is',
+    )
+  }
+
+  const server = createServer(app)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  logger.info(
+    {
+      url,
+      callbackPath: config.callbackPath,
+      passthroughPath: config.passthroughPath,
+      apps: config.apps.ids(),
+    },
+    'ingest listening',
+  )
+
+  let closing: Promise<{ spooled: number }> | null = null
+  const close = async (): Promise<{ spooled: number }> => {
+    const deadline = clock.now() + config.shutdownDeadlineMs
+    shuttingDown = true
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    // In-flight requests finish (their records become durable) before the producer is flushed.
+    await new Promise<void>((resolve) => {
+      const timer = timers.setTimeout(resolve, Math.max(0, deadline - clock.now()))
+      inFlight.onIdle = () => {
+        timers.clearTimeout(timer)
+        resolve()
+      }
+      if (inFlight.count === 0) inFlight.onIdle()
+    })
+    server.closeAllConnections()
+    await stopped
+    const result = await publisher.close(deadline)
+    await ownDispatcher?.close()
+    logger.info(
+      result,
+      result.spooled > 0 ? 'ingest stopped; records stay spooled for the next start' : 'ingest stopped',
+    )
+    return result
+  }
+
+  return {
+    url,
+    port,
+    status: () => publisher.status(),
+    close: () => {
+      closing ??= close()
+      return closing
+    },
+  }
+}
+
+function kafkaLogSink(log: Logger): KafkaLogSink {
+  return (level, message, fields) => {
+    // kafkajs reports every failed connection as an error; the publisher handles them, so they are warnings here.
+    const at = level === 'error' ? 'warn' : level === 'info' ? 'debug' : level
+    log[at]({ ...fields }, message)
+  }
+}
+
+function logPublisherEvent(log: Logger, event: PublisherEvent): void {
+  switch (event.type) {
+    case 'kafka_up':
+      log.info('Kafka is up')
+      break
+    case 'kafka_down':
+      log.warn({ err: event.error }, 'Kafka is unreachable: records go to the spool')
+      break
+    case 'kafka_retry':
+      // First failure and then every doubling, so an outage is visible but not a flood.
+      if ((event.attempt & (event.attempt - 1)) === 0) {
+        log.warn({ attempt: event.attempt, err: event.error }, 'Kafka still unreachable')
+      }
+      break
+    case 'produce_failed':
+      log.warn({ records: event.records, ms: event.ms, err: event.error }, 'Kafka send failed; batch spooled')
+      break
+    case 'drained':
+      log.debug({ records: event.records, ms: event.ms }, 'drained spool to Kafka')
+      break
+    case 'produced':
+    case 'spooled':
+      break
+    default:
+      assertNever(event)
+  }
+}

@@ -1,0 +1,31 @@
+import { loadConfig } from './config.ts'
+import { startIngest } from './ingest.ts'
+
+// The only file that touches `process`: environment in, signals and exit codes out.
+const loaded = loadConfig(process.env)
+if (!loaded.ok) {
+  console.error(loaded.message)
+  process.exit(2)
+}
+const { config } = loaded
+const ingest = await startIngest(config)
+
+let stopping = false
+const stop = (signal: string): void => {
+  if (stopping) return
+  stopping = true
+  // A hard stop a little after the deadline, in case something ignores it; spooled records are on disk.
+  setTimeout(() => {
+    console.error(`ingest did not stop within ${config.shutdownDeadlineMs} ms after ${signal}; exiting`)
+    process.exit(1)
+  }, config.shutdownDeadlineMs + 2_000).unref()
+  ingest.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('ingest failed to stop cleanly', error)
+      process.exit(1)
+    },
+  )
+}
+process.once('SIGTERM', () => stop('SIGTERM'))
+process.once('SIGINT', () => stop('SIGINT'))

@@ -1,0 +1,154 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { PublisherEvent, PublisherStatus } from './publisher.ts'
+
+export interface MetricSources {
+  publisher: () => PublisherStatus
+  nonceCache: () => { size: number; evictions: number }
+  inFlight: () => number
+}
+
+export type Route = 'callback' | 'passthrough'
+
+/** One registry per ingest instance (no globals), so tests and several instances never share counts. */
+export interface IngestMetrics {
+  registry: Registry
+  request(route: Route, event: string, outcome: string, seconds: number): void
+  shed(route: Route): void
+  recordLost(source: string): void
+  publisherEvent(event: PublisherEvent): void
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export function createMetrics(sources: MetricSources): IngestMetrics {
+  const registry = new Registry()
+  const registers = [registry]
+  const requests = new Counter({
+    name: 'ingest_requests_total',
+    help: 'Requests by route, event (callback event or API Action) and outcome',
+    labelNames: ['route', 'event', 'outcome'] as const,
+    registers,
+  })
+  const latency = new Histogram({
+    name: 'ingest_request_duration_seconds',
+    help: 'Time from request to answer; for callbacks this includes making the record durable',
+    labelNames: ['route', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  })
+  const shed = new Counter({
+    name: 'ingest_shed_total',
+    help: 'Requests answered 503 because the concurrency cap was reached',
+    labelNames: ['route'] as const,
+    registers,
+  })
+  const lost = new Counter({
+    name: 'ingest_record_failures_total',
+    help: 'Records that could not be stored at all (neither Kafka nor spool); the passthrough answer went out anyway',
+    labelNames: ['source'] as const,
+    registers,
+  })
+  const produce = new Histogram({
+    name: 'ingest_produce_duration_seconds',
+    help: 'Kafka batch sends (acks = all), direct or draining the spool',
+    labelNames: ['path', 'result'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  })
+  const records = new Counter({
+    name: 'ingest_records_total',
+    help: 'Records made durable, by where',
+    labelNames: ['destination'] as const,
+    registers,
+  })
+  new Gauge({
+    name: 'ingest_kafka_up',
+    help: '1 while Kafka takes records directly',
+    registers,
+    collect() {
+      this.set(sources.publisher().kafkaUp ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'ingest_spool_records',
+    help: 'Records in the spool waiting for Kafka',
+    registers,
+    collect() {
+      this.set(sources.publisher().spool.records)
+    },
+  })
+  new Gauge({
+    name: 'ingest_spool_bytes',
+    help: 'Bytes in the spool waiting for Kafka',
+    registers,
+    collect() {
+      this.set(sources.publisher().spool.bytes)
+    },
+  })
+  new Gauge({
+    name: 'ingest_spool_max_bytes',
+    help: 'Spool bound; at it, callbacks are answered 503',
+    registers,
+    collect() {
+      this.set(sources.publisher().spool.maxBytes)
+    },
+  })
+  new Gauge({
+    name: 'ingest_nonce_cache_entries',
+    help: 'Signatures remembered for replay detection',
+    registers,
+    collect() {
+      this.set(sources.nonceCache().size)
+    },
+  })
+  new Gauge({
+    name: 'ingest_nonce_cache_evictions',
+    help: 'Signatures forgotten before their freshness window ended because the cache was full',
+    registers,
+    collect() {
+      this.set(sources.nonceCache().evictions)
+    },
+  })
+  new Gauge({
+    name: 'ingest_in_flight_requests',
+    help: 'Callback and passthrough requests being handled',
+    registers,
+    collect() {
+      this.set(sources.inFlight())
+    },
+  })
+
+  return {
+    registry,
+    request(route, event, outcome, seconds) {
+      requests.inc({ route, event, outcome })
+      latency.observe({ route, outcome }, seconds)
+    },
+    shed: (route) => shed.inc({ route }),
+    recordLost: (source) => lost.inc({ source }),
+    publisherEvent(event) {
+      switch (event.type) {
+        case 'produced':
+          produce.observe({ path: 'direct', result: 'ok' }, event.ms / 1000)
+          records.inc({ destination: 'kafka' }, event.records)
+          return
+        case 'produce_failed':
+          produce.observe({ path: 'direct', result: 'failed' }, event.ms / 1000)
+          return
+        case 'drained':
+          produce.observe({ path: 'drain', result: 'ok' }, event.ms / 1000)
+          records.inc({ destination: 'kafka_from_spool' }, event.records)
+          return
+        case 'spooled':
+          records.inc({ destination: 'spool' }, event.records)
+          return
+        case 'kafka_up':
+        case 'kafka_down':
+        case 'kafka_retry':
+          return
+        default:
+          return event satisfies never
+      }
+    },
+  }
+}
