@@ -19,12 +19,13 @@ function setup(options: { ratePerSecond?: number; windowMs?: number; guardMs?: n
   const time = createManualTime(1_000_000)
   const budget = createCallBudget({ ...options, clock: time.clock, timers: time.timers })
   const granted: { id: string; at: number }[] = []
+  // Each call's answer comes back at once: the slot is released at its grant time.
   const take = (id: string, lane?: Lane, appId = 1, signal?: AbortSignal): Promise<void> => {
-    const p = budget.acquire(appId, lane, signal)
-    p.then(
-      () => granted.push({ id, at: time.clock.now() }),
-      () => {},
-    )
+    const p = budget.acquire(appId, lane, signal).then((release) => {
+      granted.push({ id, at: time.clock.now() })
+      release()
+    })
+    p.catch(() => {})
     return p
   }
   return { time, budget, granted, take }
@@ -45,6 +46,24 @@ describe('createCallBudget', () => {
       0, 0, 0, 0, 0, 1020, 1020, 1020, 1020, 1020, 2040, 2040,
     ])
     expect(granted.map((g) => g.id)).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`))
+  })
+
+  it('counts a slot from its release: a call still out holds its slot', async () => {
+    const time = createManualTime(0)
+    const budget = createCallBudget({ ratePerSecond: 2, guardMs: 0, clock: time.clock, timers: time.timers })
+    const first = await budget.acquire(1)
+    await budget.acquire(1)
+    let third = false
+    void budget.acquire(1).then(() => {
+      third = true
+    })
+    await time.advance(5000)
+    expect(third).toBe(false)
+    first()
+    await time.advance(999)
+    expect(third).toBe(false)
+    await time.advance(1)
+    expect(third).toBe(true)
   })
 
   it('at the default 80/s never lets more than 80 calls into any 1020 ms window', async () => {

@@ -19,9 +19,16 @@ export interface CallBudgetOptions {
   timers?: Timers
 }
 
+/** Ends a call's hold on its slot; call it once the answer (or the failure) is back. */
+export type Release = () => void
+
 export interface CallBudget {
-  /** Resolves when a call for `appId` may go now; rejects with the signal's reason if it aborts first. */
-  acquire(appId: number, lane?: Lane, signal?: AbortSignal): Promise<void>
+  /**
+   * Resolves when a call for `appId` may go now, with the function that ends the call's hold on its
+   * slot; rejects with the signal's reason if it aborts first. A slot counts against the window from
+   * its grant until `windowMs + guardMs` after its release.
+   */
+  acquire(appId: number, lane?: Lane, signal?: AbortSignal): Promise<Release>
   /** Calls waiting for `appId` (all lanes). */
   waiting(appId: number): number
   /** Calls allowed in any window of `windowMs + guardMs`. */
@@ -29,7 +36,7 @@ export interface CallBudget {
 }
 
 interface Waiter {
-  resolve: () => void
+  resolve: (release: Release) => void
   reject: (reason: unknown) => void
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
@@ -42,9 +49,18 @@ interface Fifo {
   head: number
 }
 
+/** A granted call: `releasedAt` stays +Infinity while the call is out. */
+interface Slot {
+  releasedAt: number
+}
+
 interface AppState {
-  /** Grant times of the last `limit` calls, oldest first. */
-  grants: number[]
+  /**
+   * The slots that still count: calls out, or released less than a span ago. Counting from the release
+   * and not from the grant is what makes the budget hold at ZEGO's end: a call reaches ZEGO after we
+   * let it go (connection set-up, queues) but never after its answer came back.
+   */
+  slots: Slot[]
   queues: Record<Lane, Fifo>
   live: number
   timer: unknown
@@ -55,7 +71,9 @@ const monotonicClock: Clock = { now: () => performance.now() }
 
 /**
  * A per-AppId sliding-window call budget with priority lanes. A call may go at `t` only if fewer than
- * `limit` calls went in `(t - windowMs - guardMs, t]`; waiting calls go highest lane first, FIFO within a lane.
+ * `limit` calls are out or were released within `(t - windowMs - guardMs, t]`; waiting calls go highest
+ * lane first, FIFO within a lane. Counted from each call's release, no `windowMs` window at ZEGO's end
+ * can see more than `limit` arrivals, whatever the latency between us.
  */
 export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
   const ratePerSecond = options.ratePerSecond ?? 80
@@ -69,12 +87,29 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
   const apps = new Map<number, AppState>()
   let lastSweep = clock.now()
 
-  const nextFreeAt = (state: AppState): number =>
-    state.grants.length < limit ? Number.NEGATIVE_INFINITY : (state.grants[0] as number) + span
+  const expire = (state: AppState, now: number): void => {
+    if (state.slots.some((slot) => slot.releasedAt + span <= now)) {
+      state.slots = state.slots.filter((slot) => slot.releasedAt + span > now)
+    }
+  }
 
-  const grant = (state: AppState, now: number): void => {
-    state.grants.push(now)
-    if (state.grants.length > limit) state.grants.shift()
+  /** When the next slot frees: now-ish if one is free, +Infinity while every slot is out (a release drains). */
+  const nextFreeAt = (state: AppState, now: number): number => {
+    expire(state, now)
+    if (state.slots.length < limit) return Number.NEGATIVE_INFINITY
+    return Math.min(...state.slots.map((slot) => slot.releasedAt + span))
+  }
+
+  const grant = (state: AppState): Release => {
+    const slot: Slot = { releasedAt: Number.POSITIVE_INFINITY }
+    state.slots.push(slot)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      slot.releasedAt = clock.now()
+      drain(state)
+    }
   }
 
   const takeNext = (state: AppState): Waiter | undefined => {
@@ -103,7 +138,11 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
   const drain = (state: AppState): void => {
     const now = clock.now()
     while (state.live > 0) {
-      const freeAt = nextFreeAt(state)
+      const freeAt = nextFreeAt(state, now)
+      if (freeAt === Number.POSITIVE_INFINITY) {
+        clearTimer(state)
+        return
+      }
       if (freeAt > now) {
         if (state.timerAt !== freeAt) {
           clearTimer(state)
@@ -122,8 +161,7 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
       const waiter = takeNext(state)
       if (waiter === undefined) break
       settle(state, waiter)
-      grant(state, now)
-      waiter.resolve()
+      waiter.resolve(grant(state))
     }
     clearTimer(state)
   }
@@ -139,8 +177,8 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
     if (now - lastSweep < span) return
     lastSweep = now
     for (const [appId, state] of apps) {
-      const last = state.grants.at(-1)
-      if (state.live === 0 && (last === undefined || last + span <= now)) apps.delete(appId)
+      expire(state, now)
+      if (state.live === 0 && state.slots.length === 0) apps.delete(appId)
     }
   }
 
@@ -148,7 +186,7 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
     let state = apps.get(appId)
     if (state === undefined) {
       state = {
-        grants: [],
+        slots: [],
         queues: {
           urgent: { items: [], head: 0 },
           normal: { items: [], head: 0 },
@@ -171,11 +209,8 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
       const now = clock.now()
       sweep(now)
       const state = stateOf(appId)
-      if (state.live === 0 && nextFreeAt(state) <= now) {
-        grant(state, now)
-        return Promise.resolve()
-      }
-      return new Promise<void>((resolve, reject) => {
+      if (state.live === 0 && nextFreeAt(state, now) <= now) return Promise.resolve(grant(state))
+      return new Promise<Release>((resolve, reject) => {
         const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, done: false }
         if (signal !== undefined) {
           waiter.onAbort = () => {

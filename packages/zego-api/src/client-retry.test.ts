@@ -59,6 +59,7 @@ function countingBudget(): CallBudget & { count: number } {
     waiting: () => 0,
     acquire: async () => {
       budget.count += 1
+      return () => {}
     },
   }
   return budget

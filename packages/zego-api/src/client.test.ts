@@ -109,6 +109,7 @@ function recordingBudget(): CallBudget & { calls: { appId: number; lane: Lane | 
     waiting: () => 0,
     acquire: async (appId, lane) => {
       calls.push({ appId, lane })
+      return () => {}
     },
   }
 }

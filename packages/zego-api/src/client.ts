@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
-import { type CallBudget, createCallBudget, type Lane } from './budget.ts'
+import { type CallBudget, createCallBudget, type Lane, type Release } from './budget.ts'
 import { ZegoError, type ZegoErrorCode } from './errors.ts'
 import {
   type DescribeSimpleStreamListData,
@@ -124,11 +124,13 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
     lane: Lane,
     signal: AbortSignal | undefined,
   ): Promise<ZegoOutcome<z.output<D>>> => {
+    const releases: Release[] = []
     try {
       if (op.action === operations.DescribeSimpleStreamList.action)
-        await streamListBudget.acquire(appId, lane, signal)
-      await budget.acquire(appId, lane, signal)
+        releases.push(await streamListBudget.acquire(appId, lane, signal))
+      releases.push(await budget.acquire(appId, lane, signal))
     } catch (reason) {
+      for (const release of releases) release()
       return aborted(op.action, reason)
     }
     // Signed only now: a call may wait in the budget, and every attempt needs a fresh signature.
@@ -142,6 +144,8 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
       timeoutMs,
       timers,
       signal,
+    }).finally(() => {
+      for (const release of releases) release()
     })
     return toOutcome(op, result, clock.now())
   }

@@ -1,4 +1,11 @@
-export { type CallBudget, type CallBudgetOptions, createCallBudget, type Lane, lanes } from './budget.ts'
+export {
+  type CallBudget,
+  type CallBudgetOptions,
+  createCallBudget,
+  type Lane,
+  lanes,
+  type Release,
+} from './budget.ts'
 export { callbackSignature, verifyCallbackSignature } from './callback-signature.ts'
 export {
   type CallOptions,
