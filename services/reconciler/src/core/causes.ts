@@ -1,0 +1,170 @@
+import { lifecycleRunning } from './lifecycle.ts'
+import { STOP_FLOOR_MS } from './limits.ts'
+import type { StopCause, TaskRecord } from './model.ts'
+import type { AppPolicy } from './policy.ts'
+import type { View } from './view.ts'
+
+/**
+ * Why a running task should stop, and from when; null while it should not. Pure: the same task,
+ * state and policy give the same cause, so a deadline recomputed after a restart or a policy change
+ * is the same deadline.
+ */
+export function stopCauseOf(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
+  if (task.run === null) return null
+  const superseded = supersessionCause(task, view, policy)
+  if (superseded !== null) return superseded
+  const byInputs = inputsCause(task, task.run.startedAt, view, policy)
+  if (byInputs !== 'no_input_evidence') return byInputs
+  return roomCause(task, task.run.startedAt, view, policy)
+}
+
+export function supersessionEnabled(
+  policy: AppPolicy,
+  rule: 'shared_output' | 'shared_user_in_room',
+): boolean {
+  return rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
+}
+
+/** Holds while the task that replaced this one still runs and the rule is still switched on. */
+function supersessionCause(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
+  const s = task.superseded
+  if (s === null || !supersessionEnabled(policy, s.rule)) return null
+  const by = view.state.tasks[s.by]
+  if (by === undefined || !lifecycleRunning(by)) return null
+  return supersededCause(s)
+}
+
+/** Supersession stops at once: its due time is when it was found. */
+export function supersededCause(s: NonNullable<TaskRecord['superseded']>): StopCause {
+  return {
+    reason: 'superseded',
+    rule: s.rule,
+    deadline: null,
+    dueAt: s.at,
+    eventIds: s.eventIds,
+    supersededBy: s.by,
+    note: `newer task ${s.by} (${s.rule.replaceAll('_', ' ')})`,
+  }
+}
+
+/** The stream ids a task's liveness depends on, or null when its inputs say nothing. */
+function streamInputs(
+  task: TaskRecord,
+  view: View,
+  policy: AppPolicy,
+): { ids: string[]; auto: boolean } | 'live' | null {
+  if (task.auto) {
+    const ids = task.roomId === null ? [] : view.streamsInRoom(task.roomId)
+    return ids.length > 0 ? { ids, auto: true } : null
+  }
+  if (task.inputs === null) return null
+  const ids: string[] = []
+  let urls = 0
+  for (const ref of task.inputs) {
+    if (ref.streamId !== null) ids.push(ref.streamId)
+    else if (ref.streamUrl !== null) urls++
+  }
+  if (urls > 0 && policy.urlInputsCountAsLive) return 'live'
+  return ids.length > 0 ? { ids: [...new Set(ids)].sort(), auto: false } : null
+}
+
+/**
+ * Orphaned: every stream input gone, each for its own grace (by its close reason), the floor after
+ * its close was received included. The deadline is the latest of those, so an input that went early
+ * with a long grace (a heartbeat timeout that may still reconnect) is waited for too.
+ */
+function inputsCause(
+  task: TaskRecord,
+  startedAt: number,
+  view: View,
+  policy: AppPolicy,
+): StopCause | null | 'no_input_evidence' {
+  const inputs = streamInputs(task, view, policy)
+  if (inputs === 'live') return null
+  if (inputs === null) return 'no_input_evidence'
+  let last: { streamId: string; dueAt: number; label: string; goneAt: number } | null = null
+  const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
+  for (const streamId of inputs.ids) {
+    const l = view.liveness(streamId)
+    if (l === null || l.live) return null
+    // An auto task started after its room's known streams went: they are not what it mixes.
+    const goneAt = inputs.auto ? Math.max(l.goneAt, startedAt) : l.goneAt
+    const dueAt = Math.max(goneAt + policy.graceMs[l.close.grace], l.floorAt)
+    evidence.push(l.evidence)
+    if (last === null || dueAt >= last.dueAt) last = { streamId, dueAt, label: l.close.label, goneAt }
+  }
+  if (last === null) return null
+  return {
+    reason: 'orphaned',
+    rule: `grace:${last.label}`,
+    deadline: last.dueAt,
+    dueAt: last.dueAt,
+    eventIds: [...new Set(evidence)].sort(),
+    supersededBy: null,
+    note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
+  }
+}
+
+/** For tasks whose inputs are unknown: only evidence about their room can stop them. */
+function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopCause | null {
+  if (task.roomId === null) return null
+  const room = view.state.rooms[task.roomId]
+  const streamIds = view.streamsInRoom(task.roomId)
+  const gone: { goneAt: number; floorAt: number; evidence: string }[] = []
+  for (const streamId of streamIds) {
+    const l = view.liveness(streamId)
+    if (l === null || l.live) return null
+    gone.push(l)
+  }
+  const causes: StopCause[] = []
+  if (policy.rooms.stopOnRoomClose && room !== undefined) {
+    const closes = Object.values(room.closed)
+      .filter((c) => c.at > startedAt)
+      .sort((a, b) => a.at - b.at || (a.eventId < b.eventId ? -1 : 1))
+    const first = closes[0]
+    if (first !== undefined) {
+      const dueAt = Math.max(first.at + policy.graceMs.roomGone, first.receivedAt + STOP_FLOOR_MS)
+      causes.push({
+        reason: 'room_closed',
+        rule: 'room_close',
+        deadline: dueAt,
+        dueAt,
+        eventIds: [first.eventId],
+        supersededBy: null,
+        note: `room ${task.roomId} closed at ${first.at} (reason ${first.closeReason})`,
+      })
+    }
+  }
+  if (policy.rooms.stopWhenRoomEmpty) {
+    let emptySince: number | null = null
+    let floorAt = 0
+    const evidence: string[] = []
+    for (const g of gone) {
+      emptySince = Math.max(emptySince ?? g.goneAt, g.goneAt)
+      floorAt = Math.max(floorAt, g.floorAt)
+      evidence.push(g.evidence)
+    }
+    if (gone.length === 0 && room?.observedAt != null && room.observedReceivedAt !== null) {
+      // An empty stream list is the only evidence for a room whose streams we never saw.
+      emptySince = room.observedAt
+      floorAt = room.observedReceivedAt + STOP_FLOOR_MS
+      evidence.push(`room_streams:${task.roomId}@${room.observedAt}`)
+    }
+    if (emptySince !== null) {
+      // The task started with live inputs, whatever we saw of the room before.
+      const since = Math.max(emptySince, startedAt)
+      const dueAt = Math.max(since + policy.rooms.emptyRoomGraceMs, floorAt)
+      causes.push({
+        reason: 'room_empty',
+        rule: 'room_empty',
+        deadline: dueAt,
+        dueAt,
+        eventIds: [...new Set(evidence)].sort(),
+        supersededBy: null,
+        note: `room ${task.roomId} without a live stream since ${since}`,
+      })
+    }
+  }
+  causes.sort((a, b) => a.dueAt - b.dueAt)
+  return causes[0] ?? null
+}

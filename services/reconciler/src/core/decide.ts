@@ -1,0 +1,174 @@
+import type { Decision, ZegoEvent } from '@mixguard/contracts'
+import { stopCauseOf } from './causes.ts'
+import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
+import { type Draft, openDraft, writableTask } from './draft.ts'
+import type { AppState, CoreInput, TaskRecord } from './model.ts'
+import { applyOutcome } from './outcomes.ts'
+import type { AppPolicy } from './policy.ts'
+import { scheduleSweep, sweep } from './retention.ts'
+import { checkSilentTasks, silentDueAt } from './silence.ts'
+import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
+import { checkSupersession } from './supersession.ts'
+import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
+import { unreachable } from './unreachable.ts'
+import { type View, viewOf } from './view.ts'
+
+export type { CoreInput } from './model.ts'
+
+/**
+ * The decision core: (state, input, now) → (state, decisions). No I/O, no clock, no randomness: time
+ * is `now`, deadlines are data in the state, and the same state, input and now always give the same
+ * state and the same decisions (ids included). The given state is never mutated.
+ *
+ * Events and outcomes update the facts; only a supersession (which stops at once) or a re-stop after
+ * a failed verification decides on them. Deadlines fire on `tick` only, so a shell catching up on a
+ * backlog feeds all of it before time moves on: a close and the reconnect behind it in the backlog
+ * meet before any grace is judged.
+ */
+export function decide(
+  state: AppState,
+  input: CoreInput,
+  now: number,
+  policy: AppPolicy,
+): { state: AppState; decisions: Decision[] } {
+  const d = openDraft(state)
+  const out: Decision[] = []
+  switch (input.kind) {
+    case 'event':
+      applyEvent(d, input.event, now, policy, out)
+      break
+    case 'outcome':
+      if (input.outcome.appId === state.appId) applyOutcome(d, input.outcome, now, policy, out)
+      break
+    case 'room_streams':
+      applyRoomStreams(d, input, now)
+      break
+    case 'tick':
+      fireDue(d, viewOf(d.state), now, policy, out)
+      break
+    default:
+      return unreachable(input)
+  }
+  if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
+  refreshDue(d, viewOf(d.state), policy)
+  scheduleSweep(d, now)
+  return { state: d.state, decisions: out }
+}
+
+function applyEvent(d: Draft, event: ZegoEvent, now: number, policy: AppPolicy, out: Decision[]): void {
+  if (event.appId !== d.state.appId) return
+  let started: Started = null
+  switch (event.type) {
+    case 'stream_created':
+    case 'stream_closed':
+      applyStreamEvent(d, event, now)
+      return
+    case 'room_closed':
+      applyRoomClosed(d, event, now)
+      return
+    case 'mix_started':
+    case 'mix_stopped':
+      started = applyMixCallback(d, event, now)
+      break
+    case 'mix_api_call':
+      started = applyMixApiCall(d, event, now)
+      break
+    default:
+      unreachable(event)
+  }
+  if (started !== null) checkSupersession(d, started.taskId, now, policy, out)
+}
+
+const pinned = (task: TaskRecord, policy: AppPolicy): boolean => policy.pinnedTaskIds.includes(task.taskId)
+
+/** "Time has reached now": every due stop, verification and silence check, in task id order. */
+function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Decision[]): void {
+  const silent: { taskId: string; dueAt: number }[] = []
+  for (const taskId of Object.keys(d.state.tasks).sort()) {
+    const task = d.state.tasks[taskId]
+    if (task === undefined) continue
+    if (task.phase === 'running' && !pinned(task, policy)) {
+      const cause = stopCauseOf(task, view, policy)
+      if (cause !== null) {
+        if (cause.dueAt <= now && !(policy.dryRun && alreadyReported(task, cause, d.state.appId))) {
+          emitStop(d.state.appId, writableTask(d, taskId, now), cause, now, policy, out)
+        }
+        continue
+      }
+      if (task.pending !== null) continue
+      const dueAt = silentDueAt(task, view, policy)
+      if (dueAt <= now) silent.push({ taskId, dueAt })
+    } else if (
+      task.phase === 'stop_requested_ok' &&
+      task.pending === null &&
+      task.verifyAt !== null &&
+      task.verifyAt <= now
+    ) {
+      const decision = makeDecision(
+        {
+          appId: d.state.appId,
+          taskId,
+          action: 'verify',
+          reason: 'unconfirmed_stop',
+          rule: 'get_mix_task_info',
+          evidence: {
+            eventIds: task.stopCause?.eventIds ?? [],
+            deadline: task.verifyAt,
+            supersededBy: null,
+            note: 'StopMix succeeded but no mix_stop arrived',
+          },
+        },
+        now,
+      )
+      const writable = writableTask(d, taskId, now)
+      writable.pending = decision
+      writable.verifyAt = null
+      out.push(decision)
+    }
+  }
+  checkSilentTasks(d, silent, view, now, policy, out)
+}
+
+/**
+ * Recomputes every task's cached deadlines with the current policy, so nextDeadline() needs nothing
+ * but the state. A dry-run cause already reported is not armed again.
+ */
+function refreshDue(d: Draft, view: View, policy: AppPolicy): void {
+  for (const task of Object.values(d.state.tasks)) {
+    let stopAt: number | null = null
+    let silentAt: number | null = null
+    if (task.phase === 'running' && !pinned(task, policy)) {
+      const cause = stopCauseOf(task, view, policy)
+      if (cause !== null) {
+        stopAt = policy.dryRun && alreadyReported(task, cause, d.state.appId) ? null : cause.dueAt
+      } else if (task.pending === null) {
+        silentAt = silentDueAt(task, view, policy)
+      }
+    }
+    if (task.due.stopAt !== stopAt || task.due.silentAt !== silentAt) {
+      writableTask(d, task.taskId, task.touchedAt).due = { stopAt, silentAt }
+    }
+  }
+}
+
+/** The one time the shell should tick next for this app (null: nothing is scheduled). */
+export function nextDeadline(state: AppState): number | null {
+  let next = state.sweepAt ?? Number.POSITIVE_INFINITY
+  for (const task of Object.values(state.tasks)) {
+    if (task.due.stopAt !== null) next = Math.min(next, task.due.stopAt)
+    if (task.due.silentAt !== null) next = Math.min(next, task.due.silentAt)
+    if (task.phase === 'stop_requested_ok' && task.pending === null && task.verifyAt !== null) {
+      next = Math.min(next, task.verifyAt)
+    }
+  }
+  return Number.isFinite(next) ? next : null
+}
+
+/** Stops and verifications decided but without a final outcome yet: the shell re-executes them after a restart. */
+export function pendingDecisions(state: AppState): Decision[] {
+  const pending: Decision[] = []
+  for (const task of Object.values(state.tasks)) if (task.pending !== null) pending.push(task.pending)
+  for (const room of Object.values(state.rooms))
+    if (room.pendingCheck !== null) pending.push(room.pendingCheck)
+  return pending.sort((a, b) => a.decidedAt - b.decidedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}

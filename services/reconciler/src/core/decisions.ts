@@ -1,0 +1,83 @@
+import { type Decision, decisionId } from '@mixguard/contracts'
+import { MAX_REPORTED_CAUSES } from './limits.ts'
+import type { StopCause, TaskRecord } from './model.ts'
+import type { AppPolicy } from './policy.ts'
+
+type DecisionFields = Omit<Decision, 'v' | 'id' | 'decidedAt' | 'evidence'> & {
+  evidence: Omit<Decision['evidence'], 'eventIds'> & { eventIds: readonly string[] }
+}
+
+/** The id depends on the content, never on the time of deciding: a replay decides the same ids. */
+export function makeDecision(fields: DecisionFields, now: number): Decision {
+  const content = {
+    appId: fields.appId,
+    taskId: fields.taskId,
+    action: fields.action,
+    reason: fields.reason,
+    rule: fields.rule,
+    evidence: { ...fields.evidence, eventIds: [...new Set(fields.evidence.eventIds)].sort() },
+  }
+  return { v: 1, id: decisionId(content), ...content, decidedAt: now }
+}
+
+export function stopDecision(
+  appId: number,
+  taskId: string,
+  action: 'stop' | 'would_stop',
+  cause: StopCause,
+  now: number,
+  extraEvidence: readonly string[] = [],
+): Decision {
+  return makeDecision(
+    {
+      appId,
+      taskId,
+      action,
+      reason: cause.reason,
+      rule: cause.rule,
+      evidence: {
+        eventIds: [...cause.eventIds, ...extraEvidence],
+        deadline: cause.deadline,
+        supersededBy: cause.supersededBy,
+        note: cause.note,
+      },
+    },
+    now,
+  )
+}
+
+/** Under dry-run a cause is reported once: its would_stop id is remembered on the task. */
+export function alreadyReported(task: TaskRecord, cause: StopCause, appId: number): boolean {
+  return task.reported.includes(stopDecision(appId, task.taskId, 'would_stop', cause, 0).id)
+}
+
+/**
+ * Acts on a stop cause for a task (mutating the task, which the caller owns). Never: a pinned task,
+ * a task that is not plainly running (stopping, stopped, …), or anything under dry-run, which gets a
+ * would_stop instead and stays as it is.
+ */
+export function emitStop(
+  appId: number,
+  task: TaskRecord,
+  cause: StopCause,
+  now: number,
+  policy: AppPolicy,
+  out: Decision[],
+): void {
+  if (task.phase !== 'running' || policy.pinnedTaskIds.includes(task.taskId)) return
+  if (policy.dryRun) {
+    const decision = stopDecision(appId, task.taskId, 'would_stop', cause, now)
+    if (task.reported.includes(decision.id)) return
+    task.reported = [...task.reported, decision.id].slice(-MAX_REPORTED_CAUSES)
+    out.push(decision)
+    return
+  }
+  const decision = stopDecision(appId, task.taskId, 'stop', cause, now)
+  task.phase = 'stopping'
+  task.pending = decision
+  task.stopCause = cause
+  task.stopAttempts += 1
+  task.verifyAt = null
+  task.due = { stopAt: null, silentAt: null }
+  out.push(decision)
+}

@@ -1,0 +1,19 @@
+export { decide, nextDeadline, pendingDecisions } from './decide.ts'
+export {
+  MAX_STOP_ATTEMPTS,
+  RETENTION_MS,
+  ROOM_CHECK_INTERVAL_MS,
+  STALE_LIVE_STREAM_MS,
+  STOP_FLOOR_MS,
+  SWEEP_INTERVAL_MS,
+} from './limits.ts'
+export {
+  type AppState,
+  type CoreInput,
+  emptyState,
+  type StopCause,
+  TASK_PHASES,
+  type TaskPhase,
+  type TaskRecord,
+} from './model.ts'
+export { type AppPolicy, AppPolicySchema, defaultPolicy } from './policy.ts'

@@ -1,0 +1,93 @@
+import type { Draft } from './draft.ts'
+import { writableTask } from './draft.ts'
+import type { LifecycleFact, TaskRecord } from './model.ts'
+
+/**
+ * Starts and stops of a task, from StartMix/StopMix records, mix_start/mix_stop callbacks and our own
+ * outcomes. Two callback facts are ordered by their seq (a mix_start with the same or a lower seq than
+ * a mix_stop does not revive the task); any other pair by time. Ties go to the stop: treating a task
+ * as stopped when unsure costs a late stop, never a wrong one.
+ */
+export function isAfter(a: LifecycleFact, b: LifecycleFact): boolean {
+  if (a.seq !== null && b.seq !== null) return a.seq > b.seq
+  return a.at > b.at
+}
+
+/** Running by ZEGO's facts (our phase may say stopping/stop_requested_ok on top of it). */
+export function lifecycleRunning(task: TaskRecord): boolean {
+  return task.lastStart !== null && (task.lastStop === null || isAfter(task.lastStart, task.lastStop))
+}
+
+export type StartResult = 'new_run' | 'same_run' | 'stale'
+
+/**
+ * A start fact. A task that was not running and now is starts a new run: everything we knew or
+ * decided about the previous run is reset. A start older than the last stop is stale.
+ */
+export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: number): StartResult {
+  const task = writableTask(d, taskId, now)
+  task.touchedAt = now
+  const wasRunning = lifecycleRunning(task)
+  if (task.lastStart === null || isAfter(fact, task.lastStart)) task.lastStart = fact
+  if (!lifecycleRunning(task)) return 'stale'
+  const precise = fact.source === 'api'
+  if (!wasRunning || task.run === null) {
+    Object.assign(task, {
+      run: { startedAt: fact.at, precise, eventIds: [fact.eventId] },
+      phase: 'running',
+      auto: false,
+      inputs: null,
+      inputsSequence: null,
+      inputsAt: null,
+      inputsEventId: null,
+      outputs: [],
+      superseded: null,
+      stopCause: null,
+      stopAttempts: 0,
+      pending: null,
+      verifyAt: null,
+      problem: null,
+      reported: [],
+      due: { stopAt: null, silentAt: null },
+    } satisfies Partial<TaskRecord>)
+    return 'new_run'
+  }
+  // The run is known to have started no later than its earliest start fact.
+  if (fact.at < task.run.startedAt || (fact.at === task.run.startedAt && precise && !task.run.precise)) {
+    task.run = {
+      startedAt: fact.at,
+      precise,
+      eventIds: [...new Set([...task.run.eventIds, fact.eventId])].slice(-4),
+    }
+  }
+  return 'same_run'
+}
+
+/**
+ * A stop by ZEGO or by the customer (mix_stop, a successful StopMix/StopAutoMix, GetMixTaskInfo
+ * "not found"): the run is over, whatever we were doing about it. A stop older than the last start
+ * belongs to an earlier run and is ignored.
+ */
+export function applyExternalStop(d: Draft, taskId: string, fact: LifecycleFact, now: number): boolean {
+  const task = writableTask(d, taskId, now)
+  task.touchedAt = now
+  if (task.lastStart !== null && isAfter(task.lastStart, fact)) return false
+  if (task.lastStop === null || isAfter(fact, task.lastStop)) task.lastStop = fact
+  if (task.phase !== 'stopped') {
+    task.phase = 'stopped'
+    task.pending = null
+    task.verifyAt = null
+    task.due = { stopAt: null, silentAt: null }
+  }
+  return true
+}
+
+/**
+ * Our StopMix succeeded: the run ended (so a later StartMix with this TaskId is a new run), but we
+ * still wait for mix_stop to confirm it. The decision time is used, not the answer's: ZEGO stopped
+ * the task somewhere in between, and erring early makes a racing restart count as new.
+ */
+export function recordOurStop(task: TaskRecord, fact: LifecycleFact): void {
+  if (task.lastStart !== null && isAfter(task.lastStart, fact)) return
+  if (task.lastStop === null || isAfter(fact, task.lastStop)) task.lastStop = fact
+}

@@ -1,0 +1,44 @@
+/**
+ * Fixed numbers of the decision core. They are constants rather than AppPolicy fields because they
+ * protect the core's own guarantees (or follow ZEGO's limits), not an app's preferences.
+ */
+
+/**
+ * No stop fires earlier than this after the event that made it due was received. A close can arrive
+ * long after ZEGO's destroy time (ZEGO retries a failed callback 2 s, 4 s, 8 s… later), so its grace may
+ * already be over on arrival; the reconnect's create that cancels it may be on its way at the same
+ * time. 3 s covers one ZEGO retry step (2 s after a failed attempt) plus the ingest → Kafka →
+ * reconciler hop, and is still small next to any grace period, so it costs nothing in the normal case.
+ */
+export const STOP_FLOOR_MS = 3_000
+
+/**
+ * Ended tasks, closed streams and idle rooms are forgotten this long after their last news, so the
+ * changelog stays bounded. One hour is far beyond ZEGO's retry window (~62 s), so a late duplicate
+ * still meets the record that keeps it from reviving anything.
+ */
+export const RETENTION_MS = 60 * 60_000
+
+/**
+ * A stream still live by our facts but silent this long, outside any task, is forgotten: its close was
+ * lost. (Inside a task's inputs or room it is kept; the silent-task check resolves it instead.)
+ */
+export const STALE_LIVE_STREAM_MS = 24 * 60 * 60_000
+
+/** How often (at most) the state is swept for expired records. */
+export const SWEEP_INTERVAL_MS = 5 * 60_000
+
+/** DescribeSimpleStreamList allows one call per 10 s per room (zego-reference.md §4b). */
+export const ROOM_CHECK_INTERVAL_MS = 10_000
+
+/** StopMix calls for one run of a task, the first included, before it is left as stop_failed. */
+export const MAX_STOP_ATTEMPTS = 3
+
+/**
+ * Mix callbacks carry a time in whole seconds: two task starts closer than this, when either time
+ * comes from a callback, cannot be ordered, so neither supersedes the other.
+ */
+export const CALLBACK_TIME_SLACK_MS = 1_000
+
+/** Dry-run causes remembered per task (so each is reported once); the oldest are dropped. */
+export const MAX_REPORTED_CAUSES = 32

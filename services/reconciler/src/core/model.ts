@@ -1,0 +1,165 @@
+import type { Decision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
+import type { TaskPhase } from './task-phase.ts'
+
+export { TASK_PHASES, type TaskPhase } from './task-phase.ts'
+
+/**
+ * The state of ONE app (one Kafka key). Plain JSON: the shell stores it on a compacted changelog and
+ * restores it on partition assignment. Deadlines are absolute epoch ms inside it, never timers.
+ */
+export interface AppState {
+  v: 1
+  appId: number
+  streams: Record<string, StreamRecord>
+  tasks: Record<string, TaskRecord>
+  rooms: Record<string, RoomRecord>
+  /** When expired records are next swept out (null while the state is empty). */
+  sweepAt: number | null
+}
+
+export function emptyState(appId: number): AppState {
+  return { v: 1, appId, streams: {}, tasks: {}, rooms: {}, sweepAt: null }
+}
+
+/** What the shell feeds in; events in Kafka order. */
+export type CoreInput =
+  | { kind: 'event'; event: ZegoEvent }
+  /** "Time has reached `now`": fire every due deadline. */
+  | { kind: 'tick' }
+  /** The executor's result for one of our decisions. */
+  | { kind: 'outcome'; outcome: Outcome }
+  /** A DescribeSimpleStreamList answer. */
+  | { kind: 'room_streams'; roomId: string; streamIds: string[]; observedAt: number }
+
+/** One stream_create or stream_close callback, reduced to what ordering and liveness need. */
+export interface StreamFact {
+  kind: 'create' | 'close'
+  eventId: string
+  sid: string
+  roomId: string
+  roomSessionId: string
+  /** stream_seq: the room's stream-list change counter, authoritative inside one room session. */
+  seq: number | null
+  /** ZEGO's time of the fact (create_time_ms / destroy_timemillis), else the event's receivedAt. */
+  at: number
+  receivedAt: number
+  closeReason: number | null
+}
+
+/** Evidence from outside the stream callbacks: a room stream list, or a successful StartMix naming it. */
+export interface StreamObservation {
+  present: boolean
+  /** null when the observation does not say which room (a StartMix input). */
+  roomId: string | null
+  at: number
+  /** Our processing time, the base of the stop floor. */
+  receivedAt: number
+  /** The event id, or `room_streams:<roomId>@<observedAt>` for a stream-list answer. */
+  evidence: string
+}
+
+export interface StreamRecord {
+  streamId: string
+  /**
+   * The latest fact per room session (key: JSON of [roomId, roomSessionId]). Inside a session facts
+   * are ordered by stream_seq; across sessions by time. Keeping one winner per session makes the
+   * outcome independent of arrival order and the record small.
+   */
+  facts: Record<string, StreamFact>
+  observed: StreamObservation | null
+  /** Processing time of the last news about this stream (silence and retention). */
+  touchedAt: number
+}
+
+export interface RoomClose {
+  roomSessionId: string
+  eventId: string
+  at: number
+  receivedAt: number
+  closeReason: number
+}
+
+export interface RoomRecord {
+  roomId: string
+  /** room_close callbacks by room session: every stream of a closed session is closed. */
+  closed: Record<string, RoomClose>
+  /** Last stream-list answer for this room: its observedAt, and when we processed it. */
+  observedAt: number | null
+  observedReceivedAt: number | null
+  /** decidedAt of the last room_streams check (ZEGO allows one per 10 s per room). */
+  lastCheckAt: number | null
+  /** The room_streams check waiting for its answer. */
+  pendingCheck: Decision | null
+  /** When the last check failed for good: the next waits a silentTaskMs, not just the 10 s limit. */
+  checkFailedAt: number | null
+  touchedAt: number
+}
+
+/** A start or stop of a task. `seq` is the mix callbacks' seq, only set for callback facts. */
+export interface LifecycleFact {
+  at: number
+  seq: number | null
+  source: 'api' | 'callback' | 'outcome'
+  eventId: string
+}
+
+export type SupersessionRule = 'shared_output' | 'shared_user_in_room'
+
+export type StopReason = 'orphaned' | 'superseded' | 'room_closed' | 'room_empty'
+
+/** Why a task should stop, and from when: the audit trail of a stop decision. */
+export interface StopCause {
+  reason: StopReason
+  rule: string
+  /** The deadline that expired (null for supersession, which stops at once). */
+  deadline: number | null
+  /** When the cause may fire: the deadline, or the moment a supersession was found. */
+  dueAt: number
+  eventIds: string[]
+  supersededBy: string | null
+  note: string
+}
+
+export interface TaskRecord {
+  taskId: string
+  /** Started by StartAutoMix: its inputs are the room's streams. */
+  auto: boolean
+  roomId: string | null
+  /** StartMix UserId or mix callback publish_id. */
+  userId: string | null
+  /** From the last applied StartMix; null = unknown (seen through mix_start only). */
+  inputs: StreamRef[] | null
+  inputsSequence: number | null
+  inputsAt: number | null
+  inputsEventId: string | null
+  /** `stream:<id>` / `url:<url>` keys of every output seen in this run. */
+  outputs: string[]
+  lastStart: LifecycleFact | null
+  lastStop: LifecycleFact | null
+  /** The current run (null before any start): its earliest start time and whether that is precise. */
+  run: { startedAt: number; precise: boolean; eventIds: string[] } | null
+  phase: TaskPhase
+  /** Set when a newer task replaced this one; valid while the newer one runs. */
+  superseded: { by: string; rule: SupersessionRule; eventIds: string[]; at: number } | null
+  /** The cause of our last stop decision in this run (re-stops repeat it). */
+  stopCause: StopCause | null
+  stopAttempts: number
+  /** The decision (stop or verify) waiting for its outcome. */
+  pending: Decision | null
+  /** Verify with GetMixTaskInfo at this time unless mix_stop arrives first. */
+  verifyAt: number | null
+  /** Why the task is surfaced (stop_failed, or a failed verification). */
+  problem: string | null
+  /** Causes already reported as would_stop under dry-run (each once). */
+  reported: string[]
+  /** Cached deadlines for nextDeadline(), recomputed on every input with the current policy. */
+  due: { stopAt: number | null; silentAt: number | null }
+  touchedAt: number
+}
+
+/** What the executor needs about a task beyond the decision: StopMix carries the initiator UserId. */
+export function taskContext(state: AppState, taskId: string): { userId: string | null } {
+  return { userId: state.tasks[taskId]?.userId ?? null }
+}
+
+export { parseAppState } from './state-schema.ts'

@@ -1,0 +1,149 @@
+import type { Decision, Outcome } from '@mixguard/contracts'
+import { stopDecision } from './decisions.ts'
+import { type Draft, writableRoom, writableTask } from './draft.ts'
+import { applyExternalStop, recordOurStop } from './lifecycle.ts'
+import { MAX_STOP_ATTEMPTS } from './limits.ts'
+import type { TaskRecord } from './model.ts'
+import type { AppPolicy } from './policy.ts'
+import { unreachable } from './unreachable.ts'
+
+/**
+ * The executor's result for one of our decisions. Only the outcome of the decision a task is waiting
+ * for counts: a duplicate, or the outcome of a decision the task has moved past, changes nothing.
+ */
+export function applyOutcome(
+  d: Draft,
+  outcome: Outcome,
+  now: number,
+  policy: AppPolicy,
+  out: Decision[],
+): void {
+  if (outcome.action === 'DescribeSimpleStreamList') {
+    onRoomCheckOutcome(d, outcome, now)
+    return
+  }
+  const existing = d.state.tasks[outcome.taskId]
+  const pending = existing?.pending
+  if (existing === undefined || pending == null || pending.id !== outcome.decisionId) return
+  const expected = pending.action === 'stop' ? 'StopMix' : 'GetMixTaskInfo'
+  if (outcome.action !== expected) return
+  const task = writableTask(d, outcome.taskId, now)
+  task.touchedAt = now
+  if (pending.action === 'stop') onStopOutcome(task, pending, outcome, policy)
+  else onVerifyOutcome(d, task, pending, outcome, now, policy, out)
+}
+
+/**
+ * A room check's answer comes back as a room_streams input; only its failure comes as an outcome. The
+ * check is no longer pending, and the next one for that room waits (see checkFailedAt).
+ */
+function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
+  if (outcome.result !== 'failed_permanent' && outcome.result !== 'gave_up') return
+  for (const room of Object.values(d.state.rooms)) {
+    if (room.pendingCheck?.id !== outcome.decisionId) continue
+    const writable = writableRoom(d, room.roomId, now)
+    writable.pendingCheck = null
+    writable.checkFailedAt = outcome.at
+  }
+}
+
+function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, policy: AppPolicy): void {
+  switch (outcome.result) {
+    case 'stopped':
+    case 'already_gone':
+      task.phase = 'stop_requested_ok'
+      task.pending = null
+      task.verifyAt = outcome.at + policy.verifyAfterStopMs
+      recordOurStop(task, {
+        at: pending.decidedAt,
+        seq: null,
+        source: 'outcome',
+        eventId: `decision:${pending.id}`,
+      })
+      return
+    case 'failed_permanent':
+    case 'gave_up':
+      // Surfaced, never looped: a permanent error will not pass by trying again.
+      task.phase = 'stop_failed'
+      task.pending = null
+      task.problem = `stop_${outcome.result}${outcome.errorCode === null ? '' : `:${outcome.errorCode}`}`
+      return
+    case 'retrying':
+    case 'still_running':
+    case 'observed':
+      return
+    default:
+      unreachable(outcome.result)
+  }
+}
+
+function onVerifyOutcome(
+  d: Draft,
+  task: TaskRecord,
+  pending: Decision,
+  outcome: Outcome,
+  now: number,
+  policy: AppPolicy,
+  out: Decision[],
+): void {
+  switch (outcome.result) {
+    case 'already_gone':
+      task.pending = null
+      applyExternalStop(
+        d,
+        task.taskId,
+        { at: outcome.at, seq: null, source: 'outcome', eventId: `decision:${pending.id}` },
+        now,
+      )
+      return
+    case 'still_running':
+      task.pending = null
+      if (pending.reason === 'unconfirmed_stop') stopAgain(d.state.appId, task, pending, now, policy, out)
+      return
+    case 'failed_permanent':
+    case 'gave_up':
+      task.pending = null
+      if (pending.reason === 'unconfirmed_stop') task.problem = `verify_${outcome.result}`
+      return
+    case 'stopped':
+    case 'retrying':
+    case 'observed':
+      return
+    default:
+      unreachable(outcome.result)
+  }
+}
+
+/**
+ * StopMix answered success yet the task still runs: stop it again, a bounded number of times, then
+ * leave it surfaced as stop_failed. Pinned or dry-run by now: hand it back to the running state, where
+ * the next tick decides afresh.
+ */
+function stopAgain(
+  appId: number,
+  task: TaskRecord,
+  verify: Decision,
+  now: number,
+  policy: AppPolicy,
+  out: Decision[],
+): void {
+  const cause = task.stopCause
+  if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
+    task.phase = 'running'
+    task.verifyAt = null
+    return
+  }
+  if (task.stopAttempts >= MAX_STOP_ATTEMPTS) {
+    task.phase = 'stop_failed'
+    task.verifyAt = null
+    task.problem = `still_running_after_${task.stopAttempts}_stops`
+    return
+  }
+  // The verification that found it running is part of the evidence, and makes the id a new one.
+  const decision = stopDecision(appId, task.taskId, 'stop', cause, now, [`decision:${verify.id}`])
+  task.phase = 'stopping'
+  task.pending = decision
+  task.stopAttempts += 1
+  task.verifyAt = null
+  out.push(decision)
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod'
+
+/** What one app wants from the reconciler. Every field is data; nothing here is read from the environment. */
+export interface AppPolicy {
+  appId: number
+  /** Decisions become `would_stop` and no task changes to `stopping`. */
+  dryRun: boolean
+  /** Never stopped, for any reason. */
+  pinnedTaskIds: string[]
+  /** Orphan grace, by the close reason of the input that went (stream_close.type). */
+  graceMs: {
+    /** type 0 (stopPublishingStream), 100 (DeleteStream), 3 (kicked) */
+    normal: number
+    /** type 1 (heartbeat timeout), 4 (TCP disconnect), 2 (re-login): these often come back (recreate=1) */
+    reconnectable: number
+    /** type 5 (room cleared), or a room_close for the stream's room session */
+    roomGone: number
+    /** the stream list API said the stream is not there, and no callback said so */
+    observedAbsent: number
+  }
+  supersession: { sharedOutput: boolean; sharedUserInRoom: boolean }
+  /** Only for tasks whose inputs are unknown (seen through mix_start only). */
+  rooms: { stopOnRoomClose: boolean; stopWhenRoomEmpty: boolean; emptyRoomGraceMs: number }
+  /** URL inputs give no liveness signal: by default a task with one is never orphaned. */
+  urlInputsCountAsLive: boolean
+  /** No mix_stop this long after our StopMix succeeded → GetMixTaskInfo. */
+  verifyAfterStopMs: number
+  /** A running task with no news this long → its room's stream list is checked. */
+  silentTaskMs: number
+}
+
+/**
+ * Defaults. The reconnectable grace matches ZEGO's 90 s reconnect window (a publisher back within it
+ * keeps its server stream, recreate=1); a normal close is the publisher's own decision, so a short
+ * grace only absorbs a quick re-publish under the same stream id. Room-empty stops are off by default
+ * because the stream list of a room we have not watched from its start may be incomplete.
+ */
+export function defaultPolicy(appId: number): AppPolicy {
+  return {
+    appId,
+    dryRun: false,
+    pinnedTaskIds: [],
+    graceMs: { normal: 10_000, reconnectable: 90_000, roomGone: 5_000, observedAbsent: 30_000 },
+    supersession: { sharedOutput: true, sharedUserInRoom: true },
+    rooms: { stopOnRoomClose: true, stopWhenRoomEmpty: false, emptyRoomGraceMs: 60_000 },
+    urlInputsCountAsLive: true,
+    verifyAfterStopMs: 30_000,
+    silentTaskMs: 10 * 60_000,
+  }
+}
+
+const ms = z.number().int().nonnegative()
+
+/** For shells that read per-app policies from configuration. */
+export const AppPolicySchema = z.object({
+  appId: z.number().int().min(1).max(0xffffffff),
+  dryRun: z.boolean(),
+  pinnedTaskIds: z.array(z.string()),
+  graceMs: z.object({ normal: ms, reconnectable: ms, roomGone: ms, observedAbsent: ms }),
+  supersession: z.object({ sharedOutput: z.boolean(), sharedUserInRoom: z.boolean() }),
+  rooms: z.object({ stopOnRoomClose: z.boolean(), stopWhenRoomEmpty: z.boolean(), emptyRoomGraceMs: ms }),
+  urlInputsCountAsLive: z.boolean(),
+  verifyAfterStopMs: ms,
+  silentTaskMs: z.number().int().positive(),
+}) satisfies z.ZodType<AppPolicy>
+
+/**
+ * Per-app overrides from configuration: every field optional, nested objects merged field by field
+ * over the defaults (the appId comes from the app the overrides are listed under).
+ */
+export const PolicyOverridesSchema = z
+  .object({
+    dryRun: z.boolean(),
+    pinnedTaskIds: z.array(z.string()),
+    graceMs: AppPolicySchema.shape.graceMs.partial(),
+    supersession: AppPolicySchema.shape.supersession.partial(),
+    rooms: AppPolicySchema.shape.rooms.partial(),
+    urlInputsCountAsLive: z.boolean(),
+    verifyAfterStopMs: ms,
+    silentTaskMs: z.number().int().positive(),
+  })
+  .partial()
+  .strict()

@@ -1,0 +1,107 @@
+import type { Draft } from './draft.ts'
+import { writableRoom, writableStream } from './draft.ts'
+import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
+import type { AppState, TaskRecord } from './model.ts'
+import { decidingSession, liveness, roomOf } from './streams.ts'
+import { unreachable } from './unreachable.ts'
+
+/** Nothing more will happen to this task unless ZEGO starts it again. */
+function ended(task: TaskRecord): boolean {
+  switch (task.phase) {
+    case 'stopped':
+    case 'stop_failed':
+      return true
+    case 'stop_requested_ok':
+      return task.pending === null && task.verifyAt === null
+    case 'running':
+    case 'stopping':
+      return false
+    default:
+      return unreachable(task.phase)
+  }
+}
+
+function hasRecords(state: AppState): boolean {
+  for (const map of [state.streams, state.tasks, state.rooms]) {
+    for (const _ in map) return true
+  }
+  return false
+}
+
+/** Keeps a sweep scheduled while there is anything to forget. */
+export function scheduleSweep(d: Draft, now: number): void {
+  if (d.state.sweepAt === null && hasRecords(d.state)) d.state.sweepAt = now + SWEEP_INTERVAL_MS
+}
+
+/**
+ * Forgets what has been over for RETENTION_MS: ended tasks, closed streams no remaining task reads,
+ * older room sessions of a stream, room closes no remaining stream needs, idle rooms. What stays is
+ * exactly what keeps a late duplicate from reviving anything within the retention.
+ */
+export function sweep(d: Draft, now: number): void {
+  const expired = (touchedAt: number, keep = RETENTION_MS): boolean => touchedAt + keep <= now
+  const s = d.state
+  for (const task of Object.values(s.tasks)) {
+    if (ended(task) && expired(task.touchedAt)) delete s.tasks[task.taskId]
+  }
+  const inputs = new Set<string>()
+  const taskRooms = new Set<string>()
+  const activeRooms = new Set<string>()
+  for (const task of Object.values(s.tasks)) {
+    for (const ref of task.inputs ?? []) if (ref.streamId !== null) inputs.add(ref.streamId)
+    if (task.roomId === null) continue
+    taskRooms.add(task.roomId)
+    if (!ended(task)) activeRooms.add(task.roomId)
+  }
+  for (const stream of Object.values(s.streams)) {
+    if (inputs.has(stream.streamId)) continue
+    const l = liveness(stream, s.rooms)
+    const room = roomOf(stream, s.rooms)
+    const stale =
+      l?.live === true
+        ? expired(stream.touchedAt, STALE_LIVE_STREAM_MS) && !activeRooms.has(room ?? '')
+        : expired(stream.touchedAt)
+    if (stale) delete s.streams[stream.streamId]
+  }
+  // Older room sessions of a stream cannot win against its newest fact any more.
+  for (const stream of Object.values(s.streams)) {
+    const facts = Object.entries(stream.facts)
+    if (facts.length < 2) continue
+    const deciding = decidingSession(stream, s.rooms)
+    const old = facts.filter(([key, f]) => key !== deciding && expired(f.receivedAt))
+    if (old.length === 0) continue
+    const writable = writableStream(d, stream.streamId, now)
+    for (const [key] of old) delete writable.facts[key]
+  }
+  const usedSessions = new Set<string>()
+  const usedRooms = new Set(taskRooms)
+  for (const stream of Object.values(s.streams)) {
+    for (const fact of Object.values(stream.facts)) {
+      usedSessions.add(JSON.stringify([fact.roomId, fact.roomSessionId]))
+      usedRooms.add(fact.roomId)
+    }
+    if (stream.observed?.roomId) usedRooms.add(stream.observed.roomId)
+  }
+  for (const room of Object.values(s.rooms)) {
+    const oldCloses = Object.values(room.closed).filter(
+      (c) => expired(c.receivedAt) && !usedSessions.has(JSON.stringify([room.roomId, c.roomSessionId])),
+    )
+    const stalePending = room.pendingCheck !== null && expired(room.pendingCheck.decidedAt)
+    if (oldCloses.length > 0 || stalePending) {
+      const writable = writableRoom(d, room.roomId, now)
+      for (const c of oldCloses) delete writable.closed[c.roomSessionId]
+      if (stalePending) writable.pendingCheck = null
+    }
+    const current = s.rooms[room.roomId]
+    if (
+      current !== undefined &&
+      !usedRooms.has(room.roomId) &&
+      current.pendingCheck === null &&
+      Object.keys(current.closed).length === 0 &&
+      expired(current.touchedAt)
+    ) {
+      delete s.rooms[room.roomId]
+    }
+  }
+  s.sweepAt = hasRecords(s) ? now + SWEEP_INTERVAL_MS : null
+}

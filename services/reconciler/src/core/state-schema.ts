@@ -1,0 +1,118 @@
+import { DecisionSchema } from '@mixguard/contracts'
+import { z } from 'zod'
+import type { AppState } from './model.ts'
+import { TASK_PHASES } from './task-phase.ts'
+
+const nullableInt = z.number().int().nullable()
+
+const StreamFactSchema = z.object({
+  kind: z.enum(['create', 'close']),
+  eventId: z.string(),
+  sid: z.string(),
+  roomId: z.string(),
+  roomSessionId: z.string(),
+  seq: nullableInt,
+  at: z.number(),
+  receivedAt: z.number(),
+  closeReason: nullableInt,
+})
+
+const StreamRecordSchema = z.object({
+  streamId: z.string(),
+  facts: z.record(z.string(), StreamFactSchema),
+  observed: z
+    .object({
+      present: z.boolean(),
+      roomId: z.string().nullable(),
+      at: z.number(),
+      receivedAt: z.number(),
+      evidence: z.string(),
+    })
+    .nullable(),
+  touchedAt: z.number(),
+})
+
+const RoomRecordSchema = z.object({
+  roomId: z.string(),
+  closed: z.record(
+    z.string(),
+    z.object({
+      roomSessionId: z.string(),
+      eventId: z.string(),
+      at: z.number(),
+      receivedAt: z.number(),
+      closeReason: z.number().int(),
+    }),
+  ),
+  observedAt: z.number().nullable(),
+  observedReceivedAt: z.number().nullable(),
+  lastCheckAt: z.number().nullable(),
+  pendingCheck: DecisionSchema.nullable(),
+  checkFailedAt: z.number().nullable(),
+  touchedAt: z.number(),
+})
+
+const LifecycleFactSchema = z.object({
+  at: z.number(),
+  seq: nullableInt,
+  source: z.enum(['api', 'callback', 'outcome']),
+  eventId: z.string(),
+})
+
+const StopCauseSchema = z.object({
+  reason: z.enum(['orphaned', 'superseded', 'room_closed', 'room_empty']),
+  rule: z.string(),
+  deadline: z.number().nullable(),
+  dueAt: z.number(),
+  eventIds: z.array(z.string()),
+  supersededBy: z.string().nullable(),
+  note: z.string(),
+})
+
+const TaskRecordSchema = z.object({
+  taskId: z.string(),
+  auto: z.boolean(),
+  roomId: z.string().nullable(),
+  userId: z.string().nullable(),
+  inputs: z.array(z.object({ streamId: z.string().nullable(), streamUrl: z.string().nullable() })).nullable(),
+  inputsSequence: nullableInt,
+  inputsAt: z.number().nullable(),
+  inputsEventId: z.string().nullable(),
+  outputs: z.array(z.string()),
+  lastStart: LifecycleFactSchema.nullable(),
+  lastStop: LifecycleFactSchema.nullable(),
+  run: z.object({ startedAt: z.number(), precise: z.boolean(), eventIds: z.array(z.string()) }).nullable(),
+  phase: z.enum(TASK_PHASES),
+  superseded: z
+    .object({
+      by: z.string(),
+      rule: z.enum(['shared_output', 'shared_user_in_room']),
+      eventIds: z.array(z.string()),
+      at: z.number(),
+    })
+    .nullable(),
+  stopCause: StopCauseSchema.nullable(),
+  stopAttempts: z.number().int().nonnegative(),
+  pending: DecisionSchema.nullable(),
+  verifyAt: z.number().nullable(),
+  problem: z.string().nullable(),
+  reported: z.array(z.string()),
+  due: z.object({ stopAt: z.number().nullable(), silentAt: z.number().nullable() }),
+  touchedAt: z.number(),
+})
+
+/** The changelog's value for one app, checked on restore (an edge: bytes from Kafka). */
+export const AppStateSchema = z.object({
+  v: z.literal(1),
+  appId: z.number().int().min(1).max(0xffffffff),
+  streams: z.record(z.string(), StreamRecordSchema),
+  tasks: z.record(z.string(), TaskRecordSchema),
+  rooms: z.record(z.string(), RoomRecordSchema),
+  sweepAt: z.number().nullable(),
+}) satisfies z.ZodType<AppState>
+
+/** A restored state, or null when it is not one this version of the core can use. */
+export function parseAppState(value: unknown): AppState | null {
+  const parsed = AppStateSchema.safeParse(value)
+  return parsed.success ? parsed.data : null
+}

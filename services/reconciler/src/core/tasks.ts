@@ -1,0 +1,113 @@
+import type { EventOf, MixApiResponse, StreamRef } from '@mixguard/contracts'
+import { type Draft, writableTask } from './draft.ts'
+import { applyExternalStop, applyStart, lifecycleRunning, type StartResult } from './lifecycle.ts'
+import type { LifecycleFact, TaskRecord } from './model.ts'
+import { observe } from './streams.ts'
+import { unreachable } from './unreachable.ts'
+
+/** `stream:<id>` / `url:<url>`: one key space for comparing outputs. */
+export function outputKeys(refs: readonly StreamRef[]): string[] {
+  const keys: string[] = []
+  for (const ref of refs) {
+    if (ref.streamId) keys.push(`stream:${ref.streamId}`)
+    if (ref.streamUrl) keys.push(`url:${ref.streamUrl}`)
+  }
+  return keys
+}
+
+function addOutputs(task: TaskRecord, keys: readonly string[]): void {
+  task.outputs = [...new Set([...task.outputs, ...keys])].sort()
+}
+
+/** Only a call ZEGO answered with Code 0 changed anything at ZEGO. */
+function succeeded(response: MixApiResponse): boolean {
+  return 'code' in response && response.code === 0
+}
+
+/**
+ * `Sequence` fences stale updates: a StartMix with a lower Sequence than the one applied is ignored.
+ * Without Sequence on both sides the request time decides.
+ */
+function isStaleUpdate(task: TaskRecord, sequence: number | null, at: number): boolean {
+  if (task.inputsSequence !== null && sequence !== null) return sequence < task.inputsSequence
+  return task.inputsAt !== null && at < task.inputsAt
+}
+
+/** The task ids whose run started or changed: the candidates for a supersession check. */
+export type Started = { taskId: string; result: Exclude<StartResult, 'stale'> } | null
+
+export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: number): Started {
+  const b = event.body
+  if (!succeeded(b.response) || b.taskId === '') return null
+  const fact: LifecycleFact = {
+    at: event.occurredAt ?? event.receivedAt,
+    seq: null,
+    source: 'api',
+    eventId: event.id,
+  }
+  switch (b.action) {
+    case 'StartMix':
+    case 'StartAutoMix': {
+      const existing = d.state.tasks[b.taskId]
+      if (existing && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)) return null
+      const result = applyStart(d, b.taskId, fact, now)
+      if (result === 'stale') return null
+      const task = writableTask(d, b.taskId, now)
+      task.auto = b.action === 'StartAutoMix'
+      task.roomId = b.roomId ?? task.roomId
+      task.userId = b.userId ?? task.userId
+      addOutputs(task, outputKeys(b.outputs))
+      if (b.action === 'StartMix') {
+        task.inputs = b.inputs.filter((ref) => ref.streamId !== null || ref.streamUrl !== null)
+        task.inputsSequence = b.sequence
+        task.inputsAt = fact.at
+        task.inputsEventId = event.id
+        // ZEGO refuses a StartMix whose inputs are missing (110200150): at the request time each one existed.
+        for (const ref of task.inputs) {
+          if (ref.streamId === null) continue
+          const seen = {
+            present: true,
+            roomId: null,
+            at: fact.at,
+            receivedAt: event.receivedAt,
+            evidence: event.id,
+          }
+          observe(d, ref.streamId, seen, now)
+        }
+      }
+      return { taskId: b.taskId, result }
+    }
+    case 'StopMix':
+    case 'StopAutoMix':
+      applyExternalStop(d, b.taskId, fact, now)
+      return null
+    default:
+      return unreachable(b.action)
+  }
+}
+
+export function applyMixCallback(
+  d: Draft,
+  event: EventOf<'mix_started'> | EventOf<'mix_stopped'>,
+  now: number,
+): Started {
+  const b = event.body
+  const fact: LifecycleFact = {
+    at: event.occurredAt ?? event.receivedAt,
+    seq: b.seq,
+    source: 'callback',
+    eventId: event.id,
+  }
+  if (event.type === 'mix_stopped') {
+    applyExternalStop(d, b.taskId, fact, now)
+    return null
+  }
+  const result = applyStart(d, b.taskId, fact, now)
+  if (result === 'stale') return null
+  const task = writableTask(d, b.taskId, now)
+  // The StartMix request, when recorded, is the better source; the callback fills what it lacks.
+  task.roomId = task.roomId ?? b.roomId
+  task.userId = task.userId ?? b.initiatorUserId
+  addOutputs(task, outputKeys([{ streamId: b.outputStreamId, streamUrl: b.outputUrl }]))
+  return { taskId: b.taskId, result }
+}
