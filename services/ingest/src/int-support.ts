@@ -1,0 +1,127 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createKafka, type Kafka } from '@mixguard/kafka'
+import { pino } from 'pino'
+import { loadConfig } from './config.ts'
+import { type RunningIngest, startIngest } from './ingest.ts'
+
+/**
+ * Test support for the integration tests (not exported): a running ingest on a real broker, and a
+ * consumer that collects a topic so tests wait on records arriving instead of sleeping.
+ */
+
+export interface CollectedRecord {
+  key: string | null
+  value: Buffer
+  partition: number
+  offset: string
+}
+
+export interface Collector {
+  readonly records: CollectedRecord[]
+  /** Resolves once `done(records)` holds; fails naming `what` after `timeoutMs`. */
+  until(what: string, done: (records: CollectedRecord[]) => boolean, timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function collectTopic(kafka: Kafka, topic: string, groupPrefix: string): Promise<Collector> {
+  const records: CollectedRecord[] = []
+  const waiters = new Set<() => void>()
+  const consumer = kafka.consumer({ groupId: `${groupPrefix}-${topic}`, maxWaitTimeInMs: 100 })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      records.push({
+        key: message.key?.toString('utf8') ?? null,
+        value: message.value ?? Buffer.alloc(0),
+        partition,
+        offset: message.offset,
+      })
+      for (const w of [...waiters]) w()
+    },
+  })
+  return {
+    records,
+    until(what, done, timeoutMs = 30_000) {
+      if (done(records)) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${topic} (have ${records.length})`))
+        }, timeoutMs)
+        const check = (): void => {
+          if (!done(records)) return
+          clearTimeout(timer)
+          waiters.delete(check)
+          resolve()
+        }
+        waiters.add(check)
+      })
+    },
+    stop: () => consumer.disconnect(),
+  }
+}
+
+/** How many records a topic holds in all, from its partitions' high-water marks. */
+export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+export interface IngestFixture {
+  ingest: RunningIngest
+  spoolDir: string
+  prefix: string
+  kafka: Kafka
+  logs: string[]
+  /** Stops ingest (and removes the spool unless `keepSpool`). */
+  close(options?: { keepSpool?: boolean }): Promise<{ spooled: number }>
+}
+
+export async function startIngestFixture(options: {
+  brokers: string[]
+  prefix: string
+  apps: Array<{ appId: number; callbackSecrets: string[] }>
+  env?: Record<string, string>
+  spoolDir?: string
+}): Promise<IngestFixture> {
+  const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ingest-int-spool-')))
+  const appsDir = await mkdtemp(join(tmpdir(), 'ingest-int-apps-'))
+  const appsFile = join(appsDir, 'apps.json')
+  await writeFile(appsFile, JSON.stringify(options.apps))
+  const loaded = loadConfig({
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: '0',
+    KAFKA_BROKERS: options.brokers.join(','),
+    TOPIC_PREFIX: options.prefix,
+    INGEST_SPOOL_DIR: spoolDir,
+    INGEST_SHUTDOWN_DEADLINE_MS: '5000',
+    INGEST_APPS_FILE: appsFile,
+    ...options.env,
+  })
+  await rm(appsDir, { recursive: true, force: true })
+  if (!loaded.ok) throw new Error(loaded.message)
+  const logs: string[] = []
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
+  const ingest = await startIngest(loaded.config, { logger, kafkaStartWaitMs: 30_000 })
+  return {
+    ingest,
+    spoolDir,
+    prefix: options.prefix,
+    kafka: createKafka({ brokers: options.brokers, clientId: `${options.prefix}-test` }),
+    logs,
+    async close({ keepSpool = false } = {}) {
+      const result = await ingest.close()
+      if (!keepSpool) await rm(spoolDir, { recursive: true, force: true })
+      return result
+    },
+  }
+}
