@@ -17,3 +17,4 @@ export {
   type TaskRecord,
 } from './model.ts'
 export { type AppPolicy, AppPolicySchema, defaultPolicy } from './policy.ts'
+export { parseAppState } from './state-schema.ts'

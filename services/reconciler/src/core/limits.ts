@@ -25,7 +25,7 @@ export const RETENTION_MS = 60 * 60_000
  */
 export const STALE_LIVE_STREAM_MS = 24 * 60 * 60_000
 
-/** How often (at most) the state is swept for expired records. */
+/** The shortest wait between two sweeps for expired records (some stay expired but referenced). */
 export const SWEEP_INTERVAL_MS = 5 * 60_000
 
 /** DescribeSimpleStreamList allows one call per 10 s per room (zego-reference.md §4b). */

@@ -28,9 +28,25 @@ function hasRecords(state: AppState): boolean {
   return false
 }
 
-/** Keeps a sweep scheduled while there is anything to forget. */
+/**
+ * Keeps sweepAt no later than the earliest time any record could expire: a record written now
+ * expires RETENTION_MS from now at the earliest, and the others were covered before.
+ */
 export function scheduleSweep(d: Draft, now: number): void {
-  if (d.state.sweepAt === null && hasRecords(d.state)) d.state.sweepAt = now + SWEEP_INTERVAL_MS
+  if (!hasRecords(d.state)) {
+    d.state.sweepAt = null
+    return
+  }
+  d.state.sweepAt = Math.min(d.state.sweepAt ?? Number.POSITIVE_INFINITY, now + RETENTION_MS)
+}
+
+/** After a sweep: the earliest expiry left, but not sooner than SWEEP_INTERVAL_MS (records kept for a reason). */
+function nextSweep(state: AppState, now: number): number | null {
+  let earliest = Number.POSITIVE_INFINITY
+  for (const map of [state.streams, state.tasks, state.rooms]) {
+    for (const record of Object.values(map)) earliest = Math.min(earliest, record.touchedAt + RETENTION_MS)
+  }
+  return Number.isFinite(earliest) ? Math.max(earliest, now + SWEEP_INTERVAL_MS) : null
 }
 
 /**
@@ -103,5 +119,5 @@ export function sweep(d: Draft, now: number): void {
       delete s.rooms[room.roomId]
     }
   }
-  s.sweepAt = hasRecords(s) ? now + SWEEP_INTERVAL_MS : null
+  s.sweepAt = nextSweep(s, now)
 }

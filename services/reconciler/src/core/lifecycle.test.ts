@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { closed, created, driver, mixStarted, mixStopped, startMix, stopMix, T0 } from './test-kit.ts'
+
+function orphanedTask() {
+  const d = driver()
+  d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
+  d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] }))
+  d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 2 }))
+  return d
+}
+
+describe('task lifecycle', () => {
+  it('mix_stop marks a task stopped: no stop decision for it', () => {
+    const d = orphanedTask()
+    d.event(mixStopped({ taskId: 'task-a', at: T0 + 12_000, seq: 2 }))
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    expect(d.tick(T0 + 300_000)).toEqual([])
+  })
+
+  it('a late mix_start with the same or a lower seq than the mix_stop does not revive the task', () => {
+    const d = driver()
+    d.event(mixStopped({ taskId: 'task-a', at: T0 + 20_000, seq: 7 }))
+    d.event(mixStarted({ taskId: 'task-a', at: T0, seq: 7, receivedAt: T0 + 25_000 }))
+    d.event(mixStarted({ taskId: 'task-a', at: T0, seq: 6, receivedAt: T0 + 25_000 }))
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    d.event(mixStarted({ taskId: 'task-a', at: T0 + 40_000, seq: 8 }))
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it("a customer's own successful StopMix marks the task stopped", () => {
+    const d = orphanedTask()
+    d.event(stopMix({ taskId: 'task-a', at: T0 + 11_000 }))
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    expect(d.tick(T0 + 300_000)).toEqual([])
+  })
+
+  it('a StopMix ZEGO refused changes nothing', () => {
+    const d = orphanedTask()
+    d.event(stopMix({ taskId: 'task-a', at: T0 + 11_000, code: 110200001 }))
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it('a duplicate of the StartMix after a stop does not revive the task; a new StartMix does', () => {
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
+    const start = startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] })
+    d.event(start)
+    d.event(stopMix({ taskId: 'task-a', at: T0 + 10_000 }))
+    d.event(start, T0 + 20_000)
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    d.event(startMix({ taskId: 'task-a', at: T0 + 30_000, inputs: ['s1'] }))
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it('a mix_stop of an earlier run does not stop the run that followed it', () => {
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] }))
+    d.event(stopMix({ taskId: 'task-a', at: T0 + 10_000 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 30_000, inputs: ['s1'] }))
+    d.event(mixStopped({ taskId: 'task-a', at: T0 + 10_000, seq: 3, receivedAt: T0 + 31_000 }))
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it('mix_start creates a task with unknown inputs when no StartMix was recorded', () => {
+    const d = driver()
+    d.event(mixStarted({ taskId: 'sdk', at: T0, roomId: 'r9', userId: 'host', output: 'o', seq: 1 }))
+    expect(d.task('sdk')).toMatchObject({
+      phase: 'running',
+      inputs: null,
+      roomId: 'r9',
+      userId: 'host',
+      outputs: ['stream:o'],
+    })
+  })
+})

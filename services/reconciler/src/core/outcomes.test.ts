@@ -1,0 +1,121 @@
+import type { Decision } from '@mixguard/contracts'
+import { describe, expect, it } from 'vitest'
+import { nextDeadline, pendingDecisions } from './decide.ts'
+import { MAX_STOP_ATTEMPTS } from './limits.ts'
+import { closed, created, driver, mixStopped, outcomeFor, startMix, T0 } from './test-kit.ts'
+
+const STOP_AT = T0 + 10_000 + 10_000
+
+function stopped() {
+  const d = driver()
+  d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
+  d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] }))
+  d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 2 }))
+  const [stop] = d.tick(STOP_AT)
+  if (stop === undefined) throw new Error('no stop decided')
+  return { d, stop }
+}
+
+const only = (decisions: Decision[]): Decision => {
+  expect(decisions).toHaveLength(1)
+  return decisions[0] as Decision
+}
+
+describe('after a stop decision', () => {
+  it('the task is stopping and the stop is pending until its outcome', () => {
+    const { d, stop } = stopped()
+    expect(d.task('task-a')?.phase).toBe('stopping')
+    expect(pendingDecisions(d.state)).toEqual([stop])
+    expect(d.tick(STOP_AT + 60_000)).toEqual([])
+  })
+
+  it('a success awaits mix_stop; with it, no verification', () => {
+    const { d, stop } = stopped()
+    d.outcome(outcomeFor(stop, 'stopped', STOP_AT + 200))
+    expect(d.task('task-a')?.phase).toBe('stop_requested_ok')
+    expect(pendingDecisions(d.state)).toEqual([])
+    expect(nextDeadline(d.state)).toBe(STOP_AT + 200 + d.policy.verifyAfterStopMs)
+    d.event(mixStopped({ taskId: 'task-a', at: STOP_AT + 300, seq: 9 }))
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    expect(d.tick(STOP_AT + 200 + d.policy.verifyAfterStopMs)).toEqual([])
+  })
+
+  it('without mix_stop, verifies with GetMixTaskInfo; already_gone closes the task', () => {
+    const { d, stop } = stopped()
+    d.outcome(outcomeFor(stop, 'already_gone', STOP_AT + 200))
+    const verifyAt = STOP_AT + 200 + d.policy.verifyAfterStopMs
+    expect(d.tick(verifyAt - 1)).toEqual([])
+    const verify = only(d.tick(verifyAt))
+    expect(verify).toMatchObject({
+      action: 'verify',
+      taskId: 'task-a',
+      reason: 'unconfirmed_stop',
+      rule: 'get_mix_task_info',
+      evidence: { deadline: verifyAt },
+    })
+    expect(pendingDecisions(d.state)).toEqual([verify])
+    expect(d.tick(verifyAt + 60_000)).toEqual([])
+    d.outcome(outcomeFor(verify, 'already_gone', verifyAt + 100))
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    expect(pendingDecisions(d.state)).toEqual([])
+  })
+
+  it(`still_running after our successful stop stops again, at most ${MAX_STOP_ATTEMPTS} times, then stays surfaced`, () => {
+    const { d, stop } = stopped()
+    let current = stop
+    let now = STOP_AT
+    const stops = [stop.id]
+    for (;;) {
+      now += 1_000
+      d.outcome(outcomeFor(current, 'stopped', now))
+      now += d.policy.verifyAfterStopMs
+      const verify = only(d.tick(now))
+      now += 100
+      const next = d.outcome(outcomeFor(verify, 'still_running', now))
+      if (next.length === 0) break
+      current = only(next)
+      expect(current).toMatchObject({ action: 'stop', reason: 'orphaned', rule: stop.rule })
+      expect(current.evidence.eventIds).toContain(`decision:${verify.id}`)
+      stops.push(current.id)
+    }
+    expect(new Set(stops).size).toBe(MAX_STOP_ATTEMPTS)
+    expect(d.task('task-a')).toMatchObject({
+      phase: 'stop_failed',
+      problem: `still_running_after_${MAX_STOP_ATTEMPTS}_stops`,
+    })
+    expect(d.tick(now + 3_600_000 - 1)).toEqual([])
+  })
+
+  it('a permanent failure marks the task stop_failed and is never looped', () => {
+    for (const result of ['failed_permanent', 'gave_up'] as const) {
+      const { d, stop } = stopped()
+      d.outcome({ ...outcomeFor(stop, result, STOP_AT + 500), errorCode: 'ZEGO_AUTH' })
+      expect(d.task('task-a')).toMatchObject({ phase: 'stop_failed', problem: `stop_${result}:ZEGO_AUTH` })
+      expect(pendingDecisions(d.state)).toEqual([])
+      expect(d.tick(STOP_AT + 3_000_000)).toEqual([])
+    }
+  })
+
+  it('retrying changes nothing; an outcome for another or an old decision is ignored', () => {
+    const { d, stop } = stopped()
+    d.outcome(outcomeFor(stop, 'retrying', STOP_AT + 100), STOP_AT)
+    expect(d.state.tasks['task-a']).toMatchObject({ phase: 'stopping', pending: stop })
+    const before = d.state
+    d.outcome({ ...outcomeFor(stop, 'stopped', STOP_AT + 100), decisionId: 'f'.repeat(64) }, STOP_AT)
+    expect(d.state.tasks).toEqual(before.tasks)
+    d.outcome(outcomeFor(stop, 'stopped', STOP_AT + 200))
+    const settled = d.state
+    d.outcome(outcomeFor(stop, 'failed_permanent', STOP_AT + 300), STOP_AT + 200)
+    expect(d.state.tasks['task-a']?.phase).toBe('stop_requested_ok')
+    expect(d.state.tasks).toEqual(settled.tasks)
+  })
+
+  it('a StartMix after our stop succeeded is a new run, not something to stop again', () => {
+    const { d, stop } = stopped()
+    d.outcome(outcomeFor(stop, 'stopped', STOP_AT + 200))
+    d.event(created({ streamId: 's1', at: STOP_AT + 1_000, seq: 3 }))
+    d.event(startMix({ taskId: 'task-a', at: STOP_AT + 2_000, inputs: ['s1'] }))
+    expect(d.task('task-a')).toMatchObject({ phase: 'running', stopAttempts: 0, verifyAt: null })
+    expect(d.tick(STOP_AT + 200_000)).toEqual([])
+  })
+})

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { nextDeadline } from './decide.ts'
+import { RETENTION_MS, SWEEP_INTERVAL_MS } from './limits.ts'
+import { emptyState } from './model.ts'
+import {
+  APP,
+  closed,
+  created,
+  driver,
+  mixStarted,
+  mixStopped,
+  policyWith,
+  roomClosed,
+  startMix,
+  T0,
+} from './test-kit.ts'
+
+describe('retention', () => {
+  it('forgets a stopped task, its closed streams and its room an hour after they ended', () => {
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
+    d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
+    d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
+    d.event(roomClosed({ at: T0 + 7_000 }))
+    expect(d.tick(T0 + 5_000 + RETENTION_MS - 1)).toEqual([])
+    expect(Object.keys(d.state.tasks)).toEqual(['task-a'])
+    const end = T0 + 7_000
+    const sweep = nextDeadline(d.state)
+    expect(sweep).not.toBeNull()
+    d.tick(Math.max(sweep ?? 0, end + RETENTION_MS))
+    expect(d.state).toEqual(emptyState(APP))
+    expect(nextDeadline(d.state)).toBeNull()
+  })
+
+  it('within the retention a late duplicate revives nothing', () => {
+    const d = driver()
+    const create = created({ streamId: 's1', at: T0, seq: 1 })
+    const start = mixStarted({ taskId: 'task-a', at: T0 + 1_000, seq: 5 })
+    d.event(create)
+    d.event(start)
+    d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 6 }))
+    d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
+    const late = T0 + RETENTION_MS - 60_000
+    d.tick(late)
+    d.event(start, late)
+    d.event(create, late)
+    expect(d.task('task-a')?.phase).toBe('stopped')
+    expect(d.state.streams.s1?.facts).toBeDefined()
+  })
+
+  it('stays bounded under a steady churn of streams', () => {
+    const d = driver()
+    let now = T0
+    let most = 0
+    for (let i = 0; i < 600; i++) {
+      now += 60_000
+      d.event(created({ streamId: `s${i}`, at: now, seq: 2 * i + 1 }))
+      d.event(closed({ streamId: `s${i}`, at: now + 10_000, seq: 2 * i + 2 }))
+      const due = nextDeadline(d.state)
+      if (due !== null && due <= now + 10_000) d.tick(now + 10_000)
+      most = Math.max(most, Object.keys(d.state.streams).length)
+    }
+    // Ten hours of one stream a minute: never more than the last hour and a sweep interval of them.
+    expect(most).toBeLessThanOrEqual((RETENTION_MS + SWEEP_INTERVAL_MS) / 60_000 + 1)
+  })
+
+  it('keeps the streams a still-running task reads, however old', () => {
+    const d = driver(policyWith({ pinnedTaskIds: ['task-a'] }))
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
+    d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
+    d.tick(T0 + 5 * RETENTION_MS)
+    expect(d.state.streams.s1).toBeDefined()
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+})

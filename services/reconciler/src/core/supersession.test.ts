@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest'
+import { created, driver, mixStarted, policyWith, startMix, T0 } from './test-kit.ts'
+
+function live(d: ReturnType<typeof driver>, ...streamIds: string[]) {
+  for (const [i, streamId] of streamIds.entries())
+    d.event(created({ streamId, at: T0 - 10_000 + i, seq: i + 1 }))
+}
+
+describe('supersession', () => {
+  it('stops the older task at once when a newer one shares its output stream', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    const a = startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: ['show'], userId: 'alice' })
+    const b = startMix({
+      taskId: 'task-b',
+      at: T0 + 60_000,
+      inputs: ['s2'],
+      outputs: ['show'],
+      userId: 'bob',
+    })
+    d.event(a)
+    const decisions = d.event(b)
+    expect(decisions).toHaveLength(1)
+    expect(decisions[0]).toMatchObject({
+      action: 'stop',
+      taskId: 'task-a',
+      reason: 'superseded',
+      rule: 'shared_output',
+      evidence: { supersededBy: 'task-b', deadline: null },
+      decidedAt: b.receivedAt,
+    })
+    expect(decisions[0]?.evidence.eventIds).toEqual([a.id, b.id].sort())
+    expect(d.task('task-a')?.phase).toBe('stopping')
+    expect(d.task('task-b')?.phase).toBe('running')
+  })
+
+  it('shares an output URL as well as a stream id', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    const url = { streamId: null, streamUrl: 'rtmp://cdn.example/live/show' }
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: [url], userId: 'alice' }))
+    expect(
+      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], outputs: [url], userId: 'bob' })),
+    ).toMatchObject([{ taskId: 'task-a', rule: 'shared_output' }])
+  })
+
+  it('stops the older task when a newer one has the same initiator UserId in the same room', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
+    expect(
+      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
+    ).toMatchObject([
+      {
+        taskId: 'task-a',
+        reason: 'superseded',
+        rule: 'shared_user_in_room',
+        evidence: { supersededBy: 'task-b' },
+      },
+    ])
+  })
+
+  it('never treats a shared UserId across different rooms as a supersession', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
+    expect(
+      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r2' })),
+    ).toEqual([])
+    expect(d.tick(T0 + 60_000)).toEqual([])
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it('does nothing when the rule is switched off', () => {
+    const d = driver(policyWith({ supersession: { sharedOutput: true, sharedUserInRoom: false } }))
+    live(d, 's1', 's2')
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
+    expect(
+      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
+    ).toEqual([])
+
+    const e = driver(policyWith({ supersession: { sharedOutput: false, sharedUserInRoom: false } }))
+    live(e, 's1', 's2')
+    e.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: ['show'] }))
+    expect(
+      e.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], outputs: ['show'] })),
+    ).toEqual([])
+  })
+
+  it('an update of the same TaskId is not a supersession', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: ['show'], sequence: 1 }))
+    expect(
+      d.event(startMix({ taskId: 'task-a', at: T0 + 5_000, inputs: ['s2'], outputs: ['show'], sequence: 2 })),
+    ).toEqual([])
+    expect(d.task('task-a')?.phase).toBe('running')
+  })
+
+  it('stops the older task even when its records arrive after the newer one', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    d.event(startMix({ taskId: 'task-b', at: T0 + 60_000, inputs: ['s2'], outputs: ['show'] }))
+    const late = startMix({
+      taskId: 'task-a',
+      at: T0,
+      inputs: ['s1'],
+      outputs: ['show'],
+      receivedAt: T0 + 61_000,
+    })
+    expect(d.event(late)).toMatchObject([
+      { taskId: 'task-a', reason: 'superseded', evidence: { supersededBy: 'task-b' } },
+    ])
+    expect(d.task('task-b')?.phase).toBe('running')
+  })
+
+  it('works from mix_start callbacks alone (client-started tasks)', () => {
+    const d = driver()
+    d.event(mixStarted({ taskId: 'task-a', at: T0, userId: 'host', roomId: 'r1', output: 'mix-r1', seq: 10 }))
+    expect(
+      d.event(
+        mixStarted({
+          taskId: 'task-b',
+          at: T0 + 30_000,
+          userId: 'host',
+          roomId: 'r1',
+          output: 'mix-r1b',
+          seq: 11,
+        }),
+      ),
+    ).toMatchObject([{ taskId: 'task-a', rule: 'shared_user_in_room', evidence: { supersededBy: 'task-b' } }])
+  })
+
+  it('does not order two starts less than a second apart when a callback time (whole seconds) is involved', () => {
+    const d = driver()
+    d.event(mixStarted({ taskId: 'task-a', at: T0 + 200, output: 'show', seq: 10 }))
+    expect(d.event(startMix({ taskId: 'task-b', at: T0 + 700, inputs: ['s2'], outputs: ['show'] }))).toEqual(
+      [],
+    )
+  })
+
+  it('never stops a pinned task, and a dry-run reports the supersession once', () => {
+    const pinned = driver(policyWith({ pinnedTaskIds: ['task-a'] }))
+    live(pinned, 's1', 's2')
+    pinned.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: ['show'] }))
+    expect(
+      pinned.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], outputs: ['show'] })),
+    ).toEqual([])
+    expect(pinned.tick(T0 + 10_000)).toEqual([])
+
+    const dry = driver(policyWith({ dryRun: true }))
+    live(dry, 's1', 's2')
+    dry.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], outputs: ['show'] }))
+    const b = startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], outputs: ['show'] })
+    expect(dry.event(b)).toMatchObject([{ action: 'would_stop', taskId: 'task-a', reason: 'superseded' }])
+    expect(dry.event(b)).toEqual([])
+    expect(dry.tick(T0 + 10_000)).toEqual([])
+    expect(dry.task('task-a')?.phase).toBe('running')
+  })
+})
