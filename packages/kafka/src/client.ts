@@ -61,23 +61,43 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[]
 }
 
-/** Creates the topics that do not exist yet and waits for their leaders. Existing topics are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics that do not exist yet and waits until every partition of every named topic has a
+ * leader. Existing topics are left as they are; two processes creating the same topics at once is fine.
+ */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const admin = kafka.admin()
   await admin.connect()
   try {
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter((t) => !existing.has(t.name))
-    if (missing.length === 0) return
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: -1,
-        configEntries: t.configEntries ?? [],
-      })),
-    })
+    if (missing.length > 0) {
+      // kafkajs's own waitForLeaders gives up on the UNKNOWN_TOPIC_OR_PARTITION a new topic answers at first.
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: t.configEntries ?? [],
+        })),
+      })
+    }
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: topics.map((t) => t.name) })
+        .then((m) =>
+          m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+        )
+        .catch(() => false)
+      if (ready) return
+      if (Date.now() > deadline)
+        throw new Error(
+          `topics without leaders after ${timeoutMs} ms: ${topics.map((t) => t.name).join(', ')}`,
+        )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
   } finally {
     await admin.disconnect()
   }

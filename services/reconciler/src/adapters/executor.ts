@@ -1,0 +1,214 @@
+import type { Decision, Outcome } from '@mixguard/contracts'
+import {
+  backoffDelay,
+  type Clock,
+  type Lane,
+  type RetryOptions,
+  retryPolicy,
+  shouldRetry,
+  type Timers,
+  type ZegoClient,
+  type ZegoError,
+  type ZegoErrorCode,
+  type ZegoOutcome,
+} from '@mixguard/zego-api'
+import type { CoreInput } from '../core/index.ts'
+
+/** What the executor needs to know about a task beyond the decision itself. */
+export interface TaskContext {
+  /** The initiator UserId: StopMix must carry it when ZEGO's task ownership is on. */
+  userId: string | null
+}
+
+export interface ExecutorOptions {
+  /** The ZEGO client for an app, or undefined when no credentials are configured for it. */
+  clientFor: (appId: number) => ZegoClient | undefined
+  /** Appends an outcome to the outcomes topic. */
+  record: (outcome: Outcome, decision: Decision) => Promise<void>
+  /** Feeds what was learned back into the app's state (through the shell, under the app's partition lock). */
+  feedback: (appId: number, input: CoreInput) => Promise<void>
+  clock: Clock
+  timers: Timers
+  random?: () => number
+  /** Our own retries of retryable failures; the client makes one attempt per call. */
+  retry?: RetryOptions
+  onError?: (error: unknown, decision: Decision) => void
+}
+
+export interface Executor {
+  /** Carries a decision out once; a decision already in flight is not started twice. */
+  submit(decision: Decision, context: TaskContext): void
+  /** Abandons the work of apps this instance no longer owns (their new owner re-executes it). */
+  cancel(appIds: Iterable<number>): void
+  inFlight(): number
+  /** Resolves when nothing is in flight (graceful shutdown). */
+  drained(): Promise<void>
+}
+
+/** Supersession first, then orphans, then verification calls (DESIGN.md "Executing"). */
+export function laneOf(decision: Decision): Lane {
+  if (decision.action === 'verify') return 'background'
+  return decision.reason === 'superseded' ? 'urgent' : 'normal'
+}
+
+type Call = {
+  action: Outcome['action']
+  run: (client: ZegoClient, signal: AbortSignal) => Promise<ZegoOutcome<unknown>>
+}
+
+function callFor(decision: Decision, context: TaskContext): Call | null {
+  const lane = laneOf(decision)
+  switch (decision.action) {
+    case 'would_stop':
+      return null
+    case 'stop':
+      return {
+        action: 'StopMix',
+        run: (client, signal) =>
+          client.stopMix(
+            { TaskId: decision.taskId, ...(context.userId ? { UserId: context.userId } : {}) },
+            { lane, signal },
+          ),
+      }
+    case 'verify':
+      if (decision.rule === 'room_streams') {
+        const roomId = decision.evidence.note ?? ''
+        return {
+          action: 'DescribeSimpleStreamList',
+          run: (client, signal) => client.describeSimpleStreamList({ RoomId: roomId }, { lane, signal }),
+        }
+      }
+      return {
+        action: 'GetMixTaskInfo',
+        run: (client, signal) => client.getMixTaskInfo({ TaskId: decision.taskId }, { lane, signal }),
+      }
+  }
+}
+
+export function createExecutor(options: ExecutorOptions): Executor {
+  const { clock, timers } = options
+  const random = options.random ?? Math.random
+  const policy = retryPolicy({ attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, ...options.retry })
+  const running = new Map<string, { appId: number; controller: AbortController; done: Promise<void> }>()
+  let idle: Array<() => void> = []
+
+  const outcome = (
+    decision: Decision,
+    call: Call,
+    result: Outcome['result'],
+    attempt: number,
+    error?: ZegoError,
+  ): Outcome => ({
+    v: 1,
+    decisionId: decision.id,
+    appId: decision.appId,
+    taskId: decision.taskId,
+    action: call.action,
+    result,
+    zegoCode: error?.zegoCode ?? null,
+    errorCode: error?.code ?? null,
+    attempt,
+    at: clock.now(),
+  })
+
+  async function finish(decision: Decision, result: Outcome, input: CoreInput): Promise<void> {
+    await options.record(result, decision)
+    await options.feedback(decision.appId, input)
+  }
+
+  async function execute(decision: Decision, context: TaskContext, signal: AbortSignal): Promise<void> {
+    const call = callFor(decision, context)
+    if (call === null) return
+    const client = options.clientFor(decision.appId)
+    if (client === undefined) {
+      const result: Outcome = {
+        ...outcome(decision, call, 'failed_permanent', 0),
+        errorCode: 'NO_CREDENTIALS',
+      }
+      await finish(decision, result, { kind: 'outcome', outcome: result })
+      return
+    }
+    const retriesOfCode = new Map<ZegoErrorCode, number>()
+    for (let attempt = 1; ; attempt++) {
+      const answer = await call.run(client, signal)
+      if (signal.aborted) return
+      if (answer.ok) {
+        if (call.action === 'DescribeSimpleStreamList') {
+          const streams = (answer.data as { StreamList: Array<{ StreamId: string }> }).StreamList
+          const result = outcome(decision, call, 'observed', attempt)
+          await finish(decision, result, {
+            kind: 'room_streams',
+            roomId: decision.evidence.note ?? '',
+            streamIds: streams.map((s) => s.StreamId),
+            observedAt: result.at,
+          })
+        } else {
+          const result = outcome(
+            decision,
+            call,
+            call.action === 'StopMix' ? 'stopped' : 'still_running',
+            attempt,
+          )
+          await finish(decision, result, { kind: 'outcome', outcome: result })
+        }
+        return
+      }
+      const error = answer.error
+      if (error.code === 'ZEGO_ABORTED') return
+      if (error.errorClass === 'task_not_found') {
+        const result = outcome(decision, call, 'already_gone', attempt, error)
+        await finish(decision, result, { kind: 'outcome', outcome: result })
+        return
+      }
+      if (!shouldRetry(policy, attempt, error, retriesOfCode)) {
+        const result = outcome(
+          decision,
+          call,
+          error.retryable ? 'gave_up' : 'failed_permanent',
+          attempt,
+          error,
+        )
+        await finish(decision, result, { kind: 'outcome', outcome: result })
+        return
+      }
+      retriesOfCode.set(error.code, (retriesOfCode.get(error.code) ?? 0) + 1)
+      await options.record(outcome(decision, call, 'retrying', attempt, error), decision)
+      const delay = backoffDelay(policy, attempt, error, random)
+      const slept = await new Promise<boolean>((resolve) => {
+        const handle = timers.setTimeout(() => resolve(true), delay)
+        signal.addEventListener(
+          'abort',
+          () => {
+            timers.clearTimeout(handle)
+            resolve(false)
+          },
+          { once: true },
+        )
+      })
+      if (!slept) return
+    }
+  }
+
+  return {
+    submit(decision, context) {
+      if (decision.action === 'would_stop' || running.has(decision.id)) return
+      const controller = new AbortController()
+      const done = execute(decision, context, controller.signal)
+        .catch((error: unknown) => options.onError?.(error, decision))
+        .finally(() => {
+          running.delete(decision.id)
+          if (running.size === 0) {
+            for (const resolve of idle) resolve()
+            idle = []
+          }
+        })
+      running.set(decision.id, { appId: decision.appId, controller, done })
+    },
+    cancel(appIds) {
+      const apps = new Set(appIds)
+      for (const entry of running.values()) if (apps.has(entry.appId)) entry.controller.abort()
+    },
+    inFlight: () => running.size,
+    drained: () => (running.size === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
+  }
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs'
+import { DEFAULT_TOPIC_PREFIX } from '@mixguard/contracts'
+import { parseBrokerList } from '@mixguard/kafka'
+import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
+import { z } from 'zod'
+import { type AppPolicy, AppPolicySchema, defaultPolicy } from './core/index.ts'
+
+/** A value that prints as `[secret]` everywhere except through `reveal()`. */
+export interface Revealable {
+  reveal(): string
+}
+
+export interface ReconcilerConfig {
+  http: { host: string; port: number }
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  shutdownTimeoutMs: number
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string }
+  zego: { baseUrl: string; timeoutMs: number; callsPerSecond: number }
+  apps: Array<{ appId: number; serverSecret: Revealable | null }>
+  policyFor: (appId: number) => AppPolicy
+}
+
+export type ConfigResult =
+  | { ok: true; config: ReconcilerConfig }
+  | { ok: false; problems: string[]; message: string }
+
+const whole = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
+
+const EnvSchema = z.object({
+  RECONCILER_HOST: z.string().default('0.0.0.0'),
+  RECONCILER_PORT: whole(0, 65535).default(8081),
+  RECONCILER_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+  RECONCILER_SHUTDOWN_TIMEOUT_MS: whole(100, 600_000).default(10_000),
+  RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
+  RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
+  RECONCILER_APPS_FILE: z.string().optional(),
+  KAFKA_BROKERS: z.string({ error: 'is required (host:port[,host:port…])' }).transform((value, ctx) => {
+    try {
+      return parseBrokerList(value)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^KAFKA_BROKERS /, '') })
+      return z.NEVER
+    }
+  }),
+  KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka name (letters, digits, . _ -)')
+    .default(DEFAULT_TOPIC_PREFIX),
+  ZEGO_API_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default(DEFAULT_BASE_URL),
+  ZEGO_API_TIMEOUT_MS: whole(100, 120_000).default(5_000),
+  ZEGO_CALLS_PER_SECOND: whole(1, 100).default(80),
+  ZEGO_APP_ID: whole(1, 0xffffffff).optional(),
+  ZEGO_SERVER_SECRET: z.string().optional(),
+})
+
+/** Per-app policy overrides: every field optional, nested objects partial, unknown keys an error (typos). */
+const { shape } = AppPolicySchema
+const PolicyOverridesSchema = z
+  .strictObject({
+    dryRun: shape.dryRun,
+    pinnedTaskIds: shape.pinnedTaskIds,
+    graceMs: shape.graceMs.partial().strict(),
+    supersession: shape.supersession.partial().strict(),
+    rooms: shape.rooms.partial().strict(),
+    urlInputsCountAsLive: shape.urlInputsCountAsLive,
+    verifyAfterStopMs: shape.verifyAfterStopMs,
+    silentTaskMs: shape.silentTaskMs,
+  })
+  .partial()
+
+/**
+ * The apps file: every app Mixguard stops mixes for, with its ServerSecret and policy overrides.
+ * `defaults` applies to every app (also apps seen on Kafka but not listed, which get no credentials).
+ */
+const AppsFileSchema = z.object({
+  defaults: PolicyOverridesSchema.optional(),
+  apps: z
+    .array(
+      z.object({
+        appId: z.number().int().min(1).max(0xffffffff, 'must be a uint32 AppID'),
+        serverSecret: z.string().min(1).optional(),
+        policy: PolicyOverridesSchema.optional(),
+      }),
+    )
+    .default([]),
+})
+
+class Secret implements Revealable {
+  readonly #value: string
+  constructor(value: string) {
+    this.#value = value
+  }
+  reveal(): string {
+    return this.#value
+  }
+  toJSON(): string {
+    return '[secret]'
+  }
+  toString(): string {
+    return '[secret]'
+  }
+}
+
+/** Reads the reconciler's configuration; every problem is collected so one run shows all of them. */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): ConfigResult {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const problems: string[] = []
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
+
+  let file: z.output<typeof AppsFileSchema> = { apps: [] }
+  if (present.RECONCILER_APPS_FILE) {
+    try {
+      const result = AppsFileSchema.safeParse(JSON.parse(readFile(present.RECONCILER_APPS_FILE)))
+      if (result.success) file = result.data
+      else
+        for (const issue of result.error.issues)
+          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
+    } catch (error) {
+      problems.push(
+        `RECONCILER_APPS_FILE: cannot read ${present.RECONCILER_APPS_FILE}: ${(error as Error).message}`,
+      )
+    }
+  }
+  if ((present.ZEGO_APP_ID === undefined) !== (present.ZEGO_SERVER_SECRET === undefined)) {
+    problems.push('ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither')
+  }
+  if (problems.length > 0 || !parsed.success) {
+    return {
+      ok: false,
+      problems,
+      message: `invalid reconciler configuration:\n  - ${problems.join('\n  - ')}`,
+    }
+  }
+  const e = parsed.data
+  const apps = new Map<
+    number,
+    { appId: number; serverSecret: Revealable | null; overrides: z.output<typeof PolicyOverridesSchema> }
+  >()
+  for (const a of file.apps) {
+    apps.set(a.appId, {
+      appId: a.appId,
+      serverSecret: a.serverSecret ? new Secret(a.serverSecret) : null,
+      overrides: a.policy ?? {},
+    })
+  }
+  if (e.ZEGO_APP_ID !== undefined && e.ZEGO_SERVER_SECRET !== undefined) {
+    const known = apps.get(e.ZEGO_APP_ID)
+    apps.set(e.ZEGO_APP_ID, {
+      appId: e.ZEGO_APP_ID,
+      serverSecret: new Secret(e.ZEGO_SERVER_SECRET),
+      overrides: known?.overrides ?? {},
+    })
+  }
+  const dryRun = e.RECONCILER_DRY_RUN === undefined ? {} : { dryRun: e.RECONCILER_DRY_RUN === 'true' }
+  const policies = new Map<number, AppPolicy>()
+  const policyFor = (appId: number): AppPolicy => {
+    let policy = policies.get(appId)
+    if (!policy) {
+      const base = defaultPolicy(appId)
+      policy = mergePolicy(
+        mergePolicy(mergePolicy(base, file.defaults ?? {}), apps.get(appId)?.overrides ?? {}),
+        dryRun,
+      )
+      policies.set(appId, policy)
+    }
+    return policy
+  }
+  return {
+    ok: true,
+    config: {
+      http: { host: e.RECONCILER_HOST, port: e.RECONCILER_PORT },
+      logLevel: e.RECONCILER_LOG_LEVEL,
+      shutdownTimeoutMs: e.RECONCILER_SHUTDOWN_TIMEOUT_MS,
+      kafka: {
+        brokers: e.KAFKA_BROKERS,
+        clientId: e.KAFKA_CLIENT_ID,
+        groupId: e.RECONCILER_GROUP_ID,
+        topicPrefix: e.TOPIC_PREFIX,
+      },
+      zego: {
+        baseUrl: e.ZEGO_API_BASE_URL,
+        timeoutMs: e.ZEGO_API_TIMEOUT_MS,
+        callsPerSecond: e.ZEGO_CALLS_PER_SECOND,
+      },
+      apps: [...apps.values()].map(({ appId, serverSecret }) => ({ appId, serverSecret })),
+      policyFor,
+    },
+  }
+}
+
+/** Overrides are partial at every level: `{ graceMs: { normal: 5000 } }` keeps the other graces. */
+function mergePolicy(base: AppPolicy, overrides: z.output<typeof PolicyOverridesSchema>): AppPolicy {
+  const merged: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = (base as unknown as Record<string, unknown>)[key]
+    merged[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && typeof current === 'object'
+        ? { ...(current as object), ...(value as object) }
+        : value
+  }
+  return merged as unknown as AppPolicy
+}

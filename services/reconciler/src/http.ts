@@ -1,0 +1,24 @@
+import express, { type Express } from 'express'
+import type { Registry } from 'prom-client'
+
+/** /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus). */
+export function createHttpApp(deps: {
+  registry: Registry
+  ready: () => { ready: boolean; reason: string }
+  beforeScrape: () => void
+}): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true })
+  })
+  app.get('/readyz', (_req, res) => {
+    const state = deps.ready()
+    res.status(state.ready ? 200 : 503).json({ ok: state.ready, reason: state.reason })
+  })
+  app.get('/metrics', async (_req, res) => {
+    deps.beforeScrape()
+    res.type(deps.registry.contentType).send(await deps.registry.metrics())
+  })
+  return app
+}
