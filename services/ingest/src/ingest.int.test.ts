@@ -2,11 +2,23 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { decodeDeadLetter, decodeEvent, parseCallback, toEvent, type ZegoEvent } from '@mixguard/contracts'
 import { callbackSignature, signQuery } from '@mixguard/zego-api'
-import { type CallbackPayload, createManualClock, createSimulator, type Delivery, type Simulator } from '@mixguard/zego-sim'
+import {
+  type CallbackPayload,
+  createManualClock,
+  createSimulator,
+  type Delivery,
+  type Simulator,
+} from '@mixguard/zego-sim'
 import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
 import { testBrokers, uniqueName } from '../../../test/kafka.ts'
-import { type Collector, collectTopic, type IngestFixture, startIngestFixture, topicSize } from './int-support.ts'
+import {
+  type Collector,
+  collectTopic,
+  type IngestFixture,
+  startIngestFixture,
+  topicSize,
+} from './int-support.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -131,9 +143,15 @@ describe('ingest on a real broker, fed by zego-sim', () => {
       }
     }
     const started = eventsOf(events).find((e) => e.type === 'mix_started' && e.appId === 4002)
-    expect(started?.body).toMatchObject({ taskId: 'mix-1', rawTaskId: '4002:mix-1', outputStreamId: 'out-4002' })
+    expect(started?.body).toMatchObject({
+      taskId: 'mix-1',
+      rawTaskId: '4002:mix-1',
+      outputStreamId: 'out-4002',
+    })
     const calls = eventsOf(events).flatMap((e) =>
-      e.type === 'mix_api_call' && 'code' in e.body.response ? [`${e.appId}:${e.body.action}:${e.body.response.code}`] : [],
+      e.type === 'mix_api_call' && 'code' in e.body.response
+        ? [`${e.appId}:${e.body.action}:${e.body.response.code}`]
+        : [],
     )
     expect(calls.sort()).toEqual(['4001:StartMix:0', '4001:StopMix:0', '4002:StartMix:0', '4002:StopMix:0'])
   })
@@ -188,7 +206,11 @@ describe('ingest on a real broker, fed by zego-sim', () => {
     // Every answer above came after its record would have been durable: the totals are final.
     expect(await topicSize(fx.kafka, `${fx.prefix}.events`)).toBe(1)
     expect(await topicSize(fx.kafka, `${fx.prefix}.dead-letter`)).toBe(0)
-    expect(eventsOf(events)[0]).toMatchObject({ appId: 4001, type: 'stream_created', body: { streamId: 'ok' } })
+    expect(eventsOf(events)[0]).toMatchObject({
+      appId: 4001,
+      type: 'stream_created',
+      body: { streamId: 'ok' },
+    })
   })
 
   test('an authentic callback of an unknown type is dead-lettered with the reason and acknowledged', async () => {
@@ -202,7 +224,13 @@ describe('ingest on a real broker, fed by zego-sim', () => {
     const genuine = sim.callbacks.deliveries()[0]?.payload as CallbackPayload
     const { signature: _s, nonce: _n, timestamp: _t, ...business } = genuine
     const timestamp = String(Math.floor(Date.now() / 1000))
-    const body = { ...business, event: 'stream_paused', timestamp, nonce: 'n-1', signature: callbackSignature('cs-4001', timestamp, 'n-1') }
+    const body = {
+      ...business,
+      event: 'stream_paused',
+      timestamp,
+      nonce: 'n-1',
+      signature: callbackSignature('cs-4001', timestamp, 'n-1'),
+    }
     const res = await request(`${fx.ingest.url}/zego/callback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

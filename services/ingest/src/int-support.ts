@@ -1,8 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKafka, type Kafka } from '@mixguard/kafka'
 import { pino } from 'pino'
+import { waitFor } from '../../../test/wait-for.ts'
 import { loadConfig } from './config.ts'
 import { type RunningIngest, startIngest } from './ingest.ts'
 
@@ -49,7 +51,11 @@ export async function collectTopic(kafka: Kafka, topic: string, groupPrefix: str
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check)
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${topic} (have ${records.length})`))
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what} on ${topic} (have ${records.length})`,
+            ),
+          )
         }, timeoutMs)
         const check = (): void => {
           if (!done(records)) return
@@ -64,13 +70,34 @@ export async function collectTopic(kafka: Kafka, topic: string, groupPrefix: str
   }
 }
 
+/** A TCP port nothing listens on right now (for a broker that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
 /** How many records a topic holds in all, from its partitions' high-water marks. */
 export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin()
   await admin.connect()
+  let size = 0
   try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0)
+    // A single busy broker sometimes answers "not the leader" for a partition it leads a moment later;
+    // there is no event for "leaders settled", so this polls (retriable errors only).
+    await waitFor(`offsets of ${topic}`, async () => {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic)
+        size = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0)
+        return true
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable === true) return false
+        throw error
+      }
+    })
+    return size
   } finally {
     await admin.disconnect()
   }
@@ -92,6 +119,8 @@ export async function startIngestFixture(options: {
   apps: Array<{ appId: number; callbackSecrets: string[] }>
   env?: Record<string, string>
   spoolDir?: string
+  /** How long start-up waits for Kafka (default 30 s); 0 to start spooling at once. */
+  kafkaStartWaitMs?: number
 }): Promise<IngestFixture> {
   const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ingest-int-spool-')))
   const appsDir = await mkdtemp(join(tmpdir(), 'ingest-int-apps-'))
@@ -111,7 +140,10 @@ export async function startIngestFixture(options: {
   if (!loaded.ok) throw new Error(loaded.message)
   const logs: string[] = []
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
-  const ingest = await startIngest(loaded.config, { logger, kafkaStartWaitMs: 30_000 })
+  const ingest = await startIngest(loaded.config, {
+    logger,
+    kafkaStartWaitMs: options.kafkaStartWaitMs ?? 30_000,
+  })
   return {
     ingest,
     spoolDir,

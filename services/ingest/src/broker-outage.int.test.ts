@@ -1,0 +1,141 @@
+import { decodeEvent, parseCallback, toEvent } from '@mixguard/contracts'
+import { createKafka, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
+import {
+  type CallbackPayload,
+  createManualClock,
+  createSimulator,
+  type Delivery,
+  type Simulator,
+} from '@mixguard/zego-sim'
+import { afterEach, expect, test } from 'vitest'
+import { testBrokers, uniqueName } from '../../../test/kafka.ts'
+import { waitFor } from '../../../test/wait-for.ts'
+import { collectTopic, freePort, startIngestFixture, topicSize } from './int-support.ts'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+const APP = { appId: 4001, serverSecret: 'ss-4001', callbackSecret: 'cs-4001' }
+
+function eventId(payload: CallbackPayload): string {
+  const parsed = parseCallback(payload)
+  if (!parsed.ok) throw new Error(parsed.reason)
+  return toEvent(parsed.callback, { receivedAt: 0 }).id
+}
+
+function idOf(value: Buffer): string {
+  const decoded = decodeEvent(value)
+  if (!decoded.ok) throw new Error(decoded.reason)
+  return decoded.event.id
+}
+
+async function simulator(): Promise<Simulator> {
+  const sim = await createSimulator({
+    clock: createManualClock(),
+    apps: [{ ...APP, callbackEncoding: 'json' }],
+  })
+  cleanups.push(() => sim.close())
+  return sim
+}
+
+/** Publishes `count` new streams (one stream_create callback each) and waits for every answer. */
+async function publish(sim: Simulator, label: string, count: number): Promise<Delivery[]> {
+  for (let i = 0; i < count; i += 1) {
+    sim.actions.publish({
+      appId: APP.appId,
+      roomId: `room-${label}`,
+      streamId: `${label}-${i}`,
+      userId: `u-${i}`,
+    })
+  }
+  await sim.callbacks.idle()
+  return sim.callbacks.deliveries().filter((d) => String(d.payload.stream_id).startsWith(`${label}-`))
+}
+
+const acknowledged = (ds: Delivery[]) => ds.filter((d) => d.status === 'delivered')
+
+test(
+  'the broker stops while callbacks keep arriving: they are acknowledged from the spool, and every one is on Kafka once it is back',
+  { timeout: 180_000 },
+  async () => {
+    const port = await freePort()
+    const controllerPort = await freePort()
+    let broker: LocalBroker = await startLocalBroker({ env: process.env, port, controllerPort })
+    cleanups.push(() => broker.stop())
+    const sim = await simulator()
+    const fx = await startIngestFixture({
+      brokers: broker.brokers,
+      prefix: uniqueName('outage'),
+      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }],
+      env: { KAFKA_SEND_TIMEOUT_MS: '1000' },
+    })
+    cleanups.push(() => fx.close())
+    sim.world.updateApp(APP.appId, { callbackUrl: `${fx.ingest.url}/zego/callback` })
+    const topic = `${fx.prefix}.events`
+
+    const before = await publish(sim, 'before', 10)
+    expect(acknowledged(before)).toHaveLength(10)
+    const first = await collectTopic(fx.kafka, topic, uniqueName('group'))
+    await first.until('the callbacks sent before the outage', (r) => r.length >= 10)
+    await first.stop()
+
+    await broker.stop()
+    const during = await publish(sim, 'during', 20)
+    // ZEGO got a 2xx for every one, and each came from the fsynced spool.
+    expect(acknowledged(during)).toHaveLength(20)
+    expect(fx.ingest.status()).toMatchObject({ kafkaUp: false, spool: { records: 20 } })
+
+    // Kafka comes back on the same address. (The local broker restarts with an empty data dir: a
+    // cluster that "comes back" empty, so ingest also has to make its topics again.)
+    broker = await startLocalBroker({ env: process.env, port, controllerPort })
+    await waitFor(
+      'the spool to drain',
+      () => fx.ingest.status().spool.records === 0 && fx.ingest.status().kafkaUp,
+      {
+        timeoutMs: 60_000,
+      },
+    )
+    const after = await publish(sim, 'after', 5)
+    expect(acknowledged(after)).toHaveLength(5)
+
+    const kafka = createKafka({ brokers: broker.brokers, clientId: uniqueName('check') })
+    const events = await collectTopic(kafka, topic, uniqueName('group'))
+    cleanups.push(() => events.stop())
+    const expected = new Set([...during, ...after].map((d) => eventId(d.payload)))
+    const onKafka = () => new Set(events.records.map((r) => idOf(r.value)))
+    await events.until('every acknowledged callback', () => [...expected].every((id) => onKafka().has(id)))
+    // Nothing acknowledged is missing, and nothing else is there.
+    expect(onKafka()).toEqual(expected)
+    expect(await topicSize(kafka, topic)).toBe(events.records.length)
+  },
+)
+
+test('a restart with a non-empty spool drains it', { timeout: 60_000 }, async () => {
+  const sim = await simulator()
+  const prefix = uniqueName('restart')
+  const apps = [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }]
+  // First run: no broker at that address, so everything is acknowledged from the spool.
+  const down = await startIngestFixture({
+    brokers: [`127.0.0.1:${await freePort()}`],
+    prefix,
+    apps,
+    kafkaStartWaitMs: 0,
+  })
+  sim.world.updateApp(APP.appId, { callbackUrl: `${down.ingest.url}/zego/callback` })
+  const spooled = await publish(sim, 'spooled', 8)
+  expect(acknowledged(spooled)).toHaveLength(8)
+  expect(await down.close({ keepSpool: true })).toEqual({ spooled: 8 })
+
+  // Second run on the same spool, with Kafka there.
+  const up = await startIngestFixture({ brokers: testBrokers(), prefix, apps, spoolDir: down.spoolDir })
+  cleanups.push(() => up.close())
+  const events = await collectTopic(up.kafka, `${prefix}.events`, uniqueName('group'))
+  cleanups.push(() => events.stop())
+  await events.until('the spooled callbacks', (r) => r.length >= 8)
+  expect(new Set(events.records.map((r) => idOf(r.value)))).toEqual(
+    new Set(spooled.map((d) => eventId(d.payload))),
+  )
+  expect(up.ingest.status().spool.records).toBe(0)
+})
