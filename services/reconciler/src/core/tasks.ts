@@ -49,9 +49,11 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
     case 'StartMix':
     case 'StartAutoMix': {
       const existing = d.state.tasks[b.taskId]
-      if (existing && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)) return null
+      const staleUpdate = existing !== undefined && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)
+      // Even a stale update tells when the run started at the latest.
       const result = applyStart(d, b.taskId, fact, now)
       if (result === 'stale') return null
+      if (staleUpdate && result === 'same_run') return null
       const task = writableTask(d, b.taskId, now)
       task.auto = b.action === 'StartAutoMix'
       task.roomId = b.roomId ?? task.roomId
