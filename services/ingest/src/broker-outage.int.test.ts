@@ -31,6 +31,23 @@ function idOf(value: Buffer): string {
   return decoded.event.id
 }
 
+/** Ports are picked before the JVM binds them; on a shared machine another process may win one. */
+async function brokerOnFreePorts(): Promise<{ broker: LocalBroker; port: number; controllerPort: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort()
+    const controllerPort = await freePort()
+    try {
+      return {
+        broker: await startLocalBroker({ env: process.env, port, controllerPort }),
+        port,
+        controllerPort,
+      }
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
+}
+
 async function simulator(): Promise<Simulator> {
   const sim = await createSimulator({
     clock: createManualClock(),
@@ -60,9 +77,9 @@ test(
   'the broker stops while callbacks keep arriving: they are acknowledged from the spool, and every one is on Kafka once it is back',
   { timeout: 180_000 },
   async () => {
-    const port = await freePort()
-    const controllerPort = await freePort()
-    let broker: LocalBroker = await startLocalBroker({ env: process.env, port, controllerPort })
+    const started = await brokerOnFreePorts()
+    const { port, controllerPort } = started
+    let broker = started.broker
     cleanups.push(() => broker.stop())
     const sim = await simulator()
     const fx = await startIngestFixture({
