@@ -2,6 +2,7 @@ import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { tget } from './table.ts'
 import type { View } from './view.ts'
 
 /**
@@ -108,7 +109,7 @@ function inputsCause(
 /** For tasks whose inputs are unknown: only evidence about their room can stop them. */
 function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopCause | null {
   if (task.roomId === null) return null
-  const room = view.state.rooms[task.roomId]
+  const room = tget(view.state.rooms, task.roomId)
   const streamIds = view.streamsInRoom(task.roomId)
   const gone: { goneAt: number; floorAt: number; evidence: string }[] = []
   for (const streamId of streamIds) {

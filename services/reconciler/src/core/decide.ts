@@ -1,7 +1,7 @@
 import type { Decision, ZegoEvent } from '@mixguard/contracts'
 import { stopCauseOf } from './causes.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
-import { type Draft, openDraft, writableTask } from './draft.ts'
+import { type Draft, openDraft, touchEverything, writableTask } from './draft.ts'
 import type { AppState, CoreInput, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
@@ -9,6 +9,7 @@ import { scheduleSweep, sweep } from './retention.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
+import { tget, tvalues } from './table.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { unreachable } from './unreachable.ts'
 import { type View, viewOf } from './view.ts'
@@ -44,6 +45,7 @@ export function decide(
       applyRoomStreams(d, input, now)
       break
     case 'tick':
+      touchEverything(d)
       fireDue(d, viewOf(d.state), now, policy, out)
       break
     default:
@@ -130,11 +132,36 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Deci
 }
 
 /**
- * Recomputes every task's cached deadlines with the current policy, so nextDeadline() needs nothing
- * but the state. A dry-run cause already reported is not armed again.
+ * The tasks whose cause or silence can have changed with what this input wrote: the tasks written,
+ * those reading a written stream or room, those superseded by a written task. A tick, a room close, a
+ * room's stream list or a sweep re-evaluates every task (and so applies a changed policy).
+ */
+function affectedTasks(d: Draft): TaskRecord[] {
+  const all = Object.values(d.state.tasks)
+  const t = d.touched
+  if (t.everything) return all
+  const rooms = new Set(t.rooms)
+  for (const streamId of t.streams) {
+    const stream = tget(d.state.streams, streamId)
+    if (stream === undefined) continue
+    for (const fact of Object.values(stream.facts)) rooms.add(fact.roomId)
+    if (stream.observed?.roomId) rooms.add(stream.observed.roomId)
+  }
+  return all.filter(
+    (task) =>
+      t.tasks.has(task.taskId) ||
+      (task.roomId !== null && rooms.has(task.roomId)) ||
+      (task.superseded !== null && t.tasks.has(task.superseded.by)) ||
+      task.inputs?.some((ref) => ref.streamId !== null && t.streams.has(ref.streamId)),
+  )
+}
+
+/**
+ * Recomputes the cached deadlines of the affected tasks with the current policy, so nextDeadline()
+ * needs nothing but the state. A dry-run cause already reported is not armed again.
  */
 function refreshDue(d: Draft, view: View, policy: AppPolicy): void {
-  for (const task of Object.values(d.state.tasks)) {
+  for (const task of affectedTasks(d)) {
     let stopAt: number | null = null
     let silentAt: number | null = null
     if (task.phase === 'running' && !pinned(task, policy)) {
@@ -168,7 +195,6 @@ export function nextDeadline(state: AppState): number | null {
 export function pendingDecisions(state: AppState): Decision[] {
   const pending: Decision[] = []
   for (const task of Object.values(state.tasks)) if (task.pending !== null) pending.push(task.pending)
-  for (const room of Object.values(state.rooms))
-    if (room.pendingCheck !== null) pending.push(room.pendingCheck)
+  for (const room of tvalues(state.rooms)) if (room.pendingCheck !== null) pending.push(room.pendingCheck)
   return pending.sort((a, b) => a.decidedAt - b.decidedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }

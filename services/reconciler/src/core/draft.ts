@@ -1,43 +1,92 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
+import { bucketOf, type Table, tget } from './table.ts'
+
+type TableName = 'streams' | 'tasks' | 'rooms'
 
 /**
  * Copy-on-write over one AppState, so decide() never mutates the state it was given (a shell can keep
- * the old state if writing the decisions fails, and a test can decide twice from one state). The
- * record maps are copied once per input; a record is cloned the first time it is written.
+ * the old state if writing the decisions fails, and a test can decide twice from one state). A table's
+ * top level and the bucket are copied the first time a record in them is written, the record the
+ * first time it is written. The draft also remembers what was written, so only the tasks that can be
+ * affected are re-evaluated.
  */
 export interface Draft {
   state: AppState
   owned: WeakSet<object>
+  copied: Set<string>
+  touched: { streams: Set<string>; tasks: Set<string>; rooms: Set<string>; everything: boolean }
 }
 
 export function openDraft(state: AppState): Draft {
   return {
-    state: { ...state, streams: { ...state.streams }, tasks: { ...state.tasks }, rooms: { ...state.rooms } },
+    state: { ...state },
     owned: new WeakSet(),
+    copied: new Set(),
+    touched: { streams: new Set(), tasks: new Set(), rooms: new Set(), everything: false },
   }
 }
 
-function own<T extends object>(d: Draft, map: Record<string, T>, key: string, record: T): T {
-  if (d.owned.has(record)) return record
-  const copy = structuredClone(record)
+/** The record map holding `key` (a table's bucket, or the flat task map), writable (copied once per draft). */
+function writableBucket<T>(d: Draft, name: TableName, key: string): Record<string, T> {
+  if (name === 'tasks') {
+    if (!d.copied.has(name)) {
+      d.state.tasks = { ...d.state.tasks }
+      d.copied.add(name)
+    }
+    return d.state.tasks as Record<string, T>
+  }
+  if (!d.copied.has(name)) {
+    ;(d.state as Record<TableName, unknown>)[name] = { ...d.state[name] }
+    d.copied.add(name)
+  }
+  const table = d.state[name] as Table<T>
+  const bucket = bucketOf(key)
+  const id = `${name}/${bucket}`
+  if (!d.copied.has(id)) {
+    table[bucket] = { ...table[bucket] }
+    d.copied.add(id)
+  }
+  return table[bucket] as Record<string, T>
+}
+
+export function removeRecord(d: Draft, name: TableName, key: string): void {
+  const bucket = writableBucket(d, name, key)
+  delete bucket[key]
+  if (name !== 'tasks' && Object.keys(bucket).length === 0)
+    delete (d.state[name] as Table<unknown>)[bucketOf(key)]
+}
+
+/** Something changed that can affect any task (a room closed, a room's stream list, a sweep). */
+export function touchEverything(d: Draft): void {
+  d.touched.everything = true
+}
+
+function own<T extends object>(
+  d: Draft,
+  name: TableName,
+  key: string,
+  record: T | undefined,
+  fresh: () => T,
+): T {
+  d.touched[name].add(key)
+  if (record !== undefined && d.owned.has(record)) return record
+  const copy = record === undefined ? fresh() : structuredClone(record)
   d.owned.add(copy)
-  map[key] = copy
+  writableBucket<T>(d, name, key)[key] = copy
   return copy
 }
 
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
-  const existing = d.state.streams[streamId]
-  if (existing) return own(d, d.state.streams, streamId, existing)
-  const created: StreamRecord = { streamId, facts: {}, observed: null, touchedAt: now }
-  d.owned.add(created)
-  d.state.streams[streamId] = created
-  return created
+  return own<StreamRecord>(d, 'streams', streamId, tget(d.state.streams, streamId), () => ({
+    streamId,
+    facts: {},
+    observed: null,
+    touchedAt: now,
+  }))
 }
 
 export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord {
-  const existing = d.state.rooms[roomId]
-  if (existing) return own(d, d.state.rooms, roomId, existing)
-  const created: RoomRecord = {
+  return own<RoomRecord>(d, 'rooms', roomId, tget(d.state.rooms, roomId), () => ({
     roomId,
     closed: {},
     observedAt: null,
@@ -46,16 +95,11 @@ export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord 
     pendingCheck: null,
     checkFailedAt: null,
     touchedAt: now,
-  }
-  d.owned.add(created)
-  d.state.rooms[roomId] = created
-  return created
+  }))
 }
 
 export function writableTask(d: Draft, taskId: string, now: number): TaskRecord {
-  const existing = d.state.tasks[taskId]
-  if (existing) return own(d, d.state.tasks, taskId, existing)
-  const created: TaskRecord = {
+  return own<TaskRecord>(d, 'tasks', taskId, d.state.tasks[taskId], () => ({
     taskId,
     auto: false,
     roomId: null,
@@ -79,10 +123,7 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     reported: [],
     due: { stopAt: null, silentAt: null },
     touchedAt: now,
-  }
-  d.owned.add(created)
-  d.state.tasks[taskId] = created
-  return created
+  }))
 }
 
 /** Marks a room as having news, creating its record. */

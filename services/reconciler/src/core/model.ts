@@ -1,4 +1,5 @@
 import type { Decision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
+import type { Table } from './table.ts'
 import type { TaskPhase } from './task-phase.ts'
 
 export { TASK_PHASES, type TaskPhase } from './task-phase.ts'
@@ -10,9 +11,11 @@ export { TASK_PHASES, type TaskPhase } from './task-phase.ts'
 export interface AppState {
   v: 1
   appId: number
-  streams: Record<string, StreamRecord>
+  /** Bucketed (see table.ts): an app can have many streams, and each event writes one of them. */
+  streams: Table<StreamRecord>
+  /** Flat: an app runs far fewer tasks than it has streams, and the shell reads them by TaskId. */
   tasks: Record<string, TaskRecord>
-  rooms: Record<string, RoomRecord>
+  rooms: Table<RoomRecord>
   /** When expired records are next swept out (null while the state is empty). */
   sweepAt: number | null
 }

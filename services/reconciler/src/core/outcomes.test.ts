@@ -99,14 +99,14 @@ describe('after a stop decision', () => {
   it('retrying changes nothing; an outcome for another or an old decision is ignored', () => {
     const { d, stop } = stopped()
     d.outcome(outcomeFor(stop, 'retrying', STOP_AT + 100), STOP_AT)
-    expect(d.state.tasks['task-a']).toMatchObject({ phase: 'stopping', pending: stop })
+    expect(d.task('task-a')).toMatchObject({ phase: 'stopping', pending: stop })
     const before = d.state
     d.outcome({ ...outcomeFor(stop, 'stopped', STOP_AT + 100), decisionId: 'f'.repeat(64) }, STOP_AT)
     expect(d.state.tasks).toEqual(before.tasks)
     d.outcome(outcomeFor(stop, 'stopped', STOP_AT + 200))
     const settled = d.state
     d.outcome(outcomeFor(stop, 'failed_permanent', STOP_AT + 300), STOP_AT + 200)
-    expect(d.state.tasks['task-a']?.phase).toBe('stop_requested_ok')
+    expect(d.task('task-a')?.phase).toBe('stop_requested_ok')
     expect(d.state.tasks).toEqual(settled.tasks)
   })
 

@@ -1,10 +1,11 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
 import { stopDecision } from './decisions.ts'
-import { type Draft, writableRoom, writableTask } from './draft.ts'
+import { type Draft, touchEverything, writableRoom, writableTask } from './draft.ts'
 import { applyExternalStop, recordOurStop } from './lifecycle.ts'
 import { MAX_STOP_ATTEMPTS } from './limits.ts'
 import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { tvalues } from './table.ts'
 import { unreachable } from './unreachable.ts'
 
 /**
@@ -39,8 +40,9 @@ export function applyOutcome(
  */
 function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   if (outcome.result !== 'failed_permanent' && outcome.result !== 'gave_up') return
-  for (const room of Object.values(d.state.rooms)) {
+  for (const room of tvalues(d.state.rooms)) {
     if (room.pendingCheck?.id !== outcome.decisionId) continue
+    touchEverything(d)
     const writable = writableRoom(d, room.roomId, now)
     writable.pendingCheck = null
     writable.checkFailedAt = outcome.at

@@ -53,7 +53,8 @@ function lateBatch(world: World, seed: number): Step[] {
   }
   // The passthrough's records are appended in the order of the calls: callbacks move around them.
   let next = 0
-  for (const [i, event] of copies.entries()) if (world.apiRecords.has(event.id)) copies[i] = api[next++] as ZegoEvent
+  for (const [i, event] of copies.entries())
+    if (world.apiRecords.has(event.id)) copies[i] = api[next++] as ZegoEvent
   const spacing = Math.floor((STOP_FLOOR_MS - 1) / Math.max(1, copies.length))
   const steps: Step[] = []
   copies.forEach((event, i) => {
@@ -61,11 +62,16 @@ function lateBatch(world: World, seed: number): Step[] {
     steps.push({ input: { kind: 'event', event: { ...event, receivedAt: now } }, now })
     if (random() < 0.3) steps.push({ input: { kind: 'tick' }, now })
   })
-  for (const later of [200_000, 400_000]) steps.push({ input: { kind: 'tick' }, now: world.end + STOP_FLOOR_MS + later })
+  for (const later of [200_000, 400_000])
+    steps.push({ input: { kind: 'tick' }, now: world.end + STOP_FLOOR_MS + later })
   return steps
 }
 
-function run(steps: Step[], policy: AppPolicy, restoreAt: number | null = null): { decisions: Decision[]; state: AppState } {
+function run(
+  steps: Step[],
+  policy: AppPolicy,
+  restoreAt: number | null = null,
+): { decisions: Decision[]; state: AppState } {
   let state = emptyState(APP)
   const decisions: Decision[] = []
   steps.forEach(({ input, now }, i) => {
@@ -90,8 +96,12 @@ function inputsLiveAt(world: World, taskId: string, at: number, policy: AppPolic
 function checkSupersession(world: World, d: Decision, policy: AppPolicy): void {
   const older = world.tasks.get(d.taskId)
   const newer = d.evidence.supersededBy === null ? undefined : world.tasks.get(d.evidence.supersededBy)
-  expect(older && newer && newer.startAt > older.startAt, `superseded by an older task: ${JSON.stringify(d)}`).toBe(true)
-  const rule = d.rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
+  expect(
+    older && newer && newer.startAt > older.startAt,
+    `superseded by an older task: ${JSON.stringify(d)}`,
+  ).toBe(true)
+  const rule =
+    d.rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
   expect(rule, `rule switched off: ${d.rule}`).toBe(true)
   if (d.rule === 'shared_output') expect(older?.output).toBe(newer?.output)
   else expect([older?.userId, older?.roomId]).toEqual([newer?.userId, newer?.roomId])
@@ -103,7 +113,11 @@ function checkAll(world: World, decisions: Decision[], policy: AppPolicy, at: (d
     expect(policy.pinnedTaskIds).not.toContain(d.taskId)
     expect(d.action).toBe(policy.dryRun ? 'would_stop' : 'stop')
     if (d.reason === 'superseded') checkSupersession(world, d, policy)
-    else expect(inputsLiveAt(world, d.taskId, at(d), policy), `stopped with a live input: ${JSON.stringify(d)}`).toBe(false)
+    else
+      expect(
+        inputsLiveAt(world, d.taskId, at(d), policy),
+        `stopped with a live input: ${JSON.stringify(d)}`,
+      ).toBe(false)
   }
   if (!policy.dryRun) {
     const perTask = new Map<string, number>()
@@ -113,7 +127,12 @@ function checkAll(world: World, decisions: Decision[], policy: AppPolicy, at: (d
   // Completeness: a task running at the end with every input gone (and nothing else to excuse it) was stopped.
   const superseded = new Set(world.supersessions.map((s) => s.older))
   for (const truth of world.tasks.values()) {
-    if (truth.stoppedAt !== null || superseded.has(truth.taskId) || policy.pinnedTaskIds.includes(truth.taskId)) continue
+    if (
+      truth.stoppedAt !== null ||
+      superseded.has(truth.taskId) ||
+      policy.pinnedTaskIds.includes(truth.taskId)
+    )
+      continue
     if (inputsLiveAt(world, truth.taskId, world.end, policy)) continue
     expect(
       stops.some((d) => d.taskId === truth.taskId),
@@ -123,64 +142,77 @@ function checkAll(world: World, decisions: Decision[], policy: AppPolicy, at: (d
 }
 
 describe('properties of the decision core', () => {
-  it('whatever the order, duplication or loss of callbacks, never stops a task whose inputs are live', () => {
-    fc.assert(
-      fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
-        const world = buildWorld(script)
-        const { decisions } = run(lateBatch(world, seed), policy)
-        checkAll(world, decisions, policy, () => world.end)
-      }),
-      { numRuns: RUNS },
-    )
-  }, TIMEOUT_MS)
+  it(
+    'whatever the order, duplication or loss of callbacks, never stops a task whose inputs are live',
+    () => {
+      fc.assert(
+        fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
+          const world = buildWorld(script)
+          const { decisions } = run(lateBatch(world, seed), policy)
+          checkAll(world, decisions, policy, () => world.end)
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
 
-  it('fed live, in order, with late duplicates and lost mix callbacks, every stop is right when it is made', () => {
-    fc.assert(
-      fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
-        const world = buildWorld(script)
-        const random = prng(seed)
-        const arrivals: { event: ZegoEvent; at: number }[] = []
-        for (const event of world.events) {
-          const at = event.occurredAt ?? event.receivedAt
-          const mixCallback = event.type === 'mix_started' || event.type === 'mix_stopped'
-          if (mixCallback && random() < 0.3) continue
-          arrivals.push({ event, at })
-          if (random() < 0.2) arrivals.push({ event, at: at + Math.floor(random() * 600_000) })
-        }
-        arrivals.sort((a, b) => a.at - b.at)
-        let state = emptyState(APP)
-        const decisions: Decision[] = []
-        const feed = (input: CoreInput, now: number) => {
-          const step = decide(state, input, now, policy)
-          state = step.state
-          decisions.push(...step.decisions)
-        }
-        // A perfect shell timer: tick at every deadline that falls before the next arrival.
-        const until = (t: number) => {
-          for (let due = nextDeadline(state); due !== null && due <= t; due = nextDeadline(state)) feed({ kind: 'tick' }, due)
-        }
-        for (const { event, at } of arrivals) {
-          until(at)
-          feed({ kind: 'event', event: { ...event, receivedAt: at } }, at)
-        }
-        until(world.end + 300_000)
-        checkAll(world, decisions, policy, (d) => d.decidedAt)
-      }),
-      { numRuns: RUNS },
-    )
-  }, TIMEOUT_MS)
+  it(
+    'fed live, in order, with late duplicates and lost mix callbacks, every stop is right when it is made',
+    () => {
+      fc.assert(
+        fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
+          const world = buildWorld(script)
+          const random = prng(seed)
+          const arrivals: { event: ZegoEvent; at: number }[] = []
+          for (const event of world.events) {
+            const at = event.occurredAt ?? event.receivedAt
+            const mixCallback = event.type === 'mix_started' || event.type === 'mix_stopped'
+            if (mixCallback && random() < 0.3) continue
+            arrivals.push({ event, at })
+            if (random() < 0.2) arrivals.push({ event, at: at + Math.floor(random() * 600_000) })
+          }
+          arrivals.sort((a, b) => a.at - b.at)
+          let state = emptyState(APP)
+          const decisions: Decision[] = []
+          const feed = (input: CoreInput, now: number) => {
+            const step = decide(state, input, now, policy)
+            state = step.state
+            decisions.push(...step.decisions)
+          }
+          // A perfect shell timer: tick at every deadline that falls before the next arrival.
+          const until = (t: number) => {
+            for (let due = nextDeadline(state); due !== null && due <= t; due = nextDeadline(state))
+              feed({ kind: 'tick' }, due)
+          }
+          for (const { event, at } of arrivals) {
+            until(at)
+            feed({ kind: 'event', event: { ...event, receivedAt: at } }, at)
+          }
+          until(world.end + 300_000)
+          checkAll(world, decisions, policy, (d) => d.decidedAt)
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
 
-  it('the same complete history always yields the same decisions, also across a changelog restore', () => {
-    fc.assert(
-      fc.property(scriptArb, policyArb, fc.integer(), fc.nat(), (script, policy, seed, cut) => {
-        const world = buildWorld(script)
-        const steps = lateBatch(world, seed)
-        const first = run(steps, policy)
-        const second = run(steps, policy)
-        expect(second).toEqual(first)
-        expect(run(steps, policy, cut % steps.length).decisions).toEqual(first.decisions)
-      }),
-      { numRuns: RUNS },
-    )
-  }, TIMEOUT_MS)
+  it(
+    'the same complete history always yields the same decisions, also across a changelog restore',
+    () => {
+      fc.assert(
+        fc.property(scriptArb, policyArb, fc.integer(), fc.nat(), (script, policy, seed, cut) => {
+          const world = buildWorld(script)
+          const steps = lateBatch(world, seed)
+          const first = run(steps, policy)
+          const second = run(steps, policy)
+          expect(second).toEqual(first)
+          expect(run(steps, policy, cut % steps.length).decisions).toEqual(first.decisions)
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
 })

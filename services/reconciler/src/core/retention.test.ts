@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
 import { RETENTION_MS, SWEEP_INTERVAL_MS } from './limits.ts'
 import { emptyState } from './model.ts'
+import { tkeys } from './table.ts'
 import {
   APP,
   closed,
@@ -46,7 +47,7 @@ describe('retention', () => {
     d.event(start, late)
     d.event(create, late)
     expect(d.task('task-a')?.phase).toBe('stopped')
-    expect(d.state.streams.s1?.facts).toBeDefined()
+    expect(d.stream('s1')?.facts).toBeDefined()
   })
 
   it('stays bounded under a steady churn of streams', () => {
@@ -59,7 +60,7 @@ describe('retention', () => {
       d.event(closed({ streamId: `s${i}`, at: now + 10_000, seq: 2 * i + 2 }))
       const due = nextDeadline(d.state)
       if (due !== null && due <= now + 10_000) d.tick(now + 10_000)
-      most = Math.max(most, Object.keys(d.state.streams).length)
+      most = Math.max(most, tkeys(d.state.streams).length)
     }
     // Ten hours of one stream a minute: never more than the last hour and a sweep interval of them.
     expect(most).toBeLessThanOrEqual((RETENTION_MS + SWEEP_INTERVAL_MS) / 60_000 + 1)
@@ -71,7 +72,7 @@ describe('retention', () => {
     d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
     d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
     d.tick(T0 + 5 * RETENTION_MS)
-    expect(d.state.streams.s1).toBeDefined()
+    expect(d.stream('s1')).toBeDefined()
     expect(d.task('task-a')?.phase).toBe('running')
   })
 })

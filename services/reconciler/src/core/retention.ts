@@ -1,8 +1,9 @@
 import type { Draft } from './draft.ts'
-import { writableRoom, writableStream } from './draft.ts'
+import { removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
 import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
 import type { AppState, TaskRecord } from './model.ts'
 import { decidingSession, liveness, roomOf } from './streams.ts'
+import { tempty, tvalues } from './table.ts'
 import { unreachable } from './unreachable.ts'
 
 /** Nothing more will happen to this task unless ZEGO starts it again. */
@@ -22,10 +23,7 @@ function ended(task: TaskRecord): boolean {
 }
 
 function hasRecords(state: AppState): boolean {
-  for (const map of [state.streams, state.tasks, state.rooms]) {
-    for (const _ in map) return true
-  }
-  return false
+  return !(tempty(state.streams) && Object.keys(state.tasks).length === 0 && tempty(state.rooms))
 }
 
 /**
@@ -43,9 +41,8 @@ export function scheduleSweep(d: Draft, now: number): void {
 /** After a sweep: the earliest expiry left, but not sooner than SWEEP_INTERVAL_MS (records kept for a reason). */
 function nextSweep(state: AppState, now: number): number | null {
   let earliest = Number.POSITIVE_INFINITY
-  for (const map of [state.streams, state.tasks, state.rooms]) {
-    for (const record of Object.values(map)) earliest = Math.min(earliest, record.touchedAt + RETENTION_MS)
-  }
+  const records = [...tvalues(state.streams), ...Object.values(state.tasks), ...tvalues(state.rooms)]
+  for (const record of records) earliest = Math.min(earliest, record.touchedAt + RETENTION_MS)
   return Number.isFinite(earliest) ? Math.max(earliest, now + SWEEP_INTERVAL_MS) : null
 }
 
@@ -55,10 +52,11 @@ function nextSweep(state: AppState, now: number): number | null {
  * exactly what keeps a late duplicate from reviving anything within the retention.
  */
 export function sweep(d: Draft, now: number): void {
+  touchEverything(d)
   const expired = (touchedAt: number, keep = RETENTION_MS): boolean => touchedAt + keep <= now
   const s = d.state
   for (const task of Object.values(s.tasks)) {
-    if (ended(task) && expired(task.touchedAt)) delete s.tasks[task.taskId]
+    if (ended(task) && expired(task.touchedAt)) removeRecord(d, 'tasks', task.taskId)
   }
   const inputs = new Set<string>()
   const taskRooms = new Set<string>()
@@ -69,18 +67,17 @@ export function sweep(d: Draft, now: number): void {
     taskRooms.add(task.roomId)
     if (!ended(task)) activeRooms.add(task.roomId)
   }
-  for (const stream of Object.values(s.streams)) {
+  for (const stream of tvalues(s.streams)) {
     if (inputs.has(stream.streamId)) continue
-    const l = liveness(stream, s.rooms)
+    const live = liveness(stream, s.rooms)?.live === true
     const room = roomOf(stream, s.rooms)
-    const stale =
-      l?.live === true
-        ? expired(stream.touchedAt, STALE_LIVE_STREAM_MS) && !activeRooms.has(room ?? '')
-        : expired(stream.touchedAt)
-    if (stale) delete s.streams[stream.streamId]
+    const stale = live
+      ? expired(stream.touchedAt, STALE_LIVE_STREAM_MS) && (room === null || !activeRooms.has(room))
+      : expired(stream.touchedAt)
+    if (stale) removeRecord(d, 'streams', stream.streamId)
   }
-  // Older room sessions of a stream cannot win against its newest fact any more.
-  for (const stream of Object.values(s.streams)) {
+  // Older room sessions of a stream cannot win against its deciding one any more.
+  for (const stream of tvalues(s.streams)) {
     const facts = Object.entries(stream.facts)
     if (facts.length < 2) continue
     const deciding = decidingSession(stream, s.rooms)
@@ -91,32 +88,31 @@ export function sweep(d: Draft, now: number): void {
   }
   const usedSessions = new Set<string>()
   const usedRooms = new Set(taskRooms)
-  for (const stream of Object.values(s.streams)) {
+  for (const stream of tvalues(s.streams)) {
     for (const fact of Object.values(stream.facts)) {
       usedSessions.add(JSON.stringify([fact.roomId, fact.roomSessionId]))
       usedRooms.add(fact.roomId)
     }
     if (stream.observed?.roomId) usedRooms.add(stream.observed.roomId)
   }
-  for (const room of Object.values(s.rooms)) {
+  for (const room of tvalues(s.rooms)) {
     const oldCloses = Object.values(room.closed).filter(
       (c) => expired(c.receivedAt) && !usedSessions.has(JSON.stringify([room.roomId, c.roomSessionId])),
     )
     const stalePending = room.pendingCheck !== null && expired(room.pendingCheck.decidedAt)
+    let current = room
     if (oldCloses.length > 0 || stalePending) {
-      const writable = writableRoom(d, room.roomId, now)
-      for (const c of oldCloses) delete writable.closed[c.roomSessionId]
-      if (stalePending) writable.pendingCheck = null
+      current = writableRoom(d, room.roomId, now)
+      for (const c of oldCloses) delete current.closed[c.roomSessionId]
+      if (stalePending) current.pendingCheck = null
     }
-    const current = s.rooms[room.roomId]
     if (
-      current !== undefined &&
       !usedRooms.has(room.roomId) &&
       current.pendingCheck === null &&
       Object.keys(current.closed).length === 0 &&
       expired(current.touchedAt)
     ) {
-      delete s.rooms[room.roomId]
+      removeRecord(d, 'rooms', room.roomId)
     }
   }
   s.sweepAt = nextSweep(s, now)

@@ -4,7 +4,7 @@ import { type Draft, writableRoom, writableTask } from './draft.ts'
 import { ROOM_CHECK_INTERVAL_MS } from './limits.ts'
 import type { RoomRecord, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { roomOf } from './streams.ts'
+import { tget } from './table.ts'
 import type { View } from './view.ts'
 
 /**
@@ -23,8 +23,7 @@ export function checkRoomsOf(task: TaskRecord, view: View): string[] {
   const rooms = new Set<string>()
   for (const ref of task.inputs ?? []) {
     if (ref.streamId === null) continue
-    const stream = view.state.streams[ref.streamId]
-    const room = (stream && roomOf(stream, view.state.rooms)) ?? task.roomId
+    const room = view.roomOf(ref.streamId) ?? task.roomId
     if (room !== null) rooms.add(room)
   }
   return [...rooms].sort()
@@ -34,14 +33,15 @@ function lastNewsOf(task: TaskRecord, rooms: readonly string[], view: View): num
   let news = task.touchedAt
   if (hasStreamInputs(task)) {
     for (const ref of task.inputs ?? []) {
-      const stream = ref.streamId === null ? undefined : view.state.streams[ref.streamId]
+      const stream = ref.streamId === null ? undefined : tget(view.state.streams, ref.streamId)
       if (stream) news = Math.max(news, stream.touchedAt)
     }
   } else if (task.roomId !== null) {
-    news = Math.max(news, view.state.rooms[task.roomId]?.touchedAt ?? news)
+    news = Math.max(news, tget(view.state.rooms, task.roomId)?.touchedAt ?? news)
   }
   // A stream list we got for this task's rooms is news even when its inputs were not in it.
-  for (const roomId of rooms) news = Math.max(news, view.state.rooms[roomId]?.observedReceivedAt ?? news)
+  for (const roomId of rooms)
+    news = Math.max(news, tget(view.state.rooms, roomId)?.observedReceivedAt ?? news)
   return news
 }
 
@@ -62,7 +62,7 @@ export function silentDueAt(task: TaskRecord, view: View, policy: AppPolicy): nu
   const rooms = checkRoomsOf(task, view)
   const silentAt = lastNewsOf(task, rooms, view) + policy.silentTaskMs
   if (rooms.length === 0) return silentAt
-  const ready = Math.min(...rooms.map((roomId) => roomReadyAt(view.state.rooms[roomId], policy)))
+  const ready = Math.min(...rooms.map((roomId) => roomReadyAt(tget(view.state.rooms, roomId), policy)))
   return Math.max(silentAt, ready)
 }
 
@@ -106,7 +106,7 @@ export function checkSilentTasks(
       continue
     }
     for (const roomId of roomIds) {
-      if (roomReadyAt(d.state.rooms[roomId], policy) > now || rooms.has(roomId)) continue
+      if (roomReadyAt(tget(d.state.rooms, roomId), policy) > now || rooms.has(roomId)) continue
       rooms.set(roomId, { taskId, dueAt })
     }
   }

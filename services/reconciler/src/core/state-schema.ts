@@ -1,6 +1,7 @@
 import { DecisionSchema } from '@mixguard/contracts'
 import { z } from 'zod'
 import type { AppState } from './model.ts'
+import { type Table, tableOf } from './table.ts'
 import { TASK_PHASES } from './task-phase.ts'
 
 const nullableInt = z.number().int().nullable()
@@ -102,17 +103,26 @@ const TaskRecordSchema = z.object({
 })
 
 /** The changelog's value for one app, checked on restore (an edge: bytes from Kafka). */
+const table = <T extends z.ZodType>(record: T) => z.record(z.string(), z.record(z.string(), record))
+
 export const AppStateSchema = z.object({
   v: z.literal(1),
   appId: z.number().int().min(1).max(0xffffffff),
-  streams: z.record(z.string(), StreamRecordSchema),
+  streams: table(StreamRecordSchema),
   tasks: z.record(z.string(), TaskRecordSchema),
-  rooms: z.record(z.string(), RoomRecordSchema),
+  rooms: table(RoomRecordSchema),
   sweepAt: z.number().nullable(),
 }) satisfies z.ZodType<AppState>
 
-/** A restored state, or null when it is not one this version of the core can use. */
+/**
+ * A restored state, or null when it is not one this version of the core can use. Records are put
+ * back in the bucket their key hashes to, so a state written with other buckets still reads right.
+ */
 export function parseAppState(value: unknown): AppState | null {
   const parsed = AppStateSchema.safeParse(value)
-  return parsed.success ? parsed.data : null
+  if (!parsed.success) return null
+  const s = parsed.data
+  const rebucket = <T>(t: Table<T>): Table<T> =>
+    tableOf(Object.fromEntries(Object.values(t).flatMap(Object.entries)))
+  return { ...s, streams: rebucket(s.streams), rooms: rebucket(s.rooms) }
 }

@@ -1,8 +1,9 @@
 import type { EventOf } from '@mixguard/contracts'
 import { type CloseClass, classifyClose, OBSERVED_ABSENT, ROOM_CLOSED } from './close-reasons.ts'
-import { type Draft, touchRoom, writableStream } from './draft.ts'
+import { type Draft, touchEverything, touchRoom, writableStream } from './draft.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import type { RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
+import { type Table, tget, tvalues } from './table.ts'
 
 /**
  * What we believe about one stream id. `null` means we know nothing (no callback, no observation):
@@ -71,7 +72,7 @@ function laterAcross(a: Effective, b: Effective): boolean {
   return compareTuples([a.orderAt, a.live ? 0 : 1, a.evidence], [b.orderAt, b.live ? 0 : 1, b.evidence]) > 0
 }
 
-function effectiveOf(key: string, fact: StreamFact, rooms: Record<string, RoomRecord>): Effective {
+function effectiveOf(key: string, fact: StreamFact, rooms: Table<RoomRecord>): Effective {
   const base = {
     orderAt: fact.at,
     at: fact.at,
@@ -83,7 +84,7 @@ function effectiveOf(key: string, fact: StreamFact, rooms: Record<string, RoomRe
   if (fact.kind === 'close') return { ...base, live: false, close: classifyClose(fact.closeReason ?? -1) }
   // Nothing happens in a room session after it closed: its room_close ends a create we hold for it,
   // also when the create arrived after the room_close.
-  const closed = rooms[fact.roomId]?.closed[fact.roomSessionId]
+  const closed = tget(rooms, fact.roomId)?.closed[fact.roomSessionId]
   if (closed) {
     const at = Math.max(closed.at, fact.at)
     return {
@@ -98,7 +99,7 @@ function effectiveOf(key: string, fact: StreamFact, rooms: Record<string, RoomRe
   return { ...base, live: true, close: null }
 }
 
-function callbackView(stream: StreamRecord, rooms: Record<string, RoomRecord>): Effective | null {
+function callbackView(stream: StreamRecord, rooms: Table<RoomRecord>): Effective | null {
   let winner: Effective | null = null
   for (const [key, fact] of Object.entries(stream.facts)) {
     const effective = effectiveOf(key, fact, rooms)
@@ -108,7 +109,7 @@ function callbackView(stream: StreamRecord, rooms: Record<string, RoomRecord>): 
 }
 
 /** The room session whose fact decides the stream's callback view (the others may be forgotten). */
-export function decidingSession(stream: StreamRecord, rooms: Record<string, RoomRecord>): string | null {
+export function decidingSession(stream: StreamRecord, rooms: Table<RoomRecord>): string | null {
   return callbackView(stream, rooms)?.key ?? null
 }
 
@@ -125,10 +126,7 @@ function observationDecides(
   return cb === null || (observed.at > cb.at && observed.present !== cb.live)
 }
 
-export function liveness(
-  stream: StreamRecord | undefined,
-  rooms: Record<string, RoomRecord>,
-): Liveness | null {
+export function liveness(stream: StreamRecord | undefined, rooms: Table<RoomRecord>): Liveness | null {
   if (stream === undefined) return null
   const cb = callbackView(stream, rooms)
   const observed = stream.observed
@@ -154,7 +152,7 @@ export function liveness(
 }
 
 /** The room the stream is in now, by whichever source decides its liveness. */
-export function roomOf(stream: StreamRecord, rooms: Record<string, RoomRecord>): string | null {
+export function roomOf(stream: StreamRecord, rooms: Table<RoomRecord>): string | null {
   const cb = callbackView(stream, rooms)
   if (observationDecides(stream.observed, cb) && stream.observed.roomId !== null)
     return stream.observed.roomId
@@ -208,7 +206,7 @@ function isNewer(candidate: StreamObservation, existing: StreamObservation | nul
 }
 
 export function observe(d: Draft, streamId: string, observation: StreamObservation, now: number): void {
-  const current = d.state.streams[streamId]
+  const current = tget(d.state.streams, streamId)
   if (current !== undefined && !isNewer(observation, current.observed)) return
   const stream = writableStream(d, streamId, now)
   stream.observed = observation
@@ -221,6 +219,7 @@ export function applyRoomStreams(
   input: { roomId: string; streamIds: string[]; observedAt: number },
   now: number,
 ): void {
+  touchEverything(d)
   const evidence = `room_streams:${input.roomId}@${input.observedAt}`
   const listed = new Set(input.streamIds)
   for (const streamId of [...listed].sort()) {
@@ -231,7 +230,7 @@ export function applyRoomStreams(
       now,
     )
   }
-  for (const stream of Object.values(d.state.streams)) {
+  for (const stream of tvalues(d.state.streams)) {
     if (listed.has(stream.streamId) || roomOf(stream, d.state.rooms) !== input.roomId) continue
     const absent = { present: false, roomId: input.roomId, at: input.observedAt, receivedAt: now, evidence }
     observe(d, stream.streamId, absent, now)
@@ -248,6 +247,7 @@ export function applyRoomClosed(d: Draft, event: EventOf<'room_closed'>, now: nu
   const b = event.body
   const room = touchRoom(d, b.roomId, now)
   if (room.closed[b.roomSessionId] !== undefined) return
+  touchEverything(d)
   room.closed[b.roomSessionId] = {
     roomSessionId: b.roomSessionId,
     eventId: event.id,

@@ -49,7 +49,8 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
     case 'StartMix':
     case 'StartAutoMix': {
       const existing = d.state.tasks[b.taskId]
-      const staleUpdate = existing !== undefined && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)
+      const staleUpdate =
+        existing !== undefined && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)
       // Even a stale update tells when the run started at the latest.
       const result = applyStart(d, b.taskId, fact, now)
       if (result === 'stale') return null

@@ -14,6 +14,7 @@ import {
 import { decide } from './decide.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import { type AppPolicy, defaultPolicy } from './policy.ts'
+import { tget } from './table.ts'
 
 export const APP = 4001
 export const T0 = 1_700_000_000_000
@@ -210,6 +211,7 @@ export function driver(policy: AppPolicy = defaultPolicy(APP), initial: AppState
     roomStreams: (roomId: string, streamIds: string[], observedAt: number, now: number = observedAt) =>
       feed({ kind: 'room_streams', roomId, streamIds, observedAt }, now),
     task: (taskId: string) => state.tasks[taskId],
+    stream: (streamId: string) => tget(state.streams, streamId),
   }
 }
 

@@ -29,7 +29,14 @@ export const scriptArb: fc.Arbitrary<Script> = fc.record({
   steps: fc.array(
     fc.tuple(
       fc.oneof(
-        { weight: 3, arbitrary: fc.record({ kind: fc.constant('publish' as const), stream: fc.nat(STREAMS - 1), reconnect: fc.boolean() }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant('publish' as const),
+            stream: fc.nat(STREAMS - 1),
+            reconnect: fc.boolean(),
+          }),
+        },
         {
           weight: 3,
           arbitrary: fc.record({
@@ -106,7 +113,10 @@ export function buildWorld(script: Script): World {
   const apiRecords = new Set<string>()
   const last = new Map<string, string>()
   const transitions = new Map<string, { at: number; live: boolean }[]>()
-  const streams = new Map<string, { live: boolean; sid: string; closedAt: number; reason: number; n: number }>()
+  const streams = new Map<
+    string,
+    { live: boolean; sid: string; closedAt: number; reason: number; n: number }
+  >()
   const tasks = new Map<string, TaskTruth>()
   const supersessions: World['supersessions'] = []
   let seq = 0
@@ -119,7 +129,10 @@ export function buildWorld(script: Script): World {
     transitions.set(streamId, [...(transitions.get(streamId) ?? []), { at, live }])
   }
   const liveStreams = (mask: number) =>
-    [...Array(STREAMS).keys()].filter((i) => mask & (1 << i)).map((i) => `s${i}`).filter((id) => streams.get(id)?.live)
+    [...Array(STREAMS).keys()]
+      .filter((i) => mask & (1 << i))
+      .map((i) => `s${i}`)
+      .filter((id) => streams.get(id)?.live)
   const running = (task: TaskTruth | undefined) => task !== undefined && task.stoppedAt === null
 
   const prelude: [Action, number][] = [...Array(STREAMS).keys()]
@@ -132,7 +145,8 @@ export function buildWorld(script: Script): World {
         const id = `s${action.stream}`
         const s = streams.get(id)
         if (s?.live) break
-        const reconnect = s !== undefined && action.reconnect && RECONNECTABLE.has(s.reason) && t - s.closedAt < 90_000
+        const reconnect =
+          s !== undefined && action.reconnect && RECONNECTABLE.has(s.reason) && t - s.closedAt < 90_000
         const n = (s?.n ?? 0) + (reconnect ? 0 : 1)
         const sid = `${id}-${n}`
         streams.set(id, { live: true, sid, closedAt: 0, reason: 0, n })
@@ -163,18 +177,37 @@ export function buildWorld(script: Script): World {
         }
         for (const other of tasks.values()) {
           if (!running(other)) continue
-          if (other.output === truth.output) supersessions.push({ older: other.taskId, newer: taskId, rule: 'shared_output' })
+          if (other.output === truth.output)
+            supersessions.push({ older: other.taskId, newer: taskId, rule: 'shared_output' })
           if (other.userId === truth.userId && other.roomId === truth.roomId) {
             supersessions.push({ older: other.taskId, newer: taskId, rule: 'shared_user_in_room' })
           }
         }
         tasks.set(taskId, truth)
-        const refs = [...inputs, ...(action.url ? [{ streamId: null, streamUrl: `rtmp://cdn.example/${taskId}` }] : [])]
-        const api = startMix({ taskId, at: t, inputs: refs, outputs: [truth.output], userId: truth.userId, roomId: truth.roomId, sequence: 1 })
+        const refs = [
+          ...inputs,
+          ...(action.url ? [{ streamId: null, streamUrl: `rtmp://cdn.example/${taskId}` }] : []),
+        ]
+        const api = startMix({
+          taskId,
+          at: t,
+          inputs: refs,
+          outputs: [truth.output],
+          userId: truth.userId,
+          roomId: truth.roomId,
+          sequence: 1,
+        })
         apiRecords.add(api.id)
         events.push(api)
         events.push(
-          mixStarted({ taskId, at: t + 300, roomId: truth.roomId, userId: truth.userId, output: truth.output, seq: ++mixSeq }),
+          mixStarted({
+            taskId,
+            at: t + 300,
+            roomId: truth.roomId,
+            userId: truth.userId,
+            output: truth.output,
+            seq: ++mixSeq,
+          }),
         )
         break
       }
@@ -183,7 +216,10 @@ export function buildWorld(script: Script): World {
         const inputs = liveStreams(action.inputs)
         if (!running(task) || task === undefined || inputs.length === 0) break
         task.inputs.push({ at: t, streams: inputs })
-        const refs = [...inputs, ...(task.url ? [{ streamId: null, streamUrl: `rtmp://cdn.example/${task.taskId}` }] : [])]
+        const refs = [
+          ...inputs,
+          ...(task.url ? [{ streamId: null, streamUrl: `rtmp://cdn.example/${task.taskId}` }] : []),
+        ]
         const api = startMix({
           taskId: task.taskId,
           at: t,

@@ -1,5 +1,6 @@
 import type { AppState } from './model.ts'
 import { type Liveness, liveness, roomOf } from './streams.ts'
+import { tget, tvalues } from './table.ts'
 
 /**
  * A read-only look at one state with the expensive answers memoised: stream liveness and which streams
@@ -8,22 +9,31 @@ import { type Liveness, liveness, roomOf } from './streams.ts'
 export interface View {
   state: AppState
   liveness(streamId: string): Liveness | null
+  roomOf(streamId: string): string | null
   streamsInRoom(roomId: string): string[]
 }
 
 export function viewOf(state: AppState): View {
   const memo = new Map<string, Liveness | null>()
+  const rooms = new Map<string, string | null>()
   let byRoom: Map<string, string[]> | null = null
   return {
     state,
     liveness(streamId) {
-      if (!memo.has(streamId)) memo.set(streamId, liveness(state.streams[streamId], state.rooms))
+      if (!memo.has(streamId)) memo.set(streamId, liveness(tget(state.streams, streamId), state.rooms))
       return memo.get(streamId) ?? null
+    },
+    roomOf(streamId) {
+      if (!rooms.has(streamId)) {
+        const stream = tget(state.streams, streamId)
+        rooms.set(streamId, stream === undefined ? null : roomOf(stream, state.rooms))
+      }
+      return rooms.get(streamId) ?? null
     },
     streamsInRoom(roomId) {
       if (byRoom === null) {
         byRoom = new Map()
-        for (const stream of Object.values(state.streams)) {
+        for (const stream of tvalues(state.streams)) {
           const room = roomOf(stream, state.rooms)
           if (room === null) continue
           const list = byRoom.get(room)
