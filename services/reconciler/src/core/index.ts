@@ -15,6 +15,7 @@ export {
   TASK_PHASES,
   type TaskPhase,
   type TaskRecord,
+  taskContext,
 } from './model.ts'
-export { type AppPolicy, AppPolicySchema, defaultPolicy } from './policy.ts'
-export { parseAppState } from './state-schema.ts'
+export { type AppPolicy, AppPolicySchema, defaultPolicy, PolicyOverridesSchema } from './policy.ts'
+export { AppStateSchema, parseAppState } from './state-schema.ts'

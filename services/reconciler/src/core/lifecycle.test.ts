@@ -73,4 +73,11 @@ describe('task lifecycle', () => {
       outputs: ['stream:o'],
     })
   })
+
+  it('ignores events of another app', () => {
+    const d = driver()
+    const foreign = { ...mixStarted({ taskId: 'x', at: T0, seq: 1 }), appId: 9999 }
+    d.event(foreign)
+    expect(d.task('x')).toBeUndefined()
+  })
 })

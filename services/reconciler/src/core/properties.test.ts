@@ -180,10 +180,14 @@ describe('properties of the decision core', () => {
             state = step.state
             decisions.push(...step.decisions)
           }
-          // A perfect shell timer: tick at every deadline that falls before the next arrival.
+          // A perfect shell timer: tick at every deadline that falls before the next arrival. A tick
+          // always moves the next deadline past itself (the shell's timer never spins).
           const until = (t: number) => {
-            for (let due = nextDeadline(state); due !== null && due <= t; due = nextDeadline(state))
+            for (let due = nextDeadline(state); due !== null && due <= t; due = nextDeadline(state)) {
               feed({ kind: 'tick' }, due)
+              const next = nextDeadline(state)
+              expect(next === null || next > due, `deadline ${next} not after the tick at ${due}`).toBe(true)
+            }
           }
           for (const { event, at } of arrivals) {
             until(at)
