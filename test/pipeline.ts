@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { topicName } from '@mixguard/contracts'
+import { topicName, topicSpecs } from '@mixguard/contracts'
 import { loadConfig as loadIngestConfig, type RunningIngest, startIngest } from '@mixguard/ingest'
+import { ensureTopics } from '@mixguard/kafka'
 import {
   loadConfig as loadReconcilerConfig,
   type RunningReconciler,
@@ -37,6 +38,8 @@ export interface Pipeline {
   sim: Simulator
   ingest: RunningIngest
   reconcilers: RunningReconciler[]
+  /** The environment a reconciler process needs to join this pipeline (on the real clock: use scale 1). */
+  reconcilerEnv: Record<string, string>
   decisions: Collector
   outcomes: Collector
   /** The customer's client for an app, going through ingest's passthrough (so StartMix is recorded). */
@@ -60,6 +63,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const brokers = testBrokers().join(',')
   const groupId = uniqueName('reconciler')
   const spoolDir = await mkdtemp(join(tmpdir(), 'mixguard-pipeline-spool-'))
+  const kafka = testKafka()
+  await ensureTopics(kafka, topicSpecs(prefix))
   const secrets = new Map(
     options.apps.map((a) => [a.appId, { serverSecret: hex(32), callbackSecret: `cb-${a.appId}-${hex(12)}` }]),
   )
@@ -99,28 +104,30 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   for (const app of options.apps)
     sim.world.updateApp(app.appId, { callbackUrl: `${ingest.url}/zego/callback` })
 
-  const reconcilerConfig = loadReconcilerConfig(
-    {
-      RECONCILER_HOST: '127.0.0.1',
-      RECONCILER_PORT: '0',
-      RECONCILER_LOG_LEVEL: logLevel,
-      RECONCILER_GROUP_ID: groupId,
-      RECONCILER_APPS_FILE: 'apps.json',
-      RECONCILER_SHUTDOWN_TIMEOUT_MS: '2000',
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      ZEGO_API_BASE_URL: sim.url,
-      ZEGO_CALLS_PER_SECOND: String(options.callsPerSecond ?? 80),
-    },
-    () =>
-      JSON.stringify({
-        apps: options.apps.map((a) => ({
-          appId: a.appId,
-          serverSecret: secrets.get(a.appId)?.serverSecret,
-          ...(a.policy ? { policy: a.policy } : {}),
-        })),
-      }),
+  const reconcilerAppsFile = join(tmpdir(), `${prefix}-reconciler-apps.json`)
+  await writeFile(
+    reconcilerAppsFile,
+    JSON.stringify({
+      apps: options.apps.map((a) => ({
+        appId: a.appId,
+        serverSecret: secrets.get(a.appId)?.serverSecret,
+        ...(a.policy ? { policy: a.policy } : {}),
+      })),
+    }),
   )
+  const reconcilerEnv: Record<string, string> = {
+    RECONCILER_HOST: '127.0.0.1',
+    RECONCILER_PORT: '0',
+    RECONCILER_LOG_LEVEL: logLevel,
+    RECONCILER_GROUP_ID: groupId,
+    RECONCILER_APPS_FILE: reconcilerAppsFile,
+    RECONCILER_SHUTDOWN_TIMEOUT_MS: '2000',
+    KAFKA_BROKERS: brokers,
+    TOPIC_PREFIX: prefix,
+    ZEGO_API_BASE_URL: sim.url,
+    ZEGO_CALLS_PER_SECOND: String(options.callsPerSecond ?? 80),
+  }
+  const reconcilerConfig = loadReconcilerConfig(reconcilerEnv)
   if (!reconcilerConfig.ok) throw new Error(reconcilerConfig.message)
   const timers: Timers = {
     setTimeout: (callback, ms) => sim.clock.setTimer(ms, callback),
@@ -138,7 +145,6 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
   for (let i = 0; i < (options.reconcilers ?? 1); i++) await addReconciler()
 
-  const kafka = testKafka()
   const decisions = await collectTopic(kafka, topicName('decisions', prefix))
   const outcomes = await collectTopic(kafka, topicName('outcomes', prefix))
 
@@ -157,6 +163,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     sim,
     ingest,
     reconcilers,
+    reconcilerEnv,
     decisions,
     outcomes,
     customer: (appId) => sim.customer.client(appId, `${ingest.url}/zego/`),
@@ -168,6 +175,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await ingest.close()
       await sim.close()
       await rm(spoolDir, { recursive: true, force: true })
+      await rm(reconcilerAppsFile, { force: true })
     },
   }
 }
