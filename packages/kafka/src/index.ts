@@ -10,6 +10,7 @@ export {
   type TopicSpec,
 } from './client.ts'
 export { KafkaSetupError, type KafkaSetupErrorCode } from './errors.ts'
+export { freePort } from './free-port.ts'
 export { ensureKafkaJars, KAFKA_VERSION } from './jars.ts'
 export { type LocalBroker, type LocalBrokerOptions, startLocalBroker } from './local-broker.ts'
 export { type KafkaSource, type ProvidedKafka, provideKafka } from './provider.ts'

@@ -1,5 +1,5 @@
 import { decodeEvent, parseCallback, toEvent } from '@mixguard/contracts'
-import { createKafka, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
+import { createKafka, freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
 import {
   type CallbackPayload,
   createManualClock,
@@ -8,9 +8,9 @@ import {
   type Simulator,
 } from '@mixguard/zego-sim'
 import { afterEach, expect, test } from 'vitest'
-import { testBrokers, uniqueName } from '../../../test/kafka.ts'
+import { collectTopic, testBrokers, uniqueName } from '../../../test/kafka.ts'
 import { waitFor } from '../../../test/wait-for.ts'
-import { collectTopic, freePort, startIngestFixture, topicSize } from './int-support.ts'
+import { startIngestFixture, topicSize } from './int-support.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -94,7 +94,7 @@ test(
 
     const before = await publish(sim, 'before', 10)
     expect(acknowledged(before)).toHaveLength(10)
-    const first = await collectTopic(fx.kafka, topic, uniqueName('group'))
+    const first = await collectTopic(fx.kafka, topic)
     await first.until('the callbacks sent before the outage', (r) => r.length >= 10)
     await first.stop()
 
@@ -118,7 +118,7 @@ test(
     expect(acknowledged(after)).toHaveLength(5)
 
     const kafka = createKafka({ brokers: broker.brokers, clientId: uniqueName('check') })
-    const events = await collectTopic(kafka, topic, uniqueName('group'))
+    const events = await collectTopic(kafka, topic)
     cleanups.push(() => events.stop())
     const expected = new Set([...during, ...after].map((d) => eventId(d.payload)))
     const onKafka = () => new Set(events.records.map((r) => idOf(r.value)))
@@ -148,7 +148,7 @@ test('a restart with a non-empty spool drains it', { timeout: 60_000 }, async ()
   // Second run on the same spool, with Kafka there.
   const up = await startIngestFixture({ brokers: testBrokers(), prefix, apps, spoolDir: down.spoolDir })
   cleanups.push(() => up.close())
-  const events = await collectTopic(up.kafka, `${prefix}.events`, uniqueName('group'))
+  const events = await collectTopic(up.kafka, `${prefix}.events`)
   cleanups.push(() => events.stop())
   await events.until('the spooled callbacks', (r) => r.length >= 8)
   expect(new Set(events.records.map((r) => idOf(r.value)))).toEqual(

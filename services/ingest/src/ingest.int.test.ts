@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { decodeDeadLetter, decodeEvent, parseCallback, toEvent, type ZegoEvent } from '@mixguard/contracts'
+import {
+  decodeDeadLetter,
+  decodeEvent,
+  parseCallback,
+  toEvent,
+  topicSpecs,
+  type ZegoEvent,
+} from '@mixguard/contracts'
 import { callbackSignature, signQuery } from '@mixguard/zego-api'
 import {
   type CallbackPayload,
@@ -9,16 +16,11 @@ import {
   type Delivery,
   type Simulator,
 } from '@mixguard/zego-sim'
+import { ConfigResourceTypes } from 'kafkajs'
 import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
-import { testBrokers, uniqueName } from '../../../test/kafka.ts'
-import {
-  type Collector,
-  collectTopic,
-  type IngestFixture,
-  startIngestFixture,
-  topicSize,
-} from './int-support.ts'
+import { type Collector, collectTopic, testBrokers, uniqueName } from '../../../test/kafka.ts'
+import { type IngestFixture, startIngestFixture, topicSize } from './int-support.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -42,7 +44,7 @@ async function ingestFor(apps = APPS, env: Record<string, string> = {}): Promise
 }
 
 async function collect(fx: IngestFixture, logical: 'events' | 'dead-letter'): Promise<Collector> {
-  const c = await collectTopic(fx.kafka, `${fx.prefix}.${logical}`, uniqueName('group'))
+  const c = await collectTopic(fx.kafka, `${fx.prefix}.${logical}`)
   cleanups.push(() => c.stop())
   return c
 }
@@ -77,6 +79,8 @@ function asForm(payload: CallbackPayload): Record<string, unknown> {
   }
   return out
 }
+
+const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name)
 
 /** Resolves with the first attempt's HTTP status of the first delivery that matches. */
 function firstAnswer(sim: Simulator, match: (d: Delivery) => boolean): Promise<number | undefined> {
@@ -243,6 +247,30 @@ describe('ingest on a real broker, fed by zego-sim', () => {
     expect(letter.ok && letter.deadLetter).toMatchObject({ appId: 4001, source: 'ingest:callback' })
     expect(letter.ok && letter.deadLetter.reason).toContain('stream_paused')
     expect(letters.records[0]?.key).toBe('4001')
+  })
+
+  test("ingest makes its topics with the registry's partitions, cleanup policy and retention", async () => {
+    const fx = await ingestFor()
+    const admin = fx.kafka.admin()
+    await admin.connect()
+    cleanups.push(() => admin.disconnect())
+    const specs = topicSpecs(fx.prefix).filter((t) => t.logical === 'events' || t.logical === 'dead-letter')
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: specs.map((t) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: t.name,
+        configNames: t.configEntries.map((e) => e.name),
+      })),
+    })
+    for (const spec of specs) {
+      const got = resources.find((r) => r.resourceName === spec.name)?.configEntries ?? []
+      expect(got.map((e) => ({ name: e.configName, value: e.configValue })).sort(byName)).toEqual(
+        [...spec.configEntries].sort(byName),
+      )
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((t) => t.name) })
+    expect(topics.map((t) => t.partitions.length)).toEqual(specs.map((t) => t.partitions))
   })
 
   test("a StartMix through the passthrough reaches zego-sim, ZEGO's answer comes back byte for byte, and the call lands on Kafka", async () => {

@@ -73,13 +73,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
         connectionTimeoutMs: 1_000,
         requestTimeoutMs: Math.max(config.kafka.sendTimeoutMs, 5_000),
       }),
-      topics: topicSpecs(prefix)
-        .filter((t) => t.name === topics.events || t.name === topics.deadLetter)
-        .map((t) => ({
-          name: t.name,
-          partitions: t.partitions,
-          config: Object.fromEntries(t.configEntries.map((e) => [e.name, e.value])),
-        })),
+      topics: topicSpecs(prefix).filter((t) => t.name === topics.events || t.name === topics.deadLetter),
       ackTimeoutMs: config.kafka.sendTimeoutMs,
     })
 

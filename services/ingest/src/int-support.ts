@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKafka, type Kafka } from '@mixguard/kafka'
@@ -9,75 +8,9 @@ import { loadConfig } from './config.ts'
 import { type RunningIngest, startIngest } from './ingest.ts'
 
 /**
- * Test support for the integration tests (not exported): a running ingest on a real broker, and a
- * consumer that collects a topic so tests wait on records arriving instead of sleeping.
+ * Test support for the integration tests (not exported): a running ingest on a real broker. Topics
+ * are collected with test/kafka.ts's `collectTopic`.
  */
-
-export interface CollectedRecord {
-  key: string | null
-  value: Buffer
-  partition: number
-  offset: string
-}
-
-export interface Collector {
-  readonly records: CollectedRecord[]
-  /** Resolves once `done(records)` holds; fails naming `what` after `timeoutMs`. */
-  until(what: string, done: (records: CollectedRecord[]) => boolean, timeoutMs?: number): Promise<void>
-  stop(): Promise<void>
-}
-
-export async function collectTopic(kafka: Kafka, topic: string, groupPrefix: string): Promise<Collector> {
-  const records: CollectedRecord[] = []
-  const waiters = new Set<() => void>()
-  const consumer = kafka.consumer({ groupId: `${groupPrefix}-${topic}`, maxWaitTimeInMs: 100 })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  await consumer.run({
-    eachMessage: async ({ message, partition }) => {
-      records.push({
-        key: message.key?.toString('utf8') ?? null,
-        value: message.value ?? Buffer.alloc(0),
-        partition,
-        offset: message.offset,
-      })
-      for (const w of [...waiters]) w()
-    },
-  })
-  return {
-    records,
-    until(what, done, timeoutMs = 30_000) {
-      if (done(records)) return Promise.resolve()
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(
-            new Error(
-              `timed out after ${timeoutMs} ms waiting for ${what} on ${topic} (have ${records.length})`,
-            ),
-          )
-        }, timeoutMs)
-        const check = (): void => {
-          if (!done(records)) return
-          clearTimeout(timer)
-          waiters.delete(check)
-          resolve()
-        }
-        waiters.add(check)
-      })
-    },
-    stop: () => consumer.disconnect(),
-  }
-}
-
-/** A TCP port nothing listens on right now (for a broker that must come back on the same port). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** How many records a topic holds in all, from its partitions' high-water marks. */
 export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
