@@ -25,6 +25,10 @@ export type { CoreInput } from './model.ts'
  * a failed verification decides on them. Deadlines fire on `tick` only, so a shell catching up on a
  * backlog feeds all of it before time moves on: a close and the reconnect behind it in the backlog
  * meet before any grace is judged.
+ *
+ * Deadlines are re-derived with the policy passed in whenever they fire; the cached ones that
+ * nextDeadline() reads are refreshed for the tasks an input can affect, and for all tasks on a tick.
+ * A shell that reloads policies should therefore tick once after it does.
  */
 export function decide(
   state: AppState,
