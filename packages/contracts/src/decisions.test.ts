@@ -9,6 +9,7 @@ import {
   encodeDeadLetter,
   encodeDecision,
   encodeOutcome,
+  OUTCOME_RESULTS,
   type Outcome,
 } from './decisions.ts'
 
@@ -73,8 +74,7 @@ describe('encode / decode', () => {
     expect(decodeDecision('nope')).toMatchObject({ ok: false, reason: expect.stringContaining('not JSON') })
     expect(decodeOutcome(JSON.stringify({ ...outcome, result: 'exploded' }))).toEqual({
       ok: false,
-      reason:
-        'outcome: field result: Invalid option: expected one of "stopped"|"already_gone"|"still_running"|"retrying"|"failed_permanent"|"gave_up"',
+      reason: `outcome: field result: Invalid option: expected one of ${OUTCOME_RESULTS.map((r) => JSON.stringify(r)).join('|')}`,
     })
     expect(decodeDecision(JSON.stringify({ ...decision, reason: undefined }))).toEqual({
       ok: false,
