@@ -32,7 +32,10 @@ describe('topics', () => {
     for (const logical of ['decisions', 'outcomes', 'dead-letter'] as const) {
       expect(specs[logical]?.configEntries).toContainEqual({ name: 'retention.ms', value: String(30 * DAY) })
     }
-    expect(specs['reconciler-state']?.configEntries).toEqual([{ name: 'cleanup.policy', value: 'compact' }])
+    expect(specs['reconciler-state']?.configEntries).toEqual([
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'max.message.bytes', value: String(64 * 1024 * 1024) },
+    ])
   })
 
   it('gives the changelog as many partitions as the events topic, so partition N of both belong together', () => {

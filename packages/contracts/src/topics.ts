@@ -15,7 +15,10 @@ const DAY_MS = 24 * 60 * 60 * 1000
 export const LOGICAL_TOPICS = ['events', 'decisions', 'outcomes', 'dead-letter', 'reconciler-state'] as const
 export type LogicalTopic = (typeof LOGICAL_TOPICS)[number]
 
-export type Cleanup = { policy: 'delete'; retentionMs: number } | { policy: 'compact' }
+export type Cleanup =
+  | { policy: 'delete'; retentionMs: number }
+  /** `maxMessageBytes`: one record holds one app's whole state, which outgrows Kafka's 1 MB default. */
+  | { policy: 'compact'; maxMessageBytes: number }
 
 export type TopicDefinition = {
   logical: LogicalTopic
@@ -65,7 +68,7 @@ export const TOPICS = {
     logical: 'reconciler-state',
     // Same count as events, so partition N of both holds the same apps and is restored together.
     partitions: DEFAULT_PARTITIONS,
-    cleanup: { policy: 'compact' },
+    cleanup: { policy: 'compact', maxMessageBytes: 64 * 1024 * 1024 },
     key: 'appId',
     valueSchema: null,
     description: "the reconciler's per-app state changelog: one record per app, compacted",
@@ -114,7 +117,10 @@ function configEntries(cleanup: Cleanup): { name: string; value: string }[] {
         { name: 'retention.ms', value: String(cleanup.retentionMs) },
       ]
     case 'compact':
-      return [{ name: 'cleanup.policy', value: 'compact' }]
+      return [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(cleanup.maxMessageBytes) },
+      ]
     default:
       return assertNever(cleanup)
   }

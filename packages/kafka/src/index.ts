@@ -1,4 +1,5 @@
 export type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs'
+export { CompressionTypes } from 'kafkajs'
 export { parseBrokerList } from './brokers.ts'
 export {
   createIdempotentProducer,

@@ -162,6 +162,8 @@ export async function startReconciler(
         log.info({ partitions, apps, ms }, 'restored partitions from the changelog')
       },
       revoked: (partitions) => log.info({ partitions }, 'partitions revoked'),
+      saveFailed: (error) =>
+        log.error({ err: error }, 'saving state failed (it is saved again with the next change)'),
     },
   })
 
@@ -226,6 +228,7 @@ export async function startReconciler(
         await source.consumer.stop()
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())
         await Promise.race([executor.drained(), deadline])
+        await shell.flush()
         await source.stop()
         shell.stop()
         await producer.disconnect()

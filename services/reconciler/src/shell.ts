@@ -21,6 +21,7 @@ export interface ShellObserver {
   restored?(partitions: number[], apps: number, ms: number): void
   revoked?(partitions: number[]): void
   armed?(appId: number, deadline: number | null): void
+  saveFailed?(error: unknown): void
 }
 
 export interface ShellOptions {
@@ -36,6 +37,8 @@ export interface ShellOptions {
   observer?: ShellObserver
   /** Name of the events topic, for dead-letter sources. */
   eventsTopic: string
+  /** How long state changed by deadlines and outcomes may wait for its coalesced save (default 250 ms). */
+  saveDelayMs?: number
 }
 
 export interface EventRecord {
@@ -60,6 +63,9 @@ export class Shell {
   readonly #owned = new Map<number, Owned>()
   readonly #partitionOf = new Map<number, number>()
   readonly #timers = new Map<number, { handle: unknown; at: number }>()
+  /** Apps changed since their partition was last saved (see #commit). */
+  readonly #dirty = new Map<number, Set<number>>()
+  #flushTimer: unknown = null
 
   constructor(options: ShellOptions) {
     this.#o = options
@@ -109,6 +115,8 @@ export class Shell {
         this.#partitionOf.delete(appId)
       }
       this.#owned.delete(p)
+      // Never saved after losing the partition: that could overwrite what its new owner saves.
+      this.#dirty.delete(p)
     }
     this.#o.executor.cancel(apps)
     this.#o.observer?.revoked?.(partitions)
@@ -178,27 +186,77 @@ export class Shell {
       if (!app || this.#owned.get(partition) !== owned) return
       const step = decide(app.state, input, this.#o.clock.now(), this.#o.policyFor(appId))
       app.state = step.state
-      await this.#commit(partition, [app], step.decisions, [])
+      await this.#commit(partition, [app], step.decisions, [], 'later')
     })
   }
 
+  /**
+   * Decisions are published before anything acts on them. A batch of events saves its apps' state at
+   * once (its offsets are committed right after); a deadline, outcome or observation only marks the
+   * app for the next coalesced save: until then a crash replays it (deadlines are in the last saved
+   * state and fire again, pending stops are carried out again, and StopMix is idempotent), and saving
+   * a large app's state on every deadline and outcome would cost time quadratic in its size.
+   */
   async #commit(
     partition: number,
     apps: StoredApp<AppState>[],
     decisions: Decision[],
     deadLetters: DeadLetter[],
+    save: 'now' | 'later' = 'now',
   ) {
     if (deadLetters.length > 0) {
       await this.#o.publishDeadLetters(deadLetters)
       for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
     }
     if (decisions.length > 0) await this.#o.publishDecisions(decisions)
-    await this.#o.store.save(partition, apps)
+    if (save === 'now') {
+      const dirty = this.#dirty.get(partition)
+      const extra = dirty ? [...dirty].filter((id) => !apps.some((a) => a.appId === id)) : []
+      const owned = this.#owned.get(partition)
+      const more = extra.flatMap((id) => owned?.apps.get(id) ?? [])
+      await this.#o.store.save(partition, [...apps, ...more])
+      this.#dirty.delete(partition)
+    } else {
+      this.#markDirty(partition, apps)
+    }
     for (const decision of decisions) this.#o.observer?.decided?.(decision)
     for (const app of apps) {
       this.#arm(app)
       for (const decision of decisions) if (decision.appId === app.appId) this.#submit(app.state, decision)
     }
+  }
+
+  #markDirty(partition: number, apps: StoredApp<AppState>[]): void {
+    const dirty = this.#dirty.get(partition) ?? new Set<number>()
+    for (const app of apps) dirty.add(app.appId)
+    this.#dirty.set(partition, dirty)
+    if (this.#flushTimer !== null) return
+    this.#flushTimer = this.#o.timers.setTimeout(() => {
+      this.#flushTimer = null
+      void this.flush().catch((error: unknown) => this.#o.observer?.saveFailed?.(error))
+    }, this.#o.saveDelayMs ?? 250)
+  }
+
+  /** Saves every app changed since its last save (also before a graceful hand-over). */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.#dirty.keys()].map((partition) => {
+        const owned = this.#owned.get(partition)
+        if (!owned) {
+          this.#dirty.delete(partition)
+          return Promise.resolve()
+        }
+        return owned.lock.run(async () => {
+          const ids = this.#dirty.get(partition)
+          if (!ids || this.#owned.get(partition) !== owned) return
+          this.#dirty.delete(partition)
+          await this.#o.store.save(
+            partition,
+            [...ids].flatMap((id) => owned.apps.get(id) ?? []),
+          )
+        })
+      }),
+    )
   }
 
   #submit(state: AppState, decision: Decision): void {
@@ -236,5 +294,7 @@ export class Shell {
 
   stop(): void {
     for (const appId of [...this.#timers.keys()]) this.#disarm(appId)
+    if (this.#flushTimer !== null) this.#o.timers.clearTimeout(this.#flushTimer)
+    this.#flushTimer = null
   }
 }

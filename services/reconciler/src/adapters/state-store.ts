@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { appKey } from '@mixguard/contracts'
-import type { Kafka, Producer } from '@mixguard/kafka'
+import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
 
 /**
  * One app's state as it sits on the compacted changelog: the core's state plus the offset of the
@@ -59,7 +59,11 @@ export function createKafkaStateStore<S>(options: {
 
     // kafkajs has no manual assignment: a throwaway group that never commits reads the changelog,
     // ignores the partitions that are not ours, and stops once each of ours reached its end.
-    const consumer = kafka.consumer({ groupId: `mixguard-restore-${randomUUID()}`, maxWaitTimeInMs: 100 })
+    const consumer = kafka.consumer({
+      groupId: `mixguard-restore-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 64 * 1024 * 1024,
+    })
     await consumer.connect()
     try {
       await consumer.subscribe({ topic, fromBeginning: true })
@@ -91,9 +95,11 @@ export function createKafkaStateStore<S>(options: {
 
   async function save(partition: number, apps: StoredApp<S>[]): Promise<void> {
     if (apps.length === 0) return
+    // gzip: a state is JSON with many repeated keys, and compresses about tenfold.
     await producer.send({
       topic,
       acks: -1,
+      compression: CompressionTypes.GZIP,
       messages: apps.map((app) => ({
         key: appKey(app.appId),
         partition,
