@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { type Pipeline, startPipeline } from './pipeline.ts'
+import { waitFor } from './wait-for.ts'
 
 // Enough apps that both members of the group own some (apps spread over 12 partitions by key).
 const APPS = Array.from({ length: 10 }, (_, i) => 4501 + i)
@@ -9,7 +10,7 @@ beforeAll(async () => {
   pipeline = await startPipeline({
     scale: 50,
     reconcilers: 2,
-    apps: APPS.map((appId) => ({ appId, policy: { graceMs: { normal: 20_000 } } })),
+    apps: APPS.map((appId) => ({ appId, policy: { graceMs: { normal: 100_000 } } })),
   })
 })
 afterAll(() => pipeline?.close())
@@ -22,12 +23,16 @@ async function mix(appId: number, task: string) {
     RoomId: `room-${task}`,
     MixInput: [{ StreamId: `in-${task}` }],
     MixOutput: [{ StreamId: `out-${task}` }],
+    // Longer than the grace, so that ZEGO's own idle rule does not end the orphans first.
+    MaxIdleTime: 600,
   })
   expect(started.ok).toBe(true)
 }
 
 test('two reconcilers in one group own disjoint partitions, and a rebalance keeps every guarantee', async () => {
   const [a, b] = pipeline.reconcilers as [(typeof pipeline.reconcilers)[0], (typeof pipeline.reconcilers)[0]]
+  // The second member's join makes the group rebalance; wait until both hold their share.
+  await waitFor('both members to own partitions', () => a.assigned().length > 0 && b.assigned().length > 0)
   const owned = [...a.assigned(), ...b.assigned()].sort((x, y) => x - y)
   expect(owned).toEqual(Array.from({ length: 12 }, (_, i) => i))
   expect(a.assigned().length).toBeGreaterThan(0)
@@ -53,9 +58,11 @@ test('two reconcilers in one group own disjoint partitions, and a rebalance keep
     await mix(appId, 'orphan-2')
     pipeline.sim.actions.unpublish({ appId, streamId: 'in-orphan-2' })
   }
+  // b leaves long before the 100 s (simulated) grace ends: a must restore b's apps and fire their deadlines.
   await b.close()
+  await waitFor('a to own every partition', () => a.assigned().length === 12)
+  expect(pipeline.sim.ledger.stopCalls().filter((c) => c.taskId === 'orphan-2')).toEqual([])
   expect((await Promise.all(round2)).map((e) => e.reason)).toEqual(APPS.map(() => 'stopped'))
-  expect(a.assigned()).toEqual(Array.from({ length: 12 }, (_, i) => i))
   for (const appId of APPS) {
     expect(pipeline.sim.world.runningTask(appId, 'live-1'), `app ${appId}`).toBeDefined()
     // At least once: a stop may be repeated across the hand-over, never a live task stopped.
