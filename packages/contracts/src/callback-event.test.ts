@@ -117,6 +117,21 @@ describe('the content-derived event id', () => {
     expect(event(mixStopExample).id).toMatch(/^[0-9a-f]{64}$/)
   })
 
+  // Consumers drop duplicates by id across ingest versions: these must never change (a new id rule
+  // needs a new version tag in the hash, 'zego-callback/v2').
+  it('is stable across versions for the documented examples', () => {
+    expect(examples.map((example) => event(example).id)).toEqual([
+      '9bf4f7462e64b156f85e55c8a9dafe1b04795dadea2cb8437b1474ac062b2063',
+      '6d14bdb7eb25c8dea97542e66e107336170842bdf7dc06d89826540998acb9f1',
+      '18e413f3f040494e01c53fb0959340cf13bb39bcc81de1298f0fee92dd73b86a',
+      '504256ee55f2d938dd187b641e9c1ba8518326907e5300910da453987d8dcf0d',
+      '768e4ada6bd121d645726e0b57506aed59b3c50b43d99ccbac21e587cfc49ec6',
+    ])
+    // Unknown nested fields: sorted at every depth, scalars as text, array-index keys first.
+    const nested = { ...mixStartExample, extra: { z: 1, a: [true, 2, { '10': 'x', '9': null, b: 'y' }] } }
+    expect(event(nested).id).toBe('ec8664ae835e2f94434c07258e9d93f47f868a417a260a0176e94c4fc89d447f')
+  })
+
   for (const example of examples) {
     it(`is the same for a re-signed retry of ${example.event}`, () => {
       const retry = { ...example, nonce: '99999', timestamp: '1700000532', signature: 'f'.repeat(40) }

@@ -1,6 +1,6 @@
 import { assertNever } from './assert-never.ts'
 import type { CallbackPayload, ZegoCallback } from './callbacks.ts'
-import { contentHash } from './canonical-hash.ts'
+import { sha256Hex, sortedCopy } from './canonical-hash.ts'
 import type { EventBody, EventOf, ZegoEvent } from './events.ts'
 import { normalizeTaskId } from './task-id.ts'
 
@@ -15,21 +15,20 @@ const PER_ATTEMPT_FIELDS = new Set(['signature', 'nonce', 'timestamp'])
  * duplicates by id. Scalars are hashed as text, so a JSON retry and a form retry of one callback agree.
  */
 export function callbackEventId(callback: ZegoCallback, type: ZegoEvent['type']): string {
+  // Keys in sorted order and scalars as text in one copy, so JSON.stringify of it is the canonical
+  // JSON that contentHash would make (one copy instead of a text copy and then a sorted copy).
+  const payload: Record<string, unknown> = callback.payload
   const business: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(callback.payload)) {
-    if (!PER_ATTEMPT_FIELDS.has(key)) business[key] = asText(value)
+  for (const key of Object.keys(payload).sort()) {
+    if (!PER_ATTEMPT_FIELDS.has(key)) business[key] = sortedCopy(payload[key], asText)
   }
-  return contentHash(['zego-callback/v1', callback.appId, type, business])
+  return sha256Hex(JSON.stringify(['zego-callback/v1', callback.appId, type, business]))
 }
 
 function asText(value: unknown): unknown {
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value)
-  if (Array.isArray(value)) return value.map(asText)
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asText(v)]))
-  }
-  return value
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+    ? String(value)
+    : value
 }
 
 /** Turns a parsed callback into the envelope that goes on the events topic. */

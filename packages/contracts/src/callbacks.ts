@@ -14,7 +14,7 @@ import {
   textListField,
 } from './fields.ts'
 import { describeIssues } from './issues.ts'
-import { foldArrayKeys, isRecord, urlDecodeValues } from './url-decoding.ts'
+import { decodeBody, decodeField, isRecord } from './url-decoding.ts'
 
 /**
  * Raw ZEGO server callbacks (zego-reference.md §7.4–7.8), as schemas over an already-parsed body.
@@ -144,7 +144,7 @@ export function isCallbackEvent(event: string): event is CallbackEvent {
 export function parseCallback(body: unknown): CallbackParseResult {
   if (!isRecord(body)) return malformed(`callback body must be an object, got ${show(body)}`)
   const raw = { ...body }
-  const input = urlDecodeValues(foldArrayKeys(body)) as Record<string, unknown>
+  const input = decodeBody(body)
   const event = input.event
   if (event === undefined) return malformed('callback: missing field event')
   if (typeof event !== 'string')
@@ -185,9 +185,13 @@ function finish<E extends CallbackEvent, S extends z.ZodType<{ appid: number }>>
   return { ok: true, callback: { event, appId: result.data.appid, payload: result.data, raw } }
 }
 
-/** ZEGO documents channel_id, stream_alias and publish_id as the same values under older names. */
+/**
+ * ZEGO documents channel_id, stream_alias and publish_id as the same values under older names.
+ * `input` is this parse's own decoded copy, so it is filled in place (a body whose "__proto__" key
+ * gave the copy another prototype is copied once more, to a plain object, as it always was).
+ */
 function withLegacyNames(input: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...input }
+  const out = Object.getPrototypeOf(input) === Object.prototype ? input : { ...input }
   for (const [name, legacy] of [
     ['room_id', 'channel_id'],
     ['stream_id', 'stream_alias'],
@@ -216,11 +220,12 @@ export type CallbackAuthFields = {
  * absent or not a single string/number.
  */
 export function callbackAuthFields(body: unknown): CallbackAuthFields {
-  const input = isRecord(body) ? (urlDecodeValues(foldArrayKeys(body)) as Record<string, unknown>) : {}
+  if (!isRecord(body)) return { appId: null, timestamp: null, nonce: null, signature: null }
+  // Only these four fields are decoded: the rest of the body is decoded once, by parseCallback.
   return {
-    appId: readAppId(input.appid),
-    timestamp: readText(input.timestamp),
-    nonce: readText(input.nonce),
-    signature: readText(input.signature),
+    appId: readAppId(decodeField(body, 'appid', 'appid[]')),
+    timestamp: readText(decodeField(body, 'timestamp', 'timestamp[]')),
+    nonce: readText(decodeField(body, 'nonce', 'nonce[]')),
+    signature: readText(decodeField(body, 'signature', 'signature[]')),
   }
 }

@@ -1,24 +1,34 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * JSON with object keys sorted at every depth, so equal values always give equal text whatever the
  * order their keys were built in. `undefined` members are dropped, as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value))
+  return JSON.stringify(sortedCopy(value))
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (typeof value !== 'object' || value === null) return value
+/**
+ * A plain copy of `value` with object keys inserted in sorted order at every depth, so JSON.stringify
+ * of it is canonical JSON; `leaf` maps every value that is not an array or object on the way (one
+ * copy where a caller would otherwise map first and sort after).
+ */
+export function sortedCopy(value: unknown, leaf?: (value: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => sortedCopy(item, leaf))
+  if (typeof value !== 'object' || value === null) return leaf === undefined ? value : leaf(value)
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value).sort()) {
-    out[key] = sortKeys((value as Record<string, unknown>)[key])
+    out[key] = sortedCopy((value as Record<string, unknown>)[key], leaf)
   }
   return out
 }
 
 /** sha256 (lowercase hex) of the canonical JSON of `parts`. */
 export function contentHash(parts: readonly unknown[]): string {
-  return createHash('sha256').update(canonicalJson(parts), 'utf8').digest('hex')
+  return sha256Hex(canonicalJson(parts))
+}
+
+/** sha256 (lowercase hex) of a text, as UTF-8. One-shot: no Hash object per call. */
+export function sha256Hex(text: string): string {
+  return hash('sha256', text, 'hex')
 }

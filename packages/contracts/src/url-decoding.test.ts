@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { foldArrayKeys, urlDecodeOnce, urlDecodeValues } from './url-decoding.ts'
+import { decodeBody, decodeField, foldArrayKeys, urlDecodeOnce, urlDecodeValues } from './url-decoding.ts'
 
 describe('urlDecodeOnce', () => {
   const cases: [string, string, string][] = [
@@ -47,4 +47,24 @@ describe('foldArrayKeys', () => {
   it('leaves a key that is only [] alone', () => {
     expect(foldArrayKeys({ '[]': 'x' })).toEqual({ '[]': 'x' })
   })
+})
+
+describe('decodeBody and decodeField', () => {
+  const bodies: [string, Record<string, unknown>][] = [
+    ['plain fields', { appid: '4001', nonce: 'n%2F1', rtmp_url: ['a%3Ab'] }],
+    ['key[] only', { 'nonce[]': 'n%2F1', 'rtmp_url[]': ['x', 'y%20z'] }],
+    ['key then key[]', { nonce: 'a', 'nonce[]': ['b%2F'] }],
+    ['key[] then key', { 'nonce[]': ['b%2F'], nonce: 'a' }],
+    ['a form record', Object.assign(Object.create(null), { appid: '4001', 'timestamp[]': '17' })],
+    ['a "__proto__" key, as JSON.parse makes it', JSON.parse('{"__proto__":{"nonce":"p%2F"},"appid":"1"}')],
+  ]
+  for (const [name, body] of bodies) {
+    it(`decode the body as folding and then decoding does: ${name}`, () => {
+      const reference = urlDecodeValues(foldArrayKeys(body)) as Record<string, unknown>
+      expect(decodeBody(body)).toEqual(reference)
+      for (const field of ['appid', 'timestamp', 'nonce', 'rtmp_url', 'missing']) {
+        expect(decodeField(body, field), field).toEqual(reference[field])
+      }
+    })
+  }
 })
