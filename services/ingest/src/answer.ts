@@ -32,12 +32,19 @@ export function send(res: Response, answer: Answer): void {
   const ctx = context(res)
   ctx.outcome = answer.outcome
   if (answer.event !== undefined) ctx.event = answer.event
-  for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value)
-  const ok = answer.status >= 200 && answer.status < 300
-  res.status(answer.status).json({
-    ok,
-    ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-    ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+  if (answer.headers !== undefined) {
+    for (const name of Object.keys(answer.headers)) res.setHeader(name, answer.headers[name] as string)
+  }
+  const body = JSON.stringify({
+    ok: answer.status >= 200 && answer.status < 300,
+    reason: answer.reason,
+    detail: answer.detail,
     requestId: ctx.requestId,
   })
+  // The headers and bytes Express's res.json would send, without its content negotiation and ETag
+  // machinery on every callback. (A HEAD request gets no body: node:http drops it.)
+  res.statusCode = answer.status
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('content-length', Buffer.byteLength(body))
+  res.end(body)
 }

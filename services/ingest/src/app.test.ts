@@ -140,6 +140,8 @@ describe('callback endpoint over HTTP', () => {
     const asJson = await post(`${h.url}/zego/callback`, JSON.stringify(callbackBody()), 'application/json')
     expect(asJson.status).toBe(200)
     expect(asJson.json).toEqual({ ok: true, requestId: asJson.headers['x-request-id'] })
+    expect(asJson.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(asJson.headers['content-length']).toBe(String(JSON.stringify(asJson.json).length))
     const asForm = await post(
       `${h.url}/zego/callback`,
       new URLSearchParams(callbackBody()).toString(),
@@ -230,8 +232,11 @@ describe('callback endpoint over HTTP', () => {
       headers: { 'content-type': 'application/json' },
     }).then((r) => r.body.dump())
     const all = h.logs.join('\n')
-    expect(h.logs.length).toBeGreaterThanOrEqual(3)
-    for (const line of h.logs) expect(JSON.parse(line)).toHaveProperty('requestId')
+    const lines = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
+    // One access line per request, each with its request id.
+    expect(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).toHaveLength(3)
+    expect(new Set(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).size).toBe(3)
+    for (const line of lines) expect(line).toHaveProperty('requestId')
     expect(all).not.toContain(CALLBACK_SECRET)
     expect(all).not.toContain(SERVER_SECRET)
     expect(all).not.toContain(body.signature)
@@ -243,6 +248,9 @@ describe('health', () => {
   test('/healthz answers; /readyz fails only when Kafka is down and the spool is full', async () => {
     const ok = await start()
     expect((await request(`${ok.url}/healthz`)).statusCode).toBe(200)
+    const head = await request(`${ok.url}/healthz`, { method: 'HEAD' })
+    expect(head.statusCode).toBe(200)
+    expect(await head.body.text()).toBe('')
     expect((await request(`${ok.url}/readyz`)).statusCode).toBe(200)
     const spooling = await start({
       status: { kafkaUp: false, spool: { records: 3, bytes: 10, maxBytes: 1000 } },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import {
   appKey,
   callbackAuthFields,
@@ -62,7 +62,7 @@ export async function handleCallback(
   }
   const appId = verified.app.appId
 
-  const digest = createHash('sha256').update(raw).digest('hex')
+  const digest = hash('sha256', raw, 'hex')
   const claim = deps.nonces.claim(
     `${appId}:${auth.timestamp}:${auth.nonce}`,
     digest,
