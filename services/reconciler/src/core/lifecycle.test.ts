@@ -1,4 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import { closed, created, driver, mixStarted, mixStopped, startMix, stopMix, T0 } from './test-kit.ts'
 
 function orphanedTask() {
@@ -79,5 +81,48 @@ describe('task lifecycle', () => {
     const foreign = { ...mixStarted({ taskId: 'x', at: T0, seq: 1 }), appId: 9999 }
     d.event(foreign)
     expect(d.task('x')).toBeUndefined()
+  })
+
+  it('dates a run by the set of its start facts, whatever their order: exact times, unless a callback proves earlier', () => {
+    const factArb = fc.record({ exact: fc.boolean(), offset: fc.integer({ min: 0, max: 4_000 }) })
+    fc.assert(
+      fc.property(
+        fc.array(factArb, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
+        (facts, shuffle) => {
+          const events = facts.map(({ exact, offset }, i) =>
+            exact
+              ? startMix({ taskId: 'task-a', at: T0 + offset, inputs: [`s${i}`] })
+              : mixStarted({ taskId: 'task-a', at: T0 + offset }),
+          )
+          const shuffled = [...events]
+          for (let i = shuffled.length - 1; i > 0; i--) {
+            const j = (shuffle[i] ?? 0) % (i + 1)
+            ;[shuffled[i], shuffled[j]] = [
+              shuffled[j] as (typeof events)[number],
+              shuffled[i] as (typeof events)[number],
+            ]
+          }
+          const run = (order: typeof events) => {
+            const d = driver()
+            for (const event of order) d.event(event, T0 + 10_000)
+            const r = d.task('task-a')?.run
+            return r && { startedAt: r.startedAt, precise: r.precise }
+          }
+          const exact = facts.filter((f) => f.exact).map((f) => T0 + f.offset)
+          // Callback times are whole seconds (T0 is one).
+          const floored = facts.filter((f) => !f.exact).map((f) => T0 + Math.floor(f.offset / 1000) * 1000)
+          const firstExact = Math.min(...exact)
+          const firstCallback = Math.min(...floored)
+          const expected =
+            firstCallback + CALLBACK_TIME_SLACK_MS <= firstExact
+              ? { startedAt: firstCallback, precise: false }
+              : { startedAt: firstExact, precise: true }
+          expect(run(events)).toEqual(expected)
+          expect(run(shuffled)).toEqual(expected)
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })

@@ -1,5 +1,6 @@
 import type { Draft } from './draft.ts'
 import { writableTask } from './draft.ts'
+import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 
 /**
@@ -52,8 +53,7 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
     } satisfies Partial<TaskRecord>)
     return 'new_run'
   }
-  // The run is known to have started no later than its earliest start fact.
-  if (fact.at < task.run.startedAt || (fact.at === task.run.startedAt && precise && !task.run.precise)) {
+  if (datesEarlier(fact, task.run)) {
     task.run = {
       startedAt: fact.at,
       precise,
@@ -61,6 +61,22 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
     }
   }
   return 'same_run'
+}
+
+/**
+ * Whether a start fact of the current run tells an earlier start than the run's date so far. A
+ * StartMix record's time is exact: the start happened then, or before it when the call updated a
+ * running task. A mix callback's time is floored to the second and the callback is sent after the
+ * start, so a callback at T only says "before T + 1 s": it must not replace an exact time unless it
+ * proves an earlier start (T + 1 s <= the exact time), else two starts 300 ms apart, each confirmed by
+ * a callback in the same second, would both read T and could no longer be ordered. The date is a
+ * function of the set of facts (the earliest exact time unless the earliest callback proves an
+ * earlier start), whatever their arrival order.
+ */
+function datesEarlier(fact: LifecycleFact, run: NonNullable<TaskRecord['run']>): boolean {
+  const exact = fact.source === 'api'
+  if (exact) return run.precise ? fact.at < run.startedAt : fact.at < run.startedAt + CALLBACK_TIME_SLACK_MS
+  return run.precise ? fact.at + CALLBACK_TIME_SLACK_MS <= run.startedAt : fact.at < run.startedAt
 }
 
 /**

@@ -35,8 +35,10 @@ export const ROOM_CHECK_INTERVAL_MS = 10_000
 export const MAX_STOP_ATTEMPTS = 3
 
 /**
- * Mix callbacks carry a time in whole seconds: two task starts closer than this, when either time
- * comes from a callback, cannot be ordered, so neither supersedes the other.
+ * Mix callbacks carry a time in whole seconds, floored: a callback at T says the start happened before
+ * T + this. So two task starts closer than this, when either time comes from a callback, cannot be
+ * ordered (neither supersedes the other), and a callback time replaces an exact StartMix time only
+ * when it is at least this much earlier.
  */
 export const CALLBACK_TIME_SLACK_MS = 1_000
 

@@ -139,7 +139,10 @@ export interface TaskRecord {
   outputs: string[]
   lastStart: LifecycleFact | null
   lastStop: LifecycleFact | null
-  /** The current run (null before any start): its earliest start time and whether that is precise. */
+  /**
+   * The current run (null before any start): when it started at the latest, and whether that time is
+   * exact (a StartMix record's) or a mix callback's whole second (see lifecycle.ts datesEarlier).
+   */
   run: { startedAt: number; precise: boolean; eventIds: string[] } | null
   phase: TaskPhase
   /** Set when a newer task replaced this one; valid while the newer one runs. */

@@ -139,6 +139,49 @@ describe('supersession', () => {
     )
   })
 
+  it('orders two exact StartMix times 300 ms apart, even when each run also has a mix_start in that second', () => {
+    const a = { taskId: 'task-a', inputs: ['s1'], outputs: ['show'], userId: 'alice' }
+    const b = { taskId: 'task-b', inputs: ['s2'], outputs: ['show'], userId: 'bob' }
+    const records = [
+      startMix({ ...a, at: T0 + 100 }),
+      // ZEGO's callbacks say "T0" (whole seconds) for both: they only prove a start before T0 + 1 s.
+      mixStarted({ ...a, output: 'show', at: T0 + 350, seq: 1 }),
+      startMix({ ...b, at: T0 + 400 }),
+      mixStarted({ ...b, output: 'show', at: T0 + 650, seq: 2 }),
+    ]
+    // The passthrough's records keep their order; a callback may come before or after either.
+    for (const order of [
+      [0, 1, 2, 3],
+      [1, 0, 3, 2],
+      [0, 2, 1, 3],
+      [1, 3, 0, 2],
+    ]) {
+      const d = driver()
+      live(d, 's1', 's2')
+      for (const i of order) d.event(records[i] as (typeof records)[number], T0 + 2_000)
+      expect(d.task('task-a')?.run).toMatchObject({ startedAt: T0 + 100, precise: true })
+      expect(d.task('task-b')?.run).toMatchObject({ startedAt: T0 + 400, precise: true })
+      expect(
+        d.decisions.filter((x) => x.action === 'stop'),
+        `order ${order.join(',')}`,
+      ).toMatchObject([{ taskId: 'task-a', reason: 'superseded', evidence: { supersededBy: 'task-b' } }])
+      expect(d.task('task-b')?.phase).toBe('running')
+    }
+  })
+
+  it('a mix_start that proves an earlier start than the StartMix record (an update) still dates the run', () => {
+    const d = driver()
+    live(d, 's1', 's2')
+    // task-a was already running at T0 (its callback), so the StartMix at T0 + 5 s was an update.
+    d.event(startMix({ taskId: 'task-a', at: T0 + 5_000, inputs: ['s1'], outputs: ['show'] }), T0 + 5_100)
+    d.event(mixStarted({ taskId: 'task-a', at: T0 + 300, output: 'show', seq: 1, receivedAt: T0 + 5_200 }))
+    expect(d.task('task-a')?.run).toMatchObject({ startedAt: T0, precise: false })
+    // task-b started at T0 + 3 s, after a's start (before T0 + 1 s): a is the older one.
+    expect(
+      d.event(startMix({ taskId: 'task-b', at: T0 + 3_000, inputs: ['s2'], outputs: ['show'] }), T0 + 5_300),
+    ).toMatchObject([{ taskId: 'task-a', reason: 'superseded', evidence: { supersededBy: 'task-b' } }])
+  })
+
   it('never stops a pinned task, and a dry-run reports the supersession once', () => {
     const pinned = driver(policyWith({ pinnedTaskIds: ['task-a'] }))
     live(pinned, 's1', 's2')
