@@ -1,24 +1,24 @@
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  truncate,
-  writeFile,
-} from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rm } from 'node:fs/promises'
 import { IngestError } from './errors.ts'
+import { readCursor, removeCursor, writeCursor } from './spool-cursor.ts'
 import { decodeFrame, encodeFrame, frameSize, type SpoolRecord } from './spool-format.ts'
+import {
+  appendSynced,
+  createSegment,
+  type FrameSpan,
+  listSegments,
+  readAt,
+  recoverSegment,
+  removeSegment,
+  type Segment,
+  segmentPath,
+} from './spool-segment.ts'
 
 /**
  * A bounded, ordered on-disk queue of records that Kafka could not take yet. `append` returns only
  * after the bytes are fsynced, so a record it accepted survives a crash; `peek` + `commit` drain it
- * from the oldest record on. Files: `segment-<seq>.log` (appended frames, see spool-format.ts) and
- * `cursor` (how far the oldest segment is drained). Losing the cursor only means re-sending records
- * Kafka already has (consumers drop duplicates by event id), so it is not fsynced.
+ * from the oldest record on. On disk: segment files of frames (spool-segment.ts) and a cursor saying
+ * how far they are drained (spool-cursor.ts).
  */
 export interface Spool {
   readonly dir: string
@@ -50,21 +50,10 @@ export interface SpoolRecovery {
   truncatedBytes: number
 }
 
-interface Segment {
+/** A record not yet committed: where its frame is. */
+interface Entry extends FrameSpan {
   seq: number
-  path: string
-  handle: FileHandle
-  size: number
 }
-
-interface Entry {
-  seq: number
-  pos: number
-  size: number
-}
-
-const SEGMENT = /^segment-(\d{12})\.log$/
-const segmentName = (seq: number) => `segment-${String(seq).padStart(12, '0')}.log`
 
 export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; recovery: SpoolRecovery }> {
   const { dir, maxBytes, segmentBytes = 8 * 1024 * 1024 } = options
@@ -76,30 +65,18 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
     await mkdir(dir, { recursive: true })
     const cursor = await readCursor(dir)
     nextSeq = (cursor?.seq ?? 0) + 1
-    const seqs = (await readdir(dir))
-      .map((name) => SEGMENT.exec(name)?.[1])
-      .filter((s): s is string => s !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b)
-    for (const seq of seqs) {
+    for (const seq of await listSegments(dir)) {
       nextSeq = Math.max(nextSeq, seq + 1)
-      const path = join(dir, segmentName(seq))
       if (cursor !== null && seq < cursor.seq) {
-        await rm(path, { force: true })
+        await rm(segmentPath(dir, seq), { force: true })
         continue
       }
-      const bytes = await readFile(path)
-      let pos = 0
-      for (let read = decodeFrame(bytes, pos); read.ok; read = decodeFrame(bytes, pos)) {
-        if (cursor === null || seq > cursor.seq || pos >= cursor.pos)
-          entries.push({ seq, pos, size: read.size })
-        pos += read.size
+      const recovered = await recoverSegment(dir, seq)
+      segments.set(seq, recovered.segment)
+      truncatedBytes += recovered.truncatedBytes
+      for (const frame of recovered.frames) {
+        if (cursor === null || seq > cursor.seq || frame.pos >= cursor.pos) entries.push({ seq, ...frame })
       }
-      if (pos < bytes.length) {
-        truncatedBytes += bytes.length - pos
-        await truncate(path, pos)
-      }
-      segments.set(seq, { seq, path, handle: await open(path, 'r'), size: pos })
     }
   } catch (error) {
     for (const s of segments.values()) await s.handle.close().catch(() => {})
@@ -134,20 +111,15 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
   }
 
   const newSegment = async (): Promise<Segment> => {
-    const seq = nextSeq++
-    const path = join(dir, segmentName(seq))
-    const handle = await open(path, 'wx+')
-    await syncDir(dir)
-    const segment = { seq, path, handle, size: 0 }
-    segments.set(seq, segment)
+    const segment = await createSegment(dir, nextSeq++)
+    segments.set(segment.seq, segment)
     return segment
   }
 
   const dropSegment = async (segment: Segment): Promise<void> => {
     segments.delete(segment.seq)
     if (active === segment) active = null
-    await segment.handle.close()
-    await rm(segment.path, { force: true })
+    await removeSegment(segment)
   }
 
   const spool: Spool = {
@@ -180,17 +152,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
             segment = await newSegment()
             active = segment
           }
-          let written = 0
-          while (written < buffer.length) {
-            const { bytesWritten } = await segment.handle.write(
-              buffer,
-              written,
-              buffer.length - written,
-              segment.size + written,
-            )
-            written += bytesWritten
-          }
-          await segment.handle.sync()
+          await appendSynced(segment, buffer)
         } catch (error) {
           // Whatever part was written stays an unreadable tail; later appends go to a fresh segment so
           // they are never behind it (a torn tail is cut on open, and everything after it with it).
@@ -220,12 +182,10 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
           const last = entries[j - 1] as Entry
           const segment = segments.get(first.seq)
           if (segment === undefined) throw new Error(`spool segment ${first.seq} is missing`)
-          const length = last.pos + last.size - first.pos
-          const buffer = Buffer.allocUnsafe(length)
-          const { bytesRead } = await segment.handle.read(buffer, 0, length, first.pos)
+          const buffer = await readAt(segment, first.pos, last.pos + last.size - first.pos)
           let at = 0
           for (let k = i; k < j; k += 1) {
-            const read = decodeFrame(buffer.subarray(0, bytesRead), at)
+            const read = decodeFrame(buffer, at)
             if (!read.ok) throw new Error(`spool segment ${first.seq} changed under us: ${read.reason}`)
             out.push(read.record)
             at += read.size
@@ -251,7 +211,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
         if (next === undefined) {
           entries.length = 0
           head = 0
-          await rm(join(dir, 'cursor'), { force: true })
+          await removeCursor(dir)
         } else {
           await writeCursor(dir, next)
         }
@@ -265,37 +225,4 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
     },
   }
   return { spool, recovery: { records: entries.length, truncatedBytes } }
-}
-
-async function readCursor(dir: string): Promise<{ seq: number; pos: number } | null> {
-  let text: string
-  try {
-    text = await readFile(join(dir, 'cursor'), 'utf8')
-  } catch {
-    return null
-  }
-  try {
-    const value = JSON.parse(text) as { seq?: unknown; pos?: unknown }
-    if (Number.isSafeInteger(value.seq) && Number.isSafeInteger(value.pos)) {
-      return { seq: value.seq as number, pos: value.pos as number }
-    }
-  } catch {}
-  // A damaged cursor costs re-sends, never records: start from the oldest segment.
-  return null
-}
-
-async function writeCursor(dir: string, at: Entry): Promise<void> {
-  const tmp = join(dir, 'cursor.tmp')
-  await writeFile(tmp, JSON.stringify({ seq: at.seq, pos: at.pos }))
-  await rename(tmp, join(dir, 'cursor'))
-}
-
-/** Makes a new file's directory entry durable, not only its contents. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
