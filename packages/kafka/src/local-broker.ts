@@ -141,6 +141,9 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the owner, which then stops
+      // its clients before the broker (the watchdog still ends the broker if the owner dies).
+      detached: true,
     },
   )
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
