@@ -225,14 +225,30 @@ export async function startReconciler(
         const owned = source.assigned()
         // Stop taking batches, let calls in flight finish (their outcomes are saved), then leave the
         // group: what is unfinished stays pending in the saved state and the next owner carries it out.
-        await source.consumer.stop()
-        const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())
-        await Promise.race([executor.drained(), deadline])
-        await shell.flush()
-        await source.stop()
+        // All of it within the deadline: with Kafka gone, leaving the group could wait forever.
+        let timer: NodeJS.Timeout | undefined
+        const deadline = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), config.shutdownTimeoutMs)
+        })
+        const orderly = (async () => {
+          await source.consumer.stop()
+          await Promise.race([executor.drained(), deadline])
+          await shell.flush()
+          await source.stop()
+        })()
+        const finished = await Promise.race([orderly.then(() => 'done' as const), deadline])
+        clearTimeout(timer)
         shell.stop()
-        await producer.disconnect()
-        log.info({ handedBack: owned }, 'reconciler stopped')
+        executor.cancel(config.apps.map((a) => a.appId))
+        if (finished === 'late') {
+          log.warn(
+            { ms: config.shutdownTimeoutMs },
+            'shutdown deadline passed: leaving without a clean hand-over',
+          )
+          void source.consumer.disconnect().catch(() => {})
+        }
+        await Promise.race([producer.disconnect(), new Promise((resolve) => setTimeout(resolve, 1_000))])
+        log.info({ handedBack: owned, clean: finished === 'done' }, 'reconciler stopped')
       })()
       return closing
     },

@@ -1,0 +1,117 @@
+// Decision-core throughput: events/s through `decide` for one busy app (the core's state is per app,
+// so this is the per-app ceiling; apps on different partitions run in parallel).
+// Run: pnpm bench:core [rooms]
+import { mixApiCallEvent, parseCallback, toEvent, type ZegoEvent } from '@mixguard/contracts'
+import { decide, defaultPolicy, emptyState } from '@mixguard/reconciler/core'
+
+const APP = 4001
+const rooms = Number(process.argv[2] ?? 300)
+const t0 = 1_800_000_000_000
+
+function callback(body: Record<string, string>, receivedAt: number): ZegoEvent {
+  const parsed = parseCallback({
+    appid: String(APP),
+    timestamp: String(Math.floor(receivedAt / 1000)),
+    nonce: '1',
+    signature: 'x',
+    ...body,
+  })
+  if (!parsed.ok) throw new Error(parsed.reason)
+  return toEvent(parsed.callback, { receivedAt })
+}
+
+/** A day in the life of `rooms` rooms: two publishers and a mix each, a reconnect, then everyone leaves. */
+function history(): ZegoEvent[] {
+  const events: ZegoEvent[] = []
+  let at = t0
+  for (let r = 0; r < rooms; r++) {
+    const room = `room-${r}`
+    const streams = [`host-${r}`, `guest-${r}`]
+    streams.forEach((stream, i) => {
+      at += 7
+      events.push(
+        callback(
+          {
+            event: 'stream_create',
+            room_id: room,
+            room_session_id: String(1000 + r),
+            stream_id: stream,
+            stream_sid: `sid-${stream}`,
+            user_id: stream,
+            stream_seq: String(i + 1),
+            create_time_ms: String(at),
+            recreate: '0',
+          },
+          at,
+        ),
+      )
+    })
+    at += 5
+    events.push(
+      mixApiCallEvent({
+        appId: APP,
+        action: 'StartMix',
+        request: {
+          TaskId: `task-${r}`,
+          UserId: `mixer-${r}`,
+          RoomId: room,
+          MixInput: streams.map((StreamId) => ({ StreamId })),
+          MixOutput: [{ StreamId: `out-${r}` }],
+        },
+        response: { httpStatus: 200, code: 0, message: 'success', requestId: `req-${r}` },
+        requestedAt: at,
+        receivedAt: at + 20,
+      }),
+    )
+  }
+  for (let r = 0; r < rooms; r++) {
+    const room = `room-${r}`
+    for (const [i, stream] of [`host-${r}`, `guest-${r}`].entries()) {
+      at += 11
+      events.push(
+        callback(
+          {
+            event: 'stream_close',
+            room_id: room,
+            room_session_id: String(1000 + r),
+            stream_id: stream,
+            stream_sid: `sid-${stream}`,
+            user_id: stream,
+            stream_seq: String(i + 3),
+            create_time_ms: String(t0),
+            destroy_timemillis: String(at),
+            type: i === 0 ? '0' : '1',
+          },
+          at,
+        ),
+      )
+    }
+  }
+  return events
+}
+
+const events = history()
+const policy = defaultPolicy(APP)
+const rounds: number[] = []
+let decisions = 0
+for (let round = 0; round < 5; round++) {
+  let state = emptyState(APP)
+  const began = performance.now()
+  for (const event of events) {
+    const step = decide(state, { kind: 'event', event }, event.receivedAt, policy)
+    state = step.state
+    decisions += step.decisions.length
+  }
+  // Every orphan deadline fires in one tick an hour later.
+  const step = decide(state, { kind: 'tick' }, t0 + 3_600_000, policy)
+  decisions += step.decisions.length
+  rounds.push(events.length / ((performance.now() - began) / 1000))
+}
+rounds.sort((a, b) => a - b)
+console.log(
+  `decision core, one app: ${rooms} rooms, ${rooms * 2} streams, ${rooms} tasks, ${events.length} events per round, 5 rounds`,
+)
+console.log(
+  `  events/s (median): ${Math.round(rounds[2] ?? 0).toLocaleString('en')}   (min ${Math.round(rounds[0] ?? 0).toLocaleString('en')}, max ${Math.round(rounds[4] ?? 0).toLocaleString('en')})`,
+)
+console.log(`  decisions per round: ${decisions / 5}`)
