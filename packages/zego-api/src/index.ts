@@ -52,4 +52,4 @@ export {
 export type { ZegoOutcome } from './outcome.ts'
 export { backoffDelay, type RetryOptions, type RetryPolicy, retryPolicy, shouldRetry } from './retry.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'
-export type { Clock, Timers } from './time.ts'
+export { type Clock, systemClock, systemTimers, type Timers } from './time.ts'

@@ -1,4 +1,4 @@
-import type { Secret } from './secret.ts'
+import type { Secret } from '@mixguard/service-kit'
 
 export interface AppSecrets {
   appId: number

@@ -1,4 +1,5 @@
 import { decodeDeadLetter, decodeEvent } from '@mixguard/contracts'
+import { Secret } from '@mixguard/service-kit'
 import { callbackSignature } from '@mixguard/zego-api'
 import { describe, expect, test } from 'vitest'
 import { createAppRegistry } from './apps.ts'
@@ -6,7 +7,6 @@ import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import { IngestError } from './errors.ts'
 import { createNonceCache } from './nonce-cache.ts'
 import type { Durability } from './publisher.ts'
-import { Secret } from './secret.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
 const NOW = 1_700_000_000_000

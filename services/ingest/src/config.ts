@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs'
-import { DEFAULT_TOPIC_PREFIX } from '@mixguard/contracts'
-import { parseBrokerList } from '@mixguard/kafka'
+import {
+  brokerList,
+  httpUrl,
+  logLevel,
+  presentVariables,
+  Secret,
+  topicPrefix,
+  wholeNumber,
+} from '@mixguard/service-kit'
 import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
 import { type AppRegistry, type AppSecrets, createAppRegistry } from './apps.ts'
-import { Secret } from './secret.ts'
 
 export interface IngestConfig {
   host: string
@@ -38,51 +44,31 @@ export type ConfigResult =
 
 const MiB = 1024 * 1024
 
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
-
 const path = z.string().startsWith('/', 'must start with /')
 
 const EnvSchema = z.object({
   INGEST_HOST: z.string().default('0.0.0.0'),
-  INGEST_PORT: whole(0, 65535).default(8080),
+  INGEST_PORT: wholeNumber(0, 65535).default(8080),
   INGEST_CALLBACK_PATH: path.default('/zego/callback'),
   INGEST_PASSTHROUGH_PATH: path.default('/zego/'),
-  INGEST_BODY_LIMIT_BYTES: whole(1024, 16 * MiB).default(256 * 1024),
+  INGEST_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(256 * 1024),
   // ZEGO retries for ~62 s after the first attempt; 5 minutes also covers clock skew.
-  INGEST_FRESHNESS_WINDOW_SEC: whole(10, 24 * 3600).default(300),
-  INGEST_NONCE_CACHE_MAX: whole(1000, 100_000_000).default(1_000_000),
-  INGEST_MAX_CONCURRENT: whole(1, 100_000).default(1024),
-  INGEST_SHUTDOWN_DEADLINE_MS: whole(100, 600_000).default(10_000),
-  INGEST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INGEST_FRESHNESS_WINDOW_SEC: wholeNumber(10, 24 * 3600).default(300),
+  INGEST_NONCE_CACHE_MAX: wholeNumber(1000, 100_000_000).default(1_000_000),
+  INGEST_MAX_CONCURRENT: wholeNumber(1, 100_000).default(1024),
+  INGEST_SHUTDOWN_DEADLINE_MS: wholeNumber(100, 600_000).default(10_000),
+  INGEST_LOG_LEVEL: logLevel,
   INGEST_SPOOL_DIR: z.string().default('./ingest-spool'),
-  INGEST_SPOOL_MAX_BYTES: whole(64 * 1024, Number.MAX_SAFE_INTEGER).default(256 * MiB),
-  ZEGO_API_BASE_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default(DEFAULT_BASE_URL),
-  ZEGO_API_TIMEOUT_MS: whole(100, 120_000).default(10_000),
-  KAFKA_BROKERS: z.string({ error: 'is required (host:port[,host:port…])' }).transform((value, ctx) => {
-    try {
-      return parseBrokerList(value)
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^KAFKA_BROKERS /, '') })
-      return z.NEVER
-    }
-  }),
+  INGEST_SPOOL_MAX_BYTES: wholeNumber(64 * 1024, Number.MAX_SAFE_INTEGER).default(256 * MiB),
+  ZEGO_API_BASE_URL: httpUrl.default(DEFAULT_BASE_URL),
+  ZEGO_API_TIMEOUT_MS: wholeNumber(100, 120_000).default(10_000),
+  KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-ingest'),
-  TOPIC_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka name (letters, digits, . _ -)')
-    .default(DEFAULT_TOPIC_PREFIX),
-  KAFKA_SEND_TIMEOUT_MS: whole(100, 120_000).default(2_000),
-  KAFKA_LINGER_MS: whole(0, 1_000).default(2),
-  KAFKA_MAX_BATCH: whole(1, 100_000).default(500),
-  ZEGO_APP_ID: whole(1, 0xffffffff).optional(),
+  TOPIC_PREFIX: topicPrefix,
+  KAFKA_SEND_TIMEOUT_MS: wholeNumber(100, 120_000).default(2_000),
+  KAFKA_LINGER_MS: wholeNumber(0, 1_000).default(2),
+  KAFKA_MAX_BATCH: wholeNumber(1, 100_000).default(500),
+  ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
   ZEGO_SERVER_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRETS: z.string().optional(),
@@ -116,7 +102,7 @@ export function loadConfig(
 ): ConfigResult {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
   // An empty variable means "not set", as in most deployment tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const present = presentVariables(env)
   const problems: string[] = []
   const parsed = EnvSchema.safeParse(present)
   if (!parsed.success) {

@@ -5,4 +5,3 @@ export { IngestError, type IngestErrorCode, ingestErrorCodes, isIngestError } fr
 export { type IngestDeps, type RunningIngest, startIngest } from './ingest.ts'
 export type { KafkaLink } from './kafka-link.ts'
 export type { PublisherStatus } from './publisher.ts'
-export { Secret } from './secret.ts'

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
-import type { Clock, Timers } from '@mixguard/zego-api'
+import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/zego-api'
 import { type Logger, pino } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 import { createApp } from './app.ts'
@@ -36,12 +36,6 @@ export interface RunningIngest {
    * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
    */
   close(): Promise<{ spooled: number }>
-}
-
-const systemClock: Clock = { now: () => Date.now() }
-const systemTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 }
 
 /** Composes and starts ingest: spool, Kafka publisher, HTTP server. */

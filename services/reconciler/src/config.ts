@@ -1,22 +1,25 @@
 import { readFileSync } from 'node:fs'
-import { DEFAULT_TOPIC_PREFIX } from '@mixguard/contracts'
-import { parseBrokerList } from '@mixguard/kafka'
+import {
+  brokerList,
+  httpUrl,
+  type LogLevel,
+  logLevel,
+  presentVariables,
+  Secret,
+  topicPrefix,
+  wholeNumber,
+} from '@mixguard/service-kit'
 import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
 import { type AppPolicy, AppPolicySchema, defaultPolicy } from './core/index.ts'
 
-/** A value that prints as `[secret]` everywhere except through `reveal()`. */
-export interface Revealable {
-  reveal(): string
-}
-
 export interface ReconcilerConfig {
   http: { host: string; port: number }
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logLevel: LogLevel
   shutdownTimeoutMs: number
   kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string }
   zego: { baseUrl: string; timeoutMs: number; callsPerSecond: number }
-  apps: Array<{ appId: number; serverSecret: Revealable | null }>
+  apps: Array<{ appId: number; serverSecret: Secret | null }>
   policyFor: (appId: number) => AppPolicy
 }
 
@@ -24,43 +27,21 @@ export type ConfigResult =
   | { ok: true; config: ReconcilerConfig }
   | { ok: false; problems: string[]; message: string }
 
-const whole = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
-
 const EnvSchema = z.object({
   RECONCILER_HOST: z.string().default('0.0.0.0'),
-  RECONCILER_PORT: whole(0, 65535).default(8081),
-  RECONCILER_LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info'),
-  RECONCILER_SHUTDOWN_TIMEOUT_MS: whole(100, 600_000).default(10_000),
+  RECONCILER_PORT: wholeNumber(0, 65535).default(8081),
+  RECONCILER_LOG_LEVEL: logLevel,
+  RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
   RECONCILER_APPS_FILE: z.string().optional(),
-  KAFKA_BROKERS: z.string({ error: 'is required (host:port[,host:port…])' }).transform((value, ctx) => {
-    try {
-      return parseBrokerList(value)
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^KAFKA_BROKERS /, '') })
-      return z.NEVER
-    }
-  }),
+  KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
-  TOPIC_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a legal Kafka name (letters, digits, . _ -)')
-    .default(DEFAULT_TOPIC_PREFIX),
-  ZEGO_API_BASE_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default(DEFAULT_BASE_URL),
-  ZEGO_API_TIMEOUT_MS: whole(100, 120_000).default(5_000),
-  ZEGO_CALLS_PER_SECOND: whole(1, 100).default(80),
-  ZEGO_APP_ID: whole(1, 0xffffffff).optional(),
+  TOPIC_PREFIX: topicPrefix,
+  ZEGO_API_BASE_URL: httpUrl.default(DEFAULT_BASE_URL),
+  ZEGO_API_TIMEOUT_MS: wholeNumber(100, 120_000).default(5_000),
+  ZEGO_CALLS_PER_SECOND: wholeNumber(1, 100).default(80),
+  ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
   ZEGO_SERVER_SECRET: z.string().optional(),
 })
 
@@ -96,28 +77,12 @@ const AppsFileSchema = z.object({
     .default([]),
 })
 
-class Secret implements Revealable {
-  readonly #value: string
-  constructor(value: string) {
-    this.#value = value
-  }
-  reveal(): string {
-    return this.#value
-  }
-  toJSON(): string {
-    return '[secret]'
-  }
-  toString(): string {
-    return '[secret]'
-  }
-}
-
 /** Reads the reconciler's configuration; every problem is collected so one run shows all of them. */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ConfigResult {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const present = presentVariables(env)
   const problems: string[] = []
   const parsed = EnvSchema.safeParse(present)
   if (!parsed.success)
@@ -150,7 +115,7 @@ export function loadConfig(
   const e = parsed.data
   const apps = new Map<
     number,
-    { appId: number; serverSecret: Revealable | null; overrides: z.output<typeof PolicyOverridesSchema> }
+    { appId: number; serverSecret: Secret | null; overrides: z.output<typeof PolicyOverridesSchema> }
   >()
   for (const a of file.apps) {
     apps.set(a.appId, {

@@ -14,6 +14,8 @@ import {
   type Clock,
   createCallBudget,
   createZegoClient,
+  systemClock,
+  systemTimers,
   type Timers,
   type ZegoClient,
 } from '@mixguard/zego-api'
@@ -52,12 +54,6 @@ export interface RunningReconciler {
 /** The StopMix UserId: ZEGO's task ownership requires the initiator's. */
 function taskContext(state: AppState, taskId: string): TaskContext {
   return { userId: state.tasks[taskId]?.userId ?? null }
-}
-
-const systemClock: Clock = { now: () => Date.now() }
-const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
 
 export async function startReconciler(

@@ -1,0 +1,72 @@
+import { describe, expect, test } from 'vitest'
+import { loadConfig } from './config.ts'
+
+const base = { KAFKA_BROKERS: '127.0.0.1:9092' }
+const file = (json: unknown) => () => JSON.stringify(json)
+
+describe('loadConfig', () => {
+  test('lists every bad variable at once', () => {
+    const result = loadConfig({
+      KAFKA_BROKERS: 'nohost',
+      RECONCILER_PORT: '99999',
+      ZEGO_CALLS_PER_SECOND: 'fast',
+      ZEGO_APP_ID: '7',
+    })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^KAFKA_BROKERS .*"nohost"/),
+        expect.stringMatching(/^RECONCILER_PORT must be between 0 and 65535/),
+        expect.stringMatching(/^ZEGO_CALLS_PER_SECOND must be a whole number/),
+        'ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither',
+      ]),
+    )
+    expect(result.message).toContain('invalid reconciler configuration')
+  })
+
+  test('merges policy overrides over the defaults, per app, and keeps secrets unprintable', () => {
+    const result = loadConfig(
+      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      file({
+        defaults: { graceMs: { normal: 5_000 } },
+        apps: [
+          {
+            appId: 42,
+            serverSecret: 's3cr3t',
+            policy: { supersession: { sharedUserInRoom: false }, dryRun: true },
+          },
+        ],
+      }),
+    )
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    const policy = result.config.policyFor(42)
+    expect(policy.graceMs).toMatchObject({ normal: 5_000, reconnectable: 90_000 })
+    expect(policy.supersession).toEqual({ sharedOutput: true, sharedUserInRoom: false })
+    expect(policy.dryRun).toBe(true)
+    expect(result.config.policyFor(43).dryRun).toBe(false)
+    expect(result.config.policyFor(43).graceMs.normal).toBe(5_000)
+    expect(JSON.stringify(result.config.apps)).not.toContain('s3cr3t')
+    expect(result.config.apps[0]?.serverSecret?.reveal()).toBe('s3cr3t')
+  })
+
+  test('a misspelt policy key is an error, not a silent default', () => {
+    const result = loadConfig(
+      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      file({ apps: [{ appId: 1, policy: { graceMS: {} } }] }),
+    )
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.problems.join('\n')).toMatch(/RECONCILER_APPS_FILE: .*graceMS/)
+  })
+
+  test('RECONCILER_DRY_RUN=true puts every app in dry-run', () => {
+    const result = loadConfig({
+      ...base,
+      RECONCILER_DRY_RUN: 'true',
+      ZEGO_APP_ID: '9',
+      ZEGO_SERVER_SECRET: 'x',
+    })
+    expect(result.ok && result.config.policyFor(9).dryRun).toBe(true)
+  })
+})
