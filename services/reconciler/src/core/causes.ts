@@ -1,23 +1,59 @@
 import { lifecycleRunning } from './lifecycle.ts'
-import { STOP_FLOOR_MS } from './limits.ts'
+import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 
+/** A stop cause, and what must confirm it before it may fire (see confirmation.ts). */
+export interface StopPlan {
+  cause: StopCause
+  /** null: the cause fires at its due time (supersession, room_close, or confirmation off). */
+  confirm: Confirmation | null
+}
+
+/** The rooms whose stream lists must confirm a stop resting on stream callbacks, and the fallback wait. */
+export interface Confirmation {
+  reason: 'orphaned' | 'room_empty'
+  /** Sorted by room id: each room with the evidence of the gone streams in it. */
+  rooms: { roomId: string; eventIds: string[] }[]
+  /** How long after the deadline the stop falls back to the callbacks alone, without an answer. */
+  waitMs: number
+}
+
 /**
- * Why a running task should stop, and from when; null while it should not. Pure: the same task,
- * state and policy give the same cause, so a deadline recomputed after a restart or a policy change
- * is the same deadline.
+ * Why a running task should stop, from when, and what must confirm it; null while it should not.
+ * Pure: the same task, state and policy give the same plan, so a deadline recomputed after a restart
+ * or a policy change is the same deadline.
  */
-export function stopCauseOf(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
+export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): StopPlan | null {
   if (task.run === null) return null
   const superseded = supersessionCause(task, view, policy)
-  if (superseded !== null) return superseded
+  if (superseded !== null) return { cause: superseded, confirm: null }
   const byInputs = inputsCause(task, task.run.startedAt, view, policy)
-  if (byInputs !== 'no_input_evidence') return byInputs
-  return roomCause(task, task.run.startedAt, view, policy)
+  const plan = byInputs !== 'no_input_evidence' ? byInputs : roomCause(task, task.run.startedAt, view, policy)
+  if (plan === null) return null
+  return policy.confirmOrphansWithStreamList ? plan : { ...plan, confirm: null }
 }
+
+/** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
+function byRoom(gone: readonly { roomId: string | null; evidence: string }[]): Confirmation['rooms'] {
+  const rooms = new Map<string, Set<string>>()
+  for (const { roomId, evidence } of gone) {
+    if (roomId === null) continue
+    rooms.set(roomId, (rooms.get(roomId) ?? new Set()).add(evidence))
+  }
+  return [...rooms]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([roomId, ids]) => ({ roomId, eventIds: [...ids].sort() }))
+}
+
+const confirmation = (
+  reason: Confirmation['reason'],
+  rooms: Confirmation['rooms'],
+  graceMs: number,
+): Confirmation | null =>
+  rooms.length === 0 ? null : { reason, rooms, waitMs: Math.max(graceMs, UNCONFIRMED_STOP_MIN_WAIT_MS) }
 
 export function supersessionEnabled(
   policy: AppPolicy,
@@ -79,36 +115,49 @@ function inputsCause(
   startedAt: number,
   view: View,
   policy: AppPolicy,
-): StopCause | null | 'no_input_evidence' {
+): StopPlan | null | 'no_input_evidence' {
   const inputs = streamInputs(task, view, policy)
   if (inputs === 'live') return null
   if (inputs === null) return 'no_input_evidence'
-  let last: { streamId: string; dueAt: number; label: string; goneAt: number } | null = null
+  let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
+  const gone: { roomId: string | null; evidence: string }[] = []
   for (const streamId of inputs.ids) {
     const l = view.liveness(streamId)
     if (l === null || l.live) return null
     // An auto task started after its room's known streams went: they are not what it mixes.
     const goneAt = inputs.auto ? Math.max(l.goneAt, startedAt) : l.goneAt
-    const dueAt = Math.max(goneAt + policy.graceMs[l.close.grace], l.floorAt)
+    const graceMs = policy.graceMs[l.close.grace]
+    const dueAt = Math.max(goneAt + graceMs, l.floorAt)
     evidence.push(l.evidence)
-    if (last === null || dueAt >= last.dueAt) last = { streamId, dueAt, label: l.close.label, goneAt }
+    gone.push({ roomId: view.roomOf(streamId), evidence: l.evidence })
+    if (last === null || dueAt >= last.dueAt)
+      last = { streamId, dueAt, label: l.close.label, goneAt, graceMs }
   }
   if (last === null) return null
   return {
-    reason: 'orphaned',
-    rule: `grace:${last.label}`,
-    deadline: last.dueAt,
-    dueAt: last.dueAt,
-    eventIds: [...new Set(evidence)].sort(),
-    supersededBy: null,
-    note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
+    cause: {
+      reason: 'orphaned',
+      rule: `grace:${last.label}`,
+      deadline: last.dueAt,
+      dueAt: last.dueAt,
+      eventIds: [...new Set(evidence)].sort(),
+      supersededBy: null,
+      note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
+    },
+    // One more grace of the input that decided the deadline.
+    confirm: confirmation('orphaned', byRoom(gone), last.graceMs),
   }
 }
 
-/** For tasks whose inputs are unknown: only evidence about their room can stop them. */
-function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopCause | null {
+/**
+ * For tasks whose inputs are unknown: only evidence about their room can stop them. A room_close
+ * needs no confirmation; an empty room seen through stream callbacks does (they may have lost a
+ * reconnect), one seen through a stream list already is one.
+ */
+function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopPlan | null {
   if (task.roomId === null) return null
+  const roomId = task.roomId
   const room = tget(view.state.rooms, task.roomId)
   const streamIds = view.streamsInRoom(task.roomId)
   const gone: { goneAt: number; floorAt: number; evidence: string }[] = []
@@ -117,7 +166,7 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
     if (l === null || l.live) return null
     gone.push(l)
   }
-  const causes: StopCause[] = []
+  const causes: StopPlan[] = []
   if (policy.rooms.stopOnRoomClose && room !== undefined) {
     const closes = Object.values(room.closed)
       .filter((c) => c.at > startedAt)
@@ -126,13 +175,16 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
     if (first !== undefined) {
       const dueAt = Math.max(first.at + policy.graceMs.roomGone, first.receivedAt + STOP_FLOOR_MS)
       causes.push({
-        reason: 'room_closed',
-        rule: 'room_close',
-        deadline: dueAt,
-        dueAt,
-        eventIds: [first.eventId],
-        supersededBy: null,
-        note: `room ${task.roomId} closed at ${first.at} (reason ${first.closeReason})`,
+        cause: {
+          reason: 'room_closed',
+          rule: 'room_close',
+          deadline: dueAt,
+          dueAt,
+          eventIds: [first.eventId],
+          supersededBy: null,
+          note: `room ${roomId} closed at ${first.at} (reason ${first.closeReason})`,
+        },
+        confirm: null,
       })
     }
   }
@@ -155,17 +207,24 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
       // The task started with live inputs, whatever we saw of the room before.
       const since = Math.max(emptySince, startedAt)
       const dueAt = Math.max(since + policy.rooms.emptyRoomGraceMs, floorAt)
+      const eventIds = [...new Set(evidence)].sort()
       causes.push({
-        reason: 'room_empty',
-        rule: 'room_empty',
-        deadline: dueAt,
-        dueAt,
-        eventIds: [...new Set(evidence)].sort(),
-        supersededBy: null,
-        note: `room ${task.roomId} without a live stream since ${since}`,
+        cause: {
+          reason: 'room_empty',
+          rule: 'room_empty',
+          deadline: dueAt,
+          dueAt,
+          eventIds,
+          supersededBy: null,
+          note: `room ${roomId} without a live stream since ${since}`,
+        },
+        confirm:
+          gone.length === 0
+            ? null
+            : confirmation('room_empty', [{ roomId, eventIds }], policy.rooms.emptyRoomGraceMs),
       })
     }
   }
-  causes.sort((a, b) => a.dueAt - b.dueAt)
+  causes.sort((a, b) => a.cause.dueAt - b.cause.dueAt)
   return causes[0] ?? null
 }

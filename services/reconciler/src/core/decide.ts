@@ -1,11 +1,13 @@
 import type { Decision, ZegoEvent } from '@mixguard/contracts'
-import { stopCauseOf } from './causes.ts'
+import { stopPlanOf } from './causes.ts'
+import { nextConfirmStep, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import { type Draft, openDraft, touchEverything, writableTask } from './draft.ts'
-import type { AppState, CoreInput, TaskRecord } from './model.ts'
+import type { AppState, Confirming, CoreInput, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { scheduleSweep, sweep } from './retention.ts'
+import { askRoom, type RoomCheck } from './room-checks.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
@@ -56,7 +58,7 @@ export function decide(
       return unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
-  refreshDue(d, viewOf(d.state), policy)
+  refreshDue(d, viewOf(d.state), now, policy)
   scheduleSweep(d, now)
   return { state: d.state, decisions: out }
 }
@@ -87,17 +89,41 @@ function applyEvent(d: Draft, event: ZegoEvent, now: number, policy: AppPolicy, 
 
 const pinned = (task: TaskRecord, policy: AppPolicy): boolean => policy.pinnedTaskIds.includes(task.taskId)
 
-/** "Time has reached now": every due stop, verification and silence check, in task id order. */
+/**
+ * "Time has reached now": every due stop, verification, orphan confirmation and silence check, in
+ * task id order. A room is asked once per tick, for its first task that needs it; confirmations go
+ * before silence checks, since a stop waits on them.
+ */
 function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Decision[]): void {
   const silent: { taskId: string; dueAt: number }[] = []
+  const checks = new Map<string, RoomCheck>()
   for (const taskId of Object.keys(d.state.tasks).sort()) {
     const task = d.state.tasks[taskId]
     if (task === undefined) continue
     if (task.phase === 'running' && !pinned(task, policy)) {
-      const cause = stopCauseOf(task, view, policy)
-      if (cause !== null) {
-        if (cause.dueAt <= now && !(policy.dryRun && alreadyReported(task, cause, d.state.appId))) {
-          emitStop(d.state.appId, writableTask(d, taskId, now), cause, now, policy, out)
+      const plan = stopPlanOf(task, view, policy)
+      if (plan !== null) {
+        if (policy.dryRun && alreadyReported(task, plan.cause, d.state.appId)) continue
+        const verdict = verdictOf(task, plan, view, policy, now)
+        switch (verdict.kind) {
+          case 'due':
+            if (verdict.cause.dueAt <= now)
+              emitStop(
+                d.state.appId,
+                writableTask(d, taskId, now),
+                verdict.cause,
+                now,
+                policy,
+                out,
+                plan.cause,
+              )
+            break
+          case 'confirm':
+            for (const check of verdict.checks)
+              if (check.deadline <= now && !checks.has(check.roomId)) checks.set(check.roomId, check)
+            break
+          default:
+            unreachable(verdict)
         }
         continue
       }
@@ -132,6 +158,7 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Deci
       out.push(decision)
     }
   }
+  for (const roomId of [...checks.keys()].sort()) askRoom(d, checks.get(roomId) as RoomCheck, now, out)
   checkSilentTasks(d, silent, view, now, policy, out)
 }
 
@@ -161,25 +188,51 @@ function affectedTasks(d: Draft): TaskRecord[] {
 }
 
 /**
- * Recomputes the cached deadlines of the affected tasks with the current policy, so nextDeadline()
- * needs nothing but the state. A dry-run cause already reported is not armed again.
+ * Recomputes the cached deadlines and the confirming mark of the affected tasks with the current
+ * policy, so nextDeadline() needs nothing but the state. A dry-run cause already reported is not
+ * armed again. A confirming task is due when one of its rooms may be asked, or at its fallback; once
+ * its lists are in, at its (passed) deadline, so the next tick stops it.
  */
-function refreshDue(d: Draft, view: View, policy: AppPolicy): void {
+function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy): void {
   for (const task of affectedTasks(d)) {
     let stopAt: number | null = null
     let silentAt: number | null = null
+    let confirming: Confirming | null = null
     if (task.phase === 'running' && !pinned(task, policy)) {
-      const cause = stopCauseOf(task, view, policy)
-      if (cause !== null) {
-        stopAt = policy.dryRun && alreadyReported(task, cause, d.state.appId) ? null : cause.dueAt
+      const plan = stopPlanOf(task, view, policy)
+      if (plan !== null) {
+        if (!(policy.dryRun && alreadyReported(task, plan.cause, d.state.appId))) {
+          const verdict = verdictOf(task, plan, view, policy, now)
+          if (verdict.kind === 'due') stopAt = verdict.cause.dueAt
+          else {
+            stopAt = nextConfirmStep(verdict)
+            confirming = verdict.mark
+          }
+        }
       } else if (task.pending === null) {
         silentAt = silentDueAt(task, view, policy)
       }
     }
-    if (task.due.stopAt !== stopAt || task.due.silentAt !== silentAt) {
-      writableTask(d, task.taskId, task.touchedAt).due = { stopAt, silentAt }
+    if (
+      task.due.stopAt !== stopAt ||
+      task.due.silentAt !== silentAt ||
+      !sameConfirming(task.confirming, confirming)
+    ) {
+      const writable = writableTask(d, task.taskId, task.touchedAt)
+      writable.due = { stopAt, silentAt }
+      writable.confirming = confirming
     }
   }
+}
+
+function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {
+  if (a === null || b === null) return a === b
+  return (
+    a.since === b.since &&
+    a.startedAt === b.startedAt &&
+    a.fallbackAt === b.fallbackAt &&
+    a.rooms.join('\n') === b.rooms.join('\n')
+  )
 }
 
 /** The one time the shell should tick next for this app (null: nothing is scheduled). */

@@ -54,7 +54,8 @@ export function alreadyReported(task: TaskRecord, cause: StopCause, appId: numbe
 /**
  * Acts on a stop cause for a task (mutating the task, which the caller owns). Never: a pinned task,
  * a task that is not plainly running (stopping, stopped, …), or anything under dry-run, which gets a
- * would_stop instead and stays as it is.
+ * would_stop instead and stays as it is. A dry-run report is remembered under `reportAs`: the cause
+ * before its confirmation, whose evidence does not change with every later stream list.
  */
 export function emitStop(
   appId: number,
@@ -63,13 +64,14 @@ export function emitStop(
   now: number,
   policy: AppPolicy,
   out: Decision[],
+  reportAs: StopCause = cause,
 ): void {
   if (task.phase !== 'running' || policy.pinnedTaskIds.includes(task.taskId)) return
   if (policy.dryRun) {
-    const decision = stopDecision(appId, task.taskId, 'would_stop', cause, now)
-    if (task.reported.includes(decision.id)) return
-    task.reported = [...task.reported, decision.id].slice(-MAX_REPORTED_CAUSES)
-    out.push(decision)
+    if (alreadyReported(task, reportAs, appId)) return
+    const key = stopDecision(appId, task.taskId, 'would_stop', reportAs, now).id
+    task.reported = [...task.reported, key].slice(-MAX_REPORTED_CAUSES)
+    out.push(stopDecision(appId, task.taskId, 'would_stop', cause, now))
     return
   }
   const decision = stopDecision(appId, task.taskId, 'stop', cause, now)
@@ -79,5 +81,6 @@ export function emitStop(
   task.stopAttempts += 1
   task.verifyAt = null
   task.due = { stopAt: null, silentAt: null }
+  task.confirming = null
   out.push(decision)
 }

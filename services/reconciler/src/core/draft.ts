@@ -122,6 +122,7 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     problem: null,
     reported: [],
     due: { stopAt: null, silentAt: null },
+    confirming: null,
     touchedAt: now,
   }))
 }

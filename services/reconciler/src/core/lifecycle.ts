@@ -50,6 +50,7 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
       problem: null,
       reported: [],
       due: { stopAt: null, silentAt: null },
+      confirming: null,
     } satisfies Partial<TaskRecord>)
     return 'new_run'
   }

@@ -31,6 +31,14 @@ export const SWEEP_INTERVAL_MS = 5 * 60_000
 /** DescribeSimpleStreamList allows one call per 10 s per room (zego-reference.md §4b). */
 export const ROOM_CHECK_INTERVAL_MS = 10_000
 
+/**
+ * The shortest extra wait before an orphan stop falls back to the callbacks alone when its room check
+ * brings no answer (see AppPolicy.confirmOrphansWithStreamList; the wait is otherwise one more grace).
+ * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and the executor's
+ * retries of a failing call take about 15 s before it gives up: 30 s lets a slow answer still count.
+ */
+export const UNCONFIRMED_STOP_MIN_WAIT_MS = 30_000
+
 /** StopMix calls for one run of a task, the first included, before it is left as stop_failed. */
 export const MAX_STOP_ATTEMPTS = 3
 

@@ -123,6 +123,17 @@ export interface StopCause {
   note: string
 }
 
+export interface Confirming {
+  /** The orphan deadline: only lists observed at or after it confirm. */
+  since: number
+  /** When the core first found that deadline passed (the first checks), the base of the fallback. */
+  startedAt: number
+  /** Stop on the callbacks alone from here (startedAt + one more grace) if no list has come. */
+  fallbackAt: number
+  /** The rooms still without such a list. */
+  rooms: string[]
+}
+
 export interface TaskRecord {
   taskId: string
   /** Started by StartAutoMix: its inputs are the room's streams. */
@@ -160,6 +171,12 @@ export interface TaskRecord {
   reported: string[]
   /** Cached deadlines for nextDeadline(), recomputed on every input with the current policy. */
   due: { stopAt: number | null; silentAt: number | null }
+  /**
+   * The "confirming" mark: an orphan (or room-empty) deadline has passed and the stop waits for stream
+   * lists (see confirmation.ts). The task stays running meanwhile. Recomputed like `due`, but its
+   * startedAt is kept while the deadline stays the same, so the fallback does not move.
+   */
+  confirming: Confirming | null
   touchedAt: number
 }
 

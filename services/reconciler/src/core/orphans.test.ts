@@ -20,7 +20,7 @@ describe('orphaned tasks', () => {
     d.event(closed({ streamId: 's1', at: closeAt, seq: 10, reason: 0 }))
     expect(nextDeadline(d.state)).toBe(closeAt + grace.normal)
     expect(d.tick(closeAt + grace.normal - 1)).toEqual([])
-    const [stop, ...rest] = d.tick(closeAt + grace.normal)
+    const [stop, ...rest] = d.tickAnswered(closeAt + grace.normal)
     expect(rest).toEqual([])
     expect(stop).toMatchObject({
       action: 'stop',
@@ -48,7 +48,7 @@ describe('orphaned tasks', () => {
     const due = Math.max(closeAt + ms, closeAt + STOP_FLOOR_MS)
     expect(nextDeadline(d.state)).toBe(due)
     expect(d.tick(due - 1)).toEqual([])
-    expect(d.tick(due)).toMatchObject([{ action: 'stop', rule: `grace:${label}` }])
+    expect(d.tickAnswered(due)).toMatchObject([{ action: 'stop', rule: `grace:${label}` }])
   })
 
   it('does not stop while another input is live, and waits for the latest grace of all inputs', () => {
@@ -69,7 +69,7 @@ describe('orphaned tasks', () => {
     d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
     d.event(closed({ streamId: 's1', at: closeAt, seq: 3, receivedAt: closeAt }))
     d.event(created({ streamId: 's1', at: T0 + 500, seq: 2, receivedAt: closeAt + 100 }), closeAt + 100)
-    expect(d.tick(closeAt + grace.normal)).toMatchObject([{ action: 'stop', reason: 'orphaned' }])
+    expect(d.tickAnswered(closeAt + grace.normal)).toMatchObject([{ action: 'stop', reason: 'orphaned' }])
   })
 
   it('orders by stream_seq inside a room session, not by time or arrival', () => {
@@ -90,9 +90,9 @@ describe('orphaned tasks', () => {
     const once = d.state
     d.event(close, T0 + 61_000)
     expect(d.state).toEqual(once)
-    d.tick(T0 + 60_000 + grace.normal)
+    d.tickAnswered(T0 + 60_000 + grace.normal)
     d.event(close, T0 + 62_000)
-    d.tick(T0 + 60_000 + grace.normal * 2)
+    d.tickAnswered(T0 + 60_000 + grace.normal * 2)
     expect(d.decisions.filter((x) => x.action === 'stop')).toHaveLength(1)
   })
 
@@ -139,7 +139,7 @@ describe('orphaned tasks', () => {
     const d = withTask(['s1', 's2'])
     const closeAt = T0 + 60_000
     d.event(roomClosed({ at: closeAt }))
-    expect(d.tick(closeAt + grace.roomGone + STOP_FLOOR_MS)).toMatchObject([
+    expect(d.tickAnswered(closeAt + grace.roomGone + STOP_FLOOR_MS)).toMatchObject([
       { action: 'stop', reason: 'orphaned', rule: 'grace:room_closed' },
     ])
 
@@ -154,7 +154,7 @@ describe('orphaned tasks', () => {
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] }))
     d.event(roomClosed({ at: T0 + 60_000 }))
     d.event(created({ streamId: 's1', at: T0 - 1_000, seq: 1, receivedAt: T0 + 61_000 }), T0 + 61_000)
-    expect(d.tick(T0 + 70_000)).toMatchObject([{ action: 'stop', rule: 'grace:room_closed' }])
+    expect(d.tickAnswered(T0 + 70_000)).toMatchObject([{ action: 'stop', rule: 'grace:room_closed' }])
   })
 
   it('URL inputs count as live by default', () => {
@@ -169,7 +169,7 @@ describe('orphaned tasks', () => {
     e.event(created({ streamId: 's1', at: T0, seq: 1 }))
     e.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1', url] }))
     e.event(closed({ streamId: 's1', at: T0 + 60_000, seq: 2 }))
-    expect(e.tick(T0 + 60_000 + grace.normal)).toMatchObject([{ action: 'stop', reason: 'orphaned' }])
+    expect(e.tickAnswered(T0 + 60_000 + grace.normal)).toMatchObject([{ action: 'stop', reason: 'orphaned' }])
   })
 
   it('an input never seen in any callback is live: a successful StartMix proves it existed', () => {
@@ -196,7 +196,7 @@ describe('orphaned tasks', () => {
     d.event(closed({ streamId: 's1', at: T0 + 60_000, seq: 3 }))
     expect(d.tick(T0 + 200_000)).toEqual([])
     d.event(closed({ streamId: 's2', at: T0 + 210_000, seq: 4 }))
-    expect(d.tick(T0 + 210_000 + grace.normal)).toMatchObject([{ action: 'stop', taskId: 'task-a' }])
+    expect(d.tickAnswered(T0 + 210_000 + grace.normal)).toMatchObject([{ action: 'stop', taskId: 'task-a' }])
     expect(d.decisions.filter((x) => x.reason === 'superseded')).toEqual([])
   })
 

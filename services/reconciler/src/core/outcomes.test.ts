@@ -11,7 +11,7 @@ function stopped() {
   d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
   d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'] }))
   d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 2 }))
-  const [stop] = d.tick(STOP_AT)
+  const [stop] = d.tickAnswered(STOP_AT)
   if (stop === undefined) throw new Error('no stop decided')
   return { d, stop }
 }

@@ -21,6 +21,14 @@ export interface AppPolicy {
   supersession: { sharedOutput: boolean; sharedUserInRoom: boolean }
   /** Only for tasks whose inputs are unknown (seen through mix_start only). */
   rooms: { stopOnRoomClose: boolean; stopWhenRoomEmpty: boolean; emptyRoomGraceMs: number }
+  /**
+   * Before an orphan (or room-empty) stop, the rooms of the inputs are listed (DescribeSimpleStreamList)
+   * at or after its deadline: callbacks can be lost, a publisher's reconnect (stream_create recreate=1)
+   * included, and only the list tells a lost reconnect from a real end. The stop waits for the answer;
+   * without one (the check failed, or no answer came) it falls back to the callbacks alone one more
+   * grace later, and its rule says `+unconfirmed`. Off: stop on the callbacks at the deadline.
+   */
+  confirmOrphansWithStreamList: boolean
   /** URL inputs give no liveness signal: by default a task with one is never orphaned. */
   urlInputsCountAsLive: boolean
   /** No mix_stop this long after our StopMix succeeded → GetMixTaskInfo. */
@@ -33,7 +41,10 @@ export interface AppPolicy {
  * Defaults. The reconnectable grace matches ZEGO's 90 s reconnect window (a publisher back within it
  * keeps its server stream, recreate=1); a normal close is the publisher's own decision, so a short
  * grace only absorbs a quick re-publish under the same stream id. Room-empty stops are off by default
- * because the stream list of a room we have not watched from its start may be incomplete.
+ * because the stream list of a room we have not watched from its start may be incomplete. Orphans
+ * are confirmed with the rooms' stream lists by default: it costs one list call per room and about a
+ * second per stop, and it is what keeps a lost reconnect callback from stopping a live mix
+ * (DESIGN.md guarantee 3); apps that prefer speed switch it off.
  */
 export function defaultPolicy(appId: number): AppPolicy {
   return {
@@ -43,6 +54,7 @@ export function defaultPolicy(appId: number): AppPolicy {
     graceMs: { normal: 10_000, reconnectable: 90_000, roomGone: 5_000, observedAbsent: 30_000 },
     supersession: { sharedOutput: true, sharedUserInRoom: true },
     rooms: { stopOnRoomClose: true, stopWhenRoomEmpty: false, emptyRoomGraceMs: 60_000 },
+    confirmOrphansWithStreamList: true,
     urlInputsCountAsLive: true,
     verifyAfterStopMs: 30_000,
     silentTaskMs: 10 * 60_000,
@@ -59,6 +71,7 @@ export const AppPolicySchema = z.object({
   graceMs: z.object({ normal: ms, reconnectable: ms, roomGone: ms, observedAbsent: ms }),
   supersession: z.object({ sharedOutput: z.boolean(), sharedUserInRoom: z.boolean() }),
   rooms: z.object({ stopOnRoomClose: z.boolean(), stopWhenRoomEmpty: z.boolean(), emptyRoomGraceMs: ms }),
+  confirmOrphansWithStreamList: z.boolean(),
   urlInputsCountAsLive: z.boolean(),
   verifyAfterStopMs: ms,
   silentTaskMs: z.number().int().positive(),
@@ -75,6 +88,7 @@ export const PolicyOverridesSchema = z
     graceMs: AppPolicySchema.shape.graceMs.partial(),
     supersession: AppPolicySchema.shape.supersession.partial(),
     rooms: AppPolicySchema.shape.rooms.partial(),
+    confirmOrphansWithStreamList: z.boolean(),
     urlInputsCountAsLive: z.boolean(),
     verifyAfterStopMs: ms,
     silentTaskMs: z.number().int().positive(),

@@ -44,7 +44,13 @@ function history(): Step[] {
   ]
 }
 
-/** Runs the history, answering every stop with success (the outcome carries its decision id). */
+/** What ZEGO's stream lists say from the closes on: s1 and s2 gone, s3 live. */
+const LISTS: Record<string, string[]> = { r1: ['s3'], r2: [] }
+
+/**
+ * Runs the history, answering every stop with success (the outcome carries its decision id) and
+ * every room check with its list 100 ms later, followed by a tick then.
+ */
 function run(steps: Step[], restoreAt: number | null): Decision[] {
   const policy = defaultPolicy(APP)
   let state: AppState = emptyState(APP)
@@ -55,19 +61,25 @@ function run(steps: Step[], restoreAt: number | null): Decision[] {
       if (restored === null) throw new Error('state did not survive the changelog')
       state = restored
     }
-    let step = decide(state, input, now, policy)
+    const step = decide(state, input, now, policy)
     state = step.state
     decisions.push(...step.decisions)
-    for (const d of step.decisions) {
-      if (d.action !== 'stop') continue
-      step = decide(
-        state,
-        { kind: 'outcome', outcome: outcomeFor(d, 'stopped', now + 100) },
-        now + 100,
-        policy,
-      )
-      state = step.state
-      decisions.push(...step.decisions)
+    const answer = (input: CoreInput) => {
+      const next = decide(state, input, now + 100, policy)
+      state = next.state
+      decisions.push(...next.decisions)
+      return next.decisions
+    }
+    let made = step.decisions
+    while (made.length > 0) {
+      const answers = made.flatMap((d): CoreInput[] => {
+        if (d.action === 'stop') return [{ kind: 'outcome', outcome: outcomeFor(d, 'stopped', now + 100) }]
+        if (d.rule !== 'room_streams') return []
+        const roomId = d.evidence.note ?? ''
+        return [{ kind: 'room_streams', roomId, streamIds: LISTS[roomId] ?? [], observedAt: now + 100 }]
+      })
+      made = answers.flatMap(answer)
+      if (answers.some((a) => a.kind === 'room_streams')) made.push(...answer({ kind: 'tick' }))
     }
   })
   return decisions
@@ -78,7 +90,8 @@ describe('replay and restore', () => {
     const first = run(history(), null)
     expect(first.map((d) => [d.action, d.taskId, d.reason, d.decidedAt - T0])).toEqual([
       ['stop', 'a', 'superseded', 16_050], // when the StartMix record was received
-      ['stop', 'b', 'orphaned', 30_000],
+      ['verify', 'b', 'orphaned', 30_000], // its room's stream list, before the stop
+      ['stop', 'b', 'orphaned', 30_100],
       ['verify', 'a', 'unconfirmed_stop', 120_000],
       ['verify', 'b', 'unconfirmed_stop', 120_000],
       ['stop', 'sdk', 'room_closed', 120_000],
@@ -93,7 +106,7 @@ describe('replay and restore', () => {
     for (let i = 0; i < history().length; i++) expect(run(history(), i)).toEqual(straight)
   })
 
-  it('an overdue deadline fires on the first tick after a restore', () => {
+  it('an overdue deadline fires on the first tick after a restore (its confirmation first)', () => {
     const policy = defaultPolicy(APP)
     let state = emptyState(APP)
     for (const { input, now } of history().slice(0, 7)) state = decide(state, input, now, policy).state
@@ -103,11 +116,22 @@ describe('replay and restore', () => {
     if (restored === null || deadline === null) throw new Error('unreachable')
     expect(nextDeadline(restored)).toBe(deadline)
     const later = deadline + 3_600_000
-    const { decisions } = decide(restored, { kind: 'tick' }, later, policy)
-    expect(decisions.map((d) => [d.action, d.taskId, d.evidence.deadline])).toContainEqual([
-      'stop',
-      'a',
-      T0 + 10_000 + policy.graceMs.reconnectable,
+    const { state: asked, decisions } = decide(restored, { kind: 'tick' }, later, policy)
+    // Long past the deadline, but the room is still listed before the stop: no fallback yet.
+    const forA = decisions.filter((d) => d.taskId === 'a')
+    expect(forA.map((d) => [d.action, d.reason, d.rule, d.evidence.note])).toEqual([
+      ['verify', 'orphaned', 'room_streams', 'r1'],
+    ])
+    const listed = decide(
+      asked,
+      { kind: 'room_streams', roomId: 'r1', streamIds: ['s2', 's3'], observedAt: later + 200 },
+      later + 200,
+      policy,
+    ).state
+    expect(nextDeadline(listed)).toBe(deadline)
+    const stops = decide(listed, { kind: 'tick' }, later + 200, policy).decisions
+    expect(stops.map((d) => [d.action, d.taskId, d.rule, d.evidence.deadline])).toEqual([
+      ['stop', 'a', 'grace:heartbeat_timeout', T0 + 10_000 + policy.graceMs.reconnectable],
     ])
   })
 

@@ -65,7 +65,7 @@ describe('tasks with unknown inputs (seen through mix_start only)', () => {
     d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 3 }))
     expect(d.tick(T0 + 300_000)).toEqual([])
     d.event(closed({ streamId: 's2', at: T0 + 20_000, seq: 4, receivedAt: T0 + 300_000 }), T0 + 300_000)
-    expect(d.tick(T0 + 300_000 + STOP_FLOOR_MS)).toMatchObject([
+    expect(d.tickAnswered(T0 + 300_000 + STOP_FLOOR_MS)).toMatchObject([
       { action: 'stop', reason: 'room_empty', rule: 'room_empty' },
     ])
   })
@@ -89,7 +89,9 @@ describe('tasks with unknown inputs (seen through mix_start only)', () => {
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 + 900 }))
     expect(d.task('task-a')?.inputs).toEqual([{ streamId: 's1', streamUrl: null }])
     d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 2 }))
-    expect(d.tick(T0 + 10_000 + base.graceMs.normal)).toMatchObject([{ action: 'stop', reason: 'orphaned' }])
+    expect(d.tickAnswered(T0 + 10_000 + base.graceMs.normal)).toMatchObject([
+      { action: 'stop', reason: 'orphaned' },
+    ])
   })
 })
 
@@ -105,7 +107,7 @@ describe('auto-mix tasks (StartAutoMix): their inputs are the room streams', () 
     d.event(closed({ streamId: 's2', at: T0 + 102_000, seq: 5 }))
     expect(d.tick(T0 + 300_000)).toEqual([])
     d.event(closed({ streamId: 's3', at: T0 + 310_000, seq: 6 }))
-    expect(d.tick(T0 + 310_000 + base.graceMs.normal)).toMatchObject([
+    expect(d.tickAnswered(T0 + 310_000 + base.graceMs.normal)).toMatchObject([
       { action: 'stop', taskId: 'auto', reason: 'orphaned' },
     ])
   })

@@ -45,7 +45,7 @@ describe('silent tasks', () => {
     const due = observedAt + Math.max(d.policy.graceMs.observedAbsent, STOP_FLOOR_MS)
     expect(d.task('task-a')?.due.stopAt).toBe(due)
     expect(d.task('task-b')?.due.silentAt).toBe(observedAt + d.policy.silentTaskMs)
-    expect(d.tick(due)).toMatchObject([
+    expect(d.tickAnswered(due, { r1: ['s2'] })).toMatchObject([
       { action: 'stop', taskId: 'task-a', reason: 'orphaned', rule: 'grace:observed_absent' },
     ])
   })

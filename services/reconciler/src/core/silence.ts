@@ -1,9 +1,9 @@
 import type { Decision } from '@mixguard/contracts'
 import { makeDecision } from './decisions.ts'
-import { type Draft, writableRoom, writableTask } from './draft.ts'
-import { ROOM_CHECK_INTERVAL_MS } from './limits.ts'
-import type { RoomRecord, TaskRecord } from './model.ts'
+import { type Draft, writableTask } from './draft.ts'
+import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { askRoom, roomReadyAt } from './room-checks.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 
@@ -43,18 +43,6 @@ function lastNewsOf(task: TaskRecord, rooms: readonly string[], view: View): num
   for (const roomId of rooms)
     news = Math.max(news, tget(view.state.rooms, roomId)?.observedReceivedAt ?? news)
   return news
-}
-
-/**
- * ZEGO allows one list per room per 10 s; an unanswered check counts as lost after silentTaskMs, and a
- * failed one waits as long before the next, so a room we cannot list is not asked every 10 s.
- */
-function roomReadyAt(room: RoomRecord | undefined, policy: AppPolicy): number {
-  if (room === undefined) return Number.NEGATIVE_INFINITY
-  let ready = room.lastCheckAt === null ? Number.NEGATIVE_INFINITY : room.lastCheckAt + ROOM_CHECK_INTERVAL_MS
-  if (room.pendingCheck !== null) ready = Math.max(ready, room.pendingCheck.decidedAt + policy.silentTaskMs)
-  if (room.checkFailedAt !== null) ready = Math.max(ready, room.checkFailedAt + policy.silentTaskMs)
-  return ready
 }
 
 /** When the task's silence should be checked (callers only ask for plainly running tasks). */
@@ -111,20 +99,6 @@ export function checkSilentTasks(
     }
   }
   for (const [roomId, { taskId, dueAt }] of [...rooms].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const decision = makeDecision(
-      {
-        appId: d.state.appId,
-        taskId,
-        action: 'verify',
-        reason: 'silent',
-        rule: 'room_streams',
-        evidence: { eventIds: [], deadline: dueAt, supersededBy: null, note: roomId },
-      },
-      now,
-    )
-    const room = writableRoom(d, roomId, now)
-    room.lastCheckAt = now
-    room.pendingCheck = decision
-    out.push(decision)
+    askRoom(d, { roomId, taskId, reason: 'silent', eventIds: [], deadline: dueAt }, now, out)
   }
 }

@@ -99,6 +99,16 @@ const TaskRecordSchema = z.object({
   problem: z.string().nullable(),
   reported: z.array(z.string()),
   due: z.object({ stopAt: z.number().nullable(), silentAt: z.number().nullable() }),
+  // Absent from states saved before it existed; it is derived, and recomputed on the next tick.
+  confirming: z
+    .object({
+      since: z.number(),
+      startedAt: z.number(),
+      fallbackAt: z.number(),
+      rooms: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
   touchedAt: z.number(),
 })
 

@@ -205,11 +205,25 @@ function isNewer(candidate: StreamObservation, existing: StreamObservation | nul
   return candidate.at === existing.at && candidate.present && !existing.present
 }
 
+/**
+ * Absent from a list, and absent again from a later one with no stream callback in between: the stream
+ * has been gone since the first list. Keeping that observation keeps its grace from restarting with
+ * every list, so an orphan whose stop waits for a list at or after its deadline does come due.
+ */
+function stillAbsent(stream: StreamRecord, candidate: StreamObservation, rooms: Table<RoomRecord>): boolean {
+  const previous = stream.observed
+  if (previous === null || previous.present || candidate.present || previous.roomId !== candidate.roomId)
+    return false
+  const cb = callbackView(stream, rooms)
+  return cb === null || cb.at < previous.at
+}
+
 export function observe(d: Draft, streamId: string, observation: StreamObservation, now: number): void {
   const current = tget(d.state.streams, streamId)
   if (current !== undefined && !isNewer(observation, current.observed)) return
+  const keep = current !== undefined && stillAbsent(current, observation, d.state.rooms)
   const stream = writableStream(d, streamId, now)
-  stream.observed = observation
+  if (!keep) stream.observed = observation
   stream.touchedAt = now
 }
 

@@ -35,6 +35,9 @@ describe('bucketed tables', () => {
     if (restored === null) return
     const close = closed({ streamId: 's1', at: T0 + 5_000, seq: 2 })
     const next = decide(restored, { kind: 'event', event: close }, close.receivedAt, policy).state
-    expect(decide(next, { kind: 'tick' }, T0 + 60_000, policy).decisions).toMatchObject([{ action: 'stop' }])
+    // The orphan deadline has passed: its room is listed before the stop.
+    expect(decide(next, { kind: 'tick' }, T0 + 60_000, policy).decisions).toMatchObject([
+      { action: 'verify', taskId: 'task-a', reason: 'orphaned', rule: 'room_streams' },
+    ])
   })
 })

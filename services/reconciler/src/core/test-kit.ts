@@ -174,6 +174,8 @@ export function outcomeFor(
   }
 }
 
+export const isRoomCheck = (d: Decision): boolean => d.action === 'verify' && d.rule === 'room_streams'
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
@@ -207,6 +209,21 @@ export function driver(policy: AppPolicy = defaultPolicy(APP), initial: AppState
     feed,
     event: (event: ZegoEvent, now: number = event.receivedAt) => feed({ kind: 'event', event }, now),
     tick: (now: number) => feed({ kind: 'tick' }, now),
+    /**
+     * A tick at `now` as it goes when ZEGO answers at once: the room checks it asks for are answered,
+     * observed at `now`, with `lists` (a room not given lists no stream), and time ticks again.
+     * Returns the decisions other than those checks.
+     */
+    tickAnswered: (now: number, lists: Record<string, string[]> = {}): Decision[] => {
+      const first = feed({ kind: 'tick' }, now)
+      const checks = first.filter(isRoomCheck)
+      for (const check of checks) {
+        const roomId = check.evidence.note ?? ''
+        feed({ kind: 'room_streams', roomId, streamIds: lists[roomId] ?? [], observedAt: now }, now)
+      }
+      const second = checks.length > 0 ? feed({ kind: 'tick' }, now) : []
+      return [...first, ...second].filter((x) => !isRoomCheck(x))
+    },
     outcome: (outcome: Outcome, now: number = outcome.at) => feed({ kind: 'outcome', outcome }, now),
     roomStreams: (roomId: string, streamIds: string[], observedAt: number, now: number = observedAt) =>
       feed({ kind: 'room_streams', roomId, streamIds, observedAt }, now),

@@ -1,0 +1,61 @@
+import type { Decision } from '@mixguard/contracts'
+import { makeDecision } from './decisions.ts'
+import { type Draft, writableRoom } from './draft.ts'
+import { ROOM_CHECK_INTERVAL_MS } from './limits.ts'
+import type { RoomRecord } from './model.ts'
+import type { AppPolicy } from './policy.ts'
+
+/**
+ * Room checks: DescribeSimpleStreamList calls, asked for silent tasks and to confirm an orphan before
+ * its stop. The executor reads the room from `evidence.note`; the answer comes back as a
+ * `room_streams` input, a failure as an outcome.
+ */
+
+/**
+ * When a room may be asked next. ZEGO allows one list per room per 10 s; an unanswered check counts
+ * as lost after silentTaskMs, and a failed one waits as long before the next, so a room we cannot list
+ * is not asked every 10 s.
+ */
+export function roomReadyAt(room: RoomRecord | undefined, policy: AppPolicy): number {
+  if (room === undefined) return Number.NEGATIVE_INFINITY
+  let ready = room.lastCheckAt === null ? Number.NEGATIVE_INFINITY : room.lastCheckAt + ROOM_CHECK_INTERVAL_MS
+  if (room.pendingCheck !== null) ready = Math.max(ready, room.pendingCheck.decidedAt + policy.silentTaskMs)
+  if (room.checkFailedAt !== null) ready = Math.max(ready, room.checkFailedAt + policy.silentTaskMs)
+  return ready
+}
+
+export interface RoomCheck {
+  roomId: string
+  /** The task the check is named after (the room's first task that needs it, by task id). */
+  taskId: string
+  reason: Extract<Decision['reason'], 'silent' | 'orphaned' | 'room_empty'>
+  /** The events behind the check (the closes an orphan stop would rest on; none for silence). */
+  eventIds: readonly string[]
+  /** When the check became due: a room asked again for one task is asked under a later deadline. */
+  deadline: number
+}
+
+/** Emits one check and books it on the room (the caller has made sure the room may be asked now). */
+export function askRoom(d: Draft, check: RoomCheck, now: number, out: Decision[]): void {
+  const decision = makeDecision(
+    {
+      appId: d.state.appId,
+      taskId: check.taskId,
+      action: 'verify',
+      reason: check.reason,
+      rule: 'room_streams',
+      evidence: {
+        // The decision id leaves the note out: `room:<id>` keeps the checks of two rooms for one task apart.
+        eventIds: [...check.eventIds, `room:${check.roomId}`],
+        deadline: check.deadline,
+        supersededBy: null,
+        note: check.roomId,
+      },
+    },
+    now,
+  )
+  const room = writableRoom(d, check.roomId, now)
+  room.lastCheckAt = now
+  room.pendingCheck = decision
+  out.push(decision)
+}
