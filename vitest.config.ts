@@ -22,6 +22,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
+          // One file at a time: the pipeline tests run ZEGO's clock accelerated, and on a 2-core machine
+          // several pipelines at once turn CPU contention into simulated minutes.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -8,7 +8,7 @@ const APPS = Array.from({ length: 10 }, (_, i) => 4501 + i)
 let pipeline: Pipeline
 beforeAll(async () => {
   pipeline = await startPipeline({
-    scale: 50,
+    scale: 20,
     reconcilers: 2,
     apps: APPS.map((appId) => ({ appId, policy: { graceMs: { normal: 100_000 } } })),
   })

@@ -7,7 +7,7 @@ const NO_USER_RULE = 4202
 let pipeline: Pipeline
 beforeAll(async () => {
   pipeline = await startPipeline({
-    scale: 50,
+    scale: 20,
     apps: [
       { appId: APP },
       // An app that runs several tasks per room under one service UserId switches that rule off.
