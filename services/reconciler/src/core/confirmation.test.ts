@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { nextDeadline, pendingDecisions } from './decide.ts'
 import { ROOM_CHECK_INTERVAL_MS, STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
-import { closed, created, driver, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
+import { closed, created, driver, outcomeFor, policyWith, startMix, stopMix, T0 } from './test-kit.ts'
 
 const grace = policyWith({}).graceMs
 const CLOSE_AT = T0 + 60_000
@@ -163,6 +163,31 @@ describe('orphans are confirmed with the stream list before they are stopped', (
     expect(d.tick(again + 200)).toMatchObject([
       { action: 'stop', taskId: 'task-b', evidence: { deadline: dueB } },
     ])
+  })
+
+  it('a cause that stands only once a supersession has ended needs a list from then, not an older one', () => {
+    // Dry-run, so the superseded task keeps running and its orphan cause can surface later.
+    const d = driver(policyWith({ dryRun: true }))
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'], outputs: ['show'], userId: 'ua' }))
+    d.event(startMix({ taskId: 'task-b', at: T0 + 3_000, inputs: ['s1'], outputs: ['show'], userId: 'ub' }))
+    expect(d.decisions).toMatchObject([{ action: 'would_stop', taskId: 'task-a', reason: 'superseded' }])
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, reason: 0 }))
+    const due = CLOSE_AT + grace.normal
+    // b's orphan is confirmed by a list at its deadline (a's cause is still the supersession).
+    expect(d.tickAnswered(due)).toMatchObject([
+      { action: 'would_stop', taskId: 'task-b', reason: 'orphaned' },
+    ])
+    // s1 comes back, its create lost; then the customer stops b, so a's orphan cause stands.
+    const bStopped = due + 12_000
+    d.event(stopMix({ taskId: 'task-b', at: bStopped }))
+    expect(d.tick(bStopped + 50)).toMatchObject([
+      { action: 'verify', taskId: 'task-a', rule: 'room_streams', evidence: { note: 'r1' } },
+    ])
+    d.roomStreams('r1', ['s1'], bStopped + 300)
+    expect(d.tick(bStopped + 3_600_000)).not.toContainEqual(
+      expect.objectContaining({ taskId: 'task-a', reason: 'orphaned' }),
+    )
   })
 
   it('inputs in two rooms: one check per room, distinct decisions, and the stop waits for both', () => {

@@ -9,7 +9,9 @@ import type { View } from './view.ts'
  * Confirming an orphan before its stop. Stream callbacks can be lost, the reconnect that follows a
  * TCP or heartbeat close included: the closes alone then look exactly like an orphan. So when an
  * orphan deadline passes, the rooms of the gone inputs are listed (DescribeSimpleStreamList) and the
- * stop waits for a list observed at or after the deadline:
+ * stop waits for a list observed since the core started confirming (the first time it found the
+ * deadline passed, so at or after it; not earlier, even after the deadline: a cause that only now
+ * stands, because a supersession that hid it ended, needs a list from now, not one of minutes ago):
  * - every input absent from it: the stop fires, the lists named in its evidence;
  * - an input present: that input is live (streams.ts), the cause is gone, the task waits again;
  * - no answer (the check failed, or was lost): one more grace after the first checks the stop fires
@@ -19,9 +21,14 @@ import type { View } from './view.ts'
  * Everything here follows from the plan, the rooms' records, the task's confirming mark and `now`,
  * all of them in the state, so a restore or a replay decides the same.
  */
+/**
+ * What a task's stop plan calls for now. `mark` is the confirming mark the task keeps (null before the
+ * deadline, or with nothing to confirm): it stays set from the first checks until the stop, so the
+ * confirmation's start survives the ticks and lists in between.
+ */
 export type Verdict =
-  /** The stop fires once `cause.dueAt` has come (it may have, with its confirmation). */
-  | { kind: 'due'; cause: StopCause }
+  /** The stop fires once `cause.dueAt` has come: with its confirmation, or its fallback. */
+  | { kind: 'due'; cause: StopCause; mark: Confirming | null }
   /** The deadline passed and the stop waits for these rooms' lists, each asked from its `deadline`. */
   | { kind: 'confirm'; mark: Confirming; checks: RoomCheck[] }
 
@@ -33,19 +40,24 @@ export function verdictOf(
   now: number,
 ): Verdict {
   const { cause, confirm } = plan
-  if (confirm === null) return { kind: 'due', cause }
   const since = cause.dueAt
+  if (confirm === null || since > now) return { kind: 'due', cause, mark: null }
+  const startedAt = task.confirming?.since === since ? task.confirming.startedAt : now
+  const fallbackAt = startedAt + confirm.waitMs
   const rooms = confirm.rooms.map((r) => ({
     ...r,
     observedAt: tget(view.state.rooms, r.roomId)?.observedAt ?? null,
   }))
   const listed = rooms.flatMap(({ roomId, observedAt }) =>
-    observedAt !== null && observedAt >= since ? [`room_streams:${roomId}@${observedAt}`] : [],
+    observedAt !== null && observedAt >= startedAt ? [`room_streams:${roomId}@${observedAt}`] : [],
   )
-  const open = rooms.filter(({ observedAt }) => observedAt === null || observedAt < since)
+  const open = rooms.filter(({ observedAt }) => observedAt === null || observedAt < startedAt)
+  const openIds = open.map((r) => r.roomId)
+  const mark: Confirming = { since, startedAt, fallbackAt, rooms: openIds }
   if (open.length === 0) {
     return {
       kind: 'due',
+      mark,
       cause: {
         ...cause,
         eventIds: [...new Set([...cause.eventIds, ...listed])].sort(),
@@ -53,32 +65,29 @@ export function verdictOf(
       },
     }
   }
-  if (since > now) return { kind: 'due', cause }
-  const startedAt = task.confirming?.since === since ? task.confirming.startedAt : now
-  const fallbackAt = startedAt + confirm.waitMs
-  const openIds = open.map((r) => r.roomId)
   if (fallbackAt <= now) {
     return {
       kind: 'due',
+      mark,
       cause: {
         ...cause,
         rule: `${cause.rule}+unconfirmed`,
         deadline: fallbackAt,
         dueAt: fallbackAt,
         eventIds: [...new Set([...cause.eventIds, ...listed])].sort(),
-        note: `${cause.note}; no stream list of ${openIds.join(', ')} since ${since}, asked from ${startedAt}: stopped on the callbacks alone`,
+        note: `${cause.note}; no stream list of ${openIds.join(', ')} since ${startedAt}: stopped on the callbacks alone`,
       },
     }
   }
   return {
     kind: 'confirm',
-    mark: { since, startedAt, fallbackAt, rooms: openIds },
+    mark,
     checks: open.map(({ roomId, eventIds }) => ({
       roomId,
       taskId: task.taskId,
       reason: confirm.reason,
       eventIds,
-      deadline: Math.max(since, roomReadyAt(tget(view.state.rooms, roomId), policy)),
+      deadline: Math.max(startedAt, roomReadyAt(tget(view.state.rooms, roomId), policy)),
     })),
   }
 }

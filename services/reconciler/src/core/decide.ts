@@ -203,11 +203,8 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy): void 
       if (plan !== null) {
         if (!(policy.dryRun && alreadyReported(task, plan.cause, d.state.appId))) {
           const verdict = verdictOf(task, plan, view, policy, now)
-          if (verdict.kind === 'due') stopAt = verdict.cause.dueAt
-          else {
-            stopAt = nextConfirmStep(verdict)
-            confirming = verdict.mark
-          }
+          stopAt = verdict.kind === 'due' ? verdict.cause.dueAt : nextConfirmStep(verdict)
+          confirming = verdict.mark
         }
       } else if (task.pending === null) {
         silentAt = silentDueAt(task, view, policy)

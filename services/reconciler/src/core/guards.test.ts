@@ -45,12 +45,16 @@ describe('never stopped', () => {
     expect(d.tickAnswered(due + 210_000 + d.policy.graceMs.normal)).toMatchObject([{ action: 'would_stop' }])
   })
 
-  it('switching dry-run off enforces the standing cause on the next tick', () => {
+  it('switching dry-run off enforces the standing cause once a new list confirms it', () => {
     const policy = policyWith({ dryRun: true })
     const d = orphaned(policy)
     d.tickAnswered(due)
     policy.dryRun = false
-    const [stop] = d.tick(due + 5_000)
+    // The list behind the would_stop is older than the enforcement: the room is listed again.
+    const later = due + 60_000
+    expect(d.tick(later)).toMatchObject([{ action: 'verify', reason: 'orphaned', rule: 'room_streams' }])
+    d.roomStreams('r1', [], later + 300)
+    const [stop] = d.tick(later + 300)
     expect(stop).toMatchObject({ action: 'stop', reason: 'orphaned', evidence: { deadline: due } })
     expect(d.task('task-a')?.phase).toBe('stopping')
   })

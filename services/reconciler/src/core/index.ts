@@ -6,9 +6,11 @@ export {
   STALE_LIVE_STREAM_MS,
   STOP_FLOOR_MS,
   SWEEP_INTERVAL_MS,
+  UNCONFIRMED_STOP_MIN_WAIT_MS,
 } from './limits.ts'
 export {
   type AppState,
+  type Confirming,
   type CoreInput,
   emptyState,
   type StopCause,

@@ -124,9 +124,12 @@ export interface StopCause {
 }
 
 export interface Confirming {
-  /** The orphan deadline: only lists observed at or after it confirm. */
+  /** The orphan deadline that passed. */
   since: number
-  /** When the core first found that deadline passed (the first checks), the base of the fallback. */
+  /**
+   * When the core first found that deadline passed (the first checks): only lists observed from
+   * then on confirm, and the fallback counts from it.
+   */
   startedAt: number
   /** Stop on the callbacks alone from here (startedAt + one more grace) if no list has come. */
   fallbackAt: number
