@@ -5,29 +5,13 @@ import { decide, nextDeadline } from './decide.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { APP, policyWith } from './test-kit.ts'
+import { checkAll, policyArb } from './test-checks.ts'
+import { APP } from './test-kit.ts'
 import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
 
 // 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
 const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
 const TIMEOUT_MS = Math.max(5_000, RUNS * 10)
-
-const policyArb: fc.Arbitrary<AppPolicy> = fc
-  .record({
-    sharedOutput: fc.boolean(),
-    sharedUserInRoom: fc.boolean(),
-    urlInputsCountAsLive: fc.boolean(),
-    dryRun: fc.boolean(),
-    pinned: fc.subarray(['t0', 't1', 't2', 't3'], { maxLength: 1 }),
-  })
-  .map((p) =>
-    policyWith({
-      supersession: { sharedOutput: p.sharedOutput, sharedUserInRoom: p.sharedUserInRoom },
-      urlInputsCountAsLive: p.urlInputsCountAsLive,
-      dryRun: p.dryRun,
-      pinnedTaskIds: p.pinned,
-    }),
-  )
 
 type Step = { input: CoreInput; now: number }
 
@@ -81,64 +65,6 @@ function run(
     decisions.push(...step.decisions)
   })
   return { decisions, state }
-}
-
-const stopping = (d: Decision) => d.action === 'stop' || d.action === 'would_stop'
-
-/** A stop that cites the task's inputs or room must find them gone by the ground truth at `at`. */
-function inputsLiveAt(world: World, taskId: string, at: number, policy: AppPolicy): boolean {
-  const truth = world.tasks.get(taskId)
-  if (truth === undefined) return false
-  if (truth.url && policy.urlInputsCountAsLive) return true
-  return world.inputsAt(taskId, at).some((s) => world.streamLiveAt(s, at))
-}
-
-function checkSupersession(world: World, d: Decision, policy: AppPolicy): void {
-  const older = world.tasks.get(d.taskId)
-  const newer = d.evidence.supersededBy === null ? undefined : world.tasks.get(d.evidence.supersededBy)
-  expect(
-    older && newer && newer.startAt > older.startAt,
-    `superseded by an older task: ${JSON.stringify(d)}`,
-  ).toBe(true)
-  const rule =
-    d.rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
-  expect(rule, `rule switched off: ${d.rule}`).toBe(true)
-  if (d.rule === 'shared_output') expect(older?.output).toBe(newer?.output)
-  else expect([older?.userId, older?.roomId]).toEqual([newer?.userId, newer?.roomId])
-}
-
-function checkAll(world: World, decisions: Decision[], policy: AppPolicy, at: (d: Decision) => number): void {
-  const stops = decisions.filter(stopping)
-  for (const d of stops) {
-    expect(policy.pinnedTaskIds).not.toContain(d.taskId)
-    expect(d.action).toBe(policy.dryRun ? 'would_stop' : 'stop')
-    if (d.reason === 'superseded') checkSupersession(world, d, policy)
-    else
-      expect(
-        inputsLiveAt(world, d.taskId, at(d), policy),
-        `stopped with a live input: ${JSON.stringify(d)}`,
-      ).toBe(false)
-  }
-  if (!policy.dryRun) {
-    const perTask = new Map<string, number>()
-    for (const d of stops) perTask.set(d.taskId, (perTask.get(d.taskId) ?? 0) + 1)
-    for (const [taskId, n] of perTask) expect(n, `${taskId} stopped ${n} times`).toBe(1)
-  }
-  // Completeness: a task running at the end with every input gone (and nothing else to excuse it) was stopped.
-  const superseded = new Set(world.supersessions.map((s) => s.older))
-  for (const truth of world.tasks.values()) {
-    if (
-      truth.stoppedAt !== null ||
-      superseded.has(truth.taskId) ||
-      policy.pinnedTaskIds.includes(truth.taskId)
-    )
-      continue
-    if (inputsLiveAt(world, truth.taskId, world.end, policy)) continue
-    expect(
-      stops.some((d) => d.taskId === truth.taskId),
-      `${truth.taskId} orphaned but never stopped`,
-    ).toBe(true)
-  }
 }
 
 describe('properties of the decision core', () => {

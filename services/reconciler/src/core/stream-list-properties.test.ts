@@ -1,0 +1,129 @@
+import type { Decision, ZegoEvent } from '@mixguard/contracts'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decide, nextDeadline } from './decide.ts'
+import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
+import type { AppPolicy } from './policy.ts'
+import { checkAll, policyArb, stopping } from './test-checks.ts'
+import { APP, isRoomCheck } from './test-kit.ts'
+import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
+
+// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
+const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
+const TIMEOUT_MS = Math.max(5_000, RUNS * 20)
+/** After the world's end: long enough for silence checks (10 min of no news) to find lost closes. */
+const SETTLE_MS = 3 * 60 * 60_000
+
+const confirmingPolicy = policyArb.map((p): AppPolicy => ({ ...p, confirmOrphansWithStreamList: true }))
+
+const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || event.type === 'stream_closed'
+
+/**
+ * ZEGO's delivery at its worst: any callback may be lost, a stream's last one included (up to 40 %),
+ * some come late (out of order) or twice. The passthrough's StartMix/StopMix records are on Kafka by
+ * construction: kept, in their order.
+ */
+function deliveries(world: World, seed: number): { event: ZegoEvent; at: number }[] {
+  const random = prng(seed)
+  const lossRate = random() * 0.4
+  const arrivals: { event: ZegoEvent; at: number }[] = []
+  for (const event of world.events) {
+    let at = event.occurredAt ?? event.receivedAt
+    if (!world.apiRecords.has(event.id)) {
+      if (random() < lossRate) continue
+      // ZEGO's retries: 2 s, 4 s, 8 s… after a failed attempt.
+      if (random() < 0.3) at += Math.floor(random() * 30_000)
+    }
+    arrivals.push({ event, at })
+    if (random() < 0.1) arrivals.push({ event, at: at + Math.floor(random() * 600_000) })
+  }
+  return arrivals.sort((a, b) => a.at - b.at)
+}
+
+/** The streams ZEGO lists for a room at time t: every stream of the world is published in r1. */
+function truthfulList(world: World, streamIds: readonly string[], roomId: string, t: number): string[] {
+  return roomId === 'r1' ? streamIds.filter((s) => world.streamLiveAt(s, t)) : []
+}
+
+/**
+ * A shell with a perfect timer and a ZEGO that answers every room check at once with the truth. Runs
+ * the deliveries, then time on until well after the world's end; the state goes through a changelog
+ * round trip (a restart) before the delivery numbered `restoreAt`.
+ */
+function runWithLists(
+  world: World,
+  policy: AppPolicy,
+  seed: number,
+  restoreAt: number,
+): { decisions: Decision[]; heard: Set<string> } {
+  const streamIds = [
+    ...new Set(
+      world.events.flatMap((e) => (isStreamEvent(e) ? [(e.body as { streamId: string }).streamId] : [])),
+    ),
+  ]
+  let state: AppState = emptyState(APP)
+  let clock = Number.NEGATIVE_INFINITY
+  const decisions: Decision[] = []
+  const step = (input: CoreInput, now: number): Decision[] => {
+    clock = Math.max(clock, now)
+    const next = decide(state, input, now, policy)
+    state = next.state
+    decisions.push(...next.decisions)
+    return next.decisions
+  }
+  const answer = (made: Decision[], now: number) => {
+    for (const check of made.filter(isRoomCheck)) {
+      const roomId = check.evidence.note ?? ''
+      const listed = truthfulList(world, streamIds, roomId, now)
+      step({ kind: 'room_streams', roomId, streamIds: listed, observedAt: now }, now)
+    }
+  }
+  const until = (t: number) => {
+    for (let due = nextDeadline(state); due !== null && due <= t; due = nextDeadline(state)) {
+      const now = Math.max(due, clock)
+      const made = step({ kind: 'tick' }, now)
+      const next = nextDeadline(state)
+      expect(next === null || next > now, `deadline ${next} not after the tick at ${now}`).toBe(true)
+      answer(made, now)
+    }
+  }
+  const heard = new Set<string>()
+  for (const [i, { event, at }] of deliveries(world, seed).entries()) {
+    until(at)
+    if (i === restoreAt) state = parseAppState(JSON.parse(JSON.stringify(state))) ?? emptyState(APP)
+    const now = Math.max(at, clock)
+    if (isStreamEvent(event)) heard.add((event.body as { streamId: string }).streamId)
+    answer(step({ kind: 'event', event: { ...event, receivedAt: now } }, now), now)
+  }
+  until(world.end + SETTLE_MS)
+  return { decisions, heard }
+}
+
+describe('properties of the decision core with the stream list as ground truth', () => {
+  it(
+    'losing any callbacks, each stream’s last one included, never stops a task with a live input; every orphan is still stopped',
+    () => {
+      fc.assert(
+        fc.property(
+          scriptArb,
+          confirmingPolicy,
+          fc.integer(),
+          fc.nat(60),
+          (script, policy, seed, restoreAt) => {
+            const world = buildWorld(script)
+            const { decisions, heard } = runWithLists(world, policy, seed, restoreAt)
+            // Every list was answered, so no stop fell back to the callbacks alone.
+            for (const d of decisions.filter(stopping))
+              expect(d.rule ?? '', `unconfirmed: ${JSON.stringify(d)}`).not.toMatch(/\+unconfirmed$/)
+            // An input none of whose callbacks arrived is known only from the StartMix, without its room:
+            // no list can speak for it, so it counts as live (never a wrong stop, but no stop either).
+            const unseen = (taskId: string) => world.inputsAt(taskId, world.end).some((s) => !heard.has(s))
+            checkAll(world, decisions, policy, (d) => d.decidedAt, unseen)
+          },
+        ),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
+})
