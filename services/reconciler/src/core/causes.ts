@@ -17,7 +17,7 @@ export interface Confirmation {
   reason: 'orphaned' | 'room_empty'
   /** Sorted by room id: each room with the evidence of the gone streams in it. */
   rooms: { roomId: string; eventIds: string[] }[]
-  /** How long after the deadline the stop falls back to the callbacks alone, without an answer. */
+  /** How long after the first checks the stop falls back to the callbacks alone, without an answer. */
   waitMs: number
 }
 

@@ -23,10 +23,12 @@ export interface AppPolicy {
   rooms: { stopOnRoomClose: boolean; stopWhenRoomEmpty: boolean; emptyRoomGraceMs: number }
   /**
    * Before an orphan (or room-empty) stop, the rooms of the inputs are listed (DescribeSimpleStreamList)
-   * at or after its deadline: callbacks can be lost, a publisher's reconnect (stream_create recreate=1)
-   * included, and only the list tells a lost reconnect from a real end. The stop waits for the answer;
-   * without one (the check failed, or no answer came) it falls back to the callbacks alone one more
-   * grace later, and its rule says `+unconfirmed`. Off: stop on the callbacks at the deadline.
+   * once its deadline has passed: callbacks can be lost, a publisher's reconnect (stream_create
+   * recreate=1) included, and only the list tells a lost reconnect from a real end. A listed input is
+   * live again; the stop fires only when every input is absent. Without an answer (the check failed,
+   * or none came) it falls back to the callbacks alone one more grace after the first check (at least
+   * UNCONFIRMED_STOP_MIN_WAIT_MS), its rule marked `+unconfirmed`. Dry-run reports its would_stop after
+   * the confirmation too. Off: stop on the callbacks at the deadline.
    */
   confirmOrphansWithStreamList: boolean
   /** URL inputs give no liveness signal: by default a task with one is never orphaned. */
