@@ -8,7 +8,7 @@ const ROOMS = 24
 let pipeline: Pipeline
 beforeAll(async () => {
   pipeline = await startPipeline({
-    scale: 20,
+    scale: 10,
     seed: 7,
     // Callbacks twice, late and out of order, or never (10 %): what ZEGO's delivery allows.
     chaos: { duplicateFraction: 0.2, delayFraction: 0.3, delayMaxMs: 8_000, dropFraction: 0.1 },
@@ -23,7 +23,7 @@ beforeAll(async () => {
       },
     ],
   })
-  // ZEGO allows one stream-list call per room per 10 s of real time; the test runs 20× faster.
+  // ZEGO allows one stream-list call per room per 10 s of real time; the test runs 10× faster.
   pipeline.sim.switches.api.streamListRoomIntervalMs = 200
 })
 afterAll(() => pipeline?.close())

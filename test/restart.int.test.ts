@@ -73,7 +73,10 @@ test('SIGKILL with deadlines pending: after a restart the overdue deadlines fire
   expect(stops.every((s) => s.receivedAt >= restarted)).toBe(true)
 
   // One stop decision per task, written before its call, and one outcome for it.
-  await pipeline.outcomes.until('three stop outcomes', (records) => records.length >= 3)
+  await pipeline.outcomes.until(
+    'three StopMix outcomes',
+    (records) => records.filter((r) => JSON.parse(r.value.toString()).action === 'StopMix').length >= 3,
+  )
   const decisions = pipeline.decisions.records.map((r) => JSON.parse(r.value.toString()))
   const stopDecisions = decisions.filter((d) => d.action === 'stop')
   expect(new Set(stopDecisions.map((d) => d.taskId))).toEqual(new Set(TASKS))

@@ -57,6 +57,7 @@ const PolicyOverridesSchema = z
     urlInputsCountAsLive: shape.urlInputsCountAsLive,
     verifyAfterStopMs: shape.verifyAfterStopMs,
     silentTaskMs: shape.silentTaskMs,
+    confirmOrphansWithStreamList: shape.confirmOrphansWithStreamList,
   })
   .partial()
 

@@ -41,15 +41,7 @@ export function createKafkaStateStore<S>(options: {
 
   async function restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>> {
     const apps = new Map(partitions.map((p) => [p, new Map<number, StoredApp<S>>()]))
-    const admin = kafka.admin()
-    await admin.connect()
-    let ends: Map<number, { low: bigint; high: bigint }>
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic)
-      ends = new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]))
-    } finally {
-      await admin.disconnect()
-    }
+    const ends = await partitionEnds(kafka, topic)
     const wanted = new Map<number, bigint>()
     for (const p of partitions) {
       const end = ends.get(p)
@@ -109,6 +101,31 @@ export function createKafkaStateStore<S>(options: {
   }
 
   return { restore, save }
+}
+
+/**
+ * Low and high offsets of every partition. A topic created a moment ago may still answer "not the
+ * leader" while its leadership settles (KRaft), so retriable errors are retried for a few seconds.
+ */
+async function partitionEnds(
+  kafka: Kafka,
+  topic: string,
+): Promise<Map<number, { low: bigint; high: bigint }>> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic)
+        return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]))
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || attempt >= 30) throw error
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)))
+      }
+    }
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 function decode<S>(
