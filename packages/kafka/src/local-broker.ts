@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { clusterId } from './cluster-id.ts'
 import { KafkaSetupError } from './errors.ts'
 import { freePort } from './free-port.ts'
 import { ensureKafkaJars } from './jars.ts'
@@ -62,11 +62,6 @@ num.network.threads=2
 num.io.threads=2
 num.partitions=1
 `
-}
-
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints). */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url')
 }
 
 /**
