@@ -45,10 +45,15 @@ export interface Executor {
   drained(): Promise<void>
 }
 
-/** Supersession first, then orphans, then verification calls (DESIGN.md "Executing"). */
+/**
+ * Supersession first, then orphans, then verification calls (DESIGN.md "Executing"). The stream-list
+ * check that confirms an orphan before its stop is part of that stop, so it goes with the orphans.
+ */
 export function laneOf(decision: Decision): Lane {
-  if (decision.action === 'verify') return 'background'
-  return decision.reason === 'superseded' ? 'urgent' : 'normal'
+  if (decision.reason === 'superseded') return 'urgent'
+  if (decision.action === 'verify' && decision.reason !== 'orphaned' && decision.reason !== 'room_empty')
+    return 'background'
+  return 'normal'
 }
 
 type Call = {
