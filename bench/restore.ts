@@ -123,7 +123,9 @@ try {
       admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [topicName('events', prefix)] }),
     ])
     const done = offsets.every(
-      (o) => committed[0]?.partitions.find((p) => p.partition === o.partition)?.offset === o.high,
+      (o) =>
+        o.high === o.low ||
+        committed[0]?.partitions.find((p) => p.partition === o.partition)?.offset === o.high,
     )
     if (done) break
     await new Promise((resolve) => setTimeout(resolve, 200))

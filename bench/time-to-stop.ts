@@ -1,7 +1,8 @@
 // Time-to-stop beyond the grace: from the moment an orphan's grace ends (ZEGO's close time + grace)
 // to ZEGO receiving our StopMix, through the whole pipeline (zego-sim → ingest → Kafka → reconciler →
 // confirmation → StopMix), on the real clock, below the budget rate.
-// Run: pnpm bench:time-to-stop [orphans] [perSecond]
+// Run: pnpm bench:time-to-stop [orphans] [perSecond] [graceMs]. Graces under the core's 3 s stop floor
+// (STOP_FLOOR_MS: a late close and a late reconnect must get a moment to meet) measure the floor.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +16,7 @@ import { pino } from 'pino'
 const orphans = Number(process.argv[2] ?? 200)
 const perSecond = Number(process.argv[3] ?? 20)
 const APP = 7001
-const GRACE_MS = 2_000
+const GRACE_MS = Number(process.argv[4] ?? 5_000)
 const secrets = { serverSecret: 'b'.repeat(32), callbackSecret: 'c'.repeat(24) }
 const prefix = `bench-tts-${Date.now()}`
 const quiet = pino({ level: 'error' })
