@@ -106,12 +106,49 @@ function playInfo(outputs: MixOutputRef[]): PlayInfo[] {
   }))
 }
 
-function newTask(core: WorldCore, appId: number, fields: Omit<MixTask, 'appId' | 'instance'>): MixTask {
+type RunFields =
+  | 'appId'
+  | 'instance'
+  | 'startedAt'
+  | 'updatedAt'
+  | 'running'
+  | 'endedAt'
+  | 'endReason'
+  | 'idleSince'
+  | 'idleDeadline'
+
+/** A new running instance of a task, started `now` and announced with `task_started`. */
+function newTask(core: WorldCore, app: App, fields: Omit<MixTask, RunFields>, now: number): MixTask {
   core.counters.instance += 1
-  const task: MixTask = { appId, instance: core.counters.instance, ...fields }
-  core.running.set(key(appId, task.taskId), task)
+  const task: MixTask = {
+    ...fields,
+    appId: app.appId,
+    instance: core.counters.instance,
+    startedAt: now,
+    updatedAt: now,
+    running: true,
+    endedAt: undefined,
+    endReason: undefined,
+    idleSince: undefined,
+    idleDeadline: undefined,
+  }
+  core.running.set(key(app.appId, task.taskId), task)
   core.history.push(task)
+  core.emit({ type: 'task_started', at: now, app, task: snapshot(task), seq: nextMixSeq(core, app.appId) })
   return task
+}
+
+/** ZEGO's StartMix / StartAutoMix answer for a running task. */
+function startAnswer(task: MixTask): ZegoResult<StartMixData> {
+  return {
+    ok: true,
+    data: {
+      UserId: task.userId,
+      Sequence: task.sequence ?? 0,
+      RoomId: task.roomId,
+      PlayInfo: playInfo(task.outputs),
+    },
+  }
 }
 
 export function startMix(
@@ -167,35 +204,24 @@ export function startMix(
     task.updatedAt = now
     core.emit({ type: 'task_updated', at: now, app, task: snapshot(task) })
   } else {
-    task = newTask(core, app.appId, {
-      taskId: cmd.taskId,
-      kind: 'mix',
-      userId: cmd.userId,
-      roomId: cmd.roomId ?? '',
-      inputs: cmd.inputs,
-      outputs: cmd.outputs,
-      maxIdleMs: (cmd.maxIdleSec ?? rules.defaultMaxIdleSec) * 1000,
-      sequence: cmd.sequence,
-      startedAt: now,
-      updatedAt: now,
-      running: true,
-      endedAt: undefined,
-      endReason: undefined,
-      idleSince: undefined,
-      idleDeadline: undefined,
-    })
-    core.emit({ type: 'task_started', at: now, app, task: snapshot(task), seq: nextMixSeq(core, app.appId) })
+    task = newTask(
+      core,
+      app,
+      {
+        taskId: cmd.taskId,
+        kind: 'mix',
+        userId: cmd.userId,
+        roomId: cmd.roomId ?? '',
+        inputs: cmd.inputs,
+        outputs: cmd.outputs,
+        maxIdleMs: (cmd.maxIdleSec ?? rules.defaultMaxIdleSec) * 1000,
+        sequence: cmd.sequence,
+      },
+      now,
+    )
   }
   refreshTask(core, task, now)
-  return {
-    ok: true,
-    data: {
-      UserId: task.userId,
-      Sequence: task.sequence ?? 0,
-      RoomId: task.roomId,
-      PlayInfo: playInfo(task.outputs),
-    },
-  }
+  return startAnswer(task)
 }
 
 /** Stops any running task with this TaskId (mix or auto: ZEGO does not say they are separate). */
@@ -241,36 +267,25 @@ export function startAutoMix(
     task.updatedAt = now
     core.emit({ type: 'task_updated', at: now, app, task: snapshot(task) })
   } else {
-    task = newTask(core, app.appId, {
-      taskId: cmd.taskId,
-      kind: 'auto',
-      userId: cmd.userId,
-      roomId: cmd.roomId,
-      inputs: extra,
-      outputs: cmd.outputs,
-      maxIdleMs: core.rules.autoMixIdleSec * 1000,
-      sequence: cmd.sequence,
-      startedAt: now,
-      updatedAt: now,
-      running: true,
-      endedAt: undefined,
-      endReason: undefined,
-      idleSince: undefined,
-      idleDeadline: undefined,
-    })
-    core.emit({ type: 'task_started', at: now, app, task: snapshot(task), seq: nextMixSeq(core, app.appId) })
+    task = newTask(
+      core,
+      app,
+      {
+        taskId: cmd.taskId,
+        kind: 'auto',
+        userId: cmd.userId,
+        roomId: cmd.roomId,
+        inputs: extra,
+        outputs: cmd.outputs,
+        maxIdleMs: core.rules.autoMixIdleSec * 1000,
+        sequence: cmd.sequence,
+      },
+      now,
+    )
   }
   // An auto task started in an empty (or not yet existing) room waits for streams: its idle clock runs.
   refreshTask(core, task, now)
-  return {
-    ok: true,
-    data: {
-      UserId: task.userId,
-      Sequence: task.sequence ?? 0,
-      RoomId: task.roomId,
-      PlayInfo: playInfo(task.outputs),
-    },
-  }
+  return startAnswer(task)
 }
 
 export function stopAutoMix(
