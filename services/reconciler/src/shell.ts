@@ -20,7 +20,6 @@ export interface ShellObserver {
   deadLettered?(deadLetter: DeadLetter): void
   restored?(partitions: number[], apps: number, ms: number): void
   revoked?(partitions: number[]): void
-  armed?(appId: number, deadline: number | null): void
   saveFailed?(error: unknown): void
 }
 
@@ -268,7 +267,6 @@ export class Shell {
     const current = this.#timers.get(app.appId)
     if (current && current.at === at) return
     this.#disarm(app.appId)
-    this.#o.observer?.armed?.(app.appId, at)
     if (at === null) return
     // setTimeout holds at most ~24.8 days; a later deadline is re-armed when this one fires.
     const delay = Math.min(Math.max(0, at - this.#o.clock.now()), 2 ** 31 - 1)
