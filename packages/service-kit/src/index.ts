@@ -7,4 +7,5 @@ export {
   topicPrefix,
   wholeNumber,
 } from './env.ts'
+export { type JsonText, parseJsonText } from './json-text.ts'
 export { Secret } from './secret.ts'

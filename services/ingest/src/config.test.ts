@@ -114,6 +114,20 @@ describe('loadConfig', () => {
     if (!unreadable.ok) expect(unreadable.message).toContain('INGEST_APPS_FILE cannot be read')
   })
 
+  test('an apps file that is not JSON is reported by place, never by quoting it', () => {
+    const broken =
+      '[{"appId": 4002, "callbackSecrets": ["cb-top-secret-1"], "serverSecret": "srv-top-secret-2" oops}]'
+    const bad = loadConfig(
+      { KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: 'apps.json' },
+      { readFile: () => broken },
+    )
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) {
+      expect(bad.message).toMatch(/INGEST_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(bad.message).not.toContain('top-secret')
+    }
+  })
+
   test('secrets never print: not as JSON, not through inspect', () => {
     const result = loadConfig({ ...minimal, ZEGO_SERVER_SECRET: 'server-secret' }, noFiles)
     if (!result.ok) throw new Error(result.message)

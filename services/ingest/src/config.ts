@@ -3,6 +3,7 @@ import {
   brokerList,
   httpUrl,
   logLevel,
+  parseJsonText,
   presentVariables,
   Secret,
   topicPrefix,
@@ -188,14 +189,12 @@ function readApps(
 }
 
 function parseAppsFile(file: string, text: string, problems: string[]): AppSecrets[] {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${(error as Error).message}`)
+  const json = parseJsonText(text)
+  if (!json.ok) {
+    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${json.problem}`)
     return []
   }
-  const result = AppsFileSchema.safeParse(json)
+  const result = AppsFileSchema.safeParse(json.value)
   if (!result.success) {
     // The message names the field; never the value, which may be a secret.
     for (const issue of result.error.issues) {

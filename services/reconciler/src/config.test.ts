@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(result.message).toContain('invalid reconciler configuration')
   })
 
+  test('an apps file that is not JSON is reported by place, never by quoting it', () => {
+    const broken = '{"apps": [{"appId": 42, "serverSecret": "srv-top-secret-3" oops}]}'
+    const result = loadConfig({ ...base, RECONCILER_APPS_FILE: 'apps.json' }, () => broken)
+    expect(result.ok).toBe(false)
+    if (!result.ok) {
+      expect(result.message).toMatch(/RECONCILER_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(result.message).not.toContain('top-secret')
+    }
+  })
+
   test('merges policy overrides over the defaults, per app, and keeps secrets unprintable', () => {
     const result = loadConfig(
       { ...base, RECONCILER_APPS_FILE: 'apps.json' },

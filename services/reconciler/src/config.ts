@@ -4,6 +4,7 @@ import {
   httpUrl,
   type LogLevel,
   logLevel,
+  parseJsonText,
   presentVariables,
   Secret,
   topicPrefix,
@@ -91,16 +92,23 @@ export function loadConfig(
 
   let file: z.output<typeof AppsFileSchema> = { apps: [] }
   if (present.RECONCILER_APPS_FILE) {
+    let text: string | undefined
     try {
-      const result = AppsFileSchema.safeParse(JSON.parse(readFile(present.RECONCILER_APPS_FILE)))
-      if (result.success) file = result.data
-      else
-        for (const issue of result.error.issues)
-          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
+      text = readFile(present.RECONCILER_APPS_FILE)
     } catch (error) {
       problems.push(
         `RECONCILER_APPS_FILE: cannot read ${present.RECONCILER_APPS_FILE}: ${(error as Error).message}`,
       )
+    }
+    const json = text === undefined ? undefined : parseJsonText(text)
+    if (json && !json.ok)
+      problems.push(`RECONCILER_APPS_FILE (${present.RECONCILER_APPS_FILE}) is not JSON: ${json.problem}`)
+    if (json?.ok) {
+      const result = AppsFileSchema.safeParse(json.value)
+      if (result.success) file = result.data
+      else
+        for (const issue of result.error.issues)
+          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
     }
   }
   if ((present.ZEGO_APP_ID === undefined) !== (present.ZEGO_SERVER_SECRET === undefined)) {
