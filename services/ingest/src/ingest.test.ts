@@ -180,7 +180,7 @@ describe('slow and idle clients', () => {
     c.socket.write(`${slowHeaders()}{"event":`)
     await c.closed
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/)
-  }, 4_000)
+  }, 10_000)
 
   test('headers that never finish are cut off after the headers timeout', async () => {
     const edge = await ingest({ INGEST_HEADERS_TIMEOUT_MS: '200', INGEST_REQUEST_TIMEOUT_MS: '10000' })
@@ -188,13 +188,15 @@ describe('slow and idle clients', () => {
     c.socket.write('POST /zego/callback HTTP/1.1\r\nHost: x\r\nContent-Ty')
     await c.closed
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/)
-  }, 4_000)
+  }, 10_000)
 
-  test('an idle keep-alive connection is closed after the configured keep-alive timeout', async () => {
-    const edge = await ingest({ INGEST_KEEP_ALIVE_TIMEOUT_MS: '300' })
-    const c = await rawSocket(edge.port)
-    c.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
-    await c.closed
-    expect(c.received()).toMatch(/^HTTP\/1\.1 200/)
-  }, 4_000)
+  test('keep-alive outlasts a load balancer by default (65 s) and is configurable', async () => {
+    const keepAlive = async (env: Record<string, string>) => {
+      const res = await request(`${(await ingest(env)).url}/healthz`)
+      await res.body.dump()
+      return res.headers['keep-alive']
+    }
+    expect(await keepAlive({})).toBe('timeout=65')
+    expect(await keepAlive({ INGEST_KEEP_ALIVE_TIMEOUT_MS: '90000' })).toBe('timeout=90')
+  })
 })
