@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
@@ -6,7 +6,7 @@ import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/ze
 import { type Logger, pino } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 import { createApp } from './app.ts'
-import type { IngestConfig } from './config.ts'
+import type { HttpTimeouts, IngestConfig } from './config.ts'
 import { assertNever } from './errors.ts'
 import { createKafkaLink, type KafkaLink } from './kafka-link.ts'
 import { createMetrics } from './metrics.ts'
@@ -104,8 +104,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const app = createApp({
     callbackPath: config.callbackPath,
     passthroughPath: config.passthroughPath,
-    bodyLimitBytes: config.bodyLimitBytes,
-    maxConcurrentRequests: config.maxConcurrentRequests,
+    limits: {
+      callbackBodyBytes: config.bodyLimitBytes,
+      passthroughBodyBytes: config.passthroughBodyLimitBytes,
+      callbackConcurrency: config.maxConcurrentRequests,
+      passthroughConcurrency: config.maxConcurrentPassthrough,
+    },
     clock,
     logger,
     metrics,
@@ -146,7 +150,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     )
   }
 
-  const server = createServer(app)
+  const server = createServer(serverOptions(config.http), app)
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -201,6 +206,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       closing ??= close()
       return closing
     },
+  }
+}
+
+/**
+ * Node checks the header and request timeouts on a timer (30 s by default, which would stretch a
+ * 15 s timeout to 45 s): check at a quarter of the shorter one, at most every second.
+ */
+function serverOptions(http: HttpTimeouts): ServerOptions {
+  return {
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(http.headersTimeoutMs / 4))),
   }
 }
 
