@@ -3,19 +3,13 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  type DeadLetter,
-  decodeDeadLetter,
-  decodeEvent,
-  topicSpecs,
-  type ZegoEvent,
-} from '@mixguard/contracts'
+import { topicSpecs } from '@mixguard/contracts'
 import { ensureTopics, type Kafka } from '@mixguard/kafka'
 import { callbackSignature, signQuery, systemClock, systemTimers } from '@mixguard/zego-api'
 import { request } from 'undici'
 import { afterEach, expect, test } from 'vitest'
 import { type Collector, collectTopic, testBrokers, testKafka, uniqueName } from '../../../test/kafka.ts'
-import { startIngestFixture } from './int-support.ts'
+import { deadLettersOf, eventsOf, startIngestFixture } from './int-support.ts'
 import { createKafkaLink } from './kafka-link.ts'
 import { createPublisher } from './publisher.ts'
 import { openSpool } from './spool.ts'
@@ -40,20 +34,6 @@ async function collect(kafka: Kafka, topic: string): Promise<Collector> {
   cleanups.push(() => c.stop())
   return c
 }
-
-const events = (c: Collector): ZegoEvent[] =>
-  c.records.map((r) => {
-    const decoded = decodeEvent(r.value)
-    if (!decoded.ok) throw new Error(decoded.reason)
-    return decoded.event
-  })
-
-const deadLetters = (c: Collector): DeadLetter[] =>
-  c.records.map((r) => {
-    const decoded = decodeDeadLetter(r.value)
-    if (!decoded.ok) throw new Error(decoded.reason)
-    return decoded.deadLetter
-  })
 
 /** A signed stream_create callback for stream `streamId`. */
 function callback(streamId: string): string {
@@ -152,8 +132,8 @@ test(
     const after = await callbacks('after', 5)
 
     const streams = () =>
-      events(onEvents).flatMap((e) => (e.type === 'stream_created' ? [e.body.streamId] : []))
-    const calls = () => events(onEvents).flatMap((e) => (e.type === 'mix_api_call' ? [e.body.taskId] : []))
+      eventsOf(onEvents).flatMap((e) => (e.type === 'stream_created' ? [e.body.streamId] : []))
+    const calls = () => eventsOf(onEvents).flatMap((e) => (e.type === 'mix_api_call' ? [e.body.taskId] : []))
     await onEvents.until(
       'every callback and every StartMix that fits',
       () => streams().length === 15 && calls().length === 8,
@@ -168,7 +148,7 @@ test(
     for (const size of sizes) expect(size).toBeLessThan(250 * KiB)
 
     await onDeadLetter.until('the two oversize StartMix calls', (r) => r.length === 2)
-    for (const dead of deadLetters(onDeadLetter)) {
+    for (const dead of deadLettersOf(onDeadLetter)) {
       expect(dead).toMatchObject({
         source: 'ingest:publisher',
         appId: APP.appId,
@@ -187,7 +167,19 @@ test(
   },
 )
 
-/** Topics under `prefix` whose events topic takes at most `maxMessageBytes`, as an older setup may have made it. */
+/**
+ * Fresh topics whose events topic takes at most 200 KiB (as an older setup may have made it), so the
+ * broker refuses 300 KiB records that ingest's own size check lets through; and an empty spool dir.
+ */
+async function refusingTopics(label: string): Promise<{ prefix: string; kafka: Kafka; spoolDir: string }> {
+  const prefix = uniqueName(label)
+  const kafka = testKafka()
+  await smallEventsTopic(kafka, prefix, 200 * KiB)
+  const spoolDir = await mkdtemp(join(tmpdir(), 'ingest-int-spool-'))
+  cleanups.push(() => rm(spoolDir, { recursive: true, force: true }))
+  return { prefix, kafka, spoolDir }
+}
+
 async function smallEventsTopic(kafka: Kafka, prefix: string, maxMessageBytes: number): Promise<void> {
   const specs = topicSpecs(prefix).filter((t) => t.logical === 'events' || t.logical === 'dead-letter')
   await ensureTopics(
@@ -218,11 +210,7 @@ test(
   'a spool whose oldest batch the broker refuses drains: the refused records are dead-lettered, all the others land in order',
   { timeout: 120_000 },
   async () => {
-    const prefix = uniqueName('wedged')
-    const kafka = testKafka()
-    // The broker refuses 300 KB records on this topic, which ingest's own size check lets through.
-    await smallEventsTopic(kafka, prefix, 200 * KiB)
-    const spoolDir = await mkdtemp(join(tmpdir(), 'ingest-int-spool-'))
+    const { prefix, spoolDir } = await refusingTopics('wedged')
     const { spool: earlier } = await openSpool({ dir: spoolDir, maxBytes: 64 * 1024 * KiB })
     // What the old publisher left behind: one batch, refused whole, re-sent forever.
     await earlier.append([
@@ -247,7 +235,7 @@ test(
     await onEvents.until('the spooled records that fit', (r) => r.length >= 4)
     await onDeadLetter.until('the refused ones', (r) => r.length >= 2)
     expect(names(onEvents)).toEqual(['old-1', 'old-2', 'old-3', 'old-4'])
-    expect(deadLetters(onDeadLetter).map((d) => [d.payload.slice(0, 5), d.reason])).toEqual([
+    expect(deadLettersOf(onDeadLetter).map((d) => [d.payload.slice(0, 5), d.reason])).toEqual([
       ['big-1', 'too_large: Kafka refused the batch: MESSAGE_TOO_LARGE'],
       ['big-2', 'too_large: Kafka refused the batch: MESSAGE_TOO_LARGE'],
     ])
@@ -268,11 +256,7 @@ test(
   'one batch with records the broker refuses: each refused one is dead-lettered, the others are acknowledged from Kafka in order',
   { timeout: 120_000 },
   async () => {
-    const prefix = uniqueName('refused')
-    const kafka = testKafka()
-    await smallEventsTopic(kafka, prefix, 200 * KiB)
-    const spoolDir = await mkdtemp(join(tmpdir(), 'ingest-int-spool-'))
-    cleanups.push(() => rm(spoolDir, { recursive: true, force: true }))
+    const { prefix, kafka, spoolDir } = await refusingTopics('refused')
     const { spool } = await openSpool({ dir: spoolDir, maxBytes: 64 * 1024 * KiB })
     const publisher = createPublisher({
       link: createKafkaLink({
@@ -315,6 +299,6 @@ test(
     await onEvents.until('the records that fit', (r) => r.length >= 6)
     await onDeadLetter.until('the refused ones', (r) => r.length >= 2)
     expect(names(onEvents)).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
-    expect(deadLetters(onDeadLetter).map((d) => d.payload.slice(0, 5))).toEqual(['big-1', 'big-2'])
+    expect(deadLettersOf(onDeadLetter).map((d) => d.payload.slice(0, 5))).toEqual(['big-1', 'big-2'])
   },
 )
