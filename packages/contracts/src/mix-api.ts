@@ -37,6 +37,7 @@ export const MixApiCallBodySchema = z.object({
   maxIdleTimeSec: z.number().int().nullable(),
   request: z
     .unknown()
+    .optional()
     .describe(
       'the JSON body as sent. On Kafka a JSON-object body is only in `raw` (it is stored once) and this field is left out; decodeEvent restores it',
     ),
