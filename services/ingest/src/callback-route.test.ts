@@ -160,6 +160,21 @@ describe('handleCallback', () => {
     expect(d.stored).toHaveLength(1)
   })
 
+  test('a record Kafka can never take is 413 record_too_large; it is kept, so the identical retry is a duplicate', async () => {
+    for (const where of ['dead-letter', 'quarantine'] as const) {
+      const d = deps(async () => where)
+      const body = json(signed(streamCreate))
+      expect(await handleCallback(body, 'json', d)).toMatchObject({
+        status: 413,
+        reason: 'record_too_large',
+        outcome: 'set_aside',
+        event: 'stream_create',
+      })
+      expect(await handleCallback(body, 'json', d)).toMatchObject({ status: 200, reason: 'duplicate' })
+      expect(d.stored).toHaveLength(1)
+    }
+  })
+
   test('authentic but of an unknown type or shape: dead-lettered with the reason, and acknowledged', async () => {
     const d = deps()
     const unknown = await handleCallback(json(signed({ event: 'stream_paused', appid: '4001' })), 'json', d)

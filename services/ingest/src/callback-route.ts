@@ -98,6 +98,7 @@ export async function handleCallback(
     const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
     const where = await deps.publisher.publish(record)
     stored = true
+    if (where === 'dead-letter' || where === 'quarantine') return setAside(where, eventName)
     const outcome = deadLettered ? 'dead_lettered' : where === 'kafka' ? 'stored' : 'spooled'
     return {
       status: 200,
@@ -117,6 +118,22 @@ export async function handleCallback(
     )
   } finally {
     claim.settle(stored)
+  }
+}
+
+/**
+ * Kafka can never take this record (larger than a batch may be): ZEGO's retry could not do better, so
+ * the answer is a 4xx. The callback is kept (dead-letter topic, or the quarantine file), so the nonce
+ * counts as stored and an identical retry is answered as a duplicate.
+ */
+function setAside(where: 'dead-letter' | 'quarantine', event: string): Answer {
+  const kept = where === 'dead-letter' ? 'on the dead-letter topic' : "in ingest's quarantine file"
+  return {
+    status: 413,
+    reason: 'record_too_large',
+    detail: `the callback makes a record Kafka cannot take; it is kept ${kept}, not as an event`,
+    outcome: 'set_aside',
+    event,
   }
 }
 

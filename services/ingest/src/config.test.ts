@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     expect(config.passthroughPath).toBe('/zego/')
     expect(config.freshnessWindowMs).toBe(300_000)
     expect(config.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], topicPrefix: 'mixguard', lingerMs: 2 })
+    // Below the events and dead-letter topics' max.message.bytes (1 MiB), with room for Kafka's overhead.
+    expect(config.kafka.maxBatchBytes).toBe(1024 * 1024 - 64 * 1024)
     expect(config.zegoApi.baseUrl).toBe('https://rtc-api.zego.im/')
     expect(config.apps.ids()).toEqual([4001])
     expect(config.apps.get(4001)?.callbackSecrets.map((s) => s.reveal())).toEqual(['cb-secret'])

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { TOPICS } from '@mixguard/contracts'
 import {
   brokerList,
   httpUrl,
@@ -42,6 +43,8 @@ export interface IngestConfig {
     sendTimeoutMs: number
     lingerMs: number
     maxBatchRecords: number
+    /** Bytes one batch may hold, below the topics' max.message.bytes; a larger record is set aside. */
+    maxBatchBytes: number
   }
   apps: AppRegistry
 }
@@ -61,6 +64,11 @@ export type ConfigResult =
   | { ok: false; problems: string[]; message: string }
 
 const MiB = 1024 * 1024
+
+// Ingest writes to these two topics; room for Kafka's batch header and per-record overhead (a few
+// dozen bytes per record, at most KAFKA_MAX_BATCH records) stays below their max.message.bytes.
+const DEFAULT_MAX_BATCH_BYTES =
+  Math.min(TOPICS.events.maxMessageBytes, TOPICS['dead-letter'].maxMessageBytes) - 64 * 1024
 
 const path = z.string().startsWith('/', 'must start with /')
 
@@ -93,6 +101,7 @@ const EnvSchema = z.object({
   KAFKA_SEND_TIMEOUT_MS: wholeNumber(100, 120_000).default(2_000),
   KAFKA_LINGER_MS: wholeNumber(0, 1_000).default(2),
   KAFKA_MAX_BATCH: wholeNumber(1, 100_000).default(500),
+  KAFKA_MAX_BATCH_BYTES: wholeNumber(16 * 1024, 64 * MiB).default(DEFAULT_MAX_BATCH_BYTES),
   ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
   ZEGO_SERVER_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRET: z.string().optional(),
@@ -168,6 +177,7 @@ export function loadConfig(
         sendTimeoutMs: e.KAFKA_SEND_TIMEOUT_MS,
         lingerMs: e.KAFKA_LINGER_MS,
         maxBatchRecords: e.KAFKA_MAX_BATCH,
+        maxBatchBytes: e.KAFKA_MAX_BATCH_BYTES,
       },
       apps: createAppRegistry(apps),
     },

@@ -92,6 +92,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     timers,
     lingerMs: config.kafka.lingerMs,
     maxBatchRecords: config.kafka.maxBatchRecords,
+    maxBatchBytes: config.kafka.maxBatchBytes,
+    deadLetterTopic: topics.deadLetter,
     sendTimeoutMs: config.kafka.sendTimeoutMs,
     onEvent: (event) => {
       metrics.publisherEvent(event)
@@ -248,6 +250,24 @@ function logPublisherEvent(log: Logger, event: PublisherEvent): void {
       break
     case 'drained':
       log.debug({ records: event.records, ms: event.ms }, 'drained spool to Kafka')
+      break
+    case 'set_aside':
+      // Never the payload: it may hold anything a caller sent.
+      log[event.where === 'quarantine' ? 'error' : 'warn'](
+        {
+          where: event.where,
+          path: event.path,
+          topic: event.topic,
+          key: event.key,
+          bytes: event.bytes,
+          reason: event.rejection.code,
+          detail: event.rejection.detail,
+          ...(event.error === undefined ? {} : { err: event.error }),
+        },
+        event.where === 'quarantine'
+          ? 'Kafka refused a record and its dead-letter record; the record is in the quarantine file'
+          : 'Kafka can never take a record; it went to the dead-letter topic instead',
+      )
       break
     case 'produced':
     case 'spooled':
