@@ -153,7 +153,12 @@ export function createKafkaSource(options: {
             for (let attempt = 1; ; attempt++) {
               if (!isRunning() || isStale() || batch.isEmpty()) return
               await beating(assignment)
-              if (!holds(partition)) return
+              // Not ours now (a rebalance or a lapsed session): unresolved, the batch is fetched again;
+              // a pause first keeps that from spinning until the group settles.
+              if (!holds(partition)) {
+                await beating(delay(timing.heartbeatIntervalMs))
+                return
+              }
               const applied = await beating(
                 (async () => {
                   await shell.applyBatch(
@@ -169,10 +174,13 @@ export function createKafkaSource(options: {
               // The group moved on (a commit refused for its generation): kafkajs must rejoin.
               if (GROUP_ERRORS.has((applied.error as { type?: string }).type ?? '')) throw applied.error
               options.observer?.batchFailed?.(partition, applied.error, attempt)
-              if (isReconcilerError(applied.error, 'NOT_OWNER')) return
-              await beating(
-                new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt, DEFAULT_RETRY_DELAYS))),
-              )
+              if (isReconcilerError(applied.error, 'NOT_OWNER')) {
+                // Not ours any more: the check at the top of the loop pauses and hands the batch back.
+                if (!holds(partition)) continue
+                // Ours, but the shell's assignment failed (the broker was unreachable): try it again.
+                assign(assigned)
+              }
+              await beating(delay(retryDelayMs(attempt, DEFAULT_RETRY_DELAYS)))
             }
             options.observer?.lag?.(partition, Number(batch.offsetLag()))
             await heartbeat()
@@ -199,6 +207,8 @@ export function createKafkaSource(options: {
     },
   }
 }
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits for `work` while heartbeating every `intervalMs`; only a failing heartbeat throws. */
 async function whileHeartbeating<T>(
