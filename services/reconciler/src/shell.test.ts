@@ -38,33 +38,54 @@ const supersession = () => [
 const stopsOf = (decisions: Decision[]) =>
   decisions.filter((d) => d.action === 'stop').map((d) => `${d.taskId}:${d.reason}`)
 
-describe('Shell: a batch is applied atomically', () => {
-  it('a decision publish that fails once: the redelivered batch decides again and nothing is lost', async () => {
-    const { shell, decisions, executor, store } = setup()
-    await shell.assign([PARTITION])
-    decisions.fail = 1
-    const batch = records(supersession())
-    await expect(shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
-    expect(executor.submitted).toEqual([])
-    await shell.applyBatch(PARTITION, batch)
-    expect(stopsOf(decisions.records)).toEqual(['task-a:superseded'])
-    expect(stopsOf(executor.submitted)).toEqual(['task-a:superseded'])
-    expect(store.saved.get(PARTITION)?.get(APP)?.state.tasks['task-a']?.phase).toBe('stopping')
-  })
+/** A task whose only input closes: its orphan deadline is one normal grace later. */
+async function orphanPending(s: ReturnType<typeof setup>) {
+  await s.shell.assign([PARTITION])
+  await s.shell.applyBatch(
+    PARTITION,
+    records([
+      created({ streamId: 's1', at: T0 - 5_000, seq: 1 }),
+      startMix({ taskId: 'task-o', at: T0 - 4_000, inputs: ['s1'] }),
+      closed({ streamId: 's1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+    ]),
+  )
+}
 
-  it('a state save that fails once: the redelivered batch is saved and its stop executed', async () => {
-    const { shell, decisions, executor, store } = setup()
-    await shell.assign([PARTITION])
-    store.failSaves = 1
-    const batch = records(supersession())
-    await expect(shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
-    // Published but not saved: the decision is made again (same id) and this time carried out.
-    expect(executor.submitted).toEqual([])
-    await shell.applyBatch(PARTITION, batch)
-    expect(new Set(decisions.records.map((d) => d.id)).size).toBe(1)
-    expect(stopsOf(executor.submitted)).toEqual(['task-a:superseded'])
-    expect(store.saved.get(PARTITION)?.get(APP)?.appliedOffset).toBe('1')
-  })
+describe('Shell: a batch is applied atomically', () => {
+  // Either write failing once: the redelivered batch decides again (same decision id), is saved, and
+  // its stop is carried out; nothing is taken as applied that was not saved.
+  it.each([
+    [
+      'a decision publish',
+      (s: ReturnType<typeof setup>) => {
+        s.decisions.fail = 1
+      },
+    ],
+    [
+      'a state save',
+      (s: ReturnType<typeof setup>) => {
+        s.store.failSaves = 1
+      },
+    ],
+  ])(
+    '%s that fails once loses nothing: the redelivered batch is decided, saved and executed',
+    async (_, fail) => {
+      const s = setup()
+      await s.shell.assign([PARTITION])
+      fail(s)
+      const batch = records(supersession())
+      await expect(s.shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
+      expect(s.executor.submitted).toEqual([])
+      await s.shell.applyBatch(PARTITION, batch)
+      // Published again on the retry when the save failed: the same decision, recognisable by its id.
+      expect([...new Set(stopsOf(s.decisions.records))]).toEqual(['task-a:superseded'])
+      expect(new Set(s.decisions.records.map((d) => d.id)).size).toBe(1)
+      expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+      const saved = s.store.saved.get(PARTITION)?.get(APP)
+      expect(saved?.appliedOffset).toBe('1')
+      expect(saved?.state.tasks['task-a']?.phase).toBe('stopping')
+    },
+  )
 
   it('after a failure the partition is restored from the changelog before the batch is tried again', async () => {
     const { shell, decisions, store } = setup()
@@ -101,19 +122,6 @@ describe('Shell: a batch is applied atomically', () => {
 })
 
 describe('Shell: deadlines and feedback', () => {
-  /** A task whose only input closes: its orphan deadline is one normal grace later. */
-  async function orphanPending(s: ReturnType<typeof setup>) {
-    await s.shell.assign([PARTITION])
-    await s.shell.applyBatch(
-      PARTITION,
-      records([
-        created({ streamId: 's1', at: T0 - 5_000, seq: 1 }),
-        startMix({ taskId: 'task-o', at: T0 - 4_000, inputs: ['s1'] }),
-        closed({ streamId: 's1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
-      ]),
-    )
-  }
-
   it('a tick whose publish fails is retried with backoff: no crash, and the stop still happens', async () => {
     const s = setup()
     await orphanPending(s)
@@ -160,15 +168,7 @@ describe('Shell: deadlines and feedback', () => {
 describe('Shell: ownership', () => {
   it('a suspended partition fires no deadline, cancels its calls and refuses to write; resuming re-arms it', async () => {
     const s = setup()
-    await s.shell.assign([PARTITION])
-    await s.shell.applyBatch(
-      PARTITION,
-      records([
-        created({ streamId: 's1', at: T0 - 5_000, seq: 1 }),
-        startMix({ taskId: 'task-o', at: T0 - 4_000, inputs: ['s1'] }),
-        closed({ streamId: 's1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
-      ]),
-    )
+    await orphanPending(s)
     s.shell.suspend()
     expect(s.executor.cancelled).toEqual([APP])
     await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
