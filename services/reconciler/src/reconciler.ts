@@ -212,6 +212,8 @@ export async function startReconciler(
         )
         if (!restart) failed(error)
       },
+      assignFailed: (error, attempt) =>
+        log.error({ err: error, attempt }, 'restoring the assigned partitions failed (it is tried again)'),
       batchFailed: (partition, error, attempt) =>
         log.warn({ err: error, partition, attempt }, 'applying a batch failed (it is tried again)'),
       suspended: (reason) =>

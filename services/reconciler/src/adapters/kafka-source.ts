@@ -8,6 +8,8 @@ export interface SourceObserver {
   joined?(partitions: number[]): void
   /** kafkajs gave up on the consumer; `restart`: it starts it again by itself. */
   crashed?(error: unknown, restart: boolean): void
+  /** Restoring or resuming the assigned partitions failed; it is tried again after a backoff. */
+  assignFailed?(error: unknown, attempt: number): void
   /** A batch could not be applied; it is tried again (never skipped) after a backoff. */
   batchFailed?(partition: number, error: unknown, attempt: number): void
   /** This member stopped acting on its partitions: why. */
@@ -93,10 +95,20 @@ export function createKafkaSource(options: {
     shell.suspend()
     options.observer?.suspended?.(reason)
   }
-  const assign = (partitions: number[]) => {
+  // A failed assignment (the changelog unreachable) is tried again even when no batch comes to do it:
+  // until it succeeds the partitions stay suspended and their deadlines would never fire.
+  const assign = (partitions: number[], attempt = 1) => {
     assignment = assignment
       .then(() => shell.assign(partitions))
-      .catch((error: unknown) => options.observer?.crashed?.(error, true))
+      .catch((error: unknown) => {
+        options.observer?.assignFailed?.(error, attempt)
+        setTimeout(
+          () => {
+            if (stable && assigned === partitions) assign(partitions, attempt + 1)
+          },
+          retryDelayMs(attempt, DEFAULT_RETRY_DELAYS),
+        ).unref()
+      })
   }
   // The coordinator drops a member a session timeout after the last heartbeat it received. Our last
   // successful one was sent before we saw its answer; half the session leaves room for that round trip.
