@@ -97,5 +97,7 @@ test('a restore longer than the session timeout keeps the member in the group (h
     return offsets?.partitions.some((p) => p.offset === '1') === true
   })
   expect(applied).toBe(1)
-  expect(members).toHaveLength(1)
+  // kafkajs also rejoins (same member) when its metadata of a fresh topic is stale; a member the
+  // coordinator dropped would have come back under a new member id.
+  expect(new Set(members).size).toBe(1)
 })
