@@ -1,10 +1,13 @@
 import { brokerOutage } from './broker-outage.ts'
+import { decisionsRefused } from './decisions-refused.ts'
 import type { Drill } from './drill.ts'
+import { oversizeBurst } from './oversize-burst.ts'
+import { reconcilerKills } from './reconciler-kills.ts'
 import { type DrillReport, rows } from './report.ts'
 import type { SecretBook } from './secret-book.ts'
 
 /** Every drill, in the order `pnpm drill` runs them; the secret scan (drill 8) reads all their logs last. */
-export const DRILLS: Drill[] = [brokerOutage]
+export const DRILLS: Drill[] = [brokerOutage, reconcilerKills, decisionsRefused, oversizeBurst]
 
 /** Drill 8: the logs of every process every drill started, scanned for every secret and signature handed out. */
 export function secretScanReport(book: SecretBook, short: boolean): DrillReport {

@@ -105,18 +105,22 @@ async function build(
     ]),
   )
   const port = await freePort()
-  const ingest = spawnService('ingest', {
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(port),
-    INGEST_LOG_LEVEL: 'info',
-    INGEST_SPOOL_DIR: join(dir, 'spool'),
-    INGEST_APPS_FILE: ingestAppsFile,
-    INGEST_SHUTDOWN_DEADLINE_MS: '5000',
-    KAFKA_BROKERS: options.brokers.join(','),
-    TOPIC_PREFIX: prefix,
-    ZEGO_API_BASE_URL: sim.url,
-    ...options.ingestEnv,
-  })
+  const ingest = spawnService(
+    'ingest',
+    {
+      INGEST_HOST: '127.0.0.1',
+      INGEST_PORT: String(port),
+      INGEST_LOG_LEVEL: 'info',
+      INGEST_SPOOL_DIR: join(dir, 'spool'),
+      INGEST_APPS_FILE: ingestAppsFile,
+      INGEST_SHUTDOWN_DEADLINE_MS: '5000',
+      KAFKA_BROKERS: options.brokers.join(','),
+      TOPIC_PREFIX: prefix,
+      ZEGO_API_BASE_URL: sim.url,
+      ...options.ingestEnv,
+    },
+    { echoStderr: false },
+  )
   cleanups.push(() => stopProcess(ingest).then(() => scan(book, `${label}/ingest`, ingest)))
   await ingest.line((l) => l.msg === 'ingest listening')
   const ingestUrl = `http://127.0.0.1:${port}`
@@ -150,7 +154,7 @@ async function build(
   }
   const reconcilers: ServiceProcess[] = []
   const startReconciler = () => {
-    const r = spawnReconciler(reconcilerEnv)
+    const r = spawnReconciler(reconcilerEnv, { echoStderr: false })
     const n = reconcilers.push(r)
     cleanups.push(() => stopProcess(r).then(() => scan(book, `${label}/reconciler#${n}`, r)))
     return r
