@@ -1,3 +1,4 @@
+import { badBodies } from './bad-bodies.ts'
 import { brokerOutage } from './broker-outage.ts'
 import { decisionsRefused } from './decisions-refused.ts'
 import type { Drill } from './drill.ts'
@@ -5,9 +6,19 @@ import { oversizeBurst } from './oversize-burst.ts'
 import { reconcilerKills } from './reconciler-kills.ts'
 import { type DrillReport, rows } from './report.ts'
 import type { SecretBook } from './secret-book.ts'
+import { slowClients } from './slow-clients.ts'
+import { zegoFaults } from './zego-faults.ts'
 
 /** Every drill, in the order `pnpm drill` runs them; the secret scan (drill 8) reads all their logs last. */
-export const DRILLS: Drill[] = [brokerOutage, reconcilerKills, decisionsRefused, oversizeBurst]
+export const DRILLS: Drill[] = [
+  brokerOutage,
+  reconcilerKills,
+  decisionsRefused,
+  oversizeBurst,
+  slowClients,
+  badBodies,
+  zegoFaults,
+]
 
 /** Drill 8: the logs of every process every drill started, scanned for every secret and signature handed out. */
 export function secretScanReport(book: SecretBook, short: boolean): DrillReport {

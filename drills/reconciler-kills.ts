@@ -86,10 +86,10 @@ export const reconcilerKills: Drill = {
         tasks.every((t) => t.started),
       )
       r.check('missed stops', books.missed, books.missed === 0 && ended)
-      r.note('duplicate StopMix calls', books.duplicates)
+      r.note('duplicate StopMix calls (carried out beyond the first per task)', books.duplicates)
       r.check('wrongful stops', books.wrongful, books.wrongful === 0)
       const worst = Math.round(books.worstBeyondGraceMs / 100) / 10
-      r.check(
+      r.aim(
         `worst stop delay beyond its ${GRACE_MS / 1000} s grace (s; aim ≤ ${AIM_BEYOND_GRACE_MS / 1000})`,
         worst,
         books.worstBeyondGraceMs <= AIM_BEYOND_GRACE_MS,

@@ -1,5 +1,9 @@
-/** What a drill reports: one row per measure, and a verdict where the issue names a bound. */
-export type Verdict = 'pass' | 'fail' | 'info'
+/**
+ * What a drill reports: one row per measure, and a verdict where the issue names a bound. A `must`
+ * bound (0 lost, 0 wrongful, no 5xx, no secret) fails the run; an aim (a latency) is reported as
+ * `aim missed`, since on a shared 2-core machine it measures the machine as much as the code.
+ */
+export type Verdict = 'pass' | 'fail' | 'aim missed' | 'info'
 
 export interface Row {
   drill: string
@@ -25,6 +29,9 @@ export function rows(drill: string) {
     list,
     check(measure: string, value: number | string, holds: boolean): void {
       list.push({ drill, measure, value, verdict: holds ? 'pass' : 'fail' })
+    },
+    aim(measure: string, value: number | string, holds: boolean): void {
+      list.push({ drill, measure, value, verdict: holds ? 'pass' : 'aim missed' })
     },
     note(measure: string, value: number | string): void {
       list.push({ drill, measure, value, verdict: 'info' })
