@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
-import type { Delivery } from '@mixguard/zego-sim'
 import { waitFor } from '../test/wait-for.ts'
 import { eventIdOf, eventIdOnTopic, paced } from './callbacks.ts'
 import { type Drill, within } from './drill.ts'
+import { orderInversions } from './order-inversions.ts'
 import { rows } from './report.ts'
 import { startStack } from './stack.ts'
 
@@ -23,7 +23,7 @@ export const brokerOutage: Drill = {
     const r = rows('1 broker down')
     const dataDir = await mkdtemp(join(tmpdir(), 'mixguard-drill-kafka-'))
     const ports = { port: await freePort(), controllerPort: await freePort() }
-    const start = () => startLocalBroker({ env: process.env, dataDir, ...ports })
+    const start = () => startLocalBroker({ env: ctx.env, dataDir, ...ports })
     let broker: LocalBroker | undefined = await start()
     const stack = await startStack({
       label: 'outage',
@@ -116,7 +116,15 @@ export const brokerOutage: Drill = {
       )
       r.note('spool peak (records)', spoolPeak)
       r.note('drain time after the broker is back (s)', Math.round((drainedAt - upAt) / 100) / 10)
-      const inversions = orderInversions(acked, (d) => position.get(ids.get(d) ?? ''))
+      const inversions = orderInversions(
+        acked.flatMap((d) => {
+          const at = position.get(ids.get(d) ?? '')
+          const last = d.attempts.at(-1)
+          return at === undefined || last === undefined
+            ? []
+            : [{ sentAt: last.at, ackedAt: last.finishedAt, position: at }]
+        }),
+      )
       r.check(
         'order inversions (acknowledged before another was sent, yet after it on the topic)',
         inversions,
@@ -135,26 +143,4 @@ export const brokerOutage: Drill = {
       await rm(dataDir, { recursive: true, force: true })
     }
   },
-}
-
-/**
- * Counts callbacks B placed on the topic before some callback A that was acknowledged before B's
- * successful attempt was even sent (simulated times of the last attempt of each).
- */
-function orderInversions(acked: Delivery[], positionOf: (d: Delivery) => number | undefined): number {
-  const placed = acked.filter((d) => positionOf(d) !== undefined && d.attempts.length > 0)
-  const last = (d: Delivery) => d.attempts[d.attempts.length - 1] as NonNullable<Delivery['attempts'][number]>
-  const byAck = [...placed].sort((a, b) => last(a).finishedAt - last(b).finishedAt)
-  const bySend = [...placed].sort((a, b) => last(a).at - last(b).at)
-  let i = 0
-  let highest = -1
-  let inversions = 0
-  for (const b of bySend) {
-    while (i < byAck.length && last(byAck[i] as Delivery).finishedAt < last(b).at) {
-      highest = Math.max(highest, positionOf(byAck[i] as Delivery) ?? -1)
-      i += 1
-    }
-    if ((positionOf(b) ?? 0) < highest) inversions += 1
-  }
-  return inversions
 }

@@ -5,6 +5,8 @@ export interface DrillContext {
   /** The broker most drills share (the broker drill starts its own). */
   brokers: string[]
   book: SecretBook
+  /** The environment the local broker reads (KAFKA_* and Java settings). */
+  env: NodeJS.ProcessEnv
   /** Short versions, for CI. */
   short: boolean
   progress(message: string): void

@@ -17,6 +17,7 @@ import { zegoFaults } from './zego-faults.ts'
 
 const ctx: DrillContext = {
   brokers: inject('kafkaBrokers'),
+  env: process.env,
   book: createSecretBook(),
   short: true,
   progress: () => {},

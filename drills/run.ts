@@ -28,6 +28,7 @@ const kafka = await provideKafka({ env: process.env })
 const book = createSecretBook()
 const ctx: DrillContext = {
   brokers: kafka.brokers,
+  env: process.env,
   book,
   short: values.short ?? false,
   progress: (message) => console.error(`${new Date().toISOString().slice(11, 19)} ${message}`),
