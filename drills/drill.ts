@@ -52,3 +52,11 @@ export async function within<T>(promise: Promise<T>, ms: number, fallback: T): P
     clearTimeout(timer)
   }
 }
+
+/** Resolves with `promise`, or fails naming `what` once `ms` have passed. */
+export async function before<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const missed = Symbol('missed')
+  const result = await within<T | typeof missed>(promise, ms, missed)
+  if (result === missed) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+  return result
+}

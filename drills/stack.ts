@@ -9,6 +9,7 @@ import { createSimulator, type Simulator } from '@mixguard/zego-sim'
 import { request } from 'undici'
 import { type Collector, collectTopic, uniqueName } from '../test/collect-topic.ts'
 import { type ServiceProcess, spawnReconciler, spawnService } from '../test/service-process.ts'
+import { before } from './drill.ts'
 import type { SecretBook } from './secret-book.ts'
 
 /** The app every drill runs: fresh secrets per stack, all noted in the secret book. */
@@ -122,7 +123,11 @@ async function build(
     { echoStderr: false },
   )
   cleanups.push(() => stopProcess(ingest).then(() => scan(book, `${label}/ingest`, ingest)))
-  await ingest.line((l) => l.msg === 'ingest listening')
+  await before(
+    ingest.line((l) => l.msg === 'ingest listening'),
+    60_000,
+    'ingest to listen',
+  )
   const ingestUrl = `http://127.0.0.1:${port}`
   const callbackUrl = `${ingestUrl}/zego/callback`
   sim.world.updateApp(app.appId, { callbackUrl })
@@ -159,7 +164,12 @@ async function build(
     cleanups.push(() => stopProcess(r).then(() => scan(book, `${label}/reconciler#${n}`, r)))
     return r
   }
-  if (options.reconciler) await startReconciler().line((l) => l.msg === 'joined the consumer group')
+  if (options.reconciler)
+    await before(
+      startReconciler().line((l) => l.msg === 'joined the consumer group'),
+      90_000,
+      'the reconciler to join its group',
+    )
 
   return {
     prefix,

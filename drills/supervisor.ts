@@ -11,6 +11,9 @@ export interface Supervisor {
   stop(): void
 }
 
+/** A reconciler that cannot stay up is not restarted forever. */
+const MAX_RESTARTS = 20
+
 export function supervise(stack: Stack, first: ServiceProcess): Supervisor {
   let current = first
   let stopped = false
@@ -20,6 +23,7 @@ export function supervise(stack: Stack, first: ServiceProcess): Supervisor {
       if (stopped || p !== current || p.child.signalCode === 'SIGKILL') return
       const error = p.stderr.find((l) => /^\s*\w*Error: /.test(l)) ?? p.stderr.at(-1) ?? ''
       causes.push(`exit ${code}: ${error.trim().slice(0, 160)}`)
+      if (causes.length > MAX_RESTARTS) return
       current = stack.startReconciler()
       watch(current)
     })
