@@ -30,6 +30,10 @@ export function rows(drill: string) {
     check(measure: string, value: number | string, holds: boolean): void {
       list.push({ drill, measure, value, verdict: holds ? 'pass' : 'fail' })
     },
+    /** A must-hold yes/no. */
+    yes(measure: string, holds: boolean): void {
+      list.push({ drill, measure, value: holds ? 'yes' : 'no', verdict: holds ? 'pass' : 'fail' })
+    },
     aim(measure: string, value: number | string, holds: boolean): void {
       list.push({ drill, measure, value, verdict: holds ? 'pass' : 'aim missed' })
     },
