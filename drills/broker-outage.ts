@@ -24,7 +24,10 @@ export const brokerOutage: Drill = {
     const dataDir = await mkdtemp(join(tmpdir(), 'mixguard-drill-kafka-'))
     const ports = { port: await freePort(), controllerPort: await freePort() }
     const start = () => startLocalBroker({ env: ctx.env, dataDir, ...ports })
-    let broker: LocalBroker | undefined = await start()
+    let broker: LocalBroker | undefined = await start().catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true })
+      throw error
+    })
     const stack = await startStack({
       label: 'outage',
       brokers: broker.brokers,
