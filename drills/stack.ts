@@ -6,7 +6,7 @@ import { type LogicalTopic, topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics, freePort, type Kafka } from '@mixguard/kafka'
 import type { ZegoClient } from '@mixguard/zego-api'
 import { createSimulator, type Simulator } from '@mixguard/zego-sim'
-import { request } from 'undici'
+import { Agent, request } from 'undici'
 import { type Collector, collectTopic, uniqueName } from '../test/collect-topic.ts'
 import { type ServiceProcess, spawnReconciler, spawnService } from '../test/service-process.ts'
 import { before } from './drill.ts'
@@ -90,7 +90,15 @@ async function build(
   const dir = await mkdtemp(join(tmpdir(), 'mixguard-drill-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
 
-  const sim = await createSimulator({ host: '127.0.0.1', apps: [{ ...app, callbackEncoding: 'json' }] })
+  // ZEGO's sender on a bounded pool: under overload its callbacks queue (and time out, and are retried,
+  // as ZEGO's are) instead of opening sockets until this process runs out of file descriptors.
+  const callbackDispatcher = new Agent({ connections: 128, keepAliveTimeout: 2_000 })
+  cleanups.push(() => callbackDispatcher.close())
+  const sim = await createSimulator({
+    host: '127.0.0.1',
+    apps: [{ ...app, callbackEncoding: 'json' }],
+    callbackDispatcher,
+  })
   cleanups.push(() => sim.close())
   // Signatures of every callback the simulator sends, for the log scan.
   sim.callbacks.subscribe((n) => {
