@@ -32,6 +32,7 @@ function generators(app: DrillApp, ctx: DrillContext, random: Random) {
     streamCreate(app, ctx.book, { streamId, extra })
   const body = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
   const replayable: Buffer[] = []
+  let replays = 0
   let n = 0
   const id = (prefix: string) => {
     n += 1
@@ -85,8 +86,10 @@ function generators(app: DrillApp, ctx: DrillContext, random: Random) {
         return bad('stale timestamp (signed)', body({ ...payload, timestamp, signature }), [401])
       },
       () => {
-        const original = replayable[Math.floor(random() * replayable.length)]
-        if (original === undefined) {
+        // A fresh original every 50 replays: a replay older than the freshness window is stale instead.
+        replays += 1
+        const original = replayable.at(-1)
+        if (original === undefined || replays % 50 === 0) {
           const first = body(signed(id('replayed-')))
           replayable.push(first)
           return bad('valid (to be replayed)', first, [200])
