@@ -93,17 +93,22 @@ export const brokerOutage: Drill = {
       const events = await stack.collect('events')
       const position = new Map<string, number>()
       const wanted = new Set(ids.values())
+      let scanned = 0
+      let found = 0
       await events
         .until(
           'every acknowledged callback',
           (records) => {
-            for (let i = position.size; i < records.length; i++) {
-              const id = eventIdOnTopic((records[i] as { value: Buffer }).value)
-              if (id !== undefined && !position.has(id)) position.set(id, i)
+            // Incremental: this runs on every record that arrives.
+            for (; scanned < records.length; scanned++) {
+              const id = eventIdOnTopic((records[scanned] as { value: Buffer }).value)
+              if (id === undefined || position.has(id)) continue
+              position.set(id, scanned)
+              if (wanted.has(id)) found += 1
             }
-            return [...wanted].every((id) => position.has(id))
+            return found === wanted.size
           },
-          60_000,
+          120_000,
         )
         .catch(() => undefined)
       const lost = [...wanted].filter((id) => !position.has(id)).length
@@ -111,6 +116,7 @@ export const brokerOutage: Drill = {
       r.note('callbacks sent', sent)
       r.note('broker down (s, until it answered again)', Math.round((upAt - downAt) / 100) / 10)
       r.note('acknowledged', acked.length)
+      r.note('records read back from the topic', scanned)
       r.check('acknowledged callbacks lost', lost, lost === 0)
       r.note('dropped by ZEGO after its retries', deliveries.filter((d) => d.status === 'dropped').length)
       r.note(

@@ -97,12 +97,13 @@ export const oversizeBurst: Drill = {
       const acked = normal.filter((n) => n.sent.status >= 200 && n.sent.status < 300)
       const wanted = new Set(acked.map((n) => n.id))
       const onTopic = new Set<string>()
+      let scanned = 0
       await events
         .until(
           'every acknowledged ordinary callback',
           (records) => {
-            for (const rec of records) {
-              const id = eventIdOnTopic(rec.value)
+            for (; scanned < records.length; scanned++) {
+              const id = eventIdOnTopic((records[scanned] as { value: Buffer }).value)
               if (id !== undefined) onTopic.add(id)
             }
             return [...wanted].every((id) => onTopic.has(id))
