@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config'
 
-const sources = ['packages/*/src/**', 'services/*/src/**', 'test/**']
+const sources = ['packages/*/src/**', 'services/*/src/**', 'test/**', 'drills']
 
 export default defineConfig({
   test: {

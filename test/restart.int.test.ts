@@ -2,7 +2,7 @@ import { topicName } from '@mixguard/contracts'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 import { collectTopic, testKafka } from './kafka.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
-import { spawnReconciler } from './reconciler-process.ts'
+import { spawnReconciler } from './service-process.ts'
 
 // The reconciler runs as its own process on the real clock, so the simulator runs at scale 1 too.
 const APP = 4401

@@ -1,5 +1,7 @@
-import { ZegoCode } from '@mixguard/zego-api'
+import { signQuery, ZegoCode } from '@mixguard/zego-api'
+import { request } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { HTTP_FAULT_CODE } from './api.ts'
 import { createManualClock } from './clock.ts'
 import { createSimulator, type Simulator } from './simulator.ts'
 import { type RawCall, rawZegoCall } from './test-support.ts'
@@ -253,6 +255,23 @@ describe('switches, faults and the books', () => {
     for (let i = 0; i < 3; i++)
       codes.push((await call({ action: 'StopMix', body: { TaskId: 'x' } })).body.Code)
     expect(codes).toEqual([ZegoCode.MixFailed, ZegoCode.MixFailed, 0])
+  })
+
+  it('answers an HTTP error page for an injected http fault, and holds a call for a delay fault', async () => {
+    sim.faults.add({ action: 'StopMix', kind: 'http', httpStatus: 502, count: 1 })
+    sim.faults.add({ action: 'GetMixTaskInfo', kind: 'delay', delayMs: 80, count: 1 })
+    const url = new URL(sim.url)
+    for (const [k, v] of Object.entries({ Action: 'StopMix', ...signQuery(APP, SECRET, wallNow) }))
+      url.searchParams.set(k, v)
+    const res = await request(url, { method: 'POST', body: '{"TaskId":"x"}' })
+    expect([res.statusCode, res.headers['content-type']]).toEqual([502, 'text/html; charset=utf-8'])
+    await res.body.dump()
+    expect(sim.ledger.calls(APP).at(-1)).toMatchObject({ action: 'StopMix', code: HTTP_FAULT_CODE })
+    const began = performance.now()
+    const info = await call({ action: 'GetMixTaskInfo', query: { TaskId: 'nope' } })
+    expect(performance.now() - began).toBeGreaterThanOrEqual(75)
+    expect(info.body.Code).toBe(ZegoCode.MixTaskNotFound)
+    expect((await call({ action: 'StopMix', body: { TaskId: 'x' } })).body.Code).toBe(0)
   })
 
   it('records every stop call with its caller, user and result', async () => {

@@ -26,6 +26,9 @@ import type { ZegoResult } from './world-types.ts'
 
 export const CALLER_HEADER = 'x-sim-caller'
 
+/** The Code the ledger records for an injected HTTP failure: no ZEGO answer was given. */
+export const HTTP_FAULT_CODE = -1
+
 export interface ApiDeps {
   world: World
   ledger: Ledger
@@ -128,7 +131,8 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
 
   router.all('/', stamp, express.text({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
     const receivedAt = arrivals.get(req) ?? wallClock.now()
-    const simNow = clock.now()
+    // Refreshed when a delay fault holds the call: the work happens when the call is let through.
+    let simNow = clock.now()
     requestCounter += 1
     const requestId = `sim-${Math.floor(receivedAt)}-${requestCounter}`
     const query: Record<string, string> = {}
@@ -181,9 +185,24 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
         action,
       )
 
-    const faultCode = faults.take(appId, action)
-    if (faultCode !== undefined)
-      return answer({ code: faultCode, message: 'injected failure' }, appId, action)
+    const fault = faults.take(appId, action)
+    if (fault?.kind === 'code')
+      return answer({ code: fault.code, message: 'injected failure' }, appId, action)
+    if (fault?.kind === 'http') {
+      ledger.recordCall({
+        action,
+        appId,
+        receivedAt,
+        simAt: simNow,
+        code: HTTP_FAULT_CODE,
+        requestId,
+        taskId,
+        userId,
+        caller,
+      })
+      res.status(fault.httpStatus).type('text/html').send(`<html><body>${fault.httpStatus}</body></html>`)
+      return
+    }
 
     const run = (): Answer => {
       const parseCode = PARSE_CODE[action] ?? ZegoCode.MixParseFailed
@@ -250,6 +269,13 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
       }
     }
 
+    if (fault?.kind === 'delay') {
+      setTimeout(() => {
+        simNow = clock.now()
+        answer(run(), appId, action)
+      }, fault.delayMs).unref()
+      return
+    }
     answer(run(), appId, action)
   })
 

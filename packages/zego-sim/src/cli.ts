@@ -23,7 +23,7 @@ Commands against a running simulator (--sim URL, default $ZEGO_SIM_URL or http:/
   stop-mix --app-id N --task T [--user U] [--api-base URL]
   task-info --app-id N --task T [--api-base URL]
   scenario FILE.json [--api-base URL]                 workload --app-id N [--seed N] [--rooms N] [--duration S] [--wait]
-  fault --count N [--code C] [--action A] [--app-id N]
+  fault --count N [--code C | --kind http --status 503 | --kind delay --ms 10000] [--action A] [--app-id N]
   switches [--set JSON]                               advance --ms N   (manual clock only)
   apps | streams | tasks | ledger | stop-calls | calls | callbacks
 `
@@ -66,6 +66,8 @@ const options = {
   wait: { type: 'boolean' },
   count: { type: 'string' },
   code: { type: 'string' },
+  kind: { type: 'string' },
+  status: { type: 'string' },
   action: { type: 'string' },
   set: { type: 'string' },
   ms: { type: 'string' },
@@ -212,7 +214,10 @@ async function command(name: string, v: Values, positionals: string[]): Promise<
       return call(sim, 'POST', '/faults', {
         appId,
         action: v.action,
+        kind: v.kind,
         code: num(v.code),
+        httpStatus: num(v.status),
+        delayMs: num(v.ms),
         count: Number(need(v.count, 'count')),
       })
     case 'switches':

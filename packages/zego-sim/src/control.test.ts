@@ -61,7 +61,7 @@ describe('control surface', () => {
     expect((await control('PATCH', '/switches', { api: { httpStatus: 'sometimes' } })).status).toBe(400)
     await control('POST', '/faults', { count: 2, action: 'StopMix' })
     expect((await control('GET', '/faults')).json).toEqual([
-      { action: 'StopMix', code: 110200001, remaining: 2 },
+      { action: 'StopMix', kind: 'code', code: 110200001, httpStatus: 503, delayMs: 10000, remaining: 2 },
     ])
   })
 

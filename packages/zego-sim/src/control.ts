@@ -9,7 +9,7 @@ import { SimError, SimErrorCode, simErrorStatus } from './errors.ts'
 import type { Ledger } from './ledger.ts'
 import { type Random, seededRandom } from './random.ts'
 import { runScenario, Scenario, type StepOutcome } from './scenario.ts'
-import { type Faults, patchSwitches, type Switches } from './switches.ts'
+import { type Faults, MAX_FAULT_DELAY_MS, patchSwitches, type Switches } from './switches.ts'
 import { generateWorkload } from './workload.ts'
 import type { World } from './world.ts'
 
@@ -67,7 +67,10 @@ const TaskRef = z.object({ appId: z.number().int(), taskId: z.string().min(1) })
 const Fault = z.object({
   appId: z.number().int().optional(),
   action: z.string().optional(),
+  kind: z.enum(['code', 'http', 'delay']).optional(),
   code: z.number().int().optional(),
+  httpStatus: z.number().int().min(400).max(599).optional(),
+  delayMs: z.number().int().min(0).max(MAX_FAULT_DELAY_MS).optional(),
   count: z.number().int().positive(),
 })
 const SwitchPatch = z.object({

@@ -1,5 +1,5 @@
 export { createActions, type SimActions } from './actions.ts'
-export { CALLER_HEADER, createZegoApiRouter, httpStatusFor } from './api.ts'
+export { CALLER_HEADER, createZegoApiRouter, HTTP_FAULT_CODE, httpStatusFor } from './api.ts'
 export { ACTIONS, type Action, checkCommonParams } from './api-auth.ts'
 export {
   type CallbackEventName,
@@ -45,6 +45,8 @@ export {
   type ApiSwitches,
   defaultApiSwitches,
   type Fault,
+  type FaultInput,
+  type FaultKind,
   type Switches,
   type SwitchesInput,
 } from './switches.ts'

@@ -58,18 +58,46 @@ export function patchSwitches(switches: Switches, patch: SwitchesInput): Switche
   return switches
 }
 
-/** A queued failure: the next `remaining` matching calls answer `code` instead of doing their work. */
+/**
+ * What a queued failure does to a matching call:
+ * - `code`: answers ZEGO's JSON with that Code instead of doing the work;
+ * - `http`: answers that HTTP status with a non-JSON body (a gateway error page), doing nothing;
+ * - `delay`: holds the call `delayMs` (real time) and then does it as usual — longer than the caller's
+ *   timeout, it is a timeout whose work may still happen, as with any API behind a network.
+ */
+export type FaultKind = 'code' | 'http' | 'delay'
+
+/** The longest `delay` fault: a call is never held past a minute. */
+export const MAX_FAULT_DELAY_MS = 60_000
+
+/** A queued failure: the next `remaining` matching calls fail as its `kind` says. */
 export interface Fault {
   appId: number | undefined
   action: string | undefined
+  kind: FaultKind
+  /** ZEGO's Code for `code` faults. */
   code: number
+  /** HTTP status for `http` faults. */
+  httpStatus: number
+  /** Real ms a `delay` fault holds the call. */
+  delayMs: number
   remaining: number
 }
 
+export interface FaultInput {
+  appId?: number | undefined
+  action?: string | undefined
+  kind?: FaultKind | undefined
+  code?: number | undefined
+  httpStatus?: number | undefined
+  delayMs?: number | undefined
+  count: number
+}
+
 export interface Faults {
-  add(fault: { appId?: number | undefined; action?: string | undefined; code?: number; count: number }): Fault
+  add(fault: FaultInput): Fault
   /** Takes one matching failure, if any is queued. */
-  take(appId: number, action: string): number | undefined
+  take(appId: number, action: string): Fault | undefined
   list(): Fault[]
   clear(): void
 }
@@ -78,7 +106,15 @@ export function createFaults(): Faults {
   let queue: Fault[] = []
   return {
     add(f) {
-      const fault: Fault = { appId: f.appId, action: f.action, code: f.code ?? 110200001, remaining: f.count }
+      const fault: Fault = {
+        appId: f.appId,
+        action: f.action,
+        kind: f.kind ?? 'code',
+        code: f.code ?? 110200001,
+        httpStatus: f.httpStatus ?? 503,
+        delayMs: Math.min(f.delayMs ?? 10_000, MAX_FAULT_DELAY_MS),
+        remaining: f.count,
+      }
       queue.push(fault)
       return { ...fault }
     },
@@ -92,7 +128,7 @@ export function createFaults(): Faults {
       if (f === undefined) return undefined
       f.remaining -= 1
       queue = queue.filter((q) => q.remaining > 0)
-      return f.code
+      return { ...f }
     },
     list: () => queue.map((f) => ({ ...f })),
     clear() {

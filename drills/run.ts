@@ -1,0 +1,59 @@
+// `pnpm drill [--short] [--only name,name] [--out file.json]`: Mixguard's fault and abuse drills on a real
+// Kafka broker (KAFKA_BROKERS, or a local one started from the jars and stopped at the end) and zego-sim.
+// Prints one table (drill | measure | value | verdict) and writes every report as JSON.
+// DRILL_SHORT=1 is the same as --short.
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { provideKafka } from '@mixguard/kafka'
+import { type DrillContext, runDrill } from './drill.ts'
+import { DRILLS, secretScanReport } from './drills.ts'
+import { type DrillReport, formatTable } from './report.ts'
+import { createSecretBook } from './secret-book.ts'
+
+const { values } = parseArgs({
+  options: {
+    short: { type: 'boolean', default: process.env.DRILL_SHORT === '1' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'drill-results.json' },
+  },
+})
+const only = values.only?.split(',').map((s) => s.trim())
+const chosen = DRILLS.filter((d) => only === undefined || only.includes(d.name))
+if (chosen.length === 0) {
+  console.error(`no drill named ${values.only}; drills: ${DRILLS.map((d) => d.name).join(', ')}`)
+  process.exit(2)
+}
+
+const kafka = await provideKafka({ env: process.env })
+const book = createSecretBook()
+const ctx: DrillContext = {
+  brokers: kafka.brokers,
+  env: process.env,
+  book,
+  short: values.short ?? false,
+  progress: (message) => console.error(`${new Date().toISOString().slice(11, 19)} ${message}`),
+}
+const reports: DrillReport[] = []
+let interrupted = false
+const onSignal = () => {
+  interrupted = true
+  ctx.progress('interrupted: finishing the current drill, then stopping everything')
+}
+process.once('SIGINT', onSignal)
+process.once('SIGTERM', onSignal)
+try {
+  for (const drill of chosen) {
+    if (interrupted) break
+    reports.push(await runDrill(drill, ctx))
+  }
+  reports.push(secretScanReport(book, ctx.short))
+} finally {
+  await kafka.stop()
+}
+
+console.log(formatTable(reports))
+await writeFile(values.out ?? 'drill-results.json', `${JSON.stringify(reports, null, 2)}\n`)
+console.log(`\nreports written to ${values.out}`)
+process.exitCode = reports.some((r) => r.error !== undefined || r.rows.some((row) => row.verdict === 'fail'))
+  ? 1
+  : 0
