@@ -8,6 +8,7 @@ import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { scheduleSweep, sweep } from './retention.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
+import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
@@ -50,16 +51,20 @@ export function decide(
     case 'room_streams':
       applyRoomStreams(d, input, now)
       break
-    case 'tick':
+    case 'tick': {
       touchEverything(d)
-      fireDue(d, viewOf(d.state), now, policy, out)
+      const view = viewOf(d.state)
+      fireDue(d, view, now, policy, out)
+      sweepStep(d, view, now, policy, out)
       break
+    }
     default:
       return unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
   refreshDue(d, viewOf(d.state), now, policy)
   scheduleSweep(d, now)
+  scheduleRoomSweep(d, now, policy)
   return { state: d.state, decisions: out }
 }
 
@@ -234,7 +239,10 @@ function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {
 
 /** The one time the shell should tick next for this app (null: nothing is scheduled). */
 export function nextDeadline(state: AppState): number | null {
-  let next = state.sweepAt ?? Number.POSITIVE_INFINITY
+  let next = Math.min(
+    state.sweepAt ?? Number.POSITIVE_INFINITY,
+    state.roomSweepAt ?? Number.POSITIVE_INFINITY,
+  )
   for (const task of Object.values(state.tasks)) {
     if (task.due.stopAt !== null) next = Math.min(next, task.due.stopAt)
     if (task.due.silentAt !== null) next = Math.min(next, task.due.silentAt)
