@@ -130,6 +130,23 @@ describe('the room sweep', () => {
     expect(d.state.roomSweepAt).toBeNull()
   })
 
+  it('holds a room whose other task is about to be confirmed, so the confirmation need not wait 10 s', () => {
+    const d = driver(sweeping())
+    d.event(created({ streamId: 'live', at: T0, seq: 1 }))
+    d.event(created({ streamId: 'going', at: T0, seq: 2 }))
+    d.event(startMix({ taskId: 'keeps', at: T0 + 100, inputs: ['live'], outputs: ['o1'], userId: 'u1' }))
+    d.event(startMix({ taskId: 'orphan', at: T0 + 100, inputs: ['going'], outputs: ['o2'], userId: 'u2' }))
+    const closeAt = T0 + 20_000
+    d.event(closed({ streamId: 'going', at: closeAt, seq: 3, reason: 0 }))
+    const deadline = closeAt + d.policy.graceMs.normal
+    // Stale news of `live` (20 s), but the orphan's deadline is less than a room interval away.
+    expect(sweeps(d.tick(deadline - ROOM_CHECK_INTERVAL_MS + 1))).toEqual([])
+    // At the deadline the confirmation lists r1 at once.
+    expect(d.tick(deadline).filter(isRoomCheck)).toMatchObject([
+      { rule: 'room_streams', reason: 'orphaned', taskId: 'orphan', evidence: { note: 'r1' } },
+    ])
+  })
+
   it('switched off for the app: no list, nothing scheduled', () => {
     const d = rooms(2, policyWith({ roomSweep: { enabled: false, listShare: 0.5 } }))
     expect(d.state.roomSweepAt).toBeNull()

@@ -63,19 +63,28 @@ function newsIn(task: TaskRecord, roomId: string, view: View): number {
   return Math.max(news, room?.observedReceivedAt ?? Number.NEGATIVE_INFINITY)
 }
 
-/** Every room the sweep looks after, with the age of our news about it. */
-export function sweptRooms(view: View, policy: AppPolicy): SweptRoom[] {
+/**
+ * Every room the sweep looks after, with the age of our news about it. A room where some task's stop
+ * deadline (an orphan's, or its confirmation's next step) comes within a room interval is held for that
+ * confirmation: a sweep list now would make it wait for ZEGO's 10 s per-room limit.
+ */
+export function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
   const rooms = new Map<string, SweptRoom>()
+  const held = new Set<string>()
   for (const taskId of Object.keys(view.state.tasks).sort()) {
     const task = view.state.tasks[taskId]
-    if (task === undefined || !swept(task, policy)) continue
+    if (task === undefined) continue
+    const stopAt = task.due.stopAt
+    if (task.phase === 'running' && stopAt !== null && stopAt < now + ROOM_CHECK_INTERVAL_MS)
+      for (const roomId of checkRoomsOf(task, view)) held.add(roomId)
+    if (!swept(task, policy)) continue
     for (const roomId of checkRoomsOf(task, view)) {
       const newsAt = newsIn(task, roomId, view)
       const current = rooms.get(roomId)
       if (current === undefined || newsAt < current.newsAt) rooms.set(roomId, { roomId, newsAt, taskId })
     }
   }
-  return [...rooms.values()]
+  return [...rooms.values()].filter((room) => !held.has(room.roomId))
 }
 
 /**
@@ -111,7 +120,7 @@ export function sweepAllowance(policy: AppPolicy): number {
 export function sweepStep(d: Draft, view: View, now: number, policy: AppPolicy, out: Decision[]): void {
   const s = d.state
   if (s.roomSweepAt !== null && s.roomSweepAt > now) return
-  const rooms = policy.roomSweep.enabled ? sweptRooms(view, policy) : []
+  const rooms = policy.roomSweep.enabled ? sweptRooms(view, policy, now) : []
   if (rooms.length === 0) {
     s.roomSweepAt = null
     return
