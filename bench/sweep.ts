@@ -31,14 +31,17 @@ await withOneAppPipeline({ appId: APP, name: 'sweep' }, async ({ sim, reconciler
   const firstCycleMs = Date.now() - warmup
 
   const lists = () => sim.ledger.calls(APP).filter((c) => c.action === 'DescribeSimpleStreamList').length
-  const from = { at: Date.now(), lists: lists() }
+  const from = { at: Date.now(), lists: lists(), cpu: process.cpuUsage() }
   const ages: number[] = []
   while (Date.now() - from.at < seconds * 1000) {
     await sleep(1_000)
     const now = sim.clock.now()
     ages.push(Math.max(...listedAt().map((t) => now - t)))
   }
-  const perSecond = (lists() - from.lists) / ((Date.now() - from.at) / 1000)
+  const elapsedMs = Date.now() - from.at
+  const perSecond = (lists() - from.lists) / (elapsedMs / 1000)
+  const cpu = process.cpuUsage(from.cpu)
+  const cpuShare = (cpu.user + cpu.system) / 1000 / elapsedMs
   ages.sort((a, b) => a - b)
   const q = (p: number) => ages[Math.min(ages.length - 1, Math.floor(p * ages.length))] ?? Number.NaN
   const overloads = sim.ledger.overloads()
@@ -49,6 +52,9 @@ await withOneAppPipeline({ appId: APP, name: 'sweep' }, async ({ sim, reconciler
   console.log(`  stream lists/s: ${perSecond.toFixed(1)}`)
   console.log(
     `  cycle time (age of the oldest room's news): median ${(q(0.5) / 1000).toFixed(1)} s, max ${((ages.at(-1) ?? Number.NaN) / 1000).toFixed(1)} s`,
+  )
+  console.log(
+    `  CPU of this process (zego-sim, ingest, reconciler): ${(cpuShare * 100).toFixed(0)} % of a core`,
   )
   console.log(
     `  rate-limit answers from zego-sim: ${rateLimited} ${JSON.stringify(overloads)}; StopMix calls: ${stops}`,

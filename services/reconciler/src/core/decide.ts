@@ -169,8 +169,8 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Deci
 
 /**
  * The tasks whose cause or silence can have changed with what this input wrote: the tasks written,
- * those reading a written stream or room, those superseded by a written task. A tick, a room close, a
- * room's stream list or a sweep re-evaluates every task (and so applies a changed policy).
+ * those reading a written stream or room or waiting for its list, those superseded by a written task. A
+ * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
  */
 function affectedTasks(d: Draft): TaskRecord[] {
   const all = Object.values(d.state.tasks)
@@ -187,6 +187,7 @@ function affectedTasks(d: Draft): TaskRecord[] {
     (task) =>
       t.tasks.has(task.taskId) ||
       (task.roomId !== null && rooms.has(task.roomId)) ||
+      (task.confirming?.rooms.some((roomId) => rooms.has(roomId)) ?? false) ||
       (task.superseded !== null && t.tasks.has(task.superseded.by)) ||
       task.inputs?.some((ref) => ref.streamId !== null && t.streams.has(ref.streamId)),
   )

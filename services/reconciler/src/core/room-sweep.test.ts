@@ -42,6 +42,17 @@ describe('the room sweep', () => {
     expect(sweeps(d.tick(first + 1_000))).toEqual(['r2'])
   })
 
+  it('a step that comes late lists for the time it missed, up to two steps', () => {
+    const d = rooms(9, sweeping(0.05)) // 2 lists per step
+    const first = T0 + 8_000 + ROOM_SWEEP_FRESH_MS
+    expect(sweeps(d.tick(first))).toEqual(['r0', 'r1'])
+    // Due a second later, ticked half a second late: a step and a half, three lists.
+    expect(sweeps(d.tick(first + 1_500))).toEqual(['r2', 'r3', 'r4'])
+    expect(nextDeadline(d.state)).toBe(first + 2_500)
+    // Ticked 5 s late: two steps' worth at most.
+    expect(sweeps(d.tick(first + 7_500))).toEqual(['r5', 'r6', 'r7', 'r8'])
+  })
+
   it('skips a room whose tasks all have fresh news, and never lists a room twice within 10 s', () => {
     const d = rooms(1)
     expect(d.tick(T0 + ROOM_SWEEP_FRESH_MS - 1)).toEqual([])

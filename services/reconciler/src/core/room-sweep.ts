@@ -23,8 +23,8 @@ import type { View } from './view.ts'
  * input present in a list is live again, whatever callback said it closed.
  *
  * Pacing is data: `roomSweepAt` in the state says when the next step may list rooms. A step lists at
- * most the policy's share of ROOM_LISTS_PER_SECOND, less the lists the app's other checks
- * (confirmations, silence) took in the last step, and never a room ZEGO would refuse (one list per
+ * most the policy's share of ROOM_LISTS_PER_SECOND for the time since the last step (one to two steps),
+ * less the lists the app's other checks (confirmations, silence) took in that time, and never a room ZEGO would refuse (one list per
  * room per 10 s) or whose every swept input had news within ROOM_SWEEP_FRESH_MS. The executor runs
  * the sweep's lists in its lowest lane, so at the budget every other call goes first.
  *
@@ -99,12 +99,22 @@ function sweepableAt(room: SweptRoom, view: View, policy: AppPolicy, now: number
   return Math.max(room.newsAt + ROOM_SWEEP_FRESH_MS, readyHint)
 }
 
-/** Lists booked on the app's rooms within the last step (by the sweep or any other check). */
-function recentLists(view: View, now: number): number {
+/** Lists booked on the app's rooms within the last `windowMs` (by the sweep or any other check). */
+function recentLists(view: View, now: number, windowMs: number): number {
   let n = 0
   for (const room of tvalues(view.state.rooms))
-    if (room.lastCheckAt !== null && room.lastCheckAt > now - ROOM_SWEEP_STEP_MS) n++
+    if (room.lastCheckAt !== null && room.lastCheckAt > now - windowMs) n++
   return n
+}
+
+/**
+ * The time this step speaks for: since the step before when that one was paced (it used its allowance,
+ * and this one was due a step after it), at least a step and at most two. A tick that comes late (a
+ * busy process) lists for the time it missed, so the sweep keeps its rate; the budget spreads the burst.
+ */
+function stepWindow(pacedAt: number | null, now: number): number {
+  if (pacedAt === null) return ROOM_SWEEP_STEP_MS
+  return Math.min(Math.max(now - pacedAt, ROOM_SWEEP_STEP_MS), 2 * ROOM_SWEEP_STEP_MS)
 }
 
 /** Lists per step the policy allows the sweep (at least one, so a tiny share still sweeps slowly). */
@@ -123,9 +133,12 @@ export function sweepStep(d: Draft, view: View, now: number, policy: AppPolicy, 
   const rooms = policy.roomSweep.enabled ? sweptRooms(view, policy, now) : []
   if (rooms.length === 0) {
     s.roomSweepAt = null
+    s.roomSweepPacedAt = null
     return
   }
-  let left = sweepAllowance(policy) - recentLists(view, now)
+  const windowMs = stepWindow(s.roomSweepPacedAt, now)
+  let left =
+    Math.floor((sweepAllowance(policy) * windowMs) / ROOM_SWEEP_STEP_MS) - recentLists(view, now, windowMs)
   let next = Number.POSITIVE_INFINITY
   const due = rooms
     .filter(
@@ -163,6 +176,7 @@ export function sweepStep(d: Draft, view: View, now: number, policy: AppPolicy, 
   // the first room to become due, strictly later than now so a timer never spins.
   const paced = asked.size > 0 || left <= 0
   s.roomSweepAt = Math.max(next, paced ? now + ROOM_SWEEP_STEP_MS : now + 1)
+  s.roomSweepPacedAt = paced ? now : null
 }
 
 /**

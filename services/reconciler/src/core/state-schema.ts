@@ -124,6 +124,7 @@ export const AppStateSchema = z.object({
   sweepAt: z.number().nullable(),
   // Absent from states saved before the room sweep existed: the next tick schedules it.
   roomSweepAt: z.number().nullable().default(null),
+  roomSweepPacedAt: z.number().nullable().default(null),
 }) satisfies z.ZodType<AppState>
 
 /**
