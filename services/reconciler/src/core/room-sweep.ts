@@ -23,10 +23,11 @@ import type { View } from './view.ts'
  * input present in a list is live again, whatever callback said it closed.
  *
  * Pacing is data: `roomSweepAt` in the state says when the next step may list rooms. A step lists at
- * most the policy's share of ROOM_LISTS_PER_SECOND for the time since the last step (one to two steps),
- * less the lists the app's other checks (confirmations, silence) took in that time, and never a room ZEGO would refuse (one list per
- * room per 10 s) or whose every swept input had news within ROOM_SWEEP_FRESH_MS. The executor runs
- * the sweep's lists in its lowest lane, so at the budget every other call goes first.
+ * most the policy's share of ROOM_LISTS_PER_SECOND for the time since the last step (one to two
+ * steps), less the lists the app's other checks (confirmations, silence) took in that time, and never
+ * a room ZEGO would refuse (one list per room per 10 s) or whose every swept input had news within
+ * ROOM_SWEEP_FRESH_MS. The executor runs the sweep's lists in its lowest lane, so at the budget every
+ * other call goes first.
  *
  * Swept: the rooms of plainly running, unpinned tasks with no stop deadline armed (an armed orphan is
  * confirmed by its own lists at its deadline) and no URL input that counts as live (they cannot be
@@ -68,7 +69,7 @@ function newsIn(task: TaskRecord, roomId: string, view: View): number {
  * deadline (an orphan's, or its confirmation's next step) comes within a room interval is held for that
  * confirmation: a sweep list now would make it wait for ZEGO's 10 s per-room limit.
  */
-export function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
+function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
   const rooms = new Map<string, SweptRoom>()
   const held = new Set<string>()
   for (const taskId of Object.keys(view.state.tasks).sort()) {
