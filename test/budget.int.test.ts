@@ -12,8 +12,18 @@ beforeAll(async () => {
     scale: 1,
     callsPerSecond: BUDGET,
     // The subject is the StopMix budget: confirming each orphan first (one stream-list call per room,
-    // ZEGO allows 50/s) is switched off here; test/chaos.int.test.ts covers confirmation.
-    apps: [{ appId: APP, policy: { graceMs: { normal: 1_000 }, confirmOrphansWithStreamList: false } }],
+    // ZEGO allows 50/s) and the room sweep are switched off here; test/chaos.int.test.ts covers
+    // confirmation, test/sweep.int.test.ts the sweep.
+    apps: [
+      {
+        appId: APP,
+        policy: {
+          graceMs: { normal: 1_000 },
+          confirmOrphansWithStreamList: false,
+          roomSweep: { enabled: false },
+        },
+      },
+    ],
   })
 })
 afterAll(() => pipeline?.close())

@@ -90,7 +90,10 @@ describe('createCallBudget', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
-          fc.tuple(fc.integer({ min: 0, max: 400 }), fc.constantFrom<Lane>('urgent', 'normal', 'background')),
+          fc.tuple(
+            fc.integer({ min: 0, max: 400 }),
+            fc.constantFrom<Lane>('urgent', 'normal', 'background', 'idle'),
+          ),
           {
             minLength: 1,
             maxLength: 60,
@@ -119,14 +122,15 @@ describe('createCallBudget', () => {
   it('serves higher lanes first and each lane in arrival order', async () => {
     const { time, granted, take } = setup({ ratePerSecond: 1, guardMs: 0 })
     void take('first')
+    void take('i1', 'idle')
     void take('b1', 'background')
     void take('n1', 'normal')
     void take('u1', 'urgent')
     void take('n2')
     void take('u2', 'urgent')
     void take('b2', 'background')
-    for (let i = 0; i < 7; i += 1) await time.advance(1000)
-    expect(granted.map((g) => g.id)).toEqual(['first', 'u1', 'u2', 'n1', 'n2', 'b1', 'b2'])
+    for (let i = 0; i < 8; i += 1) await time.advance(1000)
+    expect(granted.map((g) => g.id)).toEqual(['first', 'u1', 'u2', 'n1', 'n2', 'b1', 'b2', 'i1'])
   })
 
   it('lets an urgent call that arrives later overtake waiting lower lanes', async () => {

@@ -1,7 +1,10 @@
 import { abortReason, type Clock, systemTimers, type Timers } from './time.ts'
 
-/** Priority lanes, highest first. Mixguard maps supersession → urgent, orphans → normal, checks → background. */
-export const lanes = ['urgent', 'normal', 'background'] as const
+/**
+ * Priority lanes, highest first. Mixguard maps supersession → urgent, orphans → normal, checks →
+ * background, the room sweep → idle (it never takes a slot another call is waiting for).
+ */
+export const lanes = ['urgent', 'normal', 'background', 'idle'] as const
 export type Lane = (typeof lanes)[number]
 
 export interface CallBudgetOptions {
@@ -191,6 +194,7 @@ export function createCallBudget(options: CallBudgetOptions = {}): CallBudget {
           urgent: { items: [], head: 0 },
           normal: { items: [], head: 0 },
           background: { items: [], head: 0 },
+          idle: { items: [], head: 0 },
         },
         live: 0,
         timer: undefined,

@@ -30,6 +30,6 @@ describe('public entry', () => {
     ]) {
       expect(api, name).toHaveProperty(name)
     }
-    expect(api.lanes).toEqual(['urgent', 'normal', 'background'])
+    expect(api.lanes).toEqual(['urgent', 'normal', 'background', 'idle'])
   })
 })

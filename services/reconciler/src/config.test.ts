@@ -61,6 +61,25 @@ describe('loadConfig', () => {
     expect(result.config.apps[0]?.serverSecret?.reveal()).toBe('s3cr3t')
   })
 
+  test('the room sweep is on by default; an app may switch it off or change its share of the list budget', () => {
+    const result = loadConfig(
+      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      file({
+        defaults: { roomSweep: { listShare: 0.25 } },
+        apps: [{ appId: 42, policy: { roomSweep: { enabled: false } } }],
+      }),
+    )
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.config.policyFor(42).roomSweep).toEqual({ enabled: false, listShare: 0.25 })
+    expect(result.config.policyFor(43).roomSweep).toEqual({ enabled: true, listShare: 0.25 })
+    const bad = loadConfig(
+      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      file({ apps: [{ appId: 1, policy: { roomSweep: { listShare: 0 } } }] }),
+    )
+    expect(bad.ok).toBe(false)
+  })
+
   test('a misspelt policy key is an error, not a silent default', () => {
     const result = loadConfig(
       { ...base, RECONCILER_APPS_FILE: 'apps.json' },

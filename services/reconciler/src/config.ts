@@ -70,6 +70,7 @@ const PolicyOverridesSchema = z
     verifyAfterStopMs: shape.verifyAfterStopMs,
     silentTaskMs: shape.silentTaskMs,
     confirmOrphansWithStreamList: shape.confirmOrphansWithStreamList,
+    roomSweep: shape.roomSweep.partial().strict(),
   })
   .partial()
 

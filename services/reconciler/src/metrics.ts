@@ -1,5 +1,12 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { ROOM_SWEEP_RULE } from './core/index.ts'
+
+/** An orphan stop whose inputs' end only a stream list showed: the room sweep found a lost close. */
+const foundByList = (decision: Decision): boolean =>
+  (decision.action === 'stop' || decision.action === 'would_stop') &&
+  decision.reason === 'orphaned' &&
+  (decision.rule ?? '').startsWith('grace:observed_absent')
 
 /** The reconciler's Prometheus metrics, on a registry of its own (no globals: tests run several instances). */
 export function createMetrics() {
@@ -59,6 +66,24 @@ export function createMetrics() {
     help: 'Decisions being carried out',
     registers: [registry],
   })
+  const roomsSwept = new Counter({
+    name: 'mixguard_reconciler_rooms_swept_total',
+    help: 'Rooms the room sweep listed (answered stream lists); its rate is rooms swept per second',
+    labelNames: ['app'] as const,
+    registers: [registry],
+  })
+  const sweepCycle = new Gauge({
+    name: 'mixguard_reconciler_room_sweep_cycle_seconds',
+    help: 'Sweep cycle time: how old our news of a room was when the sweep listed it (the sweep takes the oldest first)',
+    labelNames: ['app'] as const,
+    registers: [registry],
+  })
+  const sweepOrphans = new Counter({
+    name: 'mixguard_reconciler_orphans_found_by_sweep_total',
+    help: 'Orphan stops (or dry-run reports) whose inputs were seen gone only in a stream list: their last callback was lost',
+    labelNames: ['app'] as const,
+    registers: [registry],
+  })
   const restoreSeconds = new Histogram({
     name: 'mixguard_reconciler_restore_seconds',
     help: 'Time to restore assigned partitions from the changelog',
@@ -70,9 +95,18 @@ export function createMetrics() {
     registry,
     decided(decision: Decision) {
       decisions.inc({ action: decision.action, reason: decision.reason })
+      const app = String(decision.appId)
+      if (decision.rule === ROOM_SWEEP_RULE && decision.evidence.deadline !== null)
+        sweepCycle.set({ app }, Math.max(0, decision.decidedAt - decision.evidence.deadline) / 1000)
+      if (foundByList(decision)) sweepOrphans.inc({ app })
     },
-    outcome(outcome: Outcome, decision: Pick<Decision, 'reason' | 'decidedAt' | 'evidence'> | undefined) {
+    outcome(
+      outcome: Outcome,
+      decision: Pick<Decision, 'reason' | 'rule' | 'decidedAt' | 'evidence'> | undefined,
+    ) {
       outcomes.inc({ action: outcome.action, result: outcome.result, code: String(outcome.zegoCode ?? '') })
+      if (decision?.rule === ROOM_SWEEP_RULE && outcome.result === 'observed')
+        roomsSwept.inc({ app: String(outcome.appId) })
       if (
         decision &&
         outcome.action === 'StopMix' &&

@@ -2,8 +2,13 @@ import type { Decision, Outcome } from '@mixguard/contracts'
 import { type Timers, type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { createManualClock } from '@mixguard/zego-sim'
 import { describe, expect, it } from 'vitest'
-import { type CoreInput, ROOM_CHECK_INTERVAL_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from '../core/index.ts'
-import { createExecutor } from './executor.ts'
+import {
+  type CoreInput,
+  ROOM_CHECK_INTERVAL_MS,
+  ROOM_SWEEP_RULE,
+  UNCONFIRMED_STOP_MIN_WAIT_MS,
+} from '../core/index.ts'
+import { createExecutor, laneOf } from './executor.ts'
 
 const roomCheck: Decision = {
   v: 1,
@@ -30,24 +35,26 @@ const listFailed = (): ZegoError =>
 /** A ZEGO client that answers the room's stream list with `failures` 154s, then the list. */
 function listClient(failures: number, now: () => number) {
   const calls: number[] = []
+  const lanes: (string | undefined)[] = []
   const client = {
     appId: 7,
-    async describeSimpleStreamList() {
+    async describeSimpleStreamList(_request: unknown, options: unknown) {
       calls.push(now())
+      lanes.push((options as { lane?: string } | undefined)?.lane)
       if (calls.length <= failures) return { ok: false as const, error: listFailed() }
       return { ok: true as const, data: { StreamList: [{ StreamId: 's-1' }] }, requestId: 'r' }
     },
   } as unknown as ZegoClient
-  return { client, calls }
+  return { client, calls, lanes }
 }
 
-function run(failures: number) {
+function run(failures: number, decision: Decision = roomCheck) {
   const clock = createManualClock(0)
   const timers: Timers = {
     setTimeout: (callback, ms) => clock.setTimer(ms, callback),
     clearTimeout: (handle) => clock.clearTimer(handle as ReturnType<typeof clock.setTimer>),
   }
-  const { client, calls } = listClient(failures, clock.now)
+  const { client, calls, lanes } = listClient(failures, clock.now)
   const outcomes: Outcome[] = []
   const inputs: CoreInput[] = []
   const executor = createExecutor({
@@ -62,7 +69,7 @@ function run(failures: number) {
       inputs.push(input)
     },
   })
-  executor.submit(roomCheck, { userId: null })
+  executor.submit(decision, { userId: null })
   const drive = async (): Promise<void> => {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve))
@@ -71,7 +78,7 @@ function run(failures: number) {
       clock.advanceTo(due)
     }
   }
-  return { drive, calls, outcomes, inputs, executor }
+  return { drive, calls, lanes, outcomes, inputs, executor }
 }
 
 describe('executor: room stream lists', () => {
@@ -92,5 +99,27 @@ describe('executor: room stream lists', () => {
     await drive()
     expect(outcomes.at(-1)?.result).toBe('gave_up')
     expect((calls.at(-1) ?? 0) - (calls[0] ?? 0)).toBeLessThan(UNCONFIRMED_STOP_MIN_WAIT_MS)
+  })
+})
+
+describe('executor: lanes', () => {
+  const sweep: Decision = { ...roomCheck, id: 'd-sweep', reason: 'silent', rule: ROOM_SWEEP_RULE }
+
+  it('supersession first, orphans and their confirmations next, checks after them, the room sweep last', () => {
+    expect(laneOf({ ...roomCheck, action: 'stop', reason: 'superseded', rule: 'shared_output' })).toBe(
+      'urgent',
+    )
+    expect(laneOf({ ...roomCheck, action: 'stop', rule: 'grace:normal_close' })).toBe('normal')
+    expect(laneOf(roomCheck)).toBe('normal')
+    expect(laneOf({ ...roomCheck, reason: 'silent' })).toBe('background')
+    expect(laneOf(sweep)).toBe('idle')
+  })
+
+  it("runs a sweep's list in the idle lane and feeds the answer back as the room's streams", async () => {
+    const { drive, lanes, inputs, executor } = run(0, sweep)
+    await drive()
+    await executor.drained()
+    expect(lanes).toEqual(['idle'])
+    expect(inputs).toMatchObject([{ kind: 'room_streams', roomId: 'room-1', streamIds: ['s-1'] }])
   })
 })

@@ -12,7 +12,7 @@ import {
   type ZegoErrorCode,
   type ZegoOutcome,
 } from '@mixguard/zego-api'
-import { type CoreInput, ROOM_CHECK_INTERVAL_MS } from '../core/index.ts'
+import { type CoreInput, isRoomList, ROOM_CHECK_INTERVAL_MS, ROOM_SWEEP_RULE } from '../core/index.ts'
 
 /** What the executor needs to know about a task beyond the decision itself. */
 export interface TaskContext {
@@ -46,11 +46,13 @@ export interface Executor {
 }
 
 /**
- * Supersession first, then orphans, then verification calls (DESIGN.md "Executing"). The stream-list
- * check that confirms an orphan before its stop is part of that stop, so it goes with the orphans.
+ * Supersession first, then orphans, then verification calls (DESIGN.md "Executing"), then the room
+ * sweep. The stream-list check that confirms an orphan before its stop is part of that stop, so it goes
+ * with the orphans; the sweep's lists go last, so they never delay a confirmation.
  */
 export function laneOf(decision: Decision): Lane {
   if (decision.reason === 'superseded') return 'urgent'
+  if (decision.rule === ROOM_SWEEP_RULE) return 'idle'
   if (decision.action === 'verify' && decision.reason !== 'orphaned' && decision.reason !== 'room_empty')
     return 'background'
   return 'normal'
@@ -80,7 +82,7 @@ function callFor(decision: Decision, context: TaskContext): Call | null {
           ),
       }
     case 'verify':
-      if (decision.rule === 'room_streams') {
+      if (isRoomList(decision)) {
         const roomId = decision.evidence.note ?? ''
         return {
           action: 'DescribeSimpleStreamList',

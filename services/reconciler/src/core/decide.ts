@@ -8,6 +8,7 @@ import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { scheduleSweep, sweep } from './retention.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
+import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
@@ -50,16 +51,20 @@ export function decide(
     case 'room_streams':
       applyRoomStreams(d, input, now)
       break
-    case 'tick':
+    case 'tick': {
       touchEverything(d)
-      fireDue(d, viewOf(d.state), now, policy, out)
+      const view = viewOf(d.state)
+      fireDue(d, view, now, policy, out)
+      sweepStep(d, view, now, policy, out)
       break
+    }
     default:
       return unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
   refreshDue(d, viewOf(d.state), now, policy)
   scheduleSweep(d, now)
+  scheduleRoomSweep(d, now, policy)
   return { state: d.state, decisions: out }
 }
 
@@ -164,8 +169,8 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Deci
 
 /**
  * The tasks whose cause or silence can have changed with what this input wrote: the tasks written,
- * those reading a written stream or room, those superseded by a written task. A tick, a room close, a
- * room's stream list or a sweep re-evaluates every task (and so applies a changed policy).
+ * those reading a written stream or room or waiting for its list, those superseded by a written task. A
+ * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
  */
 function affectedTasks(d: Draft): TaskRecord[] {
   const all = Object.values(d.state.tasks)
@@ -182,6 +187,7 @@ function affectedTasks(d: Draft): TaskRecord[] {
     (task) =>
       t.tasks.has(task.taskId) ||
       (task.roomId !== null && rooms.has(task.roomId)) ||
+      (task.confirming?.rooms.some((roomId) => rooms.has(roomId)) ?? false) ||
       (task.superseded !== null && t.tasks.has(task.superseded.by)) ||
       task.inputs?.some((ref) => ref.streamId !== null && t.streams.has(ref.streamId)),
   )
@@ -234,7 +240,10 @@ function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {
 
 /** The one time the shell should tick next for this app (null: nothing is scheduled). */
 export function nextDeadline(state: AppState): number | null {
-  let next = state.sweepAt ?? Number.POSITIVE_INFINITY
+  let next = Math.min(
+    state.sweepAt ?? Number.POSITIVE_INFINITY,
+    state.roomSweepAt ?? Number.POSITIVE_INFINITY,
+  )
   for (const task of Object.values(state.tasks)) {
     if (task.due.stopAt !== null) next = Math.min(next, task.due.stopAt)
     if (task.due.silentAt !== null) next = Math.min(next, task.due.silentAt)

@@ -3,6 +3,8 @@ export {
   MAX_STOP_ATTEMPTS,
   RETENTION_MS,
   ROOM_CHECK_INTERVAL_MS,
+  ROOM_LISTS_PER_SECOND,
+  ROOM_SWEEP_FRESH_MS,
   STALE_LIVE_STREAM_MS,
   STOP_FLOOR_MS,
   SWEEP_INTERVAL_MS,
@@ -20,4 +22,5 @@ export {
   taskContext,
 } from './model.ts'
 export { type AppPolicy, AppPolicySchema, defaultPolicy, PolicyOverridesSchema } from './policy.ts'
+export { isRoomList, ROOM_STREAMS_RULE, ROOM_SWEEP_RULE } from './room-checks.ts'
 export { AppStateSchema, parseAppState } from './state-schema.ts'

@@ -32,6 +32,21 @@ export const SWEEP_INTERVAL_MS = 5 * 60_000
 export const ROOM_CHECK_INTERVAL_MS = 10_000
 
 /**
+ * Stream lists per second per AppId the executor may make: zego-api's stream-list budget (40/s), under
+ * ZEGO's 50/s (docs/zego.md §4b). The room sweep takes its policy share of it.
+ */
+export const ROOM_LISTS_PER_SECOND = 40
+
+/** The room sweep's pace: at most one step per this long, each taking at most its share of a second's lists. */
+export const ROOM_SWEEP_STEP_MS = 1_000
+
+/**
+ * A room whose every task input had news (a callback, a list) this recently is not swept: a list
+ * could not tell more than that news, and ZEGO would refuse a second list within 10 s anyway.
+ */
+export const ROOM_SWEEP_FRESH_MS = ROOM_CHECK_INTERVAL_MS
+
+/**
  * The shortest extra wait before an orphan stop falls back to the callbacks alone when its room check
  * brings no answer (see AppPolicy.confirmOrphansWithStreamList; the wait is otherwise one more grace).
  * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and the executor

@@ -18,10 +18,23 @@ export interface AppState {
   rooms: Table<RoomRecord>
   /** When expired records are next swept out (null while the state is empty). */
   sweepAt: number | null
+  /** When the room sweep (room-sweep.ts) next lists rooms (null: no running task to sweep for). */
+  roomSweepAt: number | null
+  /** When its last step used its whole allowance or listed rooms (null: it waits for rooms to age). */
+  roomSweepPacedAt: number | null
 }
 
 export function emptyState(appId: number): AppState {
-  return { v: 1, appId, streams: {}, tasks: {}, rooms: {}, sweepAt: null }
+  return {
+    v: 1,
+    appId,
+    streams: {},
+    tasks: {},
+    rooms: {},
+    sweepAt: null,
+    roomSweepAt: null,
+    roomSweepPacedAt: null,
+  }
 }
 
 /** What the shell feeds in; events in Kafka order. */

@@ -37,6 +37,16 @@ export interface AppPolicy {
   verifyAfterStopMs: number
   /** A running task with no news this long → its room's stream list is checked. */
   silentTaskMs: number
+  /**
+   * The room sweep (room-sweep.ts): the rooms of running tasks are listed continuously, oldest news
+   * first, so an input whose last callback (its stream_close) was lost is found within about a cycle
+   * instead of after silentTaskMs. Its lists go in the executor's lowest lane.
+   */
+  roomSweep: {
+    enabled: boolean
+    /** The share of the app's stream-list budget (ROOM_LISTS_PER_SECOND) the sweep may take, (0, 1]. */
+    listShare: number
+  }
 }
 
 /**
@@ -46,7 +56,9 @@ export interface AppPolicy {
  * because the stream list of a room we have not watched from its start may be incomplete. Orphans
  * are confirmed with the rooms' stream lists by default: it costs one list call per room and about a
  * second per stop, and it is what keeps a lost reconnect callback from stopping a live mix
- * (DESIGN.md guarantee 3); apps that prefer speed switch it off.
+ * (DESIGN.md guarantee 3); apps that prefer speed switch it off. The room sweep is on with half of the
+ * list budget (20 lists/s): 100 rooms are each listed every 10 s (ZEGO's per-room limit), 1,000 rooms
+ * every 50 s, and the other half stays free for confirmations.
  */
 export function defaultPolicy(appId: number): AppPolicy {
   return {
@@ -60,6 +72,7 @@ export function defaultPolicy(appId: number): AppPolicy {
     urlInputsCountAsLive: true,
     verifyAfterStopMs: 30_000,
     silentTaskMs: 10 * 60_000,
+    roomSweep: { enabled: true, listShare: 0.5 },
   }
 }
 
@@ -77,6 +90,7 @@ export const AppPolicySchema = z.object({
   urlInputsCountAsLive: z.boolean(),
   verifyAfterStopMs: ms,
   silentTaskMs: z.number().int().positive(),
+  roomSweep: z.object({ enabled: z.boolean(), listShare: z.number().gt(0).max(1) }),
 }) satisfies z.ZodType<AppPolicy>
 
 /**
@@ -94,6 +108,7 @@ export const PolicyOverridesSchema = z
     urlInputsCountAsLive: z.boolean(),
     verifyAfterStopMs: ms,
     silentTaskMs: z.number().int().positive(),
+    roomSweep: AppPolicySchema.shape.roomSweep.partial(),
   })
   .partial()
   .strict()

@@ -11,7 +11,7 @@ import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
 
 // 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
 const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(5_000, RUNS * 10)
+const TIMEOUT_MS = Math.max(15_000, RUNS * 40)
 
 type Step = { input: CoreInput; now: number }
 

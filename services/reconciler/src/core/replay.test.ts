@@ -2,14 +2,16 @@ import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
 import { decide, nextDeadline } from './decide.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
-import { defaultPolicy } from './policy.ts'
+import { type AppPolicy, defaultPolicy } from './policy.ts'
 import {
   APP,
   closed,
   created,
+  isRoomCheck,
   mixStarted,
   mixStopped,
   outcomeFor,
+  policyWith,
   roomClosed,
   startMix,
   T0,
@@ -51,8 +53,7 @@ const LISTS: Record<string, string[]> = { r1: ['s3'], r2: [] }
  * Runs the history, answering every stop with success (the outcome carries its decision id) and
  * every room check with its list 100 ms later, followed by a tick then.
  */
-function run(steps: Step[], restoreAt: number | null): Decision[] {
-  const policy = defaultPolicy(APP)
+function run(steps: Step[], restoreAt: number | null, policy: AppPolicy = policyWith({})): Decision[] {
   let state: AppState = emptyState(APP)
   const decisions: Decision[] = []
   steps.forEach(({ input, now }, i) => {
@@ -74,7 +75,7 @@ function run(steps: Step[], restoreAt: number | null): Decision[] {
     while (made.length > 0) {
       const answers = made.flatMap((d): CoreInput[] => {
         if (d.action === 'stop') return [{ kind: 'outcome', outcome: outcomeFor(d, 'stopped', now + 100) }]
-        if (d.rule !== 'room_streams') return []
+        if (!isRoomCheck(d)) return []
         const roomId = d.evidence.note ?? ''
         return [{ kind: 'room_streams', roomId, streamIds: LISTS[roomId] ?? [], observedAt: now + 100 }]
       })
@@ -102,12 +103,14 @@ describe('replay and restore', () => {
   })
 
   it('continues identically after a JSON round trip of the state at any point (changelog restore)', () => {
-    const straight = run(history(), null)
-    for (let i = 0; i < history().length; i++) expect(run(history(), i)).toEqual(straight)
+    for (const policy of [policyWith({}), defaultPolicy(APP)]) {
+      const straight = run(history(), null, policy)
+      for (let i = 0; i < history().length; i++) expect(run(history(), i, policy)).toEqual(straight)
+    }
   })
 
   it('an overdue deadline fires on the first tick after a restore (its confirmation first)', () => {
-    const policy = defaultPolicy(APP)
+    const policy = policyWith({})
     let state = emptyState(APP)
     for (const { input, now } of history().slice(0, 7)) state = decide(state, input, now, policy).state
     const deadline = nextDeadline(state)

@@ -6,8 +6,8 @@ import type { RoomRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 
 /**
- * Room checks: DescribeSimpleStreamList calls, asked for silent tasks and to confirm an orphan before
- * its stop. The executor reads the room from `evidence.note`; the answer comes back as a
+ * Room checks: DescribeSimpleStreamList calls, asked for silent tasks, to confirm an orphan before
+ * its stop, and by the room sweep. The executor reads the room from `evidence.note`; the answer comes back as a
  * `room_streams` input, a failure as an outcome.
  */
 
@@ -33,7 +33,16 @@ export interface RoomCheck {
   eventIds: readonly string[]
   /** When the check became due: a room asked again for one task is asked under a later deadline. */
   deadline: number
+  /** Default `room_streams`; the room sweep's lists are `room_sweep` (the executor's lowest lane). */
+  rule?: typeof ROOM_STREAMS_RULE | typeof ROOM_SWEEP_RULE
 }
+
+export const ROOM_STREAMS_RULE = 'room_streams'
+export const ROOM_SWEEP_RULE = 'room_sweep'
+
+/** A DescribeSimpleStreamList decision: the room is in `evidence.note`, the answer a room_streams input. */
+export const isRoomList = (d: Decision): boolean =>
+  d.action === 'verify' && (d.rule === ROOM_STREAMS_RULE || d.rule === ROOM_SWEEP_RULE)
 
 /** Emits one check and books it on the room (the caller has made sure the room may be asked now). */
 export function askRoom(d: Draft, check: RoomCheck, now: number, out: Decision[]): void {
@@ -43,7 +52,7 @@ export function askRoom(d: Draft, check: RoomCheck, now: number, out: Decision[]
       taskId: check.taskId,
       action: 'verify',
       reason: check.reason,
-      rule: 'room_streams',
+      rule: check.rule ?? ROOM_STREAMS_RULE,
       evidence: {
         // The decision id leaves the note out: `room:<id>` keeps the checks of two rooms for one task apart.
         eventIds: [...check.eventIds, `room:${check.roomId}`],

@@ -13,7 +13,7 @@ import type { View } from './view.ts'
  * is known, the task itself (GetMixTaskInfo).
  */
 
-function hasStreamInputs(task: TaskRecord): boolean {
+export function hasStreamInputs(task: TaskRecord): boolean {
   return !task.auto && task.inputs !== null && task.inputs.some((ref) => ref.streamId !== null)
 }
 

@@ -122,6 +122,9 @@ export const AppStateSchema = z.object({
   tasks: z.record(z.string(), TaskRecordSchema),
   rooms: table(RoomRecordSchema),
   sweepAt: z.number().nullable(),
+  // Absent from states saved before the room sweep existed: the next tick schedules it.
+  roomSweepAt: z.number().nullable().default(null),
+  roomSweepPacedAt: z.number().nullable().default(null),
 }) satisfies z.ZodType<AppState>
 
 /**

@@ -4,17 +4,33 @@ import { describe, expect, it } from 'vitest'
 import { decide, nextDeadline } from './decide.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { checkAll, policyArb, stopping } from './test-checks.ts'
+import { checkAll, inputsLiveAt, policyArb, stopping } from './test-checks.ts'
 import { APP, isRoomCheck } from './test-kit.ts'
 import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
 
 // 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
 const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(5_000, RUNS * 20)
+const TIMEOUT_MS = Math.max(60_000, RUNS * 150)
 /** After the world's end: long enough for silence checks (10 min of no news) to find lost closes. */
 const SETTLE_MS = 3 * 60 * 60_000
+/** With the room sweep on, lost closes are found within a minute or two; it lists every 10 s meanwhile. */
+const SWEEP_SETTLE_MS = 15 * 60_000
+/**
+ * With the sweep on, an orphan is stopped this long after its last input ended at most: the sweep's
+ * cycle (about 10 s here), the longest grace (reconnectable, 90 s: a close that did arrive may keep its
+ * own reason), and a confirming list within ZEGO's 10 s per-room limit. Without the sweep a lost last
+ * close waits for the silence check, 10 minutes.
+ */
+const SWEEP_BOUND_MS = 2 * 60_000
 
 const confirmingPolicy = policyArb.map((p): AppPolicy => ({ ...p, confirmOrphansWithStreamList: true }))
+/**
+ * Confirmation stays on: an app that stops on the callbacks alone can lose a reconnect and stop a live
+ * mix at a short grace, before any list; the sweep does not change that (docs: guarantee 3's limits).
+ */
+const sweepingPolicy = confirmingPolicy.map(
+  (p): AppPolicy => ({ ...p, roomSweep: { ...p.roomSweep, enabled: true } }),
+)
 
 const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || event.type === 'stream_closed'
 
@@ -23,12 +39,17 @@ const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || e
  * some come late (out of order) or twice. The passthrough's StartMix/StopMix records are on Kafka by
  * construction: kept, in their order.
  */
-function deliveries(world: World, seed: number): { event: ZegoEvent; at: number }[] {
+function deliveries(
+  world: World,
+  seed: number,
+  lose: (event: ZegoEvent) => boolean = () => false,
+): { event: ZegoEvent; at: number }[] {
   const random = prng(seed)
   const lossRate = random() * 0.4
   const arrivals: { event: ZegoEvent; at: number }[] = []
   for (const event of world.events) {
     let at = event.occurredAt ?? event.receivedAt
+    if (lose(event)) continue
     if (!world.apiRecords.has(event.id)) {
       if (random() < lossRate) continue
       // ZEGO's retries: 2 s, 4 s, 8 s… after a failed attempt.
@@ -55,6 +76,7 @@ function runWithLists(
   policy: AppPolicy,
   seed: number,
   restoreAt: number,
+  lose?: (event: ZegoEvent) => boolean,
 ): { decisions: Decision[]; heard: Set<string> } {
   const streamIds = [
     ...new Set(
@@ -88,15 +110,37 @@ function runWithLists(
     }
   }
   const heard = new Set<string>()
-  for (const [i, { event, at }] of deliveries(world, seed).entries()) {
+  for (const [i, { event, at }] of deliveries(world, seed, lose).entries()) {
     until(at)
     if (i === restoreAt) state = parseAppState(JSON.parse(JSON.stringify(state))) ?? emptyState(APP)
     const now = Math.max(at, clock)
     if (isStreamEvent(event)) heard.add((event.body as { streamId: string }).streamId)
     answer(step({ kind: 'event', event: { ...event, receivedAt: now } }, now), now)
   }
-  until(world.end + SETTLE_MS)
+  until(world.end + (policy.roomSweep.enabled ? SWEEP_SETTLE_MS : SETTLE_MS))
   return { decisions, heard }
+}
+
+/** A stream's last callback when it is a close: the one whose loss only a list can make up for. */
+const lastClose = (world: World) => (event: ZegoEvent) =>
+  event.type === 'stream_closed' && world.lastOfStream.has(event.id)
+
+/**
+ * When a task, running at the world's end, had every input gone for good (null: some input is live,
+ * or it is not one the sweep must stop): the latest of its inputs' ends and its last input update.
+ */
+function orphanedSince(world: World, taskId: string, policy: AppPolicy): number | null {
+  const truth = world.tasks.get(taskId)
+  if (truth === undefined || truth.stoppedAt !== null || policy.pinnedTaskIds.includes(taskId)) return null
+  if (inputsLiveAt(world, taskId, world.end, policy)) return null
+  let since = truth.inputs.at(-1)?.at ?? truth.startAt
+  const inputs = new Set(world.inputsAt(taskId, world.end))
+  for (const event of world.events) {
+    const streamId = (event.body as { streamId?: string }).streamId
+    if (event.type === 'stream_closed' && streamId !== undefined && inputs.has(streamId))
+      since = Math.max(since, event.occurredAt ?? event.receivedAt)
+  }
+  return since
 }
 
 describe('properties of the decision core with the stream list as ground truth', () => {
@@ -119,6 +163,38 @@ describe('properties of the decision core with the stream list as ground truth',
             // no list can speak for it, so it counts as live (never a wrong stop, but no stop either).
             const unseen = (taskId: string) => world.inputsAt(taskId, world.end).some((s) => !heard.has(s))
             checkAll(world, decisions, policy, (d) => d.decidedAt, unseen)
+          },
+        ),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
+
+  it(
+    'with the room sweep, a lost last close costs at most a sweep cycle plus a grace, and no task whose inputs ZEGO lists is stopped',
+    () => {
+      fc.assert(
+        fc.property(
+          scriptArb,
+          sweepingPolicy,
+          fc.integer(),
+          fc.nat(60),
+          (script, policy, seed, restoreAt) => {
+            const world = buildWorld(script)
+            const { decisions, heard } = runWithLists(world, policy, seed, restoreAt, lastClose(world))
+            const unseen = (taskId: string) => world.inputsAt(taskId, world.end).some((s) => !heard.has(s))
+            checkAll(world, decisions, policy, (d) => d.decidedAt, unseen)
+            const superseded = new Set(world.supersessions.map((s) => s.older))
+            for (const taskId of world.tasks.keys()) {
+              const since = orphanedSince(world, taskId, policy)
+              if (since === null || superseded.has(taskId) || unseen(taskId)) continue
+              const stop = decisions.find((d) => stopping(d) && d.taskId === taskId)
+              expect(
+                stop?.decidedAt ?? Number.POSITIVE_INFINITY,
+                `${taskId} orphaned at ${since}`,
+              ).toBeLessThanOrEqual(since + SWEEP_BOUND_MS)
+            }
           },
         ),
         { numRuns: RUNS },

@@ -227,13 +227,24 @@ export function observe(d: Draft, streamId: string, observation: StreamObservati
   stream.touchedAt = now
 }
 
-/** A DescribeSimpleStreamList answer: listed streams are live, the room's other known streams are not. */
+/** Cheap pre-check for roomOf(): a stream can only be in a room one of its facts or its observation names. */
+function everIn(stream: StreamRecord, roomId: string): boolean {
+  if (stream.observed?.roomId === roomId) return true
+  for (const fact of Object.values(stream.facts)) if (fact.roomId === roomId) return true
+  return false
+}
+
+/**
+ * A DescribeSimpleStreamList answer: listed streams are live, the room's other known streams are not.
+ * It touches the room and the streams it observed, not everything: the room sweep brings many lists a
+ * second, and re-evaluating every task of a large app on each was the sweep's main cost.
+ */
 export function applyRoomStreams(
   d: Draft,
   input: { roomId: string; streamIds: string[]; observedAt: number },
   now: number,
 ): void {
-  touchEverything(d)
+  // Touches the room and the streams it observed: the tasks they can affect are re-evaluated (decide.ts).
   const evidence = `room_streams:${input.roomId}@${input.observedAt}`
   const listed = new Set(input.streamIds)
   for (const streamId of [...listed].sort()) {
@@ -245,7 +256,8 @@ export function applyRoomStreams(
     )
   }
   for (const stream of tvalues(d.state.streams)) {
-    if (listed.has(stream.streamId) || roomOf(stream, d.state.rooms) !== input.roomId) continue
+    if (listed.has(stream.streamId) || !everIn(stream, input.roomId)) continue
+    if (roomOf(stream, d.state.rooms) !== input.roomId) continue
     const absent = { present: false, roomId: input.roomId, at: input.observedAt, receivedAt: now, evidence }
     observe(d, stream.streamId, absent, now)
   }

@@ -17,6 +17,8 @@ export const policyArb: fc.Arbitrary<AppPolicy> = fc
     dryRun: fc.boolean(),
     pinned: fc.subarray(['t0', 't1', 't2', 't3'], { maxLength: 1 }),
     confirm: fc.boolean(),
+    sweep: fc.boolean(),
+    listShare: fc.constantFrom(0.025, 0.5, 1),
   })
   .map((p) =>
     policyWith({
@@ -25,6 +27,7 @@ export const policyArb: fc.Arbitrary<AppPolicy> = fc
       dryRun: p.dryRun,
       pinnedTaskIds: p.pinned,
       confirmOrphansWithStreamList: p.confirm,
+      roomSweep: { enabled: p.sweep, listShare: p.listShare },
     }),
   )
 

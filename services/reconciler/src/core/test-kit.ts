@@ -14,6 +14,7 @@ import {
 import { decide } from './decide.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import { type AppPolicy, defaultPolicy } from './policy.ts'
+import { isRoomList } from './room-checks.ts'
 import { tget } from './table.ts'
 
 export const APP = 4001
@@ -174,7 +175,8 @@ export function outcomeFor(
   }
 }
 
-export const isRoomCheck = (d: Decision): boolean => d.action === 'verify' && d.rule === 'room_streams'
+/** Any stream-list decision: a confirmation, a silence check or the room sweep's. */
+export const isRoomCheck = isRoomList
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -188,7 +190,7 @@ function deepFreeze<T>(value: T): T {
  * Drives decide() like the shell does, keeping every decision. The state handed to decide() is
  * frozen, so any mutation of it throws.
  */
-export function driver(policy: AppPolicy = defaultPolicy(APP), initial: AppState = emptyState(APP)) {
+export function driver(policy: AppPolicy = policyWith({}), initial: AppState = emptyState(APP)) {
   let state = initial
   const decisions: Decision[] = []
   const feed = (input: CoreInput, now: number): Decision[] => {
@@ -232,6 +234,11 @@ export function driver(policy: AppPolicy = defaultPolicy(APP), initial: AppState
   }
 }
 
+/**
+ * The default policy with `changes`, except that the room sweep is off unless `changes` turn it on:
+ * it lists rooms on every tick, which the tests of other mechanisms neither answer nor expect.
+ * room-sweep.test.ts and the property tests (policyArb) switch it on.
+ */
 export function policyWith(changes: Partial<AppPolicy>): AppPolicy {
-  return { ...defaultPolicy(APP), ...changes }
+  return { ...defaultPolicy(APP), roomSweep: { enabled: false, listShare: 0.5 }, ...changes }
 }

@@ -1,0 +1,101 @@
+// The whole pipeline for one app on the real clock, for the benchmarks: the local Kafka broker,
+// zego-sim, ingest (callbacks and the mix-API passthrough) and one reconciler.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { topicSpecs } from '@mixguard/contracts'
+import { loadConfig as loadIngestConfig, startIngest } from '@mixguard/ingest'
+import { createKafka, ensureTopics, provideKafka } from '@mixguard/kafka'
+import {
+  loadConfig as loadReconcilerConfig,
+  type RunningReconciler,
+  startReconciler,
+} from '@mixguard/reconciler'
+import type { AppPolicy } from '@mixguard/reconciler/core'
+import { createSimulator, type Simulator } from '@mixguard/zego-sim'
+import { pino } from 'pino'
+
+export interface OneAppPipeline {
+  sim: Simulator
+  reconciler: RunningReconciler
+  /**
+   * One room per id, each with a live input `in-<id>` mixed by task `<id>` in room `room-<id>`,
+   * started through the passthrough at `perSecond` (under ZEGO's StartMix limit).
+   */
+  mixRooms(ids: readonly string[], perSecond?: number): Promise<void>
+  close(): Promise<void>
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Runs `body` with the pipeline and always tears it down, broker included. */
+export async function withOneAppPipeline(
+  options: { appId: number; name: string; policy?: (policy: AppPolicy) => AppPolicy },
+  body: (pipeline: OneAppPipeline) => Promise<void>,
+): Promise<void> {
+  const { appId, name } = options
+  const secrets = { serverSecret: 'b'.repeat(32), callbackSecret: 'c'.repeat(24) }
+  const prefix = `bench-${name}-${Date.now()}`
+  const quiet = pino({ level: 'error' })
+  const kafka = await provideKafka({ env: process.env })
+  const spool = await mkdtemp(join(tmpdir(), `bench-${name}-`))
+  const sim = await createSimulator({ host: '127.0.0.1', apps: [{ appId, ...secrets }] })
+  try {
+    await ensureTopics(createKafka({ brokers: kafka.brokers, clientId: `bench-${name}` }), topicSpecs(prefix))
+    const env = {
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      TOPIC_PREFIX: prefix,
+      ZEGO_APP_ID: String(appId),
+      ZEGO_SERVER_SECRET: secrets.serverSecret,
+      ZEGO_CALLBACK_SECRET: secrets.callbackSecret,
+      ZEGO_API_BASE_URL: sim.url,
+      INGEST_PORT: '0',
+      INGEST_SPOOL_DIR: spool,
+      INGEST_LOG_LEVEL: 'error',
+      RECONCILER_PORT: '0',
+      RECONCILER_APPS_FILE: '',
+    }
+    const ingestConfig = loadIngestConfig(env)
+    if (!ingestConfig.ok) throw new Error(ingestConfig.message)
+    const ingest = await startIngest(ingestConfig.config, { logger: quiet })
+    sim.world.updateApp(appId, { callbackUrl: `${ingest.url}/zego/callback` })
+    const reconcilerConfig = loadReconcilerConfig(env)
+    if (!reconcilerConfig.ok) throw new Error(reconcilerConfig.message)
+    const config = reconcilerConfig.config
+    const change = options.policy ?? ((policy: AppPolicy) => policy)
+    const reconciler = await startReconciler(
+      { ...config, policyFor: (id) => change(config.policyFor(id)) },
+      { log: quiet },
+    )
+    const customer = sim.customer.client(appId, `${ingest.url}/zego/`)
+    const pipeline: OneAppPipeline = {
+      sim,
+      reconciler,
+      async mixRooms(ids, perSecond = 50) {
+        const began = Date.now()
+        for (const [i, id] of ids.entries()) {
+          await sleep(Math.max(0, began + (i * 1000) / perSecond - Date.now()))
+          sim.actions.publish({ appId, roomId: `room-${id}`, streamId: `in-${id}`, userId: `host-${id}` })
+          const started = await customer.startMix({
+            TaskId: id,
+            UserId: `mixer-${id}`,
+            RoomId: `room-${id}`,
+            MixInput: [{ StreamId: `in-${id}` }],
+            MixOutput: [{ StreamId: `out-${id}` }],
+          })
+          if (!started.ok) throw new Error(started.error.message)
+        }
+      },
+      async close() {
+        await reconciler.close()
+        await ingest.close()
+      },
+    }
+    await body(pipeline)
+    await pipeline.close()
+  } finally {
+    await sim.close()
+    await kafka.stop()
+    await rm(spool, { recursive: true, force: true })
+  }
+}
