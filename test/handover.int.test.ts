@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 import { type Pipeline, startPipeline } from './pipeline.ts'
-import { type ReconcilerProcess, spawnReconciler } from './reconciler-process.ts'
+import { type ServiceProcess, spawnReconciler } from './service-process.ts'
 
 // How long the group takes to hand a dead or departing reconciler's partitions to the survivor: the
 // lower bound on how late a stop can land when a reconciler dies. A SIGKILLed member is noticed only
@@ -14,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => pipeline?.close())
 
-const joinedWith = (p: ReconcilerProcess, count: (n: number) => boolean, after: number) =>
+const joinedWith = (p: ServiceProcess, count: (n: number) => boolean, after: number) =>
   p.line(
     (l) =>
       l.msg === 'joined the consumer group' &&
