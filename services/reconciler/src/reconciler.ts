@@ -2,9 +2,12 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   appKey,
+  deadLetterRecordMetadata,
+  decisionRecordMetadata,
   encodeDeadLetter,
   encodeDecision,
   encodeOutcome,
+  outcomeRecordMetadata,
   topicName,
   topicSpecs,
 } from '@mixguard/contracts'
@@ -103,7 +106,9 @@ export async function startReconciler(
       await producer.send({
         topic: topics.outcomes,
         acks: -1,
-        messages: [{ key: appKey(outcome.appId), value: encodeOutcome(outcome) }],
+        messages: [
+          { key: appKey(outcome.appId), value: encodeOutcome(outcome), ...outcomeRecordMetadata(outcome) },
+        ],
       })
       metrics.outcome(outcome, decision)
       log.info({ outcome }, `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`)
@@ -133,14 +138,22 @@ export async function startReconciler(
       await producer.send({
         topic: topics.decisions,
         acks: -1,
-        messages: decisions.map((d) => ({ key: appKey(d.appId), value: encodeDecision(d) })),
+        messages: decisions.map((d) => ({
+          key: appKey(d.appId),
+          value: encodeDecision(d),
+          ...decisionRecordMetadata(d),
+        })),
       })
     },
     publishDeadLetters: async (deadLetters) => {
       await producer.send({
         topic: topics.deadLetter,
         acks: -1,
-        messages: deadLetters.map((d) => ({ key: null, value: encodeDeadLetter(d) })),
+        messages: deadLetters.map((d) => ({
+          key: null,
+          value: encodeDeadLetter(d),
+          ...deadLetterRecordMetadata(d),
+        })),
       })
     },
     observer: {
