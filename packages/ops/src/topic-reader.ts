@@ -24,7 +24,7 @@ export async function readTopics(kafka: Kafka, topics: readonly string[]): Promi
   const remaining = new Map<string, bigint>()
   try {
     for (const topic of topics) {
-      for (const end of await admin.fetchTopicOffsets(topic)) {
+      for (const end of await topicEnds(admin, topic)) {
         if (BigInt(end.high) > BigInt(end.low))
           remaining.set(`${topic}:${end.partition}`, BigInt(end.high) - 1n)
       }
@@ -62,6 +62,24 @@ export async function readTopics(kafka: Kafka, topics: readonly string[]): Promi
     await deleteGroup(kafka, groupId)
   }
   return records
+}
+
+type Admin = ReturnType<Kafka['admin']>
+
+/**
+ * A topic's partition ends. Right after a topic is made, a broker may still answer "not the leader"
+ * from stale metadata: refresh it and ask again, a few times, before giving up.
+ */
+async function topicEnds(admin: Admin, topic: string, attempts = 6) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic)
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error
+      await admin.fetchTopicMetadata({ topics: [topic] })
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
+    }
+  }
 }
 
 /** Follows `topics` from their end (or from the start) until stopped: `tail`. */
