@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { topicName } from '@mixguard/contracts'
 import { createKafka } from '@mixguard/kafka'
 import { readTopics, runCli, type SavingsReport } from '@mixguard/ops'
@@ -7,17 +9,25 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { testBrokers } from './kafka.ts'
 import { testOutputDir } from './output-dir.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
+import { waitFor } from './wait-for.ts'
 
-// 10 simulated seconds per real second; the orphan grace is 5 simulated seconds.
-const SCALE = 10
+// 4 simulated seconds per real second; the orphan grace is 5 simulated seconds. The report takes a
+// stop's time from its outcome, written once ZEGO answered: real latency × the scale is its error
+// against the ledger, so the scale stays low.
+const SCALE = 4
 const APP = 4601
+// An app whose orphan grace is an hour: its deadline stays armed while the status page is looked at.
+const SLOW = 4602
 const ORPHAN_MAX_IDLE_SEC = 120
 
 let pipeline: Pipeline
 beforeAll(async () => {
   pipeline = await startPipeline({
     scale: SCALE,
-    apps: [{ appId: APP, policy: { graceMs: { normal: 5_000 } } }],
+    apps: [
+      { appId: APP, policy: { graceMs: { normal: 5_000 } } },
+      { appId: SLOW, policy: { graceMs: { normal: 3_600_000 } } },
+    ],
   })
 })
 afterAll(() => pipeline?.close())
@@ -179,4 +189,67 @@ test('explain tells the story of an orphan and a supersession, and report counts
   const text = await mixguard('report', '--app', String(APP), '--since', String(since))
   expect(text).toContain('2 task(s) stopped (orphaned 1, superseded 1)')
   expect(text).toContain('Model:')
+})
+
+/** Debian's chromium, headless (installed by scripts/bootstrap.sh when missing; never a browser download). */
+async function chromium(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    'chromium',
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars', ...args],
+    { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+  )
+  return stdout
+}
+
+test('the status page shows apps, running tasks, armed deadlines, recent decisions and outcomes, and savings', async () => {
+  // Runs after the story above: its decisions, outcomes and stops are on the page too.
+  pipeline.sim.actions.publish({ appId: SLOW, roomId: 'r-slow', streamId: 'in-slow', userId: 'p' })
+  const started = await pipeline.customer(SLOW).startMix({
+    TaskId: 'waiting',
+    UserId: 'host',
+    RoomId: 'r-slow',
+    MixInput: [{ StreamId: 'in-slow' }],
+    MixOutput: [{ StreamId: 'out-slow' }],
+  })
+  expect(started.ok).toBe(true)
+  pipeline.sim.actions.unpublish({ appId: SLOW, streamId: 'in-slow' })
+  const reconciler = pipeline.reconcilers[0]
+  if (reconciler === undefined) throw new Error('no reconciler')
+  // No event says "deadline armed": look at the reconciler's state.
+  await waitFor('the orphan deadline of task waiting', () =>
+    [...reconciler.shell.apps()].some(
+      (a) => a.appId === SLOW && (a.state.tasks.waiting?.due.stopAt ?? null) !== null,
+    ),
+  )
+
+  const url = `${reconciler.url}status`
+  const html = await chromium('--dump-dom', url)
+  expect(html).toContain('<h1>Mixguard reconciler</h1>')
+  expect(html).toMatch(/App 4601[\s\S]*App 4602/)
+  // Running tasks with inputs and liveness.
+  expect(html).toMatch(/<td>sup-new<\/td><td>running<\/td>[\s\S]*?in-b: live/)
+  expect(html).toMatch(/<td>waiting<\/td><td>running<\/td>[\s\S]*?in-slow: gone/)
+  // The armed deadline counts down (the page refreshes itself).
+  expect(html).toMatch(
+    /<td>waiting<\/td><td>stop[^<]*<\/td><td>[^<]+<\/td><td class="countdown">in (59|60) min/,
+  )
+  // Recent decisions and outcomes with their reasons.
+  expect(html).toMatch(
+    /<td>sup-old<\/td><td>stop<\/td><td>superseded<\/td><td>shared_output<\/td><td>by sup-new<\/td>/,
+  )
+  expect(html).toMatch(/<td>orphan<\/td><td>stop<\/td><td>orphaned<\/td>/)
+  expect(html).toMatch(/<td>sup-old<\/td><td>StopMix<\/td><td>stopped<\/td>/)
+  expect(html).toMatch(/ZEGO budget: \d+ call\(s\) in the last minute, limit 80\/s, 0 waiting/)
+  // Savings, with the chart.
+  expect(html).toMatch(/app 4601: 2 stopped/)
+  expect(html).toMatch(/<svg [^>]*aria-label="Mix-seconds avoided/)
+  expect(html).not.toContain('<script')
+
+  const screenshot = join(await testOutputDir(), 'status-page.png')
+  await chromium(`--screenshot=${screenshot}`, '--window-size=1280,2000', url)
+  expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG')
+
+  // Read-only and local: nothing but GET, and a non-loopback client would get 403 (see http.test.ts).
+  const post = await fetch(url, { method: 'POST' })
+  expect(post.status).toBe(404)
 })

@@ -1,11 +1,17 @@
 import express, { type Express } from 'express'
 import type { Registry } from 'prom-client'
+import { isLoopback } from './loopback.ts'
 
-/** /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus). */
+/**
+ * /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus),
+ * /status (the read-only status page: loopback clients only unless `statusPublic`).
+ */
 export function createHttpApp(deps: {
   registry: Registry
   ready: () => { ready: boolean; reason: string }
   beforeScrape: () => void
+  status?: () => Promise<string>
+  statusPublic?: boolean
 }): Express {
   const app = express()
   app.disable('x-powered-by')
@@ -20,5 +26,21 @@ export function createHttpApp(deps: {
     deps.beforeScrape()
     res.type(deps.registry.contentType).send(await deps.registry.metrics())
   })
+  const { status } = deps
+  if (status) {
+    app.get('/status', async (req, res) => {
+      if (!deps.statusPublic && !isLoopback(req.socket.remoteAddress)) {
+        res.status(403).json({
+          ok: false,
+          reason: 'the status page answers local clients only (RECONCILER_STATUS_PUBLIC=true opens it)',
+        })
+        return
+      }
+      res
+        .type('html')
+        .set('cache-control', 'no-store')
+        .send(await status())
+    })
+  }
   return app
 }

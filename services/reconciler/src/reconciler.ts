@@ -12,6 +12,7 @@ import {
   topicSpecs,
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, ensureTopics, type KafkaLogSink } from '@mixguard/kafka'
+import { readHistory, savingsReport } from '@mixguard/ops'
 import {
   type CallBudget,
   type Clock,
@@ -31,7 +32,10 @@ import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
 import { createHttpApp } from './http.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
+import { RecentLog } from './recent-log.ts'
+import { createSavingsCache } from './savings-cache.ts'
 import { Shell } from './shell.ts'
+import { createStatusSource } from './status-source.ts'
 
 export interface ReconcilerDeps {
   log: Logger
@@ -98,6 +102,7 @@ export async function startReconciler(
   }
 
   let shell: Shell | undefined
+  const recent = new RecentLog()
   const executor = createExecutor({
     clientFor: (appId) => clients.get(appId),
     clock,
@@ -111,6 +116,7 @@ export async function startReconciler(
         ],
       })
       metrics.outcome(outcome, decision)
+      recent.recorded(outcome)
       log.info({ outcome }, `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`)
     },
     feedback: (appId, input) => (shell ? shell.input(appId, input) : Promise.resolve()),
@@ -159,6 +165,7 @@ export async function startReconciler(
     observer: {
       decided: (decision) => {
         metrics.decided(decision)
+        recent.decided(decision)
         log.info({ decision }, `decision ${decision.action} (${decision.reason}) for task ${decision.taskId}`)
       },
       eventsApplied: (count) => metrics.eventsApplied(count),
@@ -211,6 +218,24 @@ export async function startReconciler(
         budgetWaiting: config.apps.reduce((n, a) => n + budget.waiting(a.appId), 0),
         inFlight: executor.inFlight(),
       }),
+    status: createStatusSource({
+      now: () => clock.now(),
+      appIds: config.apps.map((a) => a.appId),
+      policyFor: config.policyFor,
+      states: () => shell.apps(),
+      budget: { limitPerSecond: config.zego.callsPerSecond, waiting: (appId) => budget.waiting(appId) },
+      recent,
+      savings: createSavingsCache({
+        load: async () =>
+          savingsReport(await readHistory(kafka, config.kafka), {
+            since: clock.now() - 86_400_000,
+            until: clock.now(),
+          }),
+        now: () => clock.now(),
+        maxAgeMs: 60_000,
+      }),
+    }),
+    statusPublic: config.http.statusPublic,
   })
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s))
