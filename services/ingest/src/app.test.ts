@@ -196,7 +196,7 @@ describe('callback endpoint over HTTP', () => {
     expect(shed.headers['retry-after']).toBe('1')
     release()
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200])
-    expect(await h.metrics()).toMatch(/ingest_shed_total\{route="callback"\} 1/)
+    expect(await h.metrics()).toMatch(/mixguard_ingest_shed_total\{route="callback"\} 1/)
   })
 
   test('metrics count requests by event and outcome', async () => {
@@ -208,11 +208,13 @@ describe('callback endpoint over HTTP', () => {
       'application/json',
     )
     const text = await h.metrics()
-    expect(text).toMatch(/ingest_requests_total\{route="callback",event="mix_stop",outcome="stored"\} 1/)
     expect(text).toMatch(
-      /ingest_requests_total\{route="callback",event="mix_stop",outcome="bad_signature"\} 1/,
+      /mixguard_ingest_requests_total\{route="callback",event="mix_stop",outcome="stored"\} 1/,
     )
-    expect(text).toContain('ingest_spool_bytes 0')
+    expect(text).toMatch(
+      /mixguard_ingest_requests_total\{route="callback",event="mix_stop",outcome="bad_signature"\} 1/,
+    )
+    expect(text).toContain('mixguard_ingest_spool_bytes 0')
   })
 
   test('no log line ever holds a secret or a signature', async () => {
@@ -348,7 +350,7 @@ describe('ZEGO-API passthrough', () => {
     expect(stop.statusCode).toBe(200)
     await stop.body.dump()
     await failure
-    expect(await h.metrics()).toMatch(/ingest_record_failures_total\{source="passthrough"\} 1/)
+    expect(await h.metrics()).toMatch(/mixguard_ingest_record_failures_total\{source="passthrough"\} 1/)
 
     const down = await start({ upstream: 'http://127.0.0.1:9/' })
     const unreachable = await request(`${down.url}/zego/?Action=StopMix&AppId=4001`, {
