@@ -235,16 +235,37 @@ describe('callback endpoint over HTTP', () => {
     }).then((r) => r.body.dump())
     const all = h.logs.join('\n')
     const lines = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
-    // One access line per request, each with its request id.
-    expect(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).toHaveLength(3)
-    expect(new Set(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).size).toBe(3)
-    for (const line of lines) expect(line).toHaveProperty('requestId')
+    // One access line per request, in pino-http's field names, each with its request id; every other
+    // line of a request carries the same id as requestId.
+    const access = lines.filter((l) => l.msg === 'request completed') as AccessLine[]
+    expect(new Set(access.map((l) => l.req.id)).size).toBe(3)
+    for (const line of lines) if (line.msg !== 'request completed') expect(line).toHaveProperty('requestId')
+    expect(access[0]).toMatchObject({
+      req: { method: 'POST', url: '/zego/callback' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      appId: 4001,
+      eventId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      event: 'mix_stop',
+      outcome: 'stored',
+    })
+    expect(access[1]).toMatchObject({ res: { statusCode: 401 }, outcome: 'bad_signature', eventId: null })
     expect(all).not.toContain(CALLBACK_SECRET)
     expect(all).not.toContain(SERVER_SECRET)
     expect(all).not.toContain(body.signature)
     expect(all).not.toContain(query.get('Signature'))
   })
 })
+
+type AccessLine = {
+  req: { id: string; method: string; url: string }
+  res: { statusCode: number }
+  responseTime: number
+  appId: number | null
+  eventId: string | null
+  event: string
+  outcome: string
+}
 
 describe('health', () => {
   test('/healthz answers; /readyz fails only when Kafka is down and the spool is full', async () => {

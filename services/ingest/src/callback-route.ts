@@ -2,6 +2,8 @@ import { hash } from 'node:crypto'
 import {
   appKey,
   callbackAuthFields,
+  type DeadLetter,
+  deadLetterId,
   encodeDeadLetter,
   encodeEvent,
   isCallbackEvent,
@@ -93,7 +95,7 @@ export async function handleCallback(
       return claim satisfies never
   }
 
-  const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
+  const { record, deadLettered, eventId } = toRecord(parsed.body, raw, appId, now, deps.topics)
   try {
     const where = await deps.publisher.publish(record)
     claim.settle(true)
@@ -102,6 +104,8 @@ export async function handleCallback(
       status: 200,
       outcome,
       event: eventName,
+      appId,
+      eventId,
       ...(deadLettered ? { reason: 'dead_lettered', detail: deadLettered } : {}),
     }
   } catch (error) {
@@ -129,7 +133,7 @@ function toRecord(
   appId: number,
   receivedAt: number,
   topics: CallbackDeps['topics'],
-): { record: SpoolRecord; deadLettered: string | null } {
+): { record: SpoolRecord; deadLettered: string | null; eventId: string } {
   const parsed = parseCallback(body)
   let reason: string
   if (parsed.ok) {
@@ -138,6 +142,7 @@ function toRecord(
       return {
         record: { topic: topics.events, key: appKey(appId), value: encodeEvent(event) },
         deadLettered: null,
+        eventId: event.id,
       }
     } catch (error) {
       reason = `normalising failed: ${(error as Error).message}`
@@ -145,13 +150,18 @@ function toRecord(
   } else {
     reason = `${parsed.kind}: ${parsed.reason}`
   }
-  const value = encodeDeadLetter({
+  const deadLetter: DeadLetter = {
     v: 1,
     source: 'ingest:callback',
     reason,
     receivedAt,
     appId,
     payload: raw.toString('utf8'),
-  })
-  return { record: { topic: topics.deadLetter, key: appKey(appId), value }, deadLettered: reason }
+  }
+  const value = encodeDeadLetter(deadLetter)
+  return {
+    record: { topic: topics.deadLetter, key: appKey(appId), value },
+    deadLettered: reason,
+    eventId: deadLetterId(deadLetter),
+  }
 }

@@ -31,6 +31,7 @@ import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
 import { createHttpApp } from './http.ts'
+import { decisionLogFields, outcomeLogFields } from './log-fields.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
 import { RecentLog } from './recent-log.ts'
 import { createSavingsCache } from './savings-cache.ts'
@@ -117,7 +118,10 @@ export async function startReconciler(
       })
       metrics.outcome(outcome, decision)
       recent.recorded(outcome)
-      log.info({ outcome }, `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`)
+      log.info(
+        outcomeLogFields(outcome, decision),
+        `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`,
+      )
     },
     feedback: (appId, input) => (shell ? shell.input(appId, input) : Promise.resolve()),
     onError: (error, decision) =>
@@ -166,7 +170,10 @@ export async function startReconciler(
       decided: (decision) => {
         metrics.decided(decision)
         recent.decided(decision)
-        log.info({ decision }, `decision ${decision.action} (${decision.reason}) for task ${decision.taskId}`)
+        log.info(
+          decisionLogFields(decision),
+          `decision ${decision.action} (${decision.reason}) for task ${decision.taskId}`,
+        )
       },
       eventsApplied: (count) => metrics.eventsApplied(count),
       deadLettered: (deadLetter) => {
