@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { topicName } from '@mixguard/contracts'
 import { createKafka } from '@mixguard/kafka'
 import { readTopics, runCli, type SavingsReport } from '@mixguard/ops'
@@ -252,4 +253,35 @@ test('the status page shows apps, running tasks, armed deadlines, recent decisio
   // Read-only and local: nothing but GET, and a non-loopback client would get 403 (see http.test.ts).
   const post = await fetch(url, { method: 'POST' })
   expect(post.status).toBe(404)
+})
+
+test("the README's analytics query runs as written in DuckDB over the exported topics", async () => {
+  // Runs after the story above: two stops of app 4601 are on the topics.
+  const dir = join(await testOutputDir(), 'analytics')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'decisions.jsonl'), await mixguard('export', 'decisions'))
+  await writeFile(join(dir, 'outcomes.jsonl'), await mixguard('export', 'outcomes'))
+  const sql = await readFile(
+    new URL('../packages/ops/analytics/stops-by-reason.sql', import.meta.url),
+    'utf8',
+  )
+  const db = await DuckDBInstance.create(':memory:')
+  const connection = await db.connect()
+  try {
+    // The files are named as in the README, relative to where duckdb runs: here, the export folder.
+    await connection.run(`SET file_search_path = '${dir.replaceAll("'", "''")}'`)
+    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson()
+    expect(rows).toEqual([
+      { app_id: '4601', reason: 'orphaned', tasks_stopped: '1', median_seconds_to_stop: expect.any(Number) },
+      {
+        app_id: '4601',
+        reason: 'superseded',
+        tasks_stopped: '1',
+        median_seconds_to_stop: expect.any(Number),
+      },
+    ])
+  } finally {
+    connection.closeSync()
+    db.closeSync()
+  }
 })

@@ -35,6 +35,7 @@ const HELP: Record<string, string> = {
   tail                       decisions and outcomes as they land
   dead-letter list|redrive   records that could not be used, and sending them again after a fix
   report                     tasks stopped per app and the mix-seconds that avoided
+  export <topic>             a topic's values as JSON lines, for analytics (DuckDB, jq, …)
 
 Each command takes --help.`,
   explain: `usage: mixguard explain <appId> <taskId> [--json]
@@ -56,6 +57,11 @@ authentic callback ingest could not parse is parsed again; an events record the 
 decode is decoded again) and appends them to the events topic. Ids may be given by prefix. Those that
 still fail are listed with the reason and left where they are. Re-driving twice is harmless: the event
 id is content-derived and the reconciler applies an event once.`,
+  export: `usage: mixguard export events|decisions|outcomes|dead-letter [--app ID] [--since T] [--until T]
+
+Prints every value of the topic, one JSON object a line, in Kafka order per partition; --since and
+--until filter on the record time (the business time: ZEGO's for events, decidedAt for decisions, …).
+The values follow packages/contracts/schemas/. Example: mixguard export decisions > decisions.jsonl`,
   report: `usage: mixguard report [--since 24h] [--until TIME] [--app ID] [--json] [--svg FILE]
 
 Per app: tasks Mixguard stopped in the window by reason, and the mix-seconds it avoided against what
@@ -131,6 +137,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       })
       if (args.values.svg !== undefined) await writeFile(args.values.svg, savingsSvg(report))
       io.out(args.values.json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report))
+      return 0
+    }
+    case 'export': {
+      const [logical] = args.positionals
+      if (
+        logical !== 'events' &&
+        logical !== 'decisions' &&
+        logical !== 'outcomes' &&
+        logical !== 'dead-letter'
+      )
+        return usage('export needs a topic: events, decisions, outcomes or dead-letter')
+      for (const record of await readTopics(kafka, [topicName(logical, loaded.config.topicPrefix)])) {
+        if (record.value === null) continue
+        if (since !== undefined && record.timestamp < since) continue
+        if (record.timestamp > until) continue
+        if (appId !== undefined && record.key !== String(appId)) continue
+        io.out(`${record.value.toString('utf8')}\n`)
+      }
       return 0
     }
     case 'tail':
