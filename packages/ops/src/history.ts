@@ -41,38 +41,31 @@ export function historyTopics(prefix: string): string[] {
 /** Sorts the records into a History, each list in time order (Kafka order between equal times). */
 export function toHistory(records: readonly RawRecord[], prefix: string): History {
   const history: History = { events: [], decisions: [], outcomes: [], deadLetters: [], unreadable: 0 }
+  const use = <D extends { ok: boolean }>(decoded: D, keep: (ok: Extract<D, { ok: true }>) => void) => {
+    if (decoded.ok) keep(decoded as Extract<D, { ok: true }>)
+    else history.unreadable += 1
+  }
   for (const record of records) {
     switch (record.topic) {
-      case topicName('events', prefix): {
-        const decoded = decodeEvent(record.value)
-        if (decoded.ok) history.events.push(decoded.event)
-        else history.unreadable += 1
+      case topicName('events', prefix):
+        use(decodeEvent(record.value), (d) => history.events.push(d.event))
         break
-      }
-      case topicName('decisions', prefix): {
-        const decoded = decodeDecision(record.value)
-        if (decoded.ok) history.decisions.push(decoded.decision)
-        else history.unreadable += 1
+      case topicName('decisions', prefix):
+        use(decodeDecision(record.value), (d) => history.decisions.push(d.decision))
         break
-      }
-      case topicName('outcomes', prefix): {
-        const decoded = decodeOutcome(record.value)
-        if (decoded.ok) history.outcomes.push(decoded.outcome)
-        else history.unreadable += 1
+      case topicName('outcomes', prefix):
+        use(decodeOutcome(record.value), (d) => history.outcomes.push(d.outcome))
         break
-      }
-      case topicName('dead-letter', prefix): {
-        const decoded = decodeDeadLetter(record.value)
-        if (decoded.ok)
+      case topicName('dead-letter', prefix):
+        use(decodeDeadLetter(record.value), (d) =>
           history.deadLetters.push({
-            id: deadLetterId(decoded.deadLetter),
-            deadLetter: decoded.deadLetter,
+            id: deadLetterId(d.deadLetter),
+            deadLetter: d.deadLetter,
             partition: record.partition,
             offset: record.offset,
-          })
-        else history.unreadable += 1
+          }),
+        )
         break
-      }
     }
   }
   history.events.sort((a, b) => eventTime(a) - eventTime(b))
