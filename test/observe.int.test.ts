@@ -223,6 +223,13 @@ test('the status page shows apps, running tasks, armed deadlines, recent decisio
     ),
   )
 
+  // explain adds what the running reconciler holds now: the armed deadline, the gone input.
+  const explained = await mixguard('explain', String(SLOW), 'waiting', '--reconciler', reconciler.url)
+  expect(explained.trim().split('\n').at(-2)).toMatch(/^Still running: every input has been gone since/)
+  expect(explained.trim().split('\n').at(-1)).toMatch(
+    /^Now, per the reconciler at http:\/\/127\.0\.0\.1:\d+: running; inputs in-slow gone; armed: stop[^;]* at \S+ \(3\d\d\d s from now\)/,
+  )
+
   const url = `${reconciler.url}status`
   const html = await chromium('--dump-dom', url)
   expect(html).toContain('<h1>Mixguard reconciler</h1>')

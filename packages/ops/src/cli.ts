@@ -10,6 +10,7 @@ import {
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, type Kafka } from '@mixguard/kafka'
 import { loadOpsConfig, type OpsConfig } from './config.ts'
+import { describeCurrentState } from './current-state.ts'
 import { deadLetterLine, planRedrive } from './dead-letters.ts'
 import { type History, historyTopics, toHistory } from './history.ts'
 import { reportText } from './report-text.ts'
@@ -38,12 +39,14 @@ const HELP: Record<string, string> = {
   export <topic>             a topic's values as JSON lines, for analytics (DuckDB, jq, …)
 
 Each command takes --help.`,
-  explain: `usage: mixguard explain <appId> <taskId> [--json]
+  explain: `usage: mixguard explain <appId> <taskId> [--json] [--reconciler URL]
 
 Reads the events, decisions and outcomes topics to their current end and prints the task's timeline:
 StartMix calls and inputs, callbacks for its inputs and rooms, orphan graces starting and cancelled,
 stream-list confirmations, decisions with rule and evidence, outcomes. The last line says why the task
-was stopped, or why it is still running. --json prints { entries, verdict }.`,
+was stopped, or why it is still running. --json prints { entries, verdict }. --reconciler URL (a
+reconciler's admin address, e.g. http://127.0.0.1:8081) adds what it holds now: phase, inputs' liveness,
+armed deadlines.`,
   tail: `usage: mixguard tail [--app ID] [--since DURATION] [--json]
 
 Prints decisions and outcomes as they land, one line each, until Ctrl-C. --since 10m starts with the
@@ -121,11 +124,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (task === undefined || !(Number.isInteger(id) && id > 0))
         return usage('explain needs <appId> <taskId>')
       const timeline = explainTask(await history(), id, task)
-      if (args.values.json) io.out(`${JSON.stringify(timeline, null, 2)}\n`)
+      const reconciler = args.values.reconciler
+      const current = reconciler === undefined ? null : await currentState(reconciler, id, task)
+      if (args.values.json) io.out(`${JSON.stringify({ ...timeline, current }, null, 2)}\n`)
       else {
         io.out(`task ${task} of app ${id}\n`)
         for (const entry of timeline.entries) io.out(`${new Date(entry.at).toISOString()}  ${entry.text}\n`)
         io.out(`\n${timeline.verdict}\n`)
+        if (current !== null) io.out(`${current}\n`)
       }
       return 0
     }
@@ -225,10 +231,22 @@ function parse(argv: readonly string[]) {
       since: { type: 'string' },
       until: { type: 'string' },
       svg: { type: 'string' },
+      reconciler: { type: 'string' },
       all: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
     },
   })
+}
+
+async function currentState(base: string, appId: number, taskId: string): Promise<string> {
+  const url = new URL('status.json', base.endsWith('/') ? base : `${base}/`)
+  try {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    if (!answer.ok) return `Now: ${url.origin} answered HTTP ${answer.status} for its status.`
+    return describeCurrentState(await answer.json(), appId, taskId, `the reconciler at ${url.origin}`)
+  } catch (error) {
+    return `Now: the reconciler at ${url.origin} could not be reached (${(error as Error).message}).`
+  }
 }
 
 export async function readHistory(kafka: Kafka, config: OpsConfig): Promise<History> {

@@ -10,7 +10,7 @@ describe('the status page route', () => {
       registry: new Registry(),
       ready: () => ({ ready: true, reason: 'test' }),
       beforeScrape: () => {},
-      status: async () => '<p>status</p>',
+      status: { html: async () => '<p>status</p>', json: () => ({ now: 1, apps: [] }) },
     })
     const server = app.listen(0, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
@@ -21,6 +21,7 @@ describe('the status page route', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/)
       expect(await page.text()).toBe('<p>status</p>')
       expect((await fetch(url, { method: 'POST' })).status).toBe(404)
+      expect(await (await fetch(`${url}.json`)).json()).toEqual({ now: 1, apps: [] })
     } finally {
       server.close()
     }

@@ -16,13 +16,18 @@ export interface StatusDeps {
   savings: () => Promise<{ report: SavingsReport | null; error: string | null; at: number | null }>
 }
 
-/** Renders the page from the live state: read-only, nothing on it changes anything. */
-export function createStatusSource(deps: StatusDeps): () => Promise<string> {
-  return async () => {
-    const savings = await deps.savings()
-    const now = deps.now()
+/** The live state for the page and for `explain --reconciler`: read-only, nothing changes anything. */
+export interface StatusSource {
+  /** The HTML page. */
+  html(): Promise<string>
+  /** Apps, their running tasks and armed deadlines, as JSON (`GET /status.json`). */
+  json(): { now: number; apps: AppView[] }
+}
+
+export function createStatusSource(deps: StatusDeps): StatusSource {
+  const apps = (now: number): AppView[] => {
     const states = new Map([...deps.states()].map((app) => [app.appId, app.state]))
-    const apps: AppView[] = deps.appIds.map((appId) => {
+    return deps.appIds.map((appId) => {
       const state = states.get(appId)
       const { tasks, deadlines } = state ? appTasks(state) : { tasks: [], deadlines: [] }
       return {
@@ -38,12 +43,22 @@ export function createStatusSource(deps: StatusDeps): () => Promise<string> {
         },
       }
     })
-    return statusPage({
-      now,
-      apps,
-      decisions: deps.recent.decisions,
-      outcomes: deps.recent.outcomes,
-      savings,
-    })
+  }
+  return {
+    async html() {
+      const savings = await deps.savings()
+      const now = deps.now()
+      return statusPage({
+        now,
+        apps: apps(now),
+        decisions: deps.recent.decisions,
+        outcomes: deps.recent.outcomes,
+        savings,
+      })
+    },
+    json() {
+      const now = deps.now()
+      return { now, apps: apps(now) }
+    },
   }
 }
