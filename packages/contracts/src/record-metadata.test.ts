@@ -84,3 +84,23 @@ describe('record metadata', () => {
     expect(recordMetadataOfValue(Buffer.from('{"v":2,"type":"x","id":"y","receivedAt":1}'))).toEqual({})
   })
 })
+
+describe('record timestamps Kafka accepts', () => {
+  // Kafka 4 refuses a record stamped more than an hour ahead of the broker's clock
+  // (log.message.timestamp.after.max.ms): one bad time would block ingest's batch behind it.
+  it("keeps an event's time only near when ingest received it (ZEGO's body is not signed)", () => {
+    const event = callbackEvent(streamCloseExample)
+    const at = (occurredAt: number) => eventRecordMetadata({ ...event, occurredAt }).timestamp
+    expect(at(event.receivedAt - 120_000)).toBe(String(event.receivedAt - 120_000))
+    expect(at(event.receivedAt + 2 * 3_600_000)).toBe(String(event.receivedAt))
+    expect(at(event.receivedAt - 30 * 86_400_000)).toBe(String(event.receivedAt))
+  })
+
+  it('never stamps a decision or an outcome later than the wall clock given', () => {
+    const decision = { id: 'd1', decidedAt: 5_000_000 } as Decision
+    expect(decisionRecordMetadata(decision, 4_000_000).timestamp).toBe('4000000')
+    expect(decisionRecordMetadata(decision, 9_000_000).timestamp).toBe('5000000')
+    const outcome = { decisionId: 'd1', attempt: 1, result: 'stopped', at: 7_000_000 } as Outcome
+    expect(outcomeRecordMetadata(outcome, 6_000_000).timestamp).toBe('6000000')
+  })
+})

@@ -24,25 +24,48 @@ export interface RecordMetadata {
   headers: Record<string, string>
 }
 
+/**
+ * How far ZEGO's time of an event may be from when ingest received it and still stamp the record. ZEGO
+ * retries for about 62 s, so a true time is minutes from receipt at most; the body is not signed
+ * (docs/zego.md §7.3), and Kafka 4 refuses a record stamped over an hour ahead of the broker
+ * (log.message.timestamp.after.max.ms), which would hold up every record batched with it. Outside the
+ * window the record is stamped with the receive time; the value keeps ZEGO's time either way.
+ */
+export const EVENT_TIME_BEFORE_RECEIPT_MS = 60 * 60 * 1000
+export const EVENT_TIME_AFTER_RECEIPT_MS = 5 * 60 * 1000
+
 export function eventRecordMetadata(event: ZegoEvent): RecordMetadata {
+  const occurred = event.occurredAt
+  const plausible =
+    occurred !== null &&
+    occurred >= event.receivedAt - EVENT_TIME_BEFORE_RECEIPT_MS &&
+    occurred <= event.receivedAt + EVENT_TIME_AFTER_RECEIPT_MS
   return metadata(
     event.type === 'mix_api_call' ? 'mix-api-call' : 'event',
     event.id,
-    event.occurredAt ?? event.receivedAt,
+    plausible ? occurred : event.receivedAt,
   )
 }
 
-export function decisionRecordMetadata(decision: Decision): RecordMetadata {
-  return metadata('decision', decision.id, decision.decidedAt)
+/**
+ * `wallClockNow`: the producer's real clock. A decision's time comes from the reconciler's clock, which
+ * tests run faster than real time; the record is never stamped later than the wall clock, so Kafka
+ * never refuses it as from the future.
+ */
+export function decisionRecordMetadata(decision: Decision, wallClockNow?: number): RecordMetadata {
+  return metadata('decision', decision.id, notAfter(decision.decidedAt, wallClockNow))
 }
 
-export function outcomeRecordMetadata(outcome: Outcome): RecordMetadata {
-  return metadata('outcome', outcomeId(outcome), outcome.at)
+export function outcomeRecordMetadata(outcome: Outcome, wallClockNow?: number): RecordMetadata {
+  return metadata('outcome', outcomeId(outcome), notAfter(outcome.at, wallClockNow))
 }
 
-export function deadLetterRecordMetadata(deadLetter: DeadLetter): RecordMetadata {
-  return metadata('dead-letter', deadLetterId(deadLetter), deadLetter.receivedAt)
+export function deadLetterRecordMetadata(deadLetter: DeadLetter, wallClockNow?: number): RecordMetadata {
+  return metadata('dead-letter', deadLetterId(deadLetter), notAfter(deadLetter.receivedAt, wallClockNow))
 }
+
+const notAfter = (at: number, wallClockNow: number | undefined) =>
+  wallClockNow === undefined ? at : Math.min(at, wallClockNow)
 
 /** One outcome of one decision: each attempt has its own, and a retried attempt ends in another result. */
 export function outcomeId(outcome: Outcome): string {

@@ -113,7 +113,11 @@ export async function startReconciler(
         topic: topics.outcomes,
         acks: -1,
         messages: [
-          { key: appKey(outcome.appId), value: encodeOutcome(outcome), ...outcomeRecordMetadata(outcome) },
+          {
+            key: appKey(outcome.appId),
+            value: encodeOutcome(outcome),
+            ...outcomeRecordMetadata(outcome, systemClock.now()),
+          },
         ],
       })
       metrics.outcome(outcome, decision)
@@ -151,7 +155,7 @@ export async function startReconciler(
         messages: decisions.map((d) => ({
           key: appKey(d.appId),
           value: encodeDecision(d),
-          ...decisionRecordMetadata(d),
+          ...decisionRecordMetadata(d, systemClock.now()),
         })),
       })
     },
@@ -162,7 +166,7 @@ export async function startReconciler(
         messages: deadLetters.map((d) => ({
           key: null,
           value: encodeDeadLetter(d),
-          ...deadLetterRecordMetadata(d),
+          ...deadLetterRecordMetadata(d, systemClock.now()),
         })),
       })
     },
