@@ -9,20 +9,32 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' } })
-const reconciler = await startReconciler(loaded.config, { log })
+// Handlers first: a signal that arrives while the consumer is joining (kafkajs joins inside start)
+// still closes the instance cleanly once it has started, rather than killing a member the group
+// would then wait a whole session for.
+const starting = startReconciler(loaded.config, { log })
 
+// Every exit that can leaves the consumer group first, so the group hands this instance's partitions
+// on at once instead of waiting out its session: signals, a consumer that stopped for good, and a
+// fatal error anywhere (bounded by the shutdown deadline inside close()).
 let stopping = false
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'stopping')
-    reconciler.close().then(
-      () => process.exit(0),
+const stop = (why: Record<string, unknown>, code: number) => {
+  if (stopping) return
+  stopping = true
+  if (code === 0) log.info(why, 'stopping')
+  else log.fatal(why, 'stopping after a fatal error')
+  starting
+    .then((reconciler) => reconciler.close())
+    .then(
+      () => process.exit(code),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed')
         process.exit(1)
       },
     )
-  })
 }
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop({ signal }, 0))
+process.on('uncaughtException', (error) => stop({ err: error }, 1))
+process.on('unhandledRejection', (error) => stop({ err: error }, 1))
+const reconciler = await starting
+void reconciler.fatal.then((error) => stop({ err: error }, 1))

@@ -104,6 +104,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const policy = retryPolicy({ attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, ...options.retry })
   const running = new Map<string, { appId: number; controller: AbortController; done: Promise<void> }>()
   let idle: Array<() => void> = []
+  const settle = () => {
+    if (running.size > 0) return
+    for (const resolve of idle) resolve()
+    idle = []
+  }
 
   const outcome = (
     decision: Decision,
@@ -207,20 +212,25 @@ export function createExecutor(options: ExecutorOptions): Executor {
     submit(decision, context) {
       if (decision.action === 'would_stop' || running.has(decision.id)) return
       const controller = new AbortController()
-      const done = execute(decision, context, controller.signal)
+      const entry = { appId: decision.appId, controller, done: Promise.resolve() }
+      entry.done = execute(decision, context, controller.signal)
         .catch((error: unknown) => options.onError?.(error, decision))
         .finally(() => {
-          running.delete(decision.id)
-          if (running.size === 0) {
-            for (const resolve of idle) resolve()
-            idle = []
-          }
+          if (running.get(decision.id) === entry) running.delete(decision.id)
+          settle()
         })
-      running.set(decision.id, { appId: decision.appId, controller, done })
+      running.set(decision.id, entry)
     },
     cancel(appIds) {
       const apps = new Set(appIds)
-      for (const entry of running.values()) if (apps.has(entry.appId)) entry.controller.abort()
+      // Forgotten at once, not when the aborted call unwinds: the same decision submitted again (the
+      // partition resumed here) must run, not be taken for the one being abandoned.
+      for (const [id, entry] of running)
+        if (apps.has(entry.appId)) {
+          entry.controller.abort()
+          running.delete(id)
+        }
+      settle()
     },
     inFlight: () => running.size,
     drained: () => (running.size === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
