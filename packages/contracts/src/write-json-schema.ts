@@ -1,4 +1,11 @@
-// Prints the event envelope's JSON Schema: node packages/contracts/src/write-json-schema.ts > event.schema.json
-import { eventJsonSchema } from './json-schema.ts'
+// Writes the current JSON Schema of every topic value into packages/contracts/schemas/ (`pnpm schemas`).
+// The files under schemas/v<N>/ are the frozen baselines of each released version: never regenerated.
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { SCHEMA_NAMES, schemaFileName, topicJsonSchema } from './json-schema.ts'
 
-process.stdout.write(`${JSON.stringify(eventJsonSchema(), null, 2)}\n`)
+const folder = fileURLToPath(new URL('../schemas/', import.meta.url))
+for (const name of SCHEMA_NAMES) {
+  writeFileSync(`${folder}${schemaFileName(name)}`, `${JSON.stringify(topicJsonSchema(name), null, 2)}\n`)
+}
+process.stdout.write(`wrote ${SCHEMA_NAMES.length} schemas to ${folder}\n`)

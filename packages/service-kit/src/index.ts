@@ -9,3 +9,4 @@ export {
 } from './env.ts'
 export { type JsonText, parseJsonText } from './json-text.ts'
 export { Secret } from './secret.ts'
+export { packageVersion, registerStandardMetrics } from './standard-metrics.ts'

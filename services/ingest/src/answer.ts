@@ -9,6 +9,9 @@ export interface RequestContext {
   /** Callback event or API Action, for labels; only known values, so label cardinality stays bounded. */
   event: string
   outcome: string
+  /** Set once known: the app of an authentic callback, and the id of the event (or dead letter) stored. */
+  appId: number | null
+  eventId: string | null
 }
 
 export function context(res: Response): RequestContext {
@@ -25,6 +28,8 @@ export interface Answer {
   /** For the access log and metrics: what happened (stored, spooled, duplicate, bad_signature, …). */
   outcome: string
   event?: string
+  appId?: number
+  eventId?: string
   headers?: Record<string, string>
 }
 
@@ -32,6 +37,8 @@ export function send(res: Response, answer: Answer): void {
   const ctx = context(res)
   ctx.outcome = answer.outcome
   if (answer.event !== undefined) ctx.event = answer.event
+  if (answer.appId !== undefined) ctx.appId = answer.appId
+  if (answer.eventId !== undefined) ctx.eventId = answer.eventId
   if (answer.headers !== undefined) {
     for (const name of Object.keys(answer.headers)) res.setHeader(name, answer.headers[name] as string)
   }

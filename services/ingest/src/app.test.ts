@@ -80,7 +80,7 @@ describe('callback endpoint over HTTP', () => {
     expect(shed.headers['retry-after']).toBe('1')
     release()
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200])
-    expect(await h.metrics()).toMatch(/ingest_shed_total\{route="callback"\} 1/)
+    expect(await h.metrics()).toMatch(/mixguard_ingest_shed_total\{route="callback"\} 1/)
   })
 
   test('metrics count requests by event and outcome', async () => {
@@ -92,11 +92,13 @@ describe('callback endpoint over HTTP', () => {
       'application/json',
     )
     const text = await h.metrics()
-    expect(text).toMatch(/ingest_requests_total\{route="callback",event="mix_stop",outcome="stored"\} 1/)
     expect(text).toMatch(
-      /ingest_requests_total\{route="callback",event="mix_stop",outcome="bad_signature"\} 1/,
+      /mixguard_ingest_requests_total\{route="callback",event="mix_stop",outcome="stored"\} 1/,
     )
-    expect(text).toContain('ingest_spool_bytes 0')
+    expect(text).toMatch(
+      /mixguard_ingest_requests_total\{route="callback",event="mix_stop",outcome="bad_signature"\} 1/,
+    )
+    expect(text).toContain('mixguard_ingest_spool_bytes 0')
   })
 
   test('no log line ever holds a secret or a signature', async () => {
@@ -117,16 +119,37 @@ describe('callback endpoint over HTTP', () => {
     }).then((r) => r.body.dump())
     const all = h.logs.join('\n')
     const lines = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
-    // One access line per request, each with its request id.
-    expect(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).toHaveLength(3)
-    expect(new Set(lines.filter((l) => l.msg === 'request').map((l) => l.requestId)).size).toBe(3)
-    for (const line of lines) expect(line).toHaveProperty('requestId')
+    // One access line per request, in pino-http's field names, each with its request id; every other
+    // line of a request carries the same id as requestId.
+    const access = lines.filter((l) => l.msg === 'request completed') as AccessLine[]
+    expect(new Set(access.map((l) => l.req.id)).size).toBe(3)
+    for (const line of lines) if (line.msg !== 'request completed') expect(line).toHaveProperty('requestId')
+    expect(access[0]).toMatchObject({
+      req: { method: 'POST', url: '/zego/callback' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      appId: 4001,
+      eventId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      event: 'mix_stop',
+      outcome: 'stored',
+    })
+    expect(access[1]).toMatchObject({ res: { statusCode: 401 }, outcome: 'bad_signature', eventId: null })
     expect(all).not.toContain(CALLBACK_SECRET)
     expect(all).not.toContain(SERVER_SECRET)
     expect(all).not.toContain(body.signature)
     expect(all).not.toContain(query.get('Signature'))
   })
 })
+
+type AccessLine = {
+  req: { id: string; method: string; url: string }
+  res: { statusCode: number }
+  responseTime: number
+  appId: number | null
+  eventId: string | null
+  event: string
+  outcome: string
+}
 
 describe('health', () => {
   test('/healthz answers; /readyz fails only when Kafka is down and the spool is full', async () => {
@@ -232,7 +255,7 @@ describe('ZEGO-API passthrough', () => {
     expect(stop.statusCode).toBe(200)
     await stop.body.dump()
     await failure
-    expect(await h.metrics()).toMatch(/ingest_record_failures_total\{source="passthrough"\} 1/)
+    expect(await h.metrics()).toMatch(/mixguard_ingest_record_failures_total\{source="passthrough"\} 1/)
 
     const down = await start({ upstream: 'http://127.0.0.1:9/' })
     const unreachable = await request(`${down.url}/zego/?Action=StopMix&AppId=4001`, {
@@ -351,7 +374,7 @@ describe('hostile clients', () => {
       expect(r.statusCode).toBe(200)
       await r.body.dump()
     }
-    expect(await h.metrics()).toMatch(/ingest_shed_total\{route="passthrough"\} 1/)
+    expect(await h.metrics()).toMatch(/mixguard_ingest_shed_total\{route="passthrough"\} 1/)
   })
   test('a passthrough JSON body nested past the bound is 400 before it is forwarded, never a 500', async () => {
     const { upstream, forwarded } = await countingUpstream()

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type Clock, operations } from '@mixguard/zego-api'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { accessLine } from './access-log.ts'
 import { context, type RequestContext, send } from './answer.ts'
 import { forward, type PassthroughDeps } from './api-passthrough.ts'
 import { checkMediaType, isTooDeepJson, TOO_DEEP_DETAIL } from './body.ts'
@@ -57,25 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
       startedAt: clock.now(),
       event: 'none',
       outcome: 'unanswered',
+      appId: null,
+      eventId: null,
     }
     res.locals.ingest = ctx
     res.setHeader('x-request-id', requestId)
     if (logger.isLevelEnabled('info')) {
       res.on('finish', () => {
-        // The same line a child with { requestId } would write, without making one per request.
-        // req.path, never req.url: the passthrough's query holds a Signature.
-        logger.info(
-          {
-            requestId,
-            method: req.method,
-            path: req.path,
-            status: res.statusCode,
-            ms: clock.now() - ctx.startedAt,
-            event: ctx.event,
-            outcome: ctx.outcome,
-          },
-          'request',
-        )
+        logger.info(accessLine(req, res, ctx, clock.now()), 'request completed')
       })
     }
     next()

@@ -2,6 +2,8 @@ import { hash } from 'node:crypto'
 import {
   appKey,
   callbackAuthFields,
+  type DeadLetter,
+  deadLetterId,
   encodeDeadLetter,
   encodeEvent,
   isCallbackEvent,
@@ -95,7 +97,7 @@ export async function handleCallback(
   // Every path from here settles the claim: a claim left pending would make ZEGO's retries wait forever.
   let stored = false
   try {
-    const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
+    const { record, deadLettered, eventId } = toRecord(parsed.body, raw, appId, now, deps.topics)
     const where = await deps.publisher.publish(record)
     stored = true
     if (where === 'dead-letter' || where === 'quarantine') return setAside(where, eventName)
@@ -104,6 +106,8 @@ export async function handleCallback(
       status: 200,
       outcome,
       event: eventName,
+      appId,
+      eventId,
       ...(deadLettered ? { reason: 'dead_lettered', detail: deadLettered } : {}),
     }
   } catch (error) {
@@ -148,7 +152,7 @@ function toRecord(
   appId: number,
   receivedAt: number,
   topics: CallbackDeps['topics'],
-): { record: SpoolRecord; deadLettered: string | null } {
+): { record: SpoolRecord; deadLettered: string | null; eventId: string } {
   const parsed = parseCallback(body)
   let reason: string
   if (parsed.ok) {
@@ -157,6 +161,7 @@ function toRecord(
       return {
         record: { topic: topics.events, key: appKey(appId), value: encodeEvent(event) },
         deadLettered: null,
+        eventId: event.id,
       }
     } catch (error) {
       reason = `normalising failed: ${(error as Error).message}`
@@ -164,13 +169,18 @@ function toRecord(
   } else {
     reason = `${parsed.kind}: ${parsed.reason}`
   }
-  const value = encodeDeadLetter({
+  const deadLetter: DeadLetter = {
     v: 1,
     source: 'ingest:callback',
     reason,
     receivedAt,
     appId,
     payload: raw.toString('utf8'),
-  })
-  return { record: { topic: topics.deadLetter, key: appKey(appId), value }, deadLettered: reason }
+  }
+  const value = encodeDeadLetter(deadLetter)
+  return {
+    record: { topic: topics.deadLetter, key: appKey(appId), value },
+    deadLettered: reason,
+    eventId: deadLetterId(deadLetter),
+  }
 }

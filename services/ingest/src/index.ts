@@ -4,4 +4,5 @@ export { type ConfigResult, type IngestConfig, type LoadConfigOptions, loadConfi
 export { IngestError, type IngestErrorCode, ingestErrorCodes, isIngestError } from './errors.ts'
 export { type IngestDeps, type RunningIngest, startIngest } from './ingest.ts'
 export type { KafkaLink } from './kafka-link.ts'
+export { createMetrics as createIngestMetrics } from './metrics.ts'
 export type { PublisherStatus } from './publisher.ts'

@@ -1,3 +1,4 @@
+import { type RecordMetadata, recordMetadataOfValue } from '@mixguard/contracts'
 import {
   createIdempotentProducer,
   ensureTopics,
@@ -105,10 +106,10 @@ export function createKafkaLink(options: KafkaLinkOptions): KafkaLink {
       }
       const current = producer
       if (current === null) throw new Error('kafka producer is not connected')
-      const byTopic = new Map<string, { key: string | null; value: Buffer }[]>()
+      const byTopic = new Map<string, ({ key: string | null; value: Buffer } & Partial<RecordMetadata>)[]>()
       for (const r of records) {
         const list = byTopic.get(r.topic) ?? []
-        list.push({ key: r.key, value: r.value })
+        list.push({ key: r.key, value: r.value, ...recordMetadataOfValue(r.value) })
         byTopic.set(r.topic, list)
       }
       try {

@@ -1,3 +1,4 @@
+import { packageVersion, registerStandardMetrics } from '@mixguard/service-kit'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { PublisherEvent, PublisherStatus } from './publisher.ts'
 
@@ -22,53 +23,54 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export function createMetrics(sources: MetricSources): IngestMetrics {
   const registry = new Registry()
+  registerStandardMetrics(registry, 'ingest', packageVersion(import.meta.url))
   const registers = [registry]
   const requests = new Counter({
-    name: 'ingest_requests_total',
+    name: 'mixguard_ingest_requests_total',
     help: 'Requests by route, event (callback event or API Action) and outcome',
     labelNames: ['route', 'event', 'outcome'] as const,
     registers,
   })
   const latency = new Histogram({
-    name: 'ingest_request_duration_seconds',
+    name: 'mixguard_ingest_request_duration_seconds',
     help: 'Time from request to answer; for callbacks this includes making the record durable',
     labelNames: ['route', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
   })
   const shed = new Counter({
-    name: 'ingest_shed_total',
+    name: 'mixguard_ingest_shed_total',
     help: 'Requests answered 503 because the concurrency cap was reached',
     labelNames: ['route'] as const,
     registers,
   })
   const lost = new Counter({
-    name: 'ingest_record_failures_total',
+    name: 'mixguard_ingest_record_failures_total',
     help: 'Records that could not be stored at all (neither Kafka nor spool); the passthrough answer went out anyway',
     labelNames: ['source'] as const,
     registers,
   })
   const produce = new Histogram({
-    name: 'ingest_produce_duration_seconds',
+    name: 'mixguard_ingest_produce_duration_seconds',
     help: 'Kafka batch sends (acks = all), direct or draining the spool',
     labelNames: ['path', 'result'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
   })
   const setAside = new Counter({
-    name: 'ingest_records_set_aside_total',
+    name: 'mixguard_ingest_records_set_aside_total',
     help: 'Records Kafka can never take (too large, refused), moved to the dead-letter topic or the quarantine file instead',
     labelNames: ['where', 'reason', 'path'] as const,
     registers,
   })
   const records = new Counter({
-    name: 'ingest_records_total',
+    name: 'mixguard_ingest_records_total',
     help: 'Records made durable, by where',
     labelNames: ['destination'] as const,
     registers,
   })
   new Gauge({
-    name: 'ingest_kafka_up',
+    name: 'mixguard_ingest_kafka_up',
     help: '1 while Kafka takes records directly',
     registers,
     collect() {
@@ -76,7 +78,7 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     },
   })
   new Gauge({
-    name: 'ingest_spool_records',
+    name: 'mixguard_ingest_spool_records',
     help: 'Records in the spool waiting for Kafka',
     registers,
     collect() {
@@ -84,7 +86,7 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     },
   })
   new Gauge({
-    name: 'ingest_spool_bytes',
+    name: 'mixguard_ingest_spool_bytes',
     help: 'Bytes in the spool waiting for Kafka',
     registers,
     collect() {
@@ -92,7 +94,7 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     },
   })
   new Gauge({
-    name: 'ingest_spool_max_bytes',
+    name: 'mixguard_ingest_spool_max_bytes',
     help: 'Spool bound; at it, callbacks are answered 503',
     registers,
     collect() {
@@ -100,23 +102,26 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     },
   })
   new Gauge({
-    name: 'ingest_nonce_cache_entries',
+    name: 'mixguard_ingest_nonce_cache_entries',
     help: 'Signatures remembered for replay detection',
     registers,
     collect() {
       this.set(sources.nonceCache().size)
     },
   })
-  new Gauge({
-    name: 'ingest_nonce_cache_evictions',
+  let evictionsCounted = 0
+  new Counter({
+    name: 'mixguard_ingest_nonce_cache_evictions_total',
     help: 'Signatures forgotten before their freshness window ended because the cache was full',
     registers,
     collect() {
-      this.set(sources.nonceCache().evictions)
+      const { evictions } = sources.nonceCache()
+      this.inc(Math.max(0, evictions - evictionsCounted))
+      evictionsCounted = evictions
     },
   })
   new Gauge({
-    name: 'ingest_in_flight_requests',
+    name: 'mixguard_ingest_in_flight_requests',
     help: 'Callback and passthrough requests being handled',
     registers,
     collect() {

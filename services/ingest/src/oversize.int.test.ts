@@ -164,7 +164,7 @@ test(
     expect(fx.ingest.status()).toMatchObject({ kafkaUp: true, spool: { records: 0 } })
     const metrics = await (await request(`${fx.ingest.url}/metrics`)).body.text()
     expect(metrics).toMatch(
-      /ingest_records_set_aside_total\{where="dead-letter",reason="too_large",path="direct"\} 2/,
+      /mixguard_ingest_records_set_aside_total\{where="dead-letter",reason="too_large",path="direct"\} 2/,
     )
   },
 )

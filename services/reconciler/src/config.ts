@@ -16,7 +16,8 @@ import { DEFAULT_GROUP_TIMING, type GroupTiming } from './adapters/kafka-source.
 import { type AppPolicy, AppPolicySchema, defaultPolicy } from './core/index.ts'
 
 export interface ReconcilerConfig {
-  http: { host: string; port: number }
+  /** statusPublic: serve /status to any client, not only loopback ones. */
+  http: { host: string; port: number; statusPublic: boolean }
   logLevel: LogLevel
   shutdownTimeoutMs: number
   kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; group: GroupTiming }
@@ -33,6 +34,7 @@ const EnvSchema = z.object({
   RECONCILER_HOST: z.string().default('0.0.0.0'),
   RECONCILER_PORT: wholeNumber(0, 65535).default(8081),
   RECONCILER_LOG_LEVEL: logLevel,
+  RECONCILER_STATUS_PUBLIC: z.enum(['true', 'false']).default('false'),
   RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
   // How long the group waits for a silent (killed, frozen) member before handing its partitions on.
@@ -178,7 +180,11 @@ export function loadConfig(
   return {
     ok: true,
     config: {
-      http: { host: e.RECONCILER_HOST, port: e.RECONCILER_PORT },
+      http: {
+        host: e.RECONCILER_HOST,
+        port: e.RECONCILER_PORT,
+        statusPublic: e.RECONCILER_STATUS_PUBLIC === 'true',
+      },
       logLevel: e.RECONCILER_LOG_LEVEL,
       shutdownTimeoutMs: e.RECONCILER_SHUTDOWN_TIMEOUT_MS,
       kafka: {

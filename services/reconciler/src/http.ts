@@ -1,11 +1,18 @@
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import type { Registry } from 'prom-client'
+import { isLoopback } from './loopback.ts'
 
-/** /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus). */
+/**
+ * /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus),
+ * /status and /status.json (the read-only status page and its live state: loopback clients only unless
+ * `statusPublic`).
+ */
 export function createHttpApp(deps: {
   registry: Registry
   ready: () => { ready: boolean; reason: string }
   beforeScrape: () => void
+  status?: { html(): Promise<string>; json(): unknown }
+  statusPublic?: boolean
 }): Express {
   const app = express()
   app.disable('x-powered-by')
@@ -20,5 +27,24 @@ export function createHttpApp(deps: {
     deps.beforeScrape()
     res.type(deps.registry.contentType).send(await deps.registry.metrics())
   })
+  const { status } = deps
+  if (status) {
+    const local: RequestHandler = (req, res, next) => {
+      if (deps.statusPublic || isLoopback(req.socket.remoteAddress)) return next()
+      res.status(403).json({
+        ok: false,
+        reason: 'the status page answers local clients only (RECONCILER_STATUS_PUBLIC=true opens it)',
+      })
+    }
+    app.get('/status', local, async (_req, res) => {
+      res
+        .type('html')
+        .set('cache-control', 'no-store')
+        .send(await status.html())
+    })
+    app.get('/status.json', local, (_req, res) => {
+      res.set('cache-control', 'no-store').json(status.json())
+    })
+  }
   return app
 }

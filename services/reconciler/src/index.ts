@@ -1,2 +1,3 @@
 export { type ConfigResult, loadConfig, type ReconcilerConfig } from './config.ts'
+export { createMetrics as createReconcilerMetrics } from './metrics.ts'
 export { type ReconcilerDeps, type RunningReconciler, startReconciler } from './reconciler.ts'

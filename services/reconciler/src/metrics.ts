@@ -1,4 +1,5 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
+import { packageVersion, registerStandardMetrics } from '@mixguard/service-kit'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { ROOM_SWEEP_RULE } from './core/index.ts'
 
@@ -11,6 +12,7 @@ const foundByList = (decision: Decision): boolean =>
 /** The reconciler's Prometheus metrics, on a registry of its own (no globals: tests run several instances). */
 export function createMetrics() {
   const registry = new Registry()
+  registerStandardMetrics(registry, 'reconciler', packageVersion(import.meta.url))
   const decisions = new Counter({
     name: 'mixguard_reconciler_decisions_total',
     help: 'Decisions made, by action and reason',
@@ -41,7 +43,7 @@ export function createMetrics() {
     registers: [registry],
   })
   const lag = new Gauge({
-    name: 'mixguard_reconciler_consumer_lag',
+    name: 'mixguard_reconciler_consumer_lag_records',
     help: 'Records between the last applied batch and the partition end, by partition',
     labelNames: ['partition'] as const,
     registers: [registry],

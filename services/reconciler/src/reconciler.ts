@@ -2,13 +2,17 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   appKey,
+  deadLetterRecordMetadata,
+  decisionRecordMetadata,
   encodeDeadLetter,
   encodeDecision,
   encodeOutcome,
+  outcomeRecordMetadata,
   topicName,
   topicSpecs,
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, ensureTopics, type KafkaLogSink } from '@mixguard/kafka'
+import { readHistory, savingsReport } from '@mixguard/ops'
 import {
   type CallBudget,
   type Clock,
@@ -27,9 +31,13 @@ import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
 import { createHttpApp } from './http.ts'
+import { decisionLogFields, outcomeLogFields } from './log-fields.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
+import { RecentLog } from './recent-log.ts'
 import { retryDelayMs } from './retry-delay.ts'
+import { createSavingsCache } from './savings-cache.ts'
 import { Shell } from './shell.ts'
+import { createStatusSource } from './status-source.ts'
 
 export interface ReconcilerDeps {
   log: Logger
@@ -99,6 +107,7 @@ export async function startReconciler(
 
   let closing: Promise<void> | undefined
   let shell: Shell | undefined
+  const recent = new RecentLog()
   let source: KafkaSource | undefined
   const executor = createExecutor({
     clientFor: (appId) => clients.get(appId),
@@ -111,7 +120,13 @@ export async function startReconciler(
           await producer.send({
             topic: topics.outcomes,
             acks: -1,
-            messages: [{ key: appKey(outcome.appId), value: encodeOutcome(outcome) }],
+            messages: [
+              {
+                key: appKey(outcome.appId),
+                value: encodeOutcome(outcome),
+                ...outcomeRecordMetadata(outcome, systemClock.now()),
+              },
+            ],
           })
           break
         } catch (error) {
@@ -124,7 +139,11 @@ export async function startReconciler(
         }
       }
       metrics.outcome(outcome, decision)
-      log.info({ outcome }, `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`)
+      recent.recorded(outcome)
+      log.info(
+        outcomeLogFields(outcome, decision),
+        `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`,
+      )
     },
     feedback: (appId, input) => (shell ? shell.input(appId, input) : Promise.resolve()),
     onError: (error, decision) =>
@@ -152,20 +171,32 @@ export async function startReconciler(
       await producer.send({
         topic: topics.decisions,
         acks: -1,
-        messages: decisions.map((d) => ({ key: appKey(d.appId), value: encodeDecision(d) })),
+        messages: decisions.map((d) => ({
+          key: appKey(d.appId),
+          value: encodeDecision(d),
+          ...decisionRecordMetadata(d, systemClock.now()),
+        })),
       })
     },
     publishDeadLetters: async (deadLetters) => {
       await producer.send({
         topic: topics.deadLetter,
         acks: -1,
-        messages: deadLetters.map((d) => ({ key: null, value: encodeDeadLetter(d) })),
+        messages: deadLetters.map((d) => ({
+          key: null,
+          value: encodeDeadLetter(d),
+          ...deadLetterRecordMetadata(d, systemClock.now()),
+        })),
       })
     },
     observer: {
       decided: (decision) => {
         metrics.decided(decision)
-        log.info({ decision }, `decision ${decision.action} (${decision.reason}) for task ${decision.taskId}`)
+        recent.decided(decision)
+        log.info(
+          decisionLogFields(decision),
+          `decision ${decision.action} (${decision.reason}) for task ${decision.taskId}`,
+        )
       },
       eventsApplied: (count) => metrics.eventsApplied(count),
       deadLettered: (deadLetter) => {
@@ -236,6 +267,24 @@ export async function startReconciler(
         budgetWaiting: config.apps.reduce((n, a) => n + budget.waiting(a.appId), 0),
         inFlight: executor.inFlight(),
       }),
+    status: createStatusSource({
+      now: () => clock.now(),
+      appIds: config.apps.map((a) => a.appId),
+      policyFor: config.policyFor,
+      states: () => shell.apps(),
+      budget: { limitPerSecond: config.zego.callsPerSecond, waiting: (appId) => budget.waiting(appId) },
+      recent,
+      savings: createSavingsCache({
+        load: async () =>
+          savingsReport(await readHistory(kafka, config.kafka), {
+            since: clock.now() - 86_400_000,
+            until: clock.now(),
+          }),
+        now: () => clock.now(),
+        maxAgeMs: 60_000,
+      }),
+    }),
+    statusPublic: config.http.statusPublic,
   })
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s))
