@@ -7,4 +7,6 @@ export {
   topicPrefix,
   wholeNumber,
 } from './env.ts'
+export { secretFrom } from './file-secret.ts'
+export { type KafkaAccess, kafkaAccessFromEnv, kafkaAccessVariables, readKafkaAccess } from './kafka-env.ts'
 export { Secret } from './secret.ts'
