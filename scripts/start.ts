@@ -14,6 +14,7 @@ import { topicName, topicSpecs } from '@mixguard/contracts'
 import { loadConfig as loadIngestConfig, startIngest } from '@mixguard/ingest'
 import { createKafka, ensureTopics, provideKafka } from '@mixguard/kafka'
 import { loadConfig as loadReconcilerConfig, startReconciler } from '@mixguard/reconciler'
+import { kafkaAccessFromEnv } from '@mixguard/service-kit'
 import { createSimulator, type ScenarioStep, type Simulator } from '@mixguard/zego-sim'
 import { pino } from 'pino'
 
@@ -31,8 +32,10 @@ try {
   stops.push(() => kafka.stop())
   const brokers = kafka.brokers.join(',')
   const prefix = env.TOPIC_PREFIX ?? 'mixguard'
-  const admin = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start' })
-  await ensureTopics(admin, topicSpecs(prefix))
+  // An external cluster may be secured (KAFKA_SECURITY_PROTOCOL …); the local broker is plaintext.
+  const access = kafkaAccessFromEnv(kafka.source === 'external' ? env : {})
+  const admin = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start', security: access.security })
+  if (access.topics.create) await ensureTopics(admin, topicSpecs(prefix, access.topics))
 
   const realZego = Boolean(env.ZEGO_APP_ID && env.ZEGO_SERVER_SECRET && env.ZEGO_CALLBACK_SECRET)
   let sim: Simulator | undefined
@@ -89,7 +92,11 @@ try {
   const passthroughUrl = `${ingest.url}${ingestConfig.config.passthroughPath}`
   if (sim) sim.world.updateApp(DEMO_APP, { callbackUrl })
 
-  const watcher = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start-watch' }).consumer({
+  const watcher = createKafka({
+    brokers: kafka.brokers,
+    clientId: 'mixguard-start-watch',
+    security: access.security,
+  }).consumer({
     groupId: `mixguard-start-${randomBytes(4).toString('hex')}`,
     maxWaitTimeInMs: 200,
   })

@@ -73,6 +73,7 @@ export {
   type LogicalTopic,
   TOPICS,
   type TopicDefinition,
+  type TopicPlacement,
   type TopicSpec,
   topicName,
   topicSpecs,

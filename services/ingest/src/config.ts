@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs'
 import {
   brokerList,
   httpUrl,
+  type KafkaAccess,
+  kafkaAccessVariables,
   logLevel,
   presentVariables,
+  readKafkaAccess,
   Secret,
   topicPrefix,
   wholeNumber,
@@ -35,6 +38,8 @@ export interface IngestConfig {
     lingerMs: number
     maxBatchRecords: number
   }
+  /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
+  kafkaAccess: KafkaAccess
   apps: AppRegistry
 }
 
@@ -73,6 +78,8 @@ const EnvSchema = z.object({
   ZEGO_CALLBACK_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRETS: z.string().optional(),
   INGEST_APPS_FILE: z.string().optional(),
+  // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
+  ...kafkaAccessVariables,
 })
 
 const AppsFileSchema = z
@@ -109,7 +116,8 @@ export function loadConfig(
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
   }
   const apps = readApps(present, readFile, problems)
-  if (!parsed.success || problems.length > 0) return failure(problems)
+  const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
+  if (!parsed.success || kafkaAccess === null || problems.length > 0) return failure(problems)
   const e = parsed.data
   return {
     ok: true,
@@ -134,6 +142,7 @@ export function loadConfig(
         lingerMs: e.KAFKA_LINGER_MS,
         maxBatchRecords: e.KAFKA_MAX_BATCH,
       },
+      kafkaAccess,
       apps: createAppRegistry(apps),
     },
   }

@@ -8,7 +8,11 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const { config } = loaded
-const ingest = await startIngest(config)
+const ingest = await startIngest(config).catch((error: unknown) => {
+  // Credentials, certificates, ACLs or unusable topics: the message names what to change.
+  console.error(`ingest cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(2)
+})
 
 let stopping = false
 const stop = (signal: string): void => {

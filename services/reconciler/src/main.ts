@@ -9,7 +9,11 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' } })
-const reconciler = await startReconciler(loaded.config, { log })
+const reconciler = await startReconciler(loaded.config, { log }).catch((error: unknown) => {
+  // Credentials, certificates, ACLs or unusable topics: the message names what to change.
+  console.error(`reconciler cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(2)
+})
 
 let stopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

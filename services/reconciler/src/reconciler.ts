@@ -1,14 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  appKey,
-  encodeDeadLetter,
-  encodeDecision,
-  encodeOutcome,
-  topicName,
-  topicSpecs,
-} from '@mixguard/contracts'
-import { createIdempotentProducer, createKafka, ensureTopics, type KafkaLogSink } from '@mixguard/kafka'
+import { appKey, encodeDeadLetter, encodeDecision, encodeOutcome, topicName } from '@mixguard/contracts'
+import { createIdempotentProducer, createKafka, type KafkaLogSink, preflightKafka } from '@mixguard/kafka'
 import {
   type CallBudget,
   type Clock,
@@ -27,6 +20,7 @@ import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
 import { createHttpApp } from './http.ts'
+import { reconcilerPreflight } from './kafka-preflight.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
 import { Shell } from './shell.ts'
 
@@ -65,7 +59,12 @@ export async function startReconciler(
   const timers = deps.timers ?? systemTimers
   const metrics = createMetrics()
   const kafkaLog: KafkaLogSink = (level, message, fields) => log[level]({ kafka: fields }, message)
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: kafkaLog })
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    log: kafkaLog,
+    security: config.kafkaAccess.security,
+  })
   const topics = {
     events: topicName('events', config.kafka.topicPrefix),
     decisions: topicName('decisions', config.kafka.topicPrefix),
@@ -73,7 +72,8 @@ export async function startReconciler(
     deadLetter: topicName('dead-letter', config.kafka.topicPrefix),
     state: topicName('reconciler-state', config.kafka.topicPrefix),
   }
-  await ensureTopics(kafka, topicSpecs(config.kafka.topicPrefix))
+  const { warnings } = await preflightKafka(kafka, reconcilerPreflight(config))
+  for (const warning of warnings) log.warn(warning)
   const producer = createIdempotentProducer(kafka)
   await producer.connect()
 
