@@ -7,9 +7,8 @@ import {
   createKafka,
   ensureTopics,
   KafkaAccessError,
-  type LocalBroker,
-  startLocalBroker,
 } from '@mixguard/kafka'
+import { type LocalBroker, startLocalBroker } from '@mixguard/kafka/local'
 import { kafkaAccessFromEnv } from '@mixguard/service-kit'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { makeTlsFixtures, type TlsFixtures } from './tls-fixtures.ts'
