@@ -82,6 +82,9 @@ const EnvSchema = z.object({
   ...kafkaAccessVariables,
 })
 
+/** Every variable this service reads: for the .env.example and deployment-manifest checks. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
+
 const AppsFileSchema = z
   .array(
     z.object({

@@ -52,6 +52,9 @@ const EnvSchema = z.object({
   ...kafkaAccessVariables,
 })
 
+/** Every variable this service reads: for the .env.example and deployment-manifest checks. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
+
 /** Per-app policy overrides: every field optional, nested objects partial, unknown keys an error (typos). */
 const { shape } = AppPolicySchema
 const PolicyOverridesSchema = z

@@ -1,2 +1,2 @@
-export { type ConfigResult, loadConfig, type ReconcilerConfig } from './config.ts'
+export { type ConfigResult, ENVIRONMENT_VARIABLES, loadConfig, type ReconcilerConfig } from './config.ts'
 export { type ReconcilerDeps, type RunningReconciler, startReconciler } from './reconciler.ts'
