@@ -40,6 +40,8 @@ export interface IngestConfig {
   }
   /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
   kafkaAccess: KafkaAccess
+  /** After SIGTERM: how long /readyz fails while requests are still served, before shutdown starts. */
+  drainDelayMs: number
   apps: AppRegistry
 }
 
@@ -80,6 +82,7 @@ const EnvSchema = z.object({
   INGEST_APPS_FILE: z.string().optional(),
   // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
   ...kafkaAccessVariables,
+  INGEST_DRAIN_DELAY_MS: wholeNumber(0, 600_000).default(0),
 })
 
 /** Every variable this service reads: for the .env.example and deployment-manifest checks. */
@@ -146,6 +149,7 @@ export function loadConfig(
         maxBatchRecords: e.KAFKA_MAX_BATCH,
       },
       kafkaAccess,
+      drainDelayMs: e.INGEST_DRAIN_DELAY_MS,
       apps: createAppRegistry(apps),
     },
   }

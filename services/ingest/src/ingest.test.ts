@@ -112,3 +112,24 @@ test('shutdown ends within its deadline while Kafka hangs; what was acknowledged
   expect(recovery.records).toBe(1)
   await spool.close()
 })
+
+test('draining fails readiness but keeps taking callbacks until close', async () => {
+  const ingest = await startIngest(await config(), {
+    kafkaLink: {
+      connect: async () => {},
+      send: async () => {},
+      reset: async () => {},
+      close: async () => {},
+    },
+    logger: pino({ level: 'silent' }),
+  })
+  expect((await request(`${ingest.url}/readyz`)).statusCode).toBe(200)
+  ingest.drain()
+  const ready = await request(`${ingest.url}/readyz`)
+  expect(ready.statusCode).toBe(503)
+  expect(await ready.body.json()).toMatchObject({ reason: 'draining' })
+  const answer = await post(ingest.url, callback('drain-1'))
+  expect(answer.statusCode).toBe(200)
+  expect(await answer.body.json()).toMatchObject({ ok: true })
+  await ingest.close()
+})

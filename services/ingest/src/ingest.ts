@@ -32,6 +32,8 @@ export interface RunningIngest {
   url: string
   port: number
   status(): PublisherStatus
+  /** Readiness fails from now on while requests are still served: the load balancer's cue to stop sending. */
+  drain(): void
   /**
    * Stops accepting, lets in-flight requests finish, flushes the producer and drains the spool while
    * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
@@ -112,6 +114,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   publisherStatus = () => publisher.status()
 
   let shuttingDown = false
+  let draining = false
   const app = createApp({
     callbackPath: config.callbackPath,
     passthroughPath: config.passthroughPath,
@@ -146,6 +149,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       },
     },
     shuttingDown: () => shuttingDown,
+    draining: () => draining,
     inFlight,
   })
 
@@ -208,6 +212,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     url,
     port,
     status: () => publisher.status(),
+    drain: () => {
+      draining = true
+    },
     close: () => {
       closing ??= close()
       return closing

@@ -1,4 +1,5 @@
 // The reconciler as a process: configuration from the environment, logs to stdout, SIGTERM/SIGINT stop it.
+import { createEgressDispatcher } from '@mixguard/zego-api'
 import pino from 'pino'
 import { loadConfig } from './config.ts'
 import { startReconciler } from './reconciler.ts'
@@ -9,7 +10,15 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' } })
-const reconciler = await startReconciler(loaded.config, { log }).catch((error: unknown) => {
+for (const app of loaded.config.apps.filter((a) => a.serverSecret === null)) {
+  const warning = `WARNING: app ${app.appId} has no serverSecret: its mixes are watched but NEVER stopped (add serverSecret to RECONCILER_APPS_FILE)`
+  log.warn({ appId: app.appId }, warning)
+  console.error(warning)
+}
+const reconciler = await startReconciler(loaded.config, {
+  log,
+  dispatcher: createEgressDispatcher(process.env),
+}).catch((error: unknown) => {
   // Credentials, certificates, ACLs or unusable topics: the message names what to change.
   console.error(`reconciler cannot start: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(2)
