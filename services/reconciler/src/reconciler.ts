@@ -19,6 +19,7 @@ import { createKafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
+import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
 import { reconcilerPreflight } from './kafka-preflight.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
@@ -163,7 +164,7 @@ export async function startReconciler(
     },
   })
 
-  let crashed: unknown = null
+  let crash: ConsumerHealth['crash'] = null
   let joined = false
   const source = createKafkaSource({
     kafka,
@@ -174,24 +175,27 @@ export async function startReconciler(
       lag: (partition, lag) => metrics.lag(partition, lag),
       joined: (partitions) => {
         joined = true
-        crashed = null
+        crash = null
         log.info({ partitions }, 'joined the consumer group')
       },
-      crashed: (error) => {
-        crashed = error
-        log.error({ err: error }, 'consumer crashed (kafkajs restarts it)')
+      crashed: (error, restart) => {
+        crash = { error, restart }
+        joined = false
+        log.error(
+          { err: error, restart },
+          restart ? 'consumer crashed (kafkajs restarts it)' : 'consumer stopped for good: liveness fails',
+        )
       },
     },
   })
 
   const app = createHttpApp({
     registry: metrics.registry,
-    ready: () =>
-      crashed !== null
-        ? { ready: false, reason: 'the Kafka consumer crashed' }
-        : joined
-          ? { ready: true, reason: 'in the consumer group' }
-          : { ready: false, reason: 'joining the consumer group' },
+    live: () => liveness({ joined, restoring: source.restoring(), crash }),
+    ready: () => {
+      const probe = readiness({ joined, restoring: source.restoring(), crash })
+      return { ready: probe.ok, reason: probe.reason }
+    },
     beforeScrape: () =>
       metrics.sample({
         deadlines: shell.deadlines(clock.now()),

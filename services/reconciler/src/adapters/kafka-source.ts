@@ -4,7 +4,8 @@ import type { Shell } from '../shell.ts'
 export interface SourceObserver {
   lag?(partition: number, lag: number): void
   joined?(partitions: number[]): void
-  crashed?(error: unknown): void
+  /** `restart: false`: kafkajs gave up on the consumer; it will not run again in this process. */
+  crashed?(error: unknown, restart: boolean): void
 }
 
 export interface KafkaSource {
@@ -13,6 +14,8 @@ export interface KafkaSource {
   stop(): Promise<void>
   readonly consumer: Consumer
   assigned(): number[]
+  /** True while an assignment's state is being restored from the changelog. */
+  restoring(): boolean
 }
 
 /**
@@ -38,20 +41,28 @@ export function createKafkaSource(options: {
   })
   let assigned: number[] = []
   let assignment = Promise.resolve()
+  let pendingAssignments = 0
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)
     const partitions = assigned
+    pendingAssignments += 1
     assignment = assignment
       .then(() => shell.assign(partitions))
-      .catch((error: unknown) => options.observer?.crashed?.(error))
+      .catch((error: unknown) => options.observer?.crashed?.(error, true))
+      .finally(() => {
+        pendingAssignments -= 1
+      })
     options.observer?.joined?.(partitions)
   })
-  consumer.on(consumer.events.CRASH, ({ payload }) => options.observer?.crashed?.(payload.error))
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    options.observer?.crashed?.(payload.error, payload.restart),
+  )
 
   return {
     consumer,
     assigned: () => assigned,
+    restoring: () => pendingAssignments > 0,
     async start() {
       await consumer.connect()
       await consumer.subscribe({ topic, fromBeginning: true })
