@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: sources.map((s) => `${s}/*.test.ts`),
+          // Property tests run hundreds of scenarios each; on a busy 2-core machine 5 s is too tight.
+          testTimeout: 30_000,
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },

@@ -77,6 +77,11 @@ test('SIGKILL with deadlines pending: after a restart the overdue deadlines fire
     'three StopMix outcomes',
     (records) => records.filter((r) => JSON.parse(r.value.toString()).action === 'StopMix').length >= 3,
   )
+  // Each collector reads its own topic: the decisions may reach theirs later than the outcomes do.
+  await pipeline.decisions.until(
+    'three stop decisions',
+    (records) => records.filter((r) => JSON.parse(r.value.toString()).action === 'stop').length >= 3,
+  )
   const decisions = pipeline.decisions.records.map((r) => JSON.parse(r.value.toString()))
   const stopDecisions = decisions.filter((d) => d.action === 'stop')
   expect(new Set(stopDecisions.map((d) => d.taskId))).toEqual(new Set(TASKS))

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { copyTree } from './copy-tree.ts'
 
 /**
  * JSON with object keys sorted at every depth, so equal values always give equal text whatever the
@@ -11,17 +12,16 @@ export function canonicalJson(value: unknown): string {
 /**
  * A plain copy of `value` with object keys inserted in sorted order at every depth, so JSON.stringify
  * of it is canonical JSON; `leaf` maps every value that is not an array or object on the way (one
- * copy where a caller would otherwise map first and sort after).
+ * copy where a caller would otherwise map first and sort after). Iterative at any depth.
  */
-export function sortedCopy(value: unknown, leaf?: (value: unknown) => unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => sortedCopy(item, leaf))
-  if (typeof value !== 'object' || value === null) return leaf === undefined ? value : leaf(value)
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort()) {
-    out[key] = sortedCopy((value as Record<string, unknown>)[key], leaf)
-  }
-  return out
+export function sortedCopy(value: unknown, leaf: (value: unknown) => unknown = same): unknown {
+  if (typeof value !== 'object' || value === null) return leaf(value)
+  return copyTree(value, { isObject: always, keys: sortedKeys, leaf })
 }
+
+const same = (value: unknown): unknown => value
+const always = (): boolean => true
+const sortedKeys = (value: Record<string, unknown>): string[] => Object.keys(value).sort()
 
 /** sha256 (lowercase hex) of the canonical JSON of `parts`. */
 export function contentHash(parts: readonly unknown[]): string {

@@ -94,7 +94,16 @@ export const DeadLetterSchema = z.object({
   reason: z.string(),
   receivedAt: epochMs,
   appId: appId.nullable(),
-  payload: z.string().describe('the original bytes as text'),
+  payload: z.string().describe('the original bytes as text (cut short when `truncated`)'),
+  topic: z.string().optional().describe('the topic the record was meant for, when it was refused there'),
+  bytes: z.number().int().nonnegative().optional().describe('the size of the original value'),
+  limitBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('the size the record had to stay within, when it was refused for its size'),
+  truncated: z.boolean().optional().describe('true when `payload` holds only the first part of the value'),
 })
 export type DeadLetter = z.output<typeof DeadLetterSchema>
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { type Decoded, decodeWith, encodeJson } from './codec.ts'
-import { MixApiCallBodySchema } from './mix-api.ts'
+import { MixApiCallBodySchema, restoredMixApiCall, storedMixApiCall } from './mix-api.ts'
 
 /**
  * The envelope every ZEGO fact travels in on the events topic (key = AppID). Version 1; a change
@@ -104,10 +104,14 @@ const everyTypeHasAnEnvelope: [EventType] extends [ZegoEvent['type']] ? true : n
 void everyTypeHasAnEnvelope
 
 export function encodeEvent(event: ZegoEvent): Buffer {
-  return encodeJson(event)
+  return encodeJson(event.type === 'mix_api_call' ? storedMixApiCall(event) : event)
 }
 
 /** Never throws: bad bytes, a wrong shape or an unknown version give `{ ok: false, reason }`. */
 export function decodeEvent(bytes: Uint8Array | string | null | undefined): Decoded<'event', ZegoEvent> {
-  return decodeWith(ZegoEventSchema, 'event', bytes)
+  const decoded = decodeWith(ZegoEventSchema, 'event', bytes)
+  if (decoded.ok && decoded.event.type === 'mix_api_call') {
+    return { ok: true, event: restoredMixApiCall(decoded.event) }
+  }
+  return decoded
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { decodeEvent, encodeEvent } from './events.ts'
 import { mixApiCallEvent, mixApiResponse } from './mix-api.ts'
 
 const startMix = {
@@ -110,6 +111,38 @@ describe('mixApiCallEvent', () => {
     const first = mixApiCallEvent({ ...call, requestedAt: 1 })
     expect(mixApiCallEvent({ ...call, requestedAt: 1 }).id).toBe(first.id)
     expect(mixApiCallEvent({ ...call, requestedAt: 2 }).id).not.toBe(first.id)
+  })
+})
+
+describe('a mix-API call on Kafka', () => {
+  const event = mixApiCallEvent({
+    appId: 4001,
+    action: 'StartMix',
+    request: { ...startMix, Padding: 'x'.repeat(10_000) },
+    response: ok,
+    requestedAt: 1,
+    receivedAt: 2,
+  })
+
+  it('holds the request once, and reads back as it was', () => {
+    const bytes = encodeEvent(event)
+    expect(bytes.length).toBeGreaterThan(10_000)
+    expect(bytes.length).toBeLessThan(20_000)
+    expect(decodeEvent(bytes)).toEqual({ ok: true, event })
+  })
+
+  it('keeps a request that is not an object, and reads records that hold the request twice', () => {
+    const text = mixApiCallEvent({
+      appId: 4001,
+      action: 'StopMix',
+      request: 'not json',
+      response: ok,
+      requestedAt: 1,
+      receivedAt: 2,
+    })
+    expect(decodeEvent(encodeEvent(text))).toEqual({ ok: true, event: text })
+    // Written before the request was stored once.
+    expect(decodeEvent(JSON.stringify(event))).toEqual({ ok: true, event })
   })
 })
 

@@ -28,9 +28,11 @@ describe('topics', () => {
     expect(specs.events?.configEntries).toEqual([
       { name: 'cleanup.policy', value: 'delete' },
       { name: 'retention.ms', value: String(7 * DAY) },
+      { name: 'max.message.bytes', value: String(1024 * 1024) },
     ])
     for (const logical of ['decisions', 'outcomes', 'dead-letter'] as const) {
       expect(specs[logical]?.configEntries).toContainEqual({ name: 'retention.ms', value: String(30 * DAY) })
+      expect(specs[logical]?.configEntries).toContainEqual({ name: 'max.message.bytes', value: '1048576' })
     }
     expect(specs['reconciler-state']?.configEntries).toEqual([
       { name: 'cleanup.policy', value: 'compact' },

@@ -11,19 +11,23 @@ export const DEFAULT_TOPIC_PREFIX = 'mixguard'
 export const DEFAULT_PARTITIONS = 12
 
 const DAY_MS = 24 * 60 * 60 * 1000
+const MiB = 1024 * 1024
 
 export const LOGICAL_TOPICS = ['events', 'decisions', 'outcomes', 'dead-letter', 'reconciler-state'] as const
 export type LogicalTopic = (typeof LOGICAL_TOPICS)[number]
 
-export type Cleanup =
-  | { policy: 'delete'; retentionMs: number }
-  /** `maxMessageBytes`: one record holds one app's whole state, which outgrows Kafka's 1 MB default. */
-  | { policy: 'compact'; maxMessageBytes: number }
+export type Cleanup = { policy: 'delete'; retentionMs: number } | { policy: 'compact' }
 
 export type TopicDefinition = {
   logical: LogicalTopic
   partitions: number
   cleanup: Cleanup
+  /**
+   * The topic's `max.message.bytes`, set explicitly so producers can size their batches below it
+   * whatever the broker's default is. It bounds one record batch of one partition (records and their
+   * overhead), not only one record.
+   */
+  maxMessageBytes: number
   /** How the record key is made; the same for every topic. */
   key: 'appId'
   /** null: the value belongs to one service and is opaque to everyone else. */
@@ -36,6 +40,7 @@ export const TOPICS = {
     logical: 'events',
     partitions: DEFAULT_PARTITIONS,
     cleanup: { policy: 'delete', retentionMs: 7 * DAY_MS },
+    maxMessageBytes: MiB,
     key: 'appId',
     valueSchema: ZegoEventSchema,
     description: 'ZEGO callbacks and observed mix-API calls (ZegoEvent)',
@@ -44,6 +49,7 @@ export const TOPICS = {
     logical: 'decisions',
     partitions: DEFAULT_PARTITIONS,
     cleanup: { policy: 'delete', retentionMs: 30 * DAY_MS },
+    maxMessageBytes: MiB,
     key: 'appId',
     valueSchema: DecisionSchema,
     description: 'every stop / would-stop / verify decision, written before acting',
@@ -52,6 +58,7 @@ export const TOPICS = {
     logical: 'outcomes',
     partitions: DEFAULT_PARTITIONS,
     cleanup: { policy: 'delete', retentionMs: 30 * DAY_MS },
+    maxMessageBytes: MiB,
     key: 'appId',
     valueSchema: OutcomeSchema,
     description: 'the result of each StopMix / GetMixTaskInfo call',
@@ -60,6 +67,7 @@ export const TOPICS = {
     logical: 'dead-letter',
     partitions: DEFAULT_PARTITIONS,
     cleanup: { policy: 'delete', retentionMs: 30 * DAY_MS },
+    maxMessageBytes: MiB,
     key: 'appId',
     valueSchema: DeadLetterSchema,
     description: 'records that could not be used, with the reason (key null when the AppID is unknown)',
@@ -68,7 +76,9 @@ export const TOPICS = {
     logical: 'reconciler-state',
     // Same count as events, so partition N of both holds the same apps and is restored together.
     partitions: DEFAULT_PARTITIONS,
-    cleanup: { policy: 'compact', maxMessageBytes: 64 * 1024 * 1024 },
+    cleanup: { policy: 'compact' },
+    // One record holds one app's whole state, which outgrows Kafka's 1 MB default.
+    maxMessageBytes: 64 * MiB,
     key: 'appId',
     valueSchema: null,
     description: "the reconciler's per-app state changelog: one record per app, compacted",
@@ -121,7 +131,8 @@ export function topicSpecs(
       name: topicName(logical, prefix),
       replicationFactor,
       configEntries: [
-        ...configEntries(definition.cleanup),
+        ...cleanupEntries(definition.cleanup),
+        { name: 'max.message.bytes', value: String(definition.maxMessageBytes) },
         ...(minInsyncReplicas === null
           ? []
           : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }]),
@@ -130,7 +141,7 @@ export function topicSpecs(
   })
 }
 
-function configEntries(cleanup: Cleanup): { name: string; value: string }[] {
+function cleanupEntries(cleanup: Cleanup): { name: string; value: string }[] {
   switch (cleanup.policy) {
     case 'delete':
       return [
@@ -138,10 +149,7 @@ function configEntries(cleanup: Cleanup): { name: string; value: string }[] {
         { name: 'retention.ms', value: String(cleanup.retentionMs) },
       ]
     case 'compact':
-      return [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'max.message.bytes', value: String(cleanup.maxMessageBytes) },
-      ]
+      return [{ name: 'cleanup.policy', value: 'compact' }]
     default:
       return assertNever(cleanup)
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { callbackAuthFields } from './callbacks.ts'
 import { decodeBody, decodeField, foldArrayKeys, urlDecodeOnce, urlDecodeValues } from './url-decoding.ts'
 
 describe('urlDecodeOnce', () => {
@@ -67,4 +68,28 @@ describe('decodeBody and decodeField', () => {
       }
     })
   }
+})
+
+describe('deep nesting', () => {
+  const nested = (depth: number, leaf: unknown): unknown => {
+    let value = leaf
+    for (let i = 0; i < depth; i += 1) value = i % 2 === 0 ? [value] : { k: value }
+    return value
+  }
+  const innermost = (value: unknown): unknown => {
+    let at = value
+    while (typeof at === 'object' && at !== null) at = Array.isArray(at) ? at[0] : (at as { k: unknown }).k
+    return at
+  }
+
+  it('decodes 100,000 levels without recursion, leaf and shape intact', () => {
+    const decoded = urlDecodeValues(nested(100_000, 'a%2Fb'))
+    expect(innermost(decoded)).toBe('a/b')
+  })
+
+  it('a deep appid or signature reads as "not one value", not a stack overflow', () => {
+    const body = { appid: nested(100_000, '4001'), signature: nested(100_000, 's') }
+    expect(callbackAuthFields(body)).toMatchObject({ appId: null, signature: null })
+    expect(decodeField({ 'appid[]': nested(100_000, '1') }, 'appid')).toHaveLength(1)
+  })
 })

@@ -1,3 +1,5 @@
+import { type CopyTreeOptions, copyTree } from './copy-tree.ts'
+
 /**
  * ZEGO says callback values "need UrlDecode" without saying which layer is encoded (§7.1 of the
  * reference). Bodies reach us already parsed: JSON.parse, or a form parser that has undone the form
@@ -25,16 +27,16 @@ export function urlDecodeOnce(value: string): string {
   }
 }
 
-/** Decodes every string in a parsed body (arrays and nested objects too); other values are untouched. */
+const decodeLeaf = (value: unknown): unknown => (typeof value === 'string' ? urlDecodeOnce(value) : value)
+const DECODE_TREE: CopyTreeOptions = { isObject: isRecord, keys: Object.keys, leaf: decodeLeaf }
+
+/**
+ * Decodes every string in a parsed body (arrays and nested objects too); other values are untouched.
+ * Iterative at any depth: a body cannot drive it into a stack overflow.
+ */
 export function urlDecodeValues(value: unknown): unknown {
-  if (typeof value === 'string') return urlDecodeOnce(value)
-  if (Array.isArray(value)) return value.map(urlDecodeValues)
-  if (isRecord(value)) {
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) out[key] = urlDecodeValues(value[key])
-    return out
-  }
-  return value
+  if (typeof value !== 'object' || value === null) return decodeLeaf(value)
+  return copyTree(value, DECODE_TREE)
 }
 
 const isEnumerable = Object.prototype.propertyIsEnumerable

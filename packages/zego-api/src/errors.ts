@@ -91,6 +91,13 @@ export interface ZegoCodeClass {
 /** ZEGO counts calls per second; waiting one whole window is the least that can help. */
 export const RATE_LIMIT_RETRY_AFTER_MS = 1000
 
+/**
+ * The longest wait a Retry-After header may ask for. The header is the answerer's to set: a huge value
+ * would hold a stop for hours (and past 2^31 - 1 ms Node's timers fire after 1 ms instead). A minute is
+ * far beyond any of ZEGO's per-second windows; a longer outage is met by the next retry.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000
+
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i)
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_RETRY_AFTER_MS } from './errors.ts'
 import { operations } from './operations.ts'
 import { parseRetryAfter, toOutcome, type ZegoOutcome } from './outcome.ts'
 import type { TransportResult } from './transport.ts'
@@ -157,5 +158,13 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(now - 4000).toUTCString(), now)).toBe(0)
     expect(parseRetryAfter('soon', now)).toBeUndefined()
     expect(parseRetryAfter(undefined, now)).toBeUndefined()
+  })
+
+  it('never asks for more than MAX_RETRY_AFTER_MS, however far off the header points', () => {
+    // Past 2^31 - 1 ms Node's setTimeout fires after 1 ms; hours would stall a stop.
+    expect(parseRetryAfter('99999999999', now)).toBe(MAX_RETRY_AFTER_MS)
+    expect(parseRetryAfter('3600', now)).toBe(MAX_RETRY_AFTER_MS)
+    expect(parseRetryAfter(new Date(now + 86_400_000).toUTCString(), now)).toBe(MAX_RETRY_AFTER_MS)
+    expect(parseRetryAfter(String(MAX_RETRY_AFTER_MS / 1000), now)).toBe(MAX_RETRY_AFTER_MS)
   })
 })

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { classifyZegoCode, RATE_LIMIT_RETRY_AFTER_MS, ZegoError } from './errors.ts'
+import { classifyZegoCode, MAX_RETRY_AFTER_MS, RATE_LIMIT_RETRY_AFTER_MS, ZegoError } from './errors.ts'
 import { type Operation, ZegoEnvelope } from './operations.ts'
 import type { HttpAnswer, TransportResult } from './transport.ts'
 
@@ -152,13 +152,12 @@ function httpFailure(
   return failure({ ...base, errorClass: 'permanent', retryable: false })
 }
 
-/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3); bounded by MAX_RETRY_AFTER_MS. */
 export function parseRetryAfter(header: string | string[] | undefined, nowMs: number): number | undefined {
   const value = Array.isArray(header) ? header[0] : header
   if (value === undefined || value.trim() === '') return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+  const at = /^\d+$/.test(value.trim()) ? nowMs + Number(value.trim()) * 1000 : Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - nowMs))
 }
 
 function failure(init: ConstructorParameters<typeof ZegoError>[0]): { ok: false; error: ZegoError } {

@@ -76,5 +76,6 @@ describe('cli', () => {
     expect(JSON.parse(apps.stdout)).toEqual([
       expect.objectContaining({ appId: 4001, serverSecret: 'srv', callbackSecret: 'cb' }),
     ])
-  })
+    // Four Node processes start one after another: on a loaded 2-core machine that outlasts 5 s.
+  }, 30_000)
 })

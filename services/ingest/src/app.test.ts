@@ -1,138 +1,22 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { decodeEvent } from '@mixguard/contracts'
-import { Secret } from '@mixguard/service-kit'
-import { callbackSignature, signQuery } from '@mixguard/zego-api'
-import { pino } from 'pino'
-import { Agent, request } from 'undici'
+import { signQuery } from '@mixguard/zego-api'
+import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
-import { type AppDeps, createApp } from './app.ts'
-import { createAppRegistry } from './apps.ts'
-import { createMetrics } from './metrics.ts'
-import { createNonceCache } from './nonce-cache.ts'
-import type { Durability, PublisherStatus } from './publisher.ts'
+import {
+  CALLBACK_SECRET,
+  callbackBody,
+  closeHarness,
+  listen,
+  nestedJson,
+  post,
+  SERVER_SECRET,
+  startApp as start,
+} from './app-harness.ts'
+import type { Durability } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
-const CALLBACK_SECRET = 'callback-secret-4001'
-const SERVER_SECRET = 'server-secret-4001'
-const clock = { now: () => Date.now() }
-const servers: Server[] = []
-const agents: Agent[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r))
-  for (const a of agents.splice(0)) await a.close()
-})
-
-async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  server.on('connection', (socket) => socket.unref())
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-interface Harness {
-  url: string
-  stored: SpoolRecord[]
-  logs: string[]
-  metrics: () => Promise<string>
-}
-
-async function start(
-  options: {
-    publish?: (r: SpoolRecord) => Promise<Durability>
-    status?: Partial<PublisherStatus>
-    upstream?: string
-    maxConcurrent?: number
-    bodyLimit?: number
-  } = {},
-): Promise<Harness> {
-  const stored: SpoolRecord[] = []
-  const logs: string[] = []
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
-  const status: PublisherStatus = {
-    kafkaUp: true,
-    spool: { records: 0, bytes: 0, maxBytes: 1000 },
-    queued: 0,
-    ...options.status,
-  }
-  const publisher = {
-    publish: async (r: SpoolRecord) => {
-      const where = await (options.publish ?? (async () => 'kafka' as const))(r)
-      stored.push(r)
-      return where
-    },
-    status: () => status,
-  }
-  const inFlight = { count: 0, onIdle: () => {} }
-  const nonces = createNonceCache({ clock, maxEntries: 1000 })
-  const metrics = createMetrics({
-    publisher: () => status,
-    nonceCache: () => ({ size: nonces.size(), evictions: nonces.evictions() }),
-    inFlight: () => inFlight.count,
-  })
-  const apps = createAppRegistry([
-    { appId: 4001, callbackSecrets: [new Secret(CALLBACK_SECRET)], serverSecret: new Secret(SERVER_SECRET) },
-  ])
-  const agent = new Agent()
-  agents.push(agent)
-  const topics = { events: 't.events', deadLetter: 't.dead-letter' }
-  const deps: AppDeps = {
-    callbackPath: '/zego/callback',
-    passthroughPath: '/zego/',
-    bodyLimitBytes: options.bodyLimit ?? 4096,
-    maxConcurrentRequests: options.maxConcurrent ?? 100,
-    clock,
-    logger,
-    metrics,
-    publisher,
-    callback: { apps, clock, freshnessWindowMs: 300_000, nonces, publisher, topics },
-    passthrough: {
-      baseUrl: options.upstream ?? 'http://127.0.0.1:9/',
-      dispatcher: agent,
-      timeoutMs: 2_000,
-      clock,
-      apps,
-      publisher,
-      eventsTopic: topics.events,
-      onRecordLost: () => metrics.recordLost('passthrough'),
-    },
-    shuttingDown: () => false,
-    inFlight,
-  }
-  const url = await listen(createApp(deps))
-  return { url, stored, logs, metrics: () => metrics.registry.metrics() }
-}
-
-function callbackBody(nonce = String(Math.floor(Math.random() * 1e9))): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  return {
-    event: 'mix_stop',
-    appid: '4001',
-    seq: '57',
-    task_id: '4001:mix-r7',
-    channel_id: 'r-7',
-    publish_id: 'svc',
-    mix_url: 'rtmp://x/mix',
-    mix_stream_alias: 'mix-out',
-    timestamp,
-    nonce,
-    signature: callbackSignature(CALLBACK_SECRET, timestamp, nonce),
-  }
-}
-
-async function post(url: string, body: string | Buffer, contentType?: string) {
-  const res = await request(url, {
-    method: 'POST',
-    body,
-    headers: contentType === undefined ? {} : { 'content-type': contentType },
-  })
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    json: (await res.body.json()) as Record<string, unknown>,
-  }
-}
+afterEach(closeHarness)
 
 describe('callback endpoint over HTTP', () => {
   test('JSON and form bodies are accepted and answered { ok, requestId }', async () => {
@@ -357,5 +241,127 @@ describe('ZEGO-API passthrough', () => {
     })
     expect(unreachable.statusCode).toBe(502)
     expect(await unreachable.body.json()).toMatchObject({ ok: false, reason: 'upstream_unreachable' })
+  })
+})
+
+/** A ZEGO API that answers Code 0 to everything and counts what it was sent. */
+async function countingUpstream(): Promise<{ upstream: string; forwarded: () => number }> {
+  let count = 0
+  const upstream = await listen((req, res) => {
+    count += 1
+    req.resume()
+    req.on('end', () => res.end('{"Code":0,"Message":"ok","RequestId":"r"}'))
+  })
+  return { upstream, forwarded: () => count }
+}
+
+describe('hostile clients', () => {
+  test('a garbage or truncated br, gzip or deflate body is 400 with a reason, and nothing is stored', async () => {
+    const h = await start()
+    const garbage = Buffer.from('this is not compressed at all, not even a little')
+    const truncated = gzipSync(JSON.stringify(callbackBody())).subarray(0, 20)
+    for (const [encoding, bytes] of [
+      ['br', garbage],
+      ['gzip', garbage],
+      ['deflate', garbage],
+      ['gzip', truncated],
+    ] as const) {
+      const answer = await post(`${h.url}/zego/callback`, bytes, 'application/json', {
+        'content-encoding': encoding,
+      })
+      expect(answer.status).toBe(400)
+      expect(answer.json).toMatchObject({ ok: false, reason: 'bad_content_encoding' })
+      expect(String(answer.json.detail)).toContain(encoding)
+    }
+    const fine = await post(
+      `${h.url}/zego/callback`,
+      brotliCompressSync(JSON.stringify(callbackBody())),
+      'application/json',
+      { 'content-encoding': 'br' },
+    )
+    expect(fine.status).toBe(200)
+    expect(h.stored).toHaveLength(1)
+  })
+
+  test('deep nesting in appid or signature is 400 over HTTP, not a 500', async () => {
+    const h = await start({ bodyLimit: 1024 * 1024 })
+    for (const field of ['appid', 'signature']) {
+      const body = JSON.stringify({ ...callbackBody(), [field]: '@' }).replace('"@"', nestedJson(100_000))
+      const answer = await post(`${h.url}/zego/callback`, body, 'application/json')
+      expect(answer.status).toBe(400)
+      expect(answer.json).toMatchObject({ ok: false, reason: 'body_too_deep' })
+    }
+    expect(h.stored).toEqual([])
+  })
+
+  test('passthrough bodies above their cap are 413 before they are forwarded or stored; callbacks keep their own limit', async () => {
+    const { upstream, forwarded } = await countingUpstream()
+    const h = await start({
+      upstream: `${upstream}/`,
+      bodyLimit: 256 * 1024,
+      passthroughBodyLimit: 64 * 1024,
+    })
+    const query = new URLSearchParams({ Action: 'StartMix', ...signQuery(4001, SERVER_SECRET, Date.now()) })
+    const big = JSON.stringify({ TaskId: 't', UserId: 'u', pad: 'x'.repeat(70 * 1024) })
+    const refused = await post(`${h.url}/zego/?${query}`, big, 'application/json')
+    expect(refused.status).toBe(413)
+    expect(refused.json).toMatchObject({ ok: false, reason: 'body_too_large' })
+    expect(String(refused.json.detail)).toContain(String(64 * 1024))
+    expect(forwarded()).toBe(0)
+    expect(h.stored).toEqual([])
+    // A callback of the same size is under the callback route's own limit.
+    const callback = await post(
+      `${h.url}/zego/callback`,
+      JSON.stringify({ ...callbackBody(), extra: 'x'.repeat(70 * 1024) }),
+      'application/json',
+    )
+    expect(callback.status).toBe(200)
+    const small = await post(`${h.url}/zego/?${query}`, '{"TaskId":"t"}', 'application/json')
+    expect(small.status).toBe(200)
+    expect(forwarded()).toBe(1)
+  })
+
+  test('the passthrough and the callback route have separate caps: a hung ZEGO API cannot starve callbacks', async () => {
+    let arrived = 0
+    let bothArrived!: () => void
+    const inside = new Promise<void>((r) => {
+      bothArrived = r
+    })
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const upstream = await listen((req, res) => {
+      arrived += 1
+      if (arrived === 2) bothArrived()
+      req.resume()
+      void gate.then(() => res.end('{"Code":0,"Message":"ok","RequestId":"r"}'))
+    })
+    const h = await start({ upstream: `${upstream}/`, maxConcurrent: 2, maxConcurrentPassthrough: 2 })
+    const url = `${h.url}/zego/?Action=DescribeMixTask&AppId=4001`
+    const held = [1, 2].map(() => request(url, { method: 'POST', body: '{}' }))
+    await inside
+    const shed = await request(url, { method: 'POST', body: '{}' })
+    expect(shed.statusCode).toBe(503)
+    expect(await shed.body.json()).toMatchObject({ ok: false, reason: 'overloaded' })
+    const callback = await post(`${h.url}/zego/callback`, JSON.stringify(callbackBody()), 'application/json')
+    expect(callback.status).toBe(200)
+    release()
+    for (const r of await Promise.all(held)) {
+      expect(r.statusCode).toBe(200)
+      await r.body.dump()
+    }
+    expect(await h.metrics()).toMatch(/ingest_shed_total\{route="passthrough"\} 1/)
+  })
+  test('a passthrough JSON body nested past the bound is 400 before it is forwarded, never a 500', async () => {
+    const { upstream, forwarded } = await countingUpstream()
+    const h = await start({ upstream: `${upstream}/`, passthroughBodyLimit: 64 * 1024 })
+    const query = new URLSearchParams({ Action: 'StartMix', ...signQuery(4001, SERVER_SECRET, Date.now()) })
+    const body = `{"TaskId":"t","UserId":"u","MixInput":${nestedJson(20_000)}}`
+    const answer = await post(`${h.url}/zego/?${query}`, body, 'application/json')
+    expect(answer.status).toBe(400)
+    expect(answer.json).toMatchObject({ ok: false, reason: 'body_too_deep' })
+    expect(forwarded()).toBe(0)
+    expect(h.stored).toEqual([])
   })
 })

@@ -4,7 +4,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { context, type RequestContext, send } from './answer.ts'
 import { forward, type PassthroughDeps } from './api-passthrough.ts'
-import { checkMediaType } from './body.ts'
+import { checkMediaType, isTooDeepJson, TOO_DEEP_DETAIL } from './body.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import type { IngestMetrics, Route } from './metrics.ts'
 import type { Publisher } from './publisher.ts'
@@ -12,8 +12,8 @@ import type { Publisher } from './publisher.ts'
 export interface AppDeps {
   callbackPath: string
   passthroughPath: string
-  bodyLimitBytes: number
-  maxConcurrentRequests: number
+  /** Per route, so a flood on one cannot starve the other. */
+  limits: RouteLimits
   clock: Clock
   logger: Logger
   metrics: IngestMetrics
@@ -26,6 +26,14 @@ export interface AppDeps {
   draining?: () => boolean
   /** In-flight callback and passthrough requests, shared with shutdown so it can wait for them. */
   inFlight: { count: number; onIdle: () => void }
+}
+
+export interface RouteLimits {
+  callbackBodyBytes: number
+  passthroughBodyBytes: number
+  /** Requests processed at once (their bodies already read); past it, 503 with Retry-After. */
+  callbackConcurrency: number
+  passthroughConcurrency: number
 }
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/
@@ -75,11 +83,30 @@ export function createApp(deps: AppDeps): express.Express {
     next()
   })
 
-  /** Sheds load past the cap, refuses work during shutdown, and times and counts what it lets in. */
-  const guard =
+  /** Times and counts every request of a route, whatever answers it (a refused body included). */
+  const track =
     (route: Route): RequestHandler =>
     (_req, res, next) => {
       const ctx = context(res)
+      res.on('close', () => {
+        metrics.request(route, ctx.event, ctx.outcome, (clock.now() - ctx.startedAt) / 1000)
+      })
+      next()
+    }
+
+  const busy: Record<Route, number> = { callback: 0, passthrough: 0 }
+  const caps: Record<Route, number> = {
+    callback: deps.limits.callbackConcurrency,
+    passthrough: deps.limits.passthroughConcurrency,
+  }
+  /**
+   * Takes a processing slot once the body is in: a client that is slow to send its body (or never
+   * does) waits on the server's request timeout, never in a slot. Sheds load past the route's cap and
+   * refuses work during shutdown.
+   */
+  const admit =
+    (route: Route): RequestHandler =>
+    (_req, res, next) => {
       if (deps.shuttingDown()) {
         res.setHeader('connection', 'close')
         return send(res, {
@@ -89,30 +116,32 @@ export function createApp(deps: AppDeps): express.Express {
           headers: { 'retry-after': '1' },
         })
       }
-      if (inFlight.count >= deps.maxConcurrentRequests) {
+      if (busy[route] >= caps[route]) {
         metrics.shed(route)
         return send(res, {
           status: 503,
           reason: 'overloaded',
-          detail: `more than ${deps.maxConcurrentRequests} requests in flight`,
+          detail: `more than ${caps[route]} ${route} requests in flight`,
           outcome: 'overloaded',
           headers: { 'retry-after': '1' },
         })
       }
+      busy[route] += 1
       inFlight.count += 1
       res.on('close', () => {
+        busy[route] -= 1
         inFlight.count -= 1
-        metrics.request(route, ctx.event, ctx.outcome, (clock.now() - ctx.startedAt) / 1000)
         if (inFlight.count === 0) inFlight.onIdle()
       })
       next()
     }
 
-  const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes })
+  // Bodies are read (and inflated) before any slot is taken, each route within its own limit.
+  const readBody = (limit: number) => express.raw({ type: () => true, limit })
 
   app.post(
     deps.callbackPath,
-    guard('callback'),
+    track('callback'),
     (req, res, next) => {
       const media = checkMediaType(req.get('content-type'))
       if (!media.ok)
@@ -125,48 +154,66 @@ export function createApp(deps: AppDeps): express.Express {
       res.locals.encoding = media.encoding
       next()
     },
-    rawBody,
+    readBody(deps.limits.callbackBodyBytes),
+    admit('callback'),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       send(res, await handleCallback(body, res.locals.encoding, deps.callback))
     },
   )
 
-  app.all(deps.passthroughPath, guard('passthrough'), rawBody, async (req, res) => {
-    const ctx = context(res)
-    if (req.method !== 'GET' && req.method !== 'POST') {
+  app.all(
+    deps.passthroughPath,
+    track('passthrough'),
+    (req, res, next) => {
+      if (req.method === 'GET' || req.method === 'POST') return next()
       return send(res, {
         status: 405,
         reason: 'method_not_allowed',
         detail: 'ZEGO takes GET and POST',
         outcome: 'method_not_allowed',
       })
-    }
-    const at = req.originalUrl.indexOf('?')
-    const result = await forward(
-      {
-        method: req.method,
-        rawQuery: at === -1 ? '' : req.originalUrl.slice(at + 1),
-        headers: req.headers,
-        body: Buffer.isBuffer(req.body) ? req.body : null,
-      },
-      deps.passthrough,
-    )
-    ctx.event = Object.hasOwn(operations, result.action) ? result.action : 'other'
-    if (!result.ok) {
-      ctx.log.warn({ action: ctx.event, error: result.error }, 'ZEGO API unreachable')
+    },
+    // Refused with 413 here, before anything is forwarded or recorded.
+    readBody(deps.limits.passthroughBodyBytes),
+    (req, res, next) => {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0 || !isTooDeepJson(req.body)) return next()
       return send(res, {
-        status: 502,
-        reason: 'upstream_unreachable',
-        detail: result.error,
-        outcome: 'upstream_unreachable',
+        status: 400,
+        reason: 'body_too_deep',
+        detail: TOO_DEEP_DETAIL,
+        outcome: 'body_too_deep',
       })
-    }
-    ctx.outcome = `http_${result.status}`
-    res.status(result.status)
-    for (const [name, value] of result.headers) res.setHeader(name, value)
-    res.end(result.body)
-  })
+    },
+    admit('passthrough'),
+    async (req, res) => {
+      const ctx = context(res)
+      const at = req.originalUrl.indexOf('?')
+      const result = await forward(
+        {
+          method: req.method,
+          rawQuery: at === -1 ? '' : req.originalUrl.slice(at + 1),
+          headers: req.headers,
+          body: Buffer.isBuffer(req.body) ? req.body : null,
+        },
+        deps.passthrough,
+      )
+      ctx.event = Object.hasOwn(operations, result.action) ? result.action : 'other'
+      if (!result.ok) {
+        ctx.log.warn({ action: ctx.event, error: result.error }, 'ZEGO API unreachable')
+        return send(res, {
+          status: 502,
+          reason: 'upstream_unreachable',
+          detail: result.error,
+          outcome: 'upstream_unreachable',
+        })
+      }
+      ctx.outcome = `http_${result.status}`
+      res.status(result.status)
+      for (const [name, value] of result.headers) res.setHeader(name, value)
+      res.end(result.body)
+    },
+  )
 
   app.get('/healthz', (_req, res) => send(res, { status: 200, outcome: 'ok' }))
 
@@ -194,15 +241,15 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((_req, res) => send(res, { status: 404, reason: 'not_found', outcome: 'not_found' }))
 
-  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
-    const e = error as { type?: string; status?: number; message?: string }
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    const e = error as { type?: string; status?: number; message?: string; limit?: number }
     if (res.headersSent) return
     switch (e.type) {
       case 'entity.too.large':
         return send(res, {
           status: 413,
           reason: 'body_too_large',
-          detail: `the body limit is ${deps.bodyLimitBytes} bytes`,
+          detail: `the body limit is ${e.limit} bytes`,
           outcome: 'body_too_large',
         })
       case 'encoding.unsupported':
@@ -222,9 +269,20 @@ export function createApp(deps: AppDeps): express.Express {
           outcome: 'malformed_body',
         })
       default:
-        context(res).log.error({ err: error }, 'unhandled error')
-        return send(res, { status: 500, reason: 'internal_error', outcome: 'internal_error' })
+        break
     }
+    const encoding = req.get('content-encoding')?.trim().toLowerCase()
+    // The body reader marks what the client got wrong 4xx: here, a body that does not decompress.
+    if (e.status !== undefined && e.status >= 400 && e.status < 500 && encoding !== undefined) {
+      return send(res, {
+        status: 400,
+        reason: 'bad_content_encoding',
+        detail: `the ${encoding} body could not be decompressed: ${e.message ?? ''}`,
+        outcome: 'bad_content_encoding',
+      })
+    }
+    context(res).log.error({ err: error }, 'unhandled error')
+    return send(res, { status: 500, reason: 'internal_error', outcome: 'internal_error' })
   }
   app.use(onError)
   return app

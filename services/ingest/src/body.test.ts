@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { checkMediaType, parseBody } from './body.ts'
+import { checkMediaType, isTooDeepJson, MAX_BODY_DEPTH, parseBody } from './body.ts'
 
 describe('checkMediaType', () => {
   test('JSON and forms, with or without a UTF-8 charset', () => {
@@ -38,5 +38,24 @@ describe('parseBody', () => {
     expect(parseBody(Buffer.from('{"a":1}'), 'json')).toEqual({ ok: true, body: { a: 1 } })
     expect(parseBody(Buffer.from('"text"'), 'json').ok).toBe(false)
     expect(parseBody(Buffer.from('null'), 'json').ok).toBe(false)
+  })
+})
+
+describe('nesting depth', () => {
+  const nested = (levels: number) => Buffer.from(`{"a":${'['.repeat(levels - 1)}1${']'.repeat(levels - 1)}}`)
+
+  test('a JSON body may nest MAX_BODY_DEPTH levels (itself included), not one more', () => {
+    expect(parseBody(nested(MAX_BODY_DEPTH), 'json').ok).toBe(true)
+    expect(parseBody(nested(MAX_BODY_DEPTH + 1), 'json')).toMatchObject({
+      ok: false,
+      reason: 'body_too_deep',
+    })
+    expect(parseBody(nested(200_000), 'json')).toMatchObject({ ok: false, reason: 'body_too_deep' })
+  })
+
+  test('isTooDeepJson: only JSON past the bound; other bytes are not its business', () => {
+    expect(isTooDeepJson(nested(MAX_BODY_DEPTH + 1))).toBe(true)
+    expect(isTooDeepJson(nested(MAX_BODY_DEPTH))).toBe(false)
+    expect(isTooDeepJson(Buffer.from('TaskId=t&x=[[[['))).toBe(false)
   })
 })

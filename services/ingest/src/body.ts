@@ -27,7 +27,17 @@ export function checkMediaType(contentType: string | undefined): MediaCheck {
   }
 }
 
-export type BodyParse = { ok: true; body: Record<string, unknown> } | { ok: false; detail: string }
+export type BodyParse =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; reason: 'malformed_body' | 'body_too_deep'; detail: string }
+
+/**
+ * How deep a JSON body may nest (the body itself is level 1). ZEGO's callbacks are flat; 32 leaves
+ * room for any structured field ZEGO may add, and keeps every later step (decoding, hashing,
+ * JSON.stringify, which recurses) far from the stack's limit.
+ */
+export const MAX_BODY_DEPTH = 32
+export const TOO_DEEP_DETAIL = `body nests deeper than ${MAX_BODY_DEPTH} levels`
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -40,7 +50,7 @@ export function parseBody(raw: Buffer, encoding: BodyEncoding): BodyParse {
   try {
     text = utf8.decode(raw)
   } catch {
-    return { ok: false, detail: 'body is not valid UTF-8' }
+    return { ok: false, reason: 'malformed_body', detail: 'body is not valid UTF-8' }
   }
   switch (encoding) {
     case 'json': {
@@ -48,10 +58,21 @@ export function parseBody(raw: Buffer, encoding: BodyEncoding): BodyParse {
       try {
         value = JSON.parse(text)
       } catch (error) {
-        return { ok: false, detail: `body is not JSON: ${(error as Error).message}` }
+        return {
+          ok: false,
+          reason: 'malformed_body',
+          detail: `body is not JSON: ${(error as Error).message}`,
+        }
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { ok: false, detail: 'body must be a JSON object' }
+        return { ok: false, reason: 'malformed_body', detail: 'body must be a JSON object' }
+      }
+      if (nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+        return {
+          ok: false,
+          reason: 'body_too_deep',
+          detail: TOO_DEEP_DETAIL,
+        }
       }
       return { ok: true, body: value as Record<string, unknown> }
     }
@@ -67,4 +88,36 @@ export function parseBody(raw: Buffer, encoding: BodyEncoding): BodyParse {
     default:
       return encoding satisfies never
   }
+}
+
+/**
+ * Whether `raw` is JSON nested deeper than MAX_BODY_DEPTH (bytes that are not JSON are not): for the
+ * passthrough, whose bodies are recorded after they are forwarded, and recording recurses.
+ */
+export function isTooDeepJson(raw: Buffer): boolean {
+  let value: unknown
+  try {
+    value = JSON.parse(raw.toString('utf8'))
+  } catch {
+    return false
+  }
+  return typeof value === 'object' && value !== null && nestsDeeperThan(value, MAX_BODY_DEPTH)
+}
+
+/** Whether a parsed JSON value holds arrays or objects more than `max` levels deep; iterative. */
+function nestsDeeperThan(value: object, max: number): boolean {
+  const values: object[] = [value]
+  const depths: number[] = [1]
+  while (values.length > 0) {
+    const at = values.pop() as object
+    const depth = depths.pop() as number
+    if (depth > max) return true
+    for (const member of Array.isArray(at) ? at : Object.values(at)) {
+      if (typeof member === 'object' && member !== null) {
+        values.push(member)
+        depths.push(depth + 1)
+      }
+    }
+  }
+  return false
 }

@@ -2,6 +2,7 @@ import { decodeDeadLetter, decodeEvent } from '@mixguard/contracts'
 import { Secret } from '@mixguard/service-kit'
 import { callbackSignature } from '@mixguard/zego-api'
 import { describe, expect, test } from 'vitest'
+import { nestedJson } from './app-harness.ts'
 import { createAppRegistry } from './apps.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import { IngestError } from './errors.ts'
@@ -159,6 +160,21 @@ describe('handleCallback', () => {
     expect(d.stored).toHaveLength(1)
   })
 
+  test('a record Kafka can never take is 413 record_too_large; it is kept, so the identical retry is a duplicate', async () => {
+    for (const where of ['dead-letter', 'quarantine'] as const) {
+      const d = deps(async () => where)
+      const body = json(signed(streamCreate))
+      expect(await handleCallback(body, 'json', d)).toMatchObject({
+        status: 413,
+        reason: 'record_too_large',
+        outcome: 'set_aside',
+        event: 'stream_create',
+      })
+      expect(await handleCallback(body, 'json', d)).toMatchObject({ status: 200, reason: 'duplicate' })
+      expect(d.stored).toHaveLength(1)
+    }
+  })
+
   test('authentic but of an unknown type or shape: dead-lettered with the reason, and acknowledged', async () => {
     const d = deps()
     const unknown = await handleCallback(json(signed({ event: 'stream_paused', appid: '4001' })), 'json', d)
@@ -221,5 +237,55 @@ describe('handleCallback', () => {
       event: 'room_close',
     })
     expect(d.stored).toHaveLength(2)
+  })
+})
+
+describe('hostile bodies', () => {
+  const deep = (body: Record<string, unknown>, field: string, depth: number) =>
+    Buffer.from(JSON.stringify({ ...body, [field]: '@' }).replace('"@"', nestedJson(depth)))
+
+  test('an authentic callback with a field nested 100,000 deep is 400, and its identical retry too (no hang)', async () => {
+    const d = deps()
+    const body = deep(signed(streamCreate), 'extra', 100_000)
+    const first = await handleCallback(body, 'json', d)
+    expect(first).toMatchObject({ status: 400, reason: 'body_too_deep' })
+    // The retry must not wait on a claim that nobody will ever settle.
+    const retry = await handleCallback(body, 'json', d)
+    expect(retry).toMatchObject({ status: 400, reason: 'body_too_deep' })
+    expect(d.stored).toEqual([])
+  })
+
+  test('nesting in appid or signature is 400 without a valid signature, never a stack overflow', async () => {
+    const d = deps()
+    for (const field of ['appid', 'signature', 'nonce', 'timestamp']) {
+      const answer = await handleCallback(deep(streamCreate, field, 100_000), 'json', d)
+      expect(answer).toMatchObject({ status: 400, reason: 'body_too_deep' })
+    }
+    expect(d.stored).toEqual([])
+  })
+
+  test('nesting within the bound is kept: the callback is stored with its extra field', async () => {
+    const d = deps()
+    const answer = await handleCallback(deep(signed(streamCreate), 'extra', 30), 'json', d)
+    expect(answer).toMatchObject({ status: 200, outcome: 'stored' })
+  })
+
+  test('an empty nonce is 401 even with a valid signature over it', async () => {
+    const d = deps()
+    const answer = await handleCallback(json(signed({ ...streamCreate, nonce: '' })), 'json', d)
+    expect(answer).toMatchObject({ status: 401, reason: 'empty_nonce' })
+    expect(d.stored).toEqual([])
+  })
+
+  test('a first attempt that fails with an unexpected error frees the nonce: the retry gets its proper answer', async () => {
+    let broken = true
+    const d = deps(async () => {
+      if (broken) throw new TypeError('unexpected')
+      return 'kafka'
+    })
+    const body = json(signed(streamCreate))
+    expect(await handleCallback(body, 'json', d)).toMatchObject({ status: 503, reason: 'store_failed' })
+    broken = false
+    expect(await handleCallback(body, 'json', d)).toMatchObject({ status: 200, outcome: 'stored' })
   })
 })

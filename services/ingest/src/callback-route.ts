@@ -39,8 +39,7 @@ export async function handleCallback(
   deps: CallbackDeps,
 ): Promise<Answer> {
   const parsed = parseBody(raw, encoding)
-  if (!parsed.ok)
-    return { status: 400, reason: 'malformed_body', detail: parsed.detail, outcome: 'malformed_body' }
+  if (!parsed.ok) return { status: 400, reason: parsed.reason, detail: parsed.detail, outcome: parsed.reason }
   const eventName =
     typeof parsed.body.event === 'string' && isCallbackEvent(parsed.body.event) ? parsed.body.event : 'other'
 
@@ -93,10 +92,13 @@ export async function handleCallback(
       return claim satisfies never
   }
 
-  const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
+  // Every path from here settles the claim: a claim left pending would make ZEGO's retries wait forever.
+  let stored = false
   try {
+    const { record, deadLettered } = toRecord(parsed.body, raw, appId, now, deps.topics)
     const where = await deps.publisher.publish(record)
-    claim.settle(true)
+    stored = true
+    if (where === 'dead-letter' || where === 'quarantine') return setAside(where, eventName)
     const outcome = deadLettered ? 'dead_lettered' : where === 'kafka' ? 'stored' : 'spooled'
     return {
       status: 200,
@@ -105,7 +107,6 @@ export async function handleCallback(
       ...(deadLettered ? { reason: 'dead_lettered', detail: deadLettered } : {}),
     }
   } catch (error) {
-    claim.settle(false)
     if (isIngestError(error, 'SPOOL_FULL'))
       return unavailable('spool_full', 'Kafka is unreachable and the spool is full', eventName)
     if (isIngestError(error, 'CLOSED'))
@@ -115,6 +116,24 @@ export async function handleCallback(
       `the callback could not be stored: ${(error as Error).message}`,
       eventName,
     )
+  } finally {
+    claim.settle(stored)
+  }
+}
+
+/**
+ * Kafka can never take this record (larger than a batch may be): ZEGO's retry could not do better, so
+ * the answer is a 4xx. The callback is kept (dead-letter topic, or the quarantine file), so the nonce
+ * counts as stored and an identical retry is answered as a duplicate.
+ */
+function setAside(where: 'dead-letter' | 'quarantine', event: string): Answer {
+  const kept = where === 'dead-letter' ? 'on the dead-letter topic' : "in ingest's quarantine file"
+  return {
+    status: 413,
+    reason: 'record_too_large',
+    detail: `the callback makes a record Kafka cannot take; it is kept ${kept}, not as an event`,
+    outcome: 'set_aside',
+    event,
   }
 }
 

@@ -20,9 +20,48 @@ describe('loadConfig', () => {
     expect(config.passthroughPath).toBe('/zego/')
     expect(config.freshnessWindowMs).toBe(300_000)
     expect(config.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], topicPrefix: 'mixguard', lingerMs: 2 })
+    // Below the events and dead-letter topics' max.message.bytes (1 MiB), with room for Kafka's overhead.
+    expect(config.kafka.maxBatchBytes).toBe(1024 * 1024 - 64 * 1024)
     expect(config.zegoApi.baseUrl).toBe('https://rtc-api.zego.im/')
     expect(config.apps.ids()).toEqual([4001])
     expect(config.apps.get(4001)?.callbackSecrets.map((s) => s.reveal())).toEqual(['cb-secret'])
+  })
+
+  test('the HTTP edge: per-route body limits and caps, and timeouts against slow clients', () => {
+    const defaults = loadConfig(minimal, noFiles)
+    if (!defaults.ok) throw new Error(defaults.message)
+    expect(defaults.config).toMatchObject({
+      bodyLimitBytes: 256 * 1024,
+      passthroughBodyLimitBytes: 64 * 1024,
+      maxConcurrentRequests: 1024,
+      maxConcurrentPassthrough: 256,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 15_000, keepAliveTimeoutMs: 65_000 },
+    })
+    const set = loadConfig(
+      {
+        ...minimal,
+        INGEST_PASSTHROUGH_BODY_LIMIT_BYTES: '2048',
+        INGEST_PASSTHROUGH_MAX_CONCURRENT: '8',
+        INGEST_HEADERS_TIMEOUT_MS: '500',
+        INGEST_REQUEST_TIMEOUT_MS: '700',
+        INGEST_KEEP_ALIVE_TIMEOUT_MS: '90000',
+      },
+      noFiles,
+    )
+    if (!set.ok) throw new Error(set.message)
+    expect(set.config).toMatchObject({
+      passthroughBodyLimitBytes: 2048,
+      maxConcurrentPassthrough: 8,
+      http: { headersTimeoutMs: 500, requestTimeoutMs: 700, keepAliveTimeoutMs: 90_000 },
+    })
+    const inverted = loadConfig(
+      { ...minimal, INGEST_HEADERS_TIMEOUT_MS: '5000', INGEST_REQUEST_TIMEOUT_MS: '1000' },
+      noFiles,
+    )
+    expect(inverted.ok).toBe(false)
+    expect(!inverted.ok && inverted.problems).toEqual([
+      'INGEST_HEADERS_TIMEOUT_MS must not be above INGEST_REQUEST_TIMEOUT_MS',
+    ])
   })
 
   test('two secrets during a rotation, comma-separated', () => {
@@ -112,6 +151,20 @@ describe('loadConfig', () => {
     const unreadable = loadConfig({ KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: '/nope' }, noFiles)
     expect(unreadable.ok).toBe(false)
     if (!unreadable.ok) expect(unreadable.message).toContain('INGEST_APPS_FILE cannot be read')
+  })
+
+  test('an apps file that is not JSON is reported by place, never by quoting it', () => {
+    const broken =
+      '[{"appId": 4002, "callbackSecrets": ["cb-top-secret-1"], "serverSecret": "srv-top-secret-2" oops}]'
+    const bad = loadConfig(
+      { KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: 'apps.json' },
+      { readFile: () => broken },
+    )
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) {
+      expect(bad.message).toMatch(/INGEST_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(bad.message).not.toContain('top-secret')
+    }
   })
 
   test('secrets never print: not as JSON, not through inspect', () => {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
+import { TOPICS } from '@mixguard/contracts'
 import {
   brokerList,
   httpUrl,
   type KafkaAccess,
   kafkaAccessVariables,
   logLevel,
+  parseJsonText,
   presentVariables,
   readKafkaAccess,
   Secret,
@@ -20,11 +22,18 @@ export interface IngestConfig {
   port: number
   callbackPath: string
   passthroughPath: string
+  /** The callback route's body limit. */
   bodyLimitBytes: number
+  /** The passthrough's body limit: larger bodies are refused with 413 before they are forwarded. */
+  passthroughBodyLimitBytes: number
   /** A callback whose `timestamp` is further than this from our clock (either way) is stale. */
   freshnessWindowMs: number
   nonceCacheMaxEntries: number
+  /** Callbacks processed at once (bodies already read). */
   maxConcurrentRequests: number
+  /** Passthrough calls processed at once: a separate cap, so a slow ZEGO API cannot starve callbacks. */
+  maxConcurrentPassthrough: number
+  http: HttpTimeouts
   shutdownDeadlineMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   spool: { dir: string; maxBytes: number }
@@ -37,6 +46,8 @@ export interface IngestConfig {
     sendTimeoutMs: number
     lingerMs: number
     maxBatchRecords: number
+    /** Bytes one batch may hold, below the topics' max.message.bytes; a larger record is set aside. */
+    maxBatchBytes: number
   }
   /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
   kafkaAccess: KafkaAccess
@@ -45,11 +56,26 @@ export interface IngestConfig {
   apps: AppRegistry
 }
 
+/** The HTTP server's clocks against slow or idle clients. */
+export interface HttpTimeouts {
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number
+  /** Time to receive a whole request, body included; then 408 and the connection is closed. */
+  requestTimeoutMs: number
+  /** How long an idle keep-alive connection stays open: longer than a load balancer's idle timeout. */
+  keepAliveTimeoutMs: number
+}
+
 export type ConfigResult =
   | { ok: true; config: IngestConfig }
   | { ok: false; problems: string[]; message: string }
 
 const MiB = 1024 * 1024
+
+// Ingest writes to these two topics; room for Kafka's batch header and per-record overhead (a few
+// dozen bytes per record, at most KAFKA_MAX_BATCH records) stays below their max.message.bytes.
+const DEFAULT_MAX_BATCH_BYTES =
+  Math.min(TOPICS.events.maxMessageBytes, TOPICS['dead-letter'].maxMessageBytes) - 64 * 1024
 
 const path = z.string().startsWith('/', 'must start with /')
 
@@ -62,7 +88,14 @@ const EnvSchema = z.object({
   // ZEGO retries for ~62 s after the first attempt; 5 minutes also covers clock skew.
   INGEST_FRESHNESS_WINDOW_SEC: wholeNumber(10, 24 * 3600).default(300),
   INGEST_NONCE_CACHE_MAX: wholeNumber(1000, 100_000_000).default(1_000_000),
+  // ZEGO's documented request limits (stream lists, layouts) fit many times over in 64 KB.
+  INGEST_PASSTHROUGH_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(64 * 1024),
   INGEST_MAX_CONCURRENT: wholeNumber(1, 100_000).default(1024),
+  INGEST_PASSTHROUGH_MAX_CONCURRENT: wholeNumber(1, 100_000).default(256),
+  INGEST_HEADERS_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
+  INGEST_REQUEST_TIMEOUT_MS: wholeNumber(100, 600_000).default(15_000),
+  // Above the usual load-balancer idle timeouts (AWS ALB and GCP: 60 s), so the balancer closes first.
+  INGEST_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(100, 3_600_000).default(65_000),
   INGEST_SHUTDOWN_DEADLINE_MS: wholeNumber(100, 600_000).default(10_000),
   INGEST_LOG_LEVEL: logLevel,
   INGEST_SPOOL_DIR: z.string().default('./ingest-spool'),
@@ -75,6 +108,7 @@ const EnvSchema = z.object({
   KAFKA_SEND_TIMEOUT_MS: wholeNumber(100, 120_000).default(2_000),
   KAFKA_LINGER_MS: wholeNumber(0, 1_000).default(2),
   KAFKA_MAX_BATCH: wholeNumber(1, 100_000).default(500),
+  KAFKA_MAX_BATCH_BYTES: wholeNumber(16 * 1024, 64 * MiB).default(DEFAULT_MAX_BATCH_BYTES),
   ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
   ZEGO_SERVER_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRET: z.string().optional(),
@@ -122,6 +156,9 @@ export function loadConfig(
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
   }
   const apps = readApps(present, readFile, problems)
+  if (parsed.success && parsed.data.INGEST_HEADERS_TIMEOUT_MS > parsed.data.INGEST_REQUEST_TIMEOUT_MS) {
+    problems.push('INGEST_HEADERS_TIMEOUT_MS must not be above INGEST_REQUEST_TIMEOUT_MS')
+  }
   const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
   if (!parsed.success || kafkaAccess === null || problems.length > 0) return failure(problems)
   const e = parsed.data
@@ -135,7 +172,14 @@ export function loadConfig(
       bodyLimitBytes: e.INGEST_BODY_LIMIT_BYTES,
       freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_SEC * 1000,
       nonceCacheMaxEntries: e.INGEST_NONCE_CACHE_MAX,
+      passthroughBodyLimitBytes: e.INGEST_PASSTHROUGH_BODY_LIMIT_BYTES,
       maxConcurrentRequests: e.INGEST_MAX_CONCURRENT,
+      maxConcurrentPassthrough: e.INGEST_PASSTHROUGH_MAX_CONCURRENT,
+      http: {
+        headersTimeoutMs: e.INGEST_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: e.INGEST_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: e.INGEST_KEEP_ALIVE_TIMEOUT_MS,
+      },
       shutdownDeadlineMs: e.INGEST_SHUTDOWN_DEADLINE_MS,
       logLevel: e.INGEST_LOG_LEVEL,
       spool: { dir: e.INGEST_SPOOL_DIR, maxBytes: e.INGEST_SPOOL_MAX_BYTES },
@@ -147,6 +191,7 @@ export function loadConfig(
         sendTimeoutMs: e.KAFKA_SEND_TIMEOUT_MS,
         lingerMs: e.KAFKA_LINGER_MS,
         maxBatchRecords: e.KAFKA_MAX_BATCH,
+        maxBatchBytes: e.KAFKA_MAX_BATCH_BYTES,
       },
       kafkaAccess,
       drainDelayMs: e.INGEST_DRAIN_DELAY_MS,
@@ -204,14 +249,12 @@ function readApps(
 }
 
 function parseAppsFile(file: string, text: string, problems: string[]): AppSecrets[] {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${(error as Error).message}`)
+  const json = parseJsonText(text)
+  if (!json.ok) {
+    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${json.problem}`)
     return []
   }
-  const result = AppsFileSchema.safeParse(json)
+  const result = AppsFileSchema.safeParse(json.value)
   if (!result.success) {
     // The message names the field; never the value, which may be a secret.
     for (const issue of result.error.issues) {

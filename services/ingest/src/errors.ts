@@ -9,6 +9,11 @@ export const ingestErrorCodes = [
   'CLOSED',
   /** A Kafka send or connect did not finish in time. */
   'KAFKA_TIMEOUT',
+  /**
+   * Kafka refused a record for what it is (too large, invalid), not for its own state: sending it
+   * again can never succeed. Not retryable.
+   */
+  'RECORD_REJECTED',
 ] as const
 export type IngestErrorCode = (typeof ingestErrorCodes)[number]
 

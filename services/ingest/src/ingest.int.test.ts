@@ -1,13 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  decodeDeadLetter,
-  decodeEvent,
-  parseCallback,
-  toEvent,
-  topicSpecs,
-  type ZegoEvent,
-} from '@mixguard/contracts'
+import { decodeDeadLetter, parseCallback, toEvent, topicSpecs } from '@mixguard/contracts'
 import { callbackSignature, signQuery } from '@mixguard/zego-api'
 import {
   type CallbackPayload,
@@ -20,7 +13,7 @@ import { ConfigResourceTypes } from 'kafkajs'
 import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
 import { type Collector, collectTopic, testBrokers, uniqueName } from '../../../test/kafka.ts'
-import { type IngestFixture, startIngestFixture, topicSize } from './int-support.ts'
+import { eventsOf, type IngestFixture, startIngestFixture, topicSize } from './int-support.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
@@ -54,13 +47,6 @@ async function simulator(options: Parameters<typeof createSimulator>[0]): Promis
   cleanups.push(() => sim.close())
   return sim
 }
-
-const eventsOf = (c: Collector): ZegoEvent[] =>
-  c.records.map((r) => {
-    const decoded = decodeEvent(r.value)
-    if (!decoded.ok) throw new Error(decoded.reason)
-    return decoded.event
-  })
 
 /** The event id ingest must have written for a delivered callback (content-derived, so retries share it). */
 function expectedId(payload: CallbackPayload): string {

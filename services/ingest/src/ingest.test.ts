@@ -1,17 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { callbackSignature } from '@mixguard/zego-api'
 import { pino } from 'pino'
 import { request } from 'undici'
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, describe, expect, test } from 'vitest'
 import { loadConfig } from './config.ts'
 import { startIngest } from './ingest.ts'
 import type { KafkaLink } from './kafka-link.ts'
 import { openSpool } from './spool.ts'
 
 const dirs: string[] = []
+const cleanup: Array<() => Promise<unknown>> = []
 afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c()
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 
@@ -113,8 +116,9 @@ test('shutdown ends within its deadline while Kafka hangs; what was acknowledged
   await spool.close()
 })
 
-test('draining fails readiness but keeps taking callbacks until close', async () => {
-  const ingest = await startIngest(await config(), {
+/** Ingest as deployed (server options included) on port 0, with a Kafka that takes every send at once. */
+async function ingest(env: Record<string, string>) {
+  const running = await startIngest(await config(env), {
     kafkaLink: {
       connect: async () => {},
       send: async () => {},
@@ -123,13 +127,88 @@ test('draining fails readiness but keeps taking callbacks until close', async ()
     },
     logger: pino({ level: 'silent' }),
   })
-  expect((await request(`${ingest.url}/readyz`)).statusCode).toBe(200)
-  ingest.drain()
-  const ready = await request(`${ingest.url}/readyz`)
+  cleanup.push(() => running.close())
+  return running
+}
+
+/** A raw connection that records what the server sends and resolves `closed` when the server hangs up. */
+async function rawSocket(
+  port: number,
+): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1')
+  cleanup.push(async () => void socket.destroy())
+  let text = ''
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1')
+  })
+  socket.on('error', () => {})
+  const closed = new Promise<void>((r) => socket.once('close', () => r()))
+  await new Promise<void>((r) => socket.once('connect', () => r()))
+  return { socket, received: () => text, closed }
+}
+
+const slowHeaders = (extra = '') =>
+  'POST /zego/callback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+  `Content-Length: 1000\r\n${extra}\r\n`
+
+describe('slow and idle clients', () => {
+  test('connections that send headers and then nothing do not hold the slots: a valid callback still gets 2xx', async () => {
+    const edge = await ingest({ INGEST_MAX_CONCURRENT: '5', INGEST_REQUEST_TIMEOUT_MS: '60000' })
+    const idle = await Promise.all(Array.from({ length: 50 }, () => rawSocket(edge.port)))
+    const slow = await Promise.all(Array.from({ length: 100 }, () => rawSocket(edge.port)))
+    // Expect: 100-continue makes the server say when it has read the headers and handed the request on.
+    await Promise.all(
+      slow.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.socket.on('data', () => {
+              if (c.received().startsWith('HTTP/1.1 100')) resolve()
+            })
+            c.socket.write(slowHeaders('Expect: 100-continue\r\n'))
+          }),
+      ),
+    )
+    const answer = await post(edge.url, callback('slow-1'))
+    expect(answer.statusCode).toBe(200)
+    expect(await answer.body.json()).toMatchObject({ ok: true })
+    for (const c of [...slow, ...idle]) expect(c.socket.destroyed).toBe(false)
+  })
+
+  test('a body that never arrives is answered 408 and the connection closed after the request timeout', async () => {
+    const edge = await ingest({ INGEST_HEADERS_TIMEOUT_MS: '200', INGEST_REQUEST_TIMEOUT_MS: '300' })
+    const c = await rawSocket(edge.port)
+    c.socket.write(`${slowHeaders()}{"event":`)
+    await c.closed
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408/)
+  }, 10_000)
+
+  test('headers that never finish are cut off after the headers timeout', async () => {
+    const edge = await ingest({ INGEST_HEADERS_TIMEOUT_MS: '200', INGEST_REQUEST_TIMEOUT_MS: '10000' })
+    const c = await rawSocket(edge.port)
+    c.socket.write('POST /zego/callback HTTP/1.1\r\nHost: x\r\nContent-Ty')
+    await c.closed
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408/)
+  }, 10_000)
+
+  test('keep-alive outlasts a load balancer by default (65 s) and is configurable', async () => {
+    const keepAlive = async (env: Record<string, string>) => {
+      const res = await request(`${(await ingest(env)).url}/healthz`)
+      await res.body.dump()
+      return res.headers['keep-alive']
+    }
+    expect(await keepAlive({})).toBe('timeout=65')
+    expect(await keepAlive({ INGEST_KEEP_ALIVE_TIMEOUT_MS: '90000' })).toBe('timeout=90')
+  })
+})
+
+test('draining fails readiness but keeps taking callbacks until close', async () => {
+  const running = await ingest({})
+  expect((await request(`${running.url}/readyz`)).statusCode).toBe(200)
+  running.drain()
+  const ready = await request(`${running.url}/readyz`)
   expect(ready.statusCode).toBe(503)
   expect(await ready.body.json()).toMatchObject({ reason: 'draining' })
-  const answer = await post(ingest.url, callback('drain-1'))
+  const answer = await post(running.url, callback('drain-1'))
   expect(answer.statusCode).toBe(200)
   expect(await answer.body.json()).toMatchObject({ ok: true })
-  await ingest.close()
 })

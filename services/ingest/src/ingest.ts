@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { topicName } from '@mixguard/contracts'
 import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
@@ -6,7 +6,7 @@ import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/ze
 import { type Logger, pino } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 import { createApp } from './app.ts'
-import type { IngestConfig } from './config.ts'
+import type { HttpTimeouts, IngestConfig } from './config.ts'
 import { assertNever } from './errors.ts'
 import { createKafkaLink, type KafkaLink } from './kafka-link.ts'
 import { ingestPreflight, ingestTopics } from './kafka-preflight.ts'
@@ -105,6 +105,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     timers,
     lingerMs: config.kafka.lingerMs,
     maxBatchRecords: config.kafka.maxBatchRecords,
+    maxBatchBytes: config.kafka.maxBatchBytes,
+    deadLetterTopic: topics.deadLetter,
     sendTimeoutMs: config.kafka.sendTimeoutMs,
     onEvent: (event) => {
       metrics.publisherEvent(event)
@@ -118,8 +120,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const app = createApp({
     callbackPath: config.callbackPath,
     passthroughPath: config.passthroughPath,
-    bodyLimitBytes: config.bodyLimitBytes,
-    maxConcurrentRequests: config.maxConcurrentRequests,
+    limits: {
+      callbackBodyBytes: config.bodyLimitBytes,
+      passthroughBodyBytes: config.passthroughBodyLimitBytes,
+      callbackConcurrency: config.maxConcurrentRequests,
+      passthroughConcurrency: config.maxConcurrentPassthrough,
+    },
     clock,
     logger,
     metrics,
@@ -161,7 +167,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     )
   }
 
-  const server = createServer(app)
+  const server = createServer(serverOptions(config.http), app)
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -222,6 +229,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   }
 }
 
+/**
+ * Node checks the header and request timeouts on a timer (30 s by default, which would stretch a
+ * 15 s timeout to 45 s): check at a quarter of the shorter one, at most every second.
+ */
+function serverOptions(http: HttpTimeouts): ServerOptions {
+  return {
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(http.headersTimeoutMs / 4))),
+  }
+}
+
 function kafkaLogSink(log: Logger): KafkaLogSink {
   return (level, message, fields) => {
     // kafkajs reports every failed connection as an error; the publisher handles them, so they are warnings here.
@@ -249,6 +268,24 @@ function logPublisherEvent(log: Logger, event: PublisherEvent): void {
       break
     case 'drained':
       log.debug({ records: event.records, ms: event.ms }, 'drained spool to Kafka')
+      break
+    case 'set_aside':
+      // Never the payload: it may hold anything a caller sent.
+      log[event.where === 'quarantine' ? 'error' : 'warn'](
+        {
+          where: event.where,
+          path: event.path,
+          topic: event.topic,
+          key: event.key,
+          bytes: event.bytes,
+          reason: event.rejection.code,
+          detail: event.rejection.detail,
+          ...(event.error === undefined ? {} : { err: event.error }),
+        },
+        event.where === 'quarantine'
+          ? 'Kafka refused a record and its dead-letter record; the record is in the quarantine file'
+          : 'Kafka can never take a record; it went to the dead-letter topic instead',
+      )
       break
     case 'produced':
     case 'spooled':

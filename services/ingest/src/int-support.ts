@@ -1,8 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type DeadLetter, decodeDeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
 import { createKafka, type Kafka } from '@mixguard/kafka'
 import { pino } from 'pino'
+import type { Collector } from '../../../test/kafka.ts'
 import { waitFor } from '../../../test/wait-for.ts'
 import { loadConfig } from './config.ts'
 import { type RunningIngest, startIngest } from './ingest.ts'
@@ -11,6 +13,22 @@ import { type RunningIngest, startIngest } from './ingest.ts'
  * Test support for the integration tests (not exported): a running ingest on a real broker. Topics
  * are collected with test/kafka.ts's `collectTopic`.
  */
+
+/** The events a collector has read, decoded; a record that does not decode fails the test. */
+export const eventsOf = (c: Collector): ZegoEvent[] =>
+  c.records.map((r) => {
+    const decoded = decodeEvent(r.value)
+    if (!decoded.ok) throw new Error(decoded.reason)
+    return decoded.event
+  })
+
+/** The dead letters a collector has read, decoded. */
+export const deadLettersOf = (c: Collector): DeadLetter[] =>
+  c.records.map((r) => {
+    const decoded = decodeDeadLetter(r.value)
+    if (!decoded.ok) throw new Error(decoded.reason)
+    return decoded.deadLetter
+  })
 
 /** How many records a topic holds in all, from its partitions' high-water marks. */
 export async function topicSize(kafka: Kafka, topic: string): Promise<number> {

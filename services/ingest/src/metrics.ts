@@ -55,6 +55,12 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     buckets: LATENCY_BUCKETS,
     registers,
   })
+  const setAside = new Counter({
+    name: 'ingest_records_set_aside_total',
+    help: 'Records Kafka can never take (too large, refused), moved to the dead-letter topic or the quarantine file instead',
+    labelNames: ['where', 'reason', 'path'] as const,
+    registers,
+  })
   const records = new Counter({
     name: 'ingest_records_total',
     help: 'Records made durable, by where',
@@ -141,6 +147,9 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
           return
         case 'spooled':
           records.inc({ destination: 'spool' }, event.records)
+          return
+        case 'set_aside':
+          setAside.inc({ where: event.where, reason: event.rejection.code, path: event.path })
           return
         case 'kafka_up':
         case 'kafka_down':

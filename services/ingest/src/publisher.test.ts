@@ -1,22 +1,45 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { decodeDeadLetter } from '@mixguard/contracts'
 import { afterEach, describe, expect, test } from 'vitest'
-import { isIngestError } from './errors.ts'
+import { IngestError, isIngestError } from './errors.ts'
 import type { KafkaLink } from './kafka-link.ts'
 import { createManualTime, type ManualTime } from './manual-timers.ts'
 import { createPublisher, type Publisher, type PublisherEvent, type PublisherOptions } from './publisher.ts'
 import { openSpool, type Spool } from './spool.ts'
-import { frameSize, type SpoolRecord } from './spool-format.ts'
+import { decodeFrame, frameSize, type SpoolRecord } from './spool-format.ts'
+import { QUARANTINE_FILE } from './spool-quarantine.ts'
 
 type Mode = 'up' | 'down' | 'hang'
 
-/** A Kafka stand-in: takes batches while up, refuses while down, never answers while hanging. */
-function fakeLink(initial: Mode = 'up') {
+/**
+ * A Kafka stand-in: takes batches while up, refuses while down, never answers while hanging. Like a
+ * broker, it refuses a whole batch (RECORD_REJECTED, as the real link reports MESSAGE_TOO_LARGE) when
+ * one of its records is larger than `maxRecordBytes` or its value holds `poison`.
+ */
+function fakeLink(
+  initial: Mode = 'up',
+  limits: { maxRecordBytes?: number; poison?: string; deadLettersToo?: boolean } = {},
+) {
   let mode: Mode = initial
   const batches: string[][] = []
-  const link: KafkaLink & { mode(m: Mode): void; batches: string[][] } = {
+  const sent: SpoolRecord[] = []
+  let attempts = 0
+  const refuses = (r: SpoolRecord): boolean =>
+    r.value.length > (limits.maxRecordBytes ?? Number.POSITIVE_INFINITY) ||
+    (limits.poison !== undefined &&
+      r.value.includes(limits.poison) &&
+      (limits.deadLettersToo === true || r.topic !== 't.dead-letter'))
+  const link: KafkaLink & {
+    mode(m: Mode): void
+    batches: string[][]
+    sent: SpoolRecord[]
+    attempts(): number
+  } = {
     batches,
+    sent,
+    attempts: () => attempts,
     mode(m) {
       mode = m
     },
@@ -24,9 +47,17 @@ function fakeLink(initial: Mode = 'up') {
       if (mode === 'down') throw new Error('connection refused')
     },
     async send(records: readonly SpoolRecord[]) {
+      attempts += 1
       if (mode === 'down') throw new Error('connection refused')
       if (mode === 'hang') return new Promise<void>(() => {})
+      if (records.some(refuses)) {
+        throw new IngestError('RECORD_REJECTED', 'Kafka refused the batch: MESSAGE_TOO_LARGE', {
+          retryable: false,
+          cause: { type: 'MESSAGE_TOO_LARGE' },
+        })
+      }
       batches.push(records.map((r) => r.value.toString()))
+      sent.push(...records)
     },
     async reset() {},
     async close() {},
@@ -67,6 +98,8 @@ function harness(link: KafkaLink, spool: Spool, overrides: Partial<PublisherOpti
     timers: time.timers,
     lingerMs: 5,
     maxBatchRecords: 4,
+    maxBatchBytes: 64 * 1024,
+    deadLetterTopic: 't.dead-letter',
     sendTimeoutMs: 1_000,
     retryMinMs: 100,
     retryMaxMs: 100,
@@ -86,6 +119,11 @@ function harness(link: KafkaLink, spool: Spool, overrides: Partial<PublisherOpti
     events,
     next: (type) => new Promise((resolve) => waiters.push({ type, resolve })),
   }
+}
+
+/** Waits until the spool is empty (the drain runs on after Kafka is marked up). */
+async function drained(h: Harness, spool: Spool): Promise<void> {
+  while (spool.depth().records > 0) await h.next('drained')
 }
 
 async function up(h: Harness): Promise<void> {
@@ -227,5 +265,166 @@ describe('close', () => {
     h.publisher.start()
     expect(await h.publisher.publish(rec('kept'))).toBe('spool')
     expect(await h.publisher.close(h.time.clock.now())).toEqual({ spooled: 1 })
+  })
+})
+
+/** A record of about `bytes` bytes whose value starts with `name`. */
+const big = (name: string, bytes: number): SpoolRecord => ({
+  topic: 't.events',
+  key: '4001',
+  value: Buffer.from(name.padEnd(bytes, '.')),
+})
+
+const onTopic = (link: ReturnType<typeof fakeLink>, topic: string): string[] =>
+  link.sent.filter((r) => r.topic === topic).map((r) => r.value.toString().replace(/\.+$/, ''))
+
+const deadLetters = (link: ReturnType<typeof fakeLink>) =>
+  link.sent
+    .filter((r) => r.topic === 't.dead-letter')
+    .map((r) => {
+      const decoded = decodeDeadLetter(r.value)
+      if (!decoded.ok) throw new Error(decoded.reason)
+      return decoded.deadLetter
+    })
+
+describe('records Kafka can never take', () => {
+  test('batches are capped by bytes as well as by count', async () => {
+    const link = fakeLink()
+    const one = frameSize(big('r', 1000))
+    const h = harness(link, await spoolIn(), { maxBatchRecords: 100, maxBatchBytes: one * 3 })
+    await up(h)
+    const results = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => h.publisher.publish(big(n, 1000)))
+    h.time.advance(5)
+    expect(await Promise.all(results)).toEqual(Array(7).fill('kafka'))
+    expect(link.batches.map((b) => b.length)).toEqual([3, 3, 1])
+    expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'])
+  })
+
+  test('a record larger than a batch may hold goes to the dead-letter topic, never to Kafka or the spool; the others go in order', async () => {
+    // Kafka refuses what the publisher would send whole: the wedge of issue 8 if it were retried.
+    const link = fakeLink('up', { maxRecordBytes: 20_000 })
+    const spool = await spoolIn()
+    const h = harness(link, spool, { maxBatchBytes: 16 * 1024 })
+    await up(h)
+    const results = [
+      h.publisher.publish(rec('a')),
+      h.publisher.publish(big('huge', 240 * 1024)),
+      h.publisher.publish(rec('b')),
+    ]
+    h.time.advance(5)
+    expect(await Promise.all(results)).toEqual(['kafka', 'dead-letter', 'kafka'])
+    expect(onTopic(link, 't.events')).toEqual(['a', 'b'])
+    const [dead] = deadLetters(link)
+    expect(dead).toMatchObject({
+      source: 'ingest:publisher',
+      appId: 4001,
+      topic: 't.events',
+      bytes: 240 * 1024,
+      limitBytes: 16 * 1024,
+      truncated: true,
+    })
+    expect(dead?.reason).toMatch(/^too_large: /)
+    expect(dead?.payload.startsWith('huge')).toBe(true)
+    expect(dead?.payload.length).toBeLessThanOrEqual(8 * 1024)
+    expect(spool.depth().records).toBe(0)
+    expect(h.publisher.status().kafkaUp).toBe(true)
+    expect(h.events.filter((e) => e.type === 'set_aside')).toMatchObject([
+      { where: 'dead-letter', path: 'direct', bytes: 240 * 1024, rejection: { code: 'too_large' } },
+    ])
+  })
+
+  test('a batch Kafka refuses for one record: that one is dead-lettered, every other record of the batch still goes, in order', async () => {
+    const link = fakeLink('up', { poison: 'poison' })
+    const spool = await spoolIn()
+    const h = harness(link, spool, { maxBatchRecords: 8 })
+    await up(h)
+    const names = ['a', 'b', 'poison', 'c', 'd', 'e']
+    const results = names.map((n) => h.publisher.publish(rec(n)))
+    h.time.advance(5)
+    expect(await Promise.all(results)).toEqual(['kafka', 'kafka', 'dead-letter', 'kafka', 'kafka', 'kafka'])
+    expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(deadLetters(link)).toMatchObject([
+      {
+        reason: expect.stringMatching(/^too_large: .*MESSAGE_TOO_LARGE/),
+        payload: 'poison',
+        truncated: false,
+      },
+    ])
+    expect(spool.depth().records).toBe(0)
+    expect(h.publisher.status().kafkaUp).toBe(true)
+  })
+
+  test('the drain never re-sends a record Kafka refuses: it is dead-lettered and everything after it drains in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ingest-pub-'))
+    dirs.push(dir)
+    // What the old publisher left behind: a spool whose oldest batch Kafka refuses.
+    const earlier = await spoolIn(dir)
+    await earlier.append([rec('old-1'), rec('poison'), rec('old-2'), big('huge', 100_000), rec('old-3')])
+    await earlier.close()
+
+    const link = fakeLink('up', { poison: 'poison' })
+    const spool = await spoolIn(dir)
+    const h = harness(link, spool, { lingerMs: 0 })
+    await up(h)
+    await drained(h, spool)
+    expect(onTopic(link, 't.events')).toEqual(['old-1', 'old-2', 'old-3'])
+    expect(deadLetters(link).map((d) => d.payload.slice(0, 6))).toEqual(['poison', 'huge..'])
+    expect(spool.depth().records).toBe(0)
+    expect(
+      h.events.filter((e) => e.type === 'set_aside').map((e) => e.type === 'set_aside' && e.path),
+    ).toEqual(['drain', 'drain'])
+    expect(await h.publisher.publish(rec('new'))).toBe('kafka')
+    expect(onTopic(link, 't.events')).toEqual(['old-1', 'old-2', 'old-3', 'new'])
+  })
+
+  test('when the dead-letter topic refuses the stand-in too, the record goes whole to the quarantine file and the drain goes on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ingest-pub-'))
+    dirs.push(dir)
+    const earlier = await spoolIn(dir)
+    await earlier.append([rec('old-1'), rec('poison'), rec('old-2')])
+    await earlier.close()
+
+    // The dead-letter record quotes the payload, so it holds the poison too.
+    const link = fakeLink('up', { poison: 'poison', deadLettersToo: true })
+    const spool = await spoolIn(dir)
+    const h = harness(link, spool, { lingerMs: 0 })
+    await up(h)
+    await drained(h, spool)
+    expect(onTopic(link, 't.events')).toEqual(['old-1', 'old-2'])
+    expect(deadLetters(link)).toEqual([])
+    expect(spool.depth().records).toBe(0)
+    const read = decodeFrame(await readFile(join(dir, QUARANTINE_FILE)), 0)
+    expect(read.ok && read.record.value.toString()).toBe('poison')
+    expect(h.events.filter((e) => e.type === 'set_aside')).toMatchObject([
+      { where: 'quarantine', path: 'drain' },
+    ])
+    // A later run's spool never drains the quarantine file.
+    expect((await spoolIn(dir)).depth().records).toBe(0)
+  })
+
+  test('Kafka going down while a refused batch is being split: what went stays sent, the rest is spooled in order', async () => {
+    const link = fakeLink('up', { poison: 'poison' })
+    const spool = await spoolIn()
+    const h = harness(link, spool, { maxBatchRecords: 8 })
+    await up(h)
+    const origSend = link.send.bind(link)
+    // The refusal, then the first half [a, b, poison] is refused again, [a, b] goes, then Kafka is down.
+    link.send = async (records) => {
+      if (link.attempts() === 3) link.mode('down')
+      return origSend(records)
+    }
+    const names = ['a', 'b', 'poison', 'c', 'd', 'e']
+    const results = names.map((n) => h.publisher.publish(rec(n)))
+    h.time.advance(5)
+    expect(await Promise.all(results)).toEqual(['kafka', 'kafka', 'spool', 'spool', 'spool', 'spool'])
+    expect(onTopic(link, 't.events')).toEqual(['a', 'b'])
+    link.mode('up')
+    link.send = origSend
+    const drained = h.next('kafka_up')
+    h.time.advance(100)
+    await drained
+    expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(deadLetters(link)).toHaveLength(1)
+    expect(spool.depth().records).toBe(0)
   })
 })

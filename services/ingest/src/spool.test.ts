@@ -83,6 +83,16 @@ describe('spool', () => {
     )
   })
 
+  test('a peek stays within a byte budget, but always gives the oldest record', async () => {
+    const { spool } = await open(await tempDir())
+    const big = { topic: 't.events', key: '1', value: Buffer.alloc(5_000) }
+    await spool.append([rec(1), rec(2), rec(3), big, rec(4)])
+    const two = frameSize(rec(1)) * 2
+    expect(values(await spool.peek(10, two))).toEqual(values([rec(1), rec(2)]))
+    await spool.commit(3)
+    expect(await spool.peek(10, two)).toEqual([big])
+  })
+
   test('drained segments are deleted, and an empty spool leaves no segment behind', async () => {
     const dir = await tempDir()
     const { spool } = await open(dir, 1024 * 1024, 100)

@@ -29,8 +29,11 @@ export interface Spool {
   fits(records: readonly SpoolRecord[]): number
   /** Appends in order and fsyncs; all or nothing. Throws SPOOL_FULL or SPOOL_WRITE_FAILED. */
   append(records: readonly SpoolRecord[]): Promise<void>
-  /** The oldest `max` records not yet committed, in order. */
-  peek(max: number): Promise<SpoolRecord[]>
+  /**
+   * The oldest records not yet committed, in order: at most `max` of them, and no more frame bytes
+   * than `maxBytes` (but always the oldest one, whatever its size).
+   */
+  peek(max: number, maxBytes?: number): Promise<SpoolRecord[]>
   /** Drops the oldest `count` records: Kafka has them. */
   commit(count: number): Promise<void>
   close(): Promise<void>
@@ -169,11 +172,19 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
         segment.size = pos
         bytes += buffer.length
       }),
-    peek: (max) =>
+    peek: (max, maxBytes = Number.POSITIVE_INFINITY) =>
       serial(async () => {
         const out: SpoolRecord[] = []
         let i = head
-        const end = Math.min(entries.length, head + max)
+        let end = Math.min(entries.length, head + max)
+        let budget = maxBytes
+        for (let k = head; k < end; k += 1) {
+          budget -= (entries[k] as Entry).size
+          if (budget < 0 && k > head) {
+            end = k
+            break
+          }
+        }
         while (i < end) {
           // One read per run of entries that sit next to each other in one segment.
           const first = entries[i] as Entry

@@ -4,7 +4,11 @@ import type { AppRegistry, AppSecrets } from './apps.ts'
 
 export type Rejection =
   | { status: 400; reason: 'missing_auth_field' | 'invalid_timestamp'; detail: string }
-  | { status: 401; reason: 'unknown_app' | 'stale_timestamp' | 'bad_signature'; detail: string }
+  | {
+      status: 401
+      reason: 'unknown_app' | 'stale_timestamp' | 'empty_nonce' | 'bad_signature'
+      detail: string
+    }
 
 export type Verified = { ok: true; app: AppSecrets; timestampSec: number }
 
@@ -50,6 +54,9 @@ export function verifyCallback(
       `timestamp is ${Math.round(skewMs / 1000)} s away from now; the window is ${ctx.freshnessWindowMs / 1000} s`,
     )
   }
+  // One signature per (AppID, timestamp, nonce) is what replay protection rests on: an empty nonce
+  // would let every callback of a second share one key.
+  if (nonce === '') return reject(401, 'empty_nonce', 'nonce must not be empty')
   const authentic = app.callbackSecrets.some((secret) =>
     verifyCallbackSignature(secret.reveal(), timestamp, nonce, signature),
   )

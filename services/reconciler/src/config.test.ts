@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     expect(result.message).toContain('invalid reconciler configuration')
   })
 
+  test('an apps file that is not JSON is reported by place, never by quoting it', () => {
+    const broken = '{"apps": [{"appId": 42, "serverSecret": "srv-top-secret-3" oops}]}'
+    const result = loadConfig({ ...base, RECONCILER_APPS_FILE: 'apps.json' }, () => broken)
+    expect(result.ok).toBe(false)
+    if (!result.ok) {
+      expect(result.message).toMatch(/RECONCILER_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(result.message).not.toContain('top-secret')
+    }
+  })
+
   test('merges policy overrides over the defaults, per app, and keeps secrets unprintable', () => {
     const result = loadConfig(
       { ...base, RECONCILER_APPS_FILE: 'apps.json' },
@@ -68,5 +78,30 @@ describe('loadConfig', () => {
       ZEGO_SERVER_SECRET: 'x',
     })
     expect(result.ok && result.config.policyFor(9).dryRun).toBe(true)
+  })
+
+  test('consumer-group timing: defaults, overrides, and a heartbeat that fits the session', () => {
+    const defaults = loadConfig(base)
+    expect(defaults.ok && defaults.config.kafka.group).toEqual({
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 1_000,
+      rebalanceTimeoutMs: 10_000,
+    })
+    const set = loadConfig({
+      ...base,
+      RECONCILER_SESSION_TIMEOUT_MS: '12000',
+      RECONCILER_HEARTBEAT_INTERVAL_MS: '3000',
+      RECONCILER_REBALANCE_TIMEOUT_MS: '30000',
+    })
+    expect(set.ok && set.config.kafka.group).toEqual({
+      sessionTimeoutMs: 12_000,
+      heartbeatIntervalMs: 3_000,
+      rebalanceTimeoutMs: 30_000,
+    })
+    const bad = loadConfig({ ...base, RECONCILER_HEARTBEAT_INTERVAL_MS: '3000' })
+    expect(bad.ok).toBe(false)
+    expect(bad.ok || bad.problems).toEqual([
+      expect.stringMatching(/^RECONCILER_HEARTBEAT_INTERVAL_MS must be at most a third/),
+    ])
   })
 })

@@ -6,6 +6,7 @@ import {
   kafkaAccessVariables,
   type LogLevel,
   logLevel,
+  parseJsonText,
   presentVariables,
   readKafkaAccess,
   Secret,
@@ -14,13 +15,14 @@ import {
 } from '@mixguard/service-kit'
 import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
+import { DEFAULT_GROUP_TIMING, type GroupTiming } from './adapters/kafka-source.ts'
 import { type AppPolicy, AppPolicySchema, defaultPolicy } from './core/index.ts'
 
 export interface ReconcilerConfig {
   http: { host: string; port: number }
   logLevel: LogLevel
   shutdownTimeoutMs: number
-  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string }
+  kafka: { brokers: string[]; clientId: string; groupId: string; topicPrefix: string; group: GroupTiming }
   zego: { baseUrl: string; timeoutMs: number; callsPerSecond: number }
   apps: Array<{ appId: number; serverSecret: Secret | null }>
   policyFor: (appId: number) => AppPolicy
@@ -38,6 +40,16 @@ const EnvSchema = z.object({
   RECONCILER_LOG_LEVEL: logLevel,
   RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
+  // How long the group waits for a silent (killed, frozen) member before handing its partitions on.
+  // The broker accepts 6 s to 30 s by default (group.min/max.session.timeout.ms).
+  RECONCILER_SESSION_TIMEOUT_MS: wholeNumber(1_000, 1_800_000).default(DEFAULT_GROUP_TIMING.sessionTimeoutMs),
+  RECONCILER_HEARTBEAT_INTERVAL_MS: wholeNumber(100, 600_000).default(
+    DEFAULT_GROUP_TIMING.heartbeatIntervalMs,
+  ),
+  // How long a rebalance waits for the live members to rejoin.
+  RECONCILER_REBALANCE_TIMEOUT_MS: wholeNumber(1_000, 1_800_000).default(
+    DEFAULT_GROUP_TIMING.rebalanceTimeoutMs,
+  ),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
   RECONCILER_APPS_FILE: z.string().optional(),
   KAFKA_BROKERS: brokerList,
@@ -101,17 +113,32 @@ export function loadConfig(
 
   let file: z.output<typeof AppsFileSchema> = { apps: [] }
   if (present.RECONCILER_APPS_FILE) {
+    let text: string | undefined
     try {
-      const result = AppsFileSchema.safeParse(JSON.parse(readFile(present.RECONCILER_APPS_FILE)))
-      if (result.success) file = result.data
-      else
-        for (const issue of result.error.issues)
-          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
+      text = readFile(present.RECONCILER_APPS_FILE)
     } catch (error) {
       problems.push(
         `RECONCILER_APPS_FILE: cannot read ${present.RECONCILER_APPS_FILE}: ${(error as Error).message}`,
       )
     }
+    const json = text === undefined ? undefined : parseJsonText(text)
+    if (json && !json.ok)
+      problems.push(`RECONCILER_APPS_FILE (${present.RECONCILER_APPS_FILE}) is not JSON: ${json.problem}`)
+    if (json?.ok) {
+      const result = AppsFileSchema.safeParse(json.value)
+      if (result.success) file = result.data
+      else
+        for (const issue of result.error.issues)
+          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
+    }
+  }
+  if (
+    parsed.success &&
+    parsed.data.RECONCILER_HEARTBEAT_INTERVAL_MS * 3 > parsed.data.RECONCILER_SESSION_TIMEOUT_MS
+  ) {
+    problems.push(
+      'RECONCILER_HEARTBEAT_INTERVAL_MS must be at most a third of RECONCILER_SESSION_TIMEOUT_MS (a member must survive a lost heartbeat or two)',
+    )
   }
   if ((present.ZEGO_APP_ID === undefined) !== (present.ZEGO_SERVER_SECRET === undefined)) {
     problems.push('ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither')
@@ -169,6 +196,11 @@ export function loadConfig(
         clientId: e.KAFKA_CLIENT_ID,
         groupId: e.RECONCILER_GROUP_ID,
         topicPrefix: e.TOPIC_PREFIX,
+        group: {
+          sessionTimeoutMs: e.RECONCILER_SESSION_TIMEOUT_MS,
+          heartbeatIntervalMs: e.RECONCILER_HEARTBEAT_INTERVAL_MS,
+          rebalanceTimeoutMs: e.RECONCILER_REBALANCE_TIMEOUT_MS,
+        },
       },
       zego: {
         baseUrl: e.ZEGO_API_BASE_URL,

@@ -10,32 +10,41 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' } })
+// Handlers first: a signal that arrives while the consumer is joining (kafkajs joins inside start)
+// still closes the instance cleanly once it has started, rather than killing a member the group
+// would then wait a whole session for.
 for (const app of loaded.config.apps.filter((a) => a.serverSecret === null)) {
   const warning = `WARNING: app ${app.appId} has no serverSecret: its mixes are watched but NEVER stopped (add serverSecret to RECONCILER_APPS_FILE)`
   log.warn({ appId: app.appId }, warning)
   console.error(warning)
 }
-const reconciler = await startReconciler(loaded.config, {
-  log,
-  dispatcher: createEgressDispatcher(process.env),
-}).catch((error: unknown) => {
-  // Credentials, certificates, ACLs or unusable topics: the message names what to change.
-  console.error(`reconciler cannot start: ${error instanceof Error ? error.message : String(error)}`)
-  process.exit(2)
-})
+const starting = startReconciler(loaded.config, { log, dispatcher: createEgressDispatcher(process.env) })
 
+// Every exit that can leaves the consumer group first, so the group hands this instance's partitions
+// on at once instead of waiting out its session: signals, a consumer that stopped for good, and a
+// fatal error anywhere (bounded by the shutdown deadline inside close()).
 let stopping = false
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'stopping')
-    reconciler.close().then(
-      () => process.exit(0),
+const stop = (why: Record<string, unknown>, code: number) => {
+  if (stopping) return
+  stopping = true
+  if (code === 0) log.info(why, 'stopping')
+  else log.fatal(why, 'stopping after a fatal error')
+  starting
+    .then((reconciler) => reconciler.close())
+    .then(
+      () => process.exit(code),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed')
         process.exit(1)
       },
     )
-  })
 }
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop({ signal }, 0))
+process.on('uncaughtException', (error) => stop({ err: error }, 1))
+process.on('unhandledRejection', (error) => stop({ err: error }, 1))
+const reconciler = await starting.catch((error: unknown) => {
+  // Credentials, certificates, ACLs or unusable topics: the message names what to change.
+  console.error(`reconciler cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(2)
+})
+void reconciler.fatal.then((error) => stop({ err: error }, 1))

@@ -15,7 +15,7 @@ import {
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import { createExecutor, type TaskContext } from './adapters/executor.ts'
-import { createKafkaSource } from './adapters/kafka-source.ts'
+import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
@@ -23,6 +23,7 @@ import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
 import { reconcilerPreflight } from './kafka-preflight.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
+import { retryDelayMs } from './retry-delay.ts'
 import { Shell } from './shell.ts'
 
 export interface ReconcilerDeps {
@@ -44,6 +45,8 @@ export interface RunningReconciler {
   assigned(): number[]
   /** Graceful: stop answering, leave the group (committing what is done), finish or hand back calls in flight. */
   close(): Promise<void>
+  /** Resolves with the error if the consumer stopped for good (the process should close and exit). */
+  fatal: Promise<unknown>
 }
 
 /** The StopMix UserId: ZEGO's task ownership requires the initiator's. */
@@ -95,17 +98,32 @@ export async function startReconciler(
     )
   }
 
+  let closing: Promise<void> | undefined
   let shell: Shell | undefined
+  let source: KafkaSource | undefined
   const executor = createExecutor({
     clientFor: (appId) => clients.get(appId),
     clock,
     timers,
     record: async (outcome, decision) => {
-      await producer.send({
-        topic: topics.outcomes,
-        acks: -1,
-        messages: [{ key: appKey(outcome.appId), value: encodeOutcome(outcome) }],
-      })
+      // Retried until it lands (or the process closes): the outcome is what moves the task on.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send({
+            topic: topics.outcomes,
+            acks: -1,
+            messages: [{ key: appKey(outcome.appId), value: encodeOutcome(outcome) }],
+          })
+          break
+        } catch (error) {
+          if (closing) throw error
+          log.warn(
+            { err: error, attempt, decisionId: decision.id },
+            'recording an outcome failed (it is tried again)',
+          )
+          await new Promise<void>((resolve) => timers.setTimeout(() => resolve(), retryDelayMs(attempt)))
+        }
+      }
       metrics.outcome(outcome, decision)
       log.info({ outcome }, `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`)
     },
@@ -130,6 +148,7 @@ export async function startReconciler(
     eventsTopic: topics.events,
     policyFor: config.policyFor,
     taskContext,
+    canWrite: (partition) => source?.holds(partition) === true,
     publishDecisions: async (decisions) => {
       await producer.send({
         topic: topics.decisions,
@@ -159,18 +178,26 @@ export async function startReconciler(
         log.info({ partitions, apps, ms }, 'restored partitions from the changelog')
       },
       revoked: (partitions) => log.info({ partitions }, 'partitions revoked'),
-      saveFailed: (error) =>
-        log.error({ err: error }, 'saving state failed (it is saved again with the next change)'),
+      suspended: (partitions) =>
+        log.info({ partitions }, 'partitions suspended until the group confirms who owns them'),
+      saveFailed: (error) => log.error({ err: error }, 'saving state failed (it is tried again)'),
+      inputFailed: (appId, error, attempt) =>
+        log.warn({ err: error, appId, attempt }, 'applying a deadline or outcome failed (it is tried again)'),
     },
   })
 
   let crash: ConsumerHealth['crash'] = null
   let joined = false
-  const source = createKafkaSource({
+  let failed: (error: unknown) => void = () => {}
+  const fatal = new Promise<unknown>((resolve) => {
+    failed = resolve
+  })
+  source = createKafkaSource({
     kafka,
     groupId: config.kafka.groupId,
     topic: topics.events,
     shell,
+    timing: config.kafka.group,
     observer: {
       lag: (partition, lag) => metrics.lag(partition, lag),
       joined: (partitions) => {
@@ -183,11 +210,19 @@ export async function startReconciler(
         joined = false
         log.error(
           { err: error, restart },
-          restart ? 'consumer crashed (kafkajs restarts it)' : 'consumer stopped for good: liveness fails',
+          restart ? 'consumer crashed (kafkajs restarts it)' : 'consumer crashed for good: liveness fails',
         )
+        if (!restart) failed(error)
       },
+      assignFailed: (error, attempt) =>
+        log.error({ err: error, attempt }, 'restoring the assigned partitions failed (it is tried again)'),
+      batchFailed: (partition, error, attempt) =>
+        log.warn({ err: error, partition, attempt }, 'applying a batch failed (it is tried again)'),
+      suspended: (reason) =>
+        log.warn({ reason }, 'stopped acting on every partition until the group settles'),
     },
   })
+  const events = source
 
   const app = createHttpApp({
     registry: metrics.registry,
@@ -208,33 +243,34 @@ export async function startReconciler(
     s.once('error', reject)
   })
   const port = (server.address() as AddressInfo).port
-  await source.start()
+  await events.start()
   log.info({ port, group: config.kafka.groupId, topic: topics.events }, 'reconciler started')
 
-  let closing: Promise<void> | undefined
   const running: RunningReconciler = {
     url: `http://127.0.0.1:${port}/`,
     port,
     metrics,
     shell,
-    assigned: () => source.assigned(),
+    assigned: () => events.assigned(),
+    fatal,
     close: () => {
       closing ??= (async () => {
         server.close()
         server.closeAllConnections()
-        const owned = source.assigned()
-        // Stop taking batches, let calls in flight finish (their outcomes are saved), then leave the
-        // group: what is unfinished stays pending in the saved state and the next owner carries it out.
-        // All of it within the deadline: with Kafka gone, leaving the group could wait forever.
+        const owned = events.assigned()
+        // Stop taking batches but stay in the group, let calls in flight finish, save what they
+        // changed while the partitions are still ours, then leave the group: what is unfinished
+        // stays pending in the saved state and the next owner carries it out. All of it within the
+        // deadline: with Kafka gone, leaving the group could wait forever.
         let timer: NodeJS.Timeout | undefined
         const deadline = new Promise<'late'>((resolve) => {
           timer = setTimeout(() => resolve('late'), config.shutdownTimeoutMs)
         })
         const orderly = (async () => {
-          await source.consumer.stop()
+          await events.pause()
           await Promise.race([executor.drained(), deadline])
-          await shell.flush()
-          await source.stop()
+          await shell.flush().catch((error: unknown) => log.error({ err: error }, 'final save failed'))
+          await events.stop()
         })()
         const finished = await Promise.race([orderly.then(() => 'done' as const), deadline])
         clearTimeout(timer)
@@ -245,7 +281,7 @@ export async function startReconciler(
             { ms: config.shutdownTimeoutMs },
             'shutdown deadline passed: leaving without a clean hand-over',
           )
-          void source.consumer.disconnect().catch(() => {})
+          void events.consumer.disconnect().catch(() => {})
         }
         await Promise.race([producer.disconnect(), new Promise((resolve) => setTimeout(resolve, 1_000))])
         log.info({ handedBack: owned, clean: finished === 'done' }, 'reconciler stopped')

@@ -11,7 +11,9 @@ import {
   nextDeadline,
   pendingDecisions,
 } from './core/index.ts'
+import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
+import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 export interface ShellObserver {
@@ -20,7 +22,11 @@ export interface ShellObserver {
   deadLettered?(deadLetter: DeadLetter): void
   restored?(partitions: number[], apps: number, ms: number): void
   revoked?(partitions: number[]): void
+  /** Every partition stopped acting (its timers and calls) until the group says who owns what. */
+  suspended?(partitions: number[]): void
   saveFailed?(error: unknown): void
+  /** A deadline, outcome or observation could not be applied; it is tried again after a backoff. */
+  inputFailed?(appId: number, error: unknown, attempt: number): void
 }
 
 export interface ShellOptions {
@@ -38,6 +44,13 @@ export interface ShellOptions {
   eventsTopic: string
   /** How long state changed by deadlines and outcomes may wait for its coalesced save (default 250 ms). */
   saveDelayMs?: number
+  /**
+   * Whether this instance may still write for a partition (the consumer group's view: assigned in the
+   * current generation, no rebalance under way, session alive). Checked before every publish and save.
+   */
+  canWrite?: (partition: number) => boolean
+  /** Backoff of a failed input or coalesced save (default 200 ms doubling to 30 s). */
+  retryDelays?: RetryDelays
 }
 
 export interface EventRecord {
@@ -48,176 +61,233 @@ export interface EventRecord {
 interface Owned {
   apps: Map<number, StoredApp<AppState>>
   lock: PartitionLock
+  /** The restore from the changelog (again after a failed batch); batches and inputs wait for it. */
   ready: Promise<void>
+  /** False while suspended: no deadline fires, no call runs and nothing is written for the partition. */
+  active: boolean
 }
 
 /**
  * load → decide → save → apply, for the partitions this instance owns. The state of every app lives
  * here while its partition is assigned; it is restored from the changelog on assignment and dropped on
- * revocation. Each step publishes decisions first, then saves state, then hands decisions to the executor:
- * a crash anywhere re-decides the same (deterministic) decisions from the last saved state.
+ * revocation.
+ *
+ * A batch is decided on drafts (decide() never mutates its input): its decisions are published and its
+ * states saved, and only then do the drafts become the state, and the caller commits the offsets. When
+ * publishing or saving fails, the partition is restored from the changelog and the caller retries the
+ * batch, so nothing is ever recognised as applied that was not saved. A deadline, outcome or observation
+ * publishes its decisions before they become the state, and is retried with a backoff until it lands.
  */
 export class Shell {
   readonly #o: ShellOptions
   readonly #owned = new Map<number, Owned>()
   readonly #partitionOf = new Map<number, number>()
   readonly #timers = new Map<number, { handle: unknown; at: number }>()
-  /** Apps changed since their partition was last saved (see #commit). */
+  /** Apps changed since their partition was last saved (see #scheduleFlush). */
   readonly #dirty = new Map<number, Set<number>>()
+  /** Retries waiting for their backoff; stop() wakes them so they end. */
+  readonly #sleeping = new Map<unknown, () => void>()
   #flushTimer: unknown = null
+  #flushFailures = 0
+  /** Bumped by every suspension, so an assignment decided before it is not acted on after it. */
+  #epoch = 0
+  #stopped = false
 
   constructor(options: ShellOptions) {
     this.#o = options
   }
 
-  /** The partitions now owned; restores new ones, drops lost ones. */
+  /**
+   * The partitions now owned: restores new ones, drops lost ones, and resumes kept ones — from memory
+   * when the changelog shows that nobody else wrote them meanwhile, else from the changelog.
+   */
   async assign(partitions: number[]): Promise<void> {
+    const epoch = this.#epoch
     const next = new Set(partitions)
     const lost = [...this.#owned.keys()].filter((p) => !next.has(p))
     if (lost.length > 0) this.revoke(lost)
+    const kept = partitions.filter((p) => this.#owned.has(p))
+    const unchanged = kept.length > 0 ? await this.#o.store.unchanged(kept) : new Set<number>()
+    if (epoch !== this.#epoch) return // suspended meanwhile: the next assignment decides
+    for (const p of kept) {
+      if (unchanged.has(p)) this.#activate(p)
+      else this.#drop(p)
+    }
     const fresh = partitions.filter((p) => !this.#owned.has(p))
     if (fresh.length === 0) return
     const began = performance.now() // real time: a metric of our work, not of the (maybe simulated) clock
     const restoring = this.#o.store.restore(fresh)
     for (const p of fresh) {
-      const owned: Owned = { apps: new Map(), lock: new PartitionLock(), ready: Promise.resolve() }
-      owned.ready = owned.lock.run(async () => {
-        for (const [appId, app] of (await restoring).get(p) ?? []) {
-          owned.apps.set(appId, app)
-          this.#partitionOf.set(appId, p)
-        }
-      })
+      const owned: Owned = {
+        apps: new Map(),
+        lock: new PartitionLock(),
+        ready: Promise.resolve(),
+        active: true,
+      }
+      owned.ready = owned.lock.run(async () => this.#install(p, owned, (await restoring).get(p)))
       this.#owned.set(p, owned)
     }
     await Promise.all(fresh.map((p) => this.#owned.get(p)?.ready))
     const apps = fresh.reduce((n, p) => n + (this.#owned.get(p)?.apps.size ?? 0), 0)
     this.#o.observer?.restored?.(fresh, apps, Math.round(performance.now() - began))
-    // Overdue deadlines fire at once; decisions that were made but not finished are carried out again.
-    for (const p of fresh) {
-      const owned = this.#owned.get(p)
-      if (!owned) continue
-      for (const app of owned.apps.values()) {
-        this.#arm(app)
-        for (const decision of pendingDecisions(app.state)) this.#submit(app.state, decision)
-      }
+    for (const p of fresh) if (this.#owned.get(p)?.active) this.#activate(p)
+  }
+
+  /** Waits for the partition's restore; one that failed is started again (the caller retries later). */
+  async ready(partition: number): Promise<void> {
+    const owned = this.#owned.get(partition)
+    if (!owned) return
+    const restoring = owned.ready
+    try {
+      await restoring
+    } catch (error) {
+      if (owned.ready === restoring && this.#owned.get(partition) === owned) this.#reload(partition, owned)
+      throw error
     }
   }
 
   revoke(partitions: number[]): void {
     const apps: number[] = []
-    for (const p of partitions) {
-      const owned = this.#owned.get(p)
-      if (!owned) continue
-      for (const appId of owned.apps.keys()) {
-        apps.push(appId)
-        this.#disarm(appId)
-        this.#partitionOf.delete(appId)
-      }
-      this.#owned.delete(p)
-      // Never saved after losing the partition: that could overwrite what its new owner saves.
-      this.#dirty.delete(p)
-    }
+    for (const p of partitions) apps.push(...this.#drop(p))
     this.#o.executor.cancel(apps)
     this.#o.observer?.revoked?.(partitions)
   }
 
+  /**
+   * The group is rebalancing, or this member may have been dropped from it: every partition stops
+   * firing deadlines, running calls and writing until the next assignment says what is still ours.
+   * The state stays in memory; assign() keeps it only if nobody else wrote the changelog meanwhile.
+   */
+  suspend(): void {
+    this.#epoch++
+    const apps: number[] = []
+    for (const owned of this.#owned.values()) {
+      owned.active = false
+      for (const appId of owned.apps.keys()) {
+        this.#disarm(appId)
+        apps.push(appId)
+      }
+    }
+    this.#o.executor.cancel(apps)
+    this.#o.observer?.suspended?.([...this.#owned.keys()])
+  }
+
   owns(partition: number): boolean {
-    return this.#owned.has(partition)
+    return this.#owned.get(partition)?.active === true
   }
 
   apps(): Iterable<StoredApp<AppState>> {
     return [...this.#owned.values()].flatMap((o) => [...o.apps.values()])
   }
 
-  /** Applies a batch of records from one events partition, in order. Resolves once state is saved. */
+  /**
+   * Applies a batch of records from one events partition, in order. Resolves once its decisions are
+   * published and its state saved (the caller then commits the offsets); rejects when either failed,
+   * after discarding the partition's state so that the retried batch starts from the changelog.
+   */
   async applyBatch(partition: number, records: EventRecord[]): Promise<void> {
+    await this.ready(partition)
     const owned = this.#owned.get(partition)
-    if (!owned) throw new Error(`partition ${partition} is not owned by this instance`)
-    await owned.ready
+    if (!owned) throw notOwner(partition)
     await owned.lock.run(async () => {
+      this.#assertWritable(partition, owned)
       const now = this.#o.clock.now()
-      const changed = new Map<number, StoredApp<AppState>>()
+      const drafts = new Map<number, StoredApp<AppState>>()
       const decisions: Decision[] = []
       const deadLetters: DeadLetter[] = []
       let applied = 0
       for (const record of records) {
+        const source = `${this.#o.eventsTopic}[${partition}]@${record.offset}`
+        const payload = record.value?.toString('utf8') ?? ''
         const decoded = decodeEvent(record.value)
         if (!decoded.ok) {
-          deadLetters.push({
-            v: 1,
-            source: `${this.#o.eventsTopic}[${partition}]@${record.offset}`,
-            reason: decoded.reason,
-            receivedAt: now,
-            appId: null,
-            payload: record.value?.toString('utf8') ?? '',
-          })
+          deadLetters.push({ v: 1, source, reason: decoded.reason, receivedAt: now, appId: null, payload })
           continue
         }
         const event: ZegoEvent = decoded.event
-        const app = owned.apps.get(event.appId) ?? {
-          appId: event.appId,
-          appliedOffset: null,
-          state: emptyState(event.appId),
-        }
+        const app = drafts.get(event.appId) ??
+          owned.apps.get(event.appId) ?? {
+            appId: event.appId,
+            appliedOffset: null,
+            state: emptyState(event.appId),
+          }
         // Saved but not committed before a crash: already in this state, so skip it.
         if (app.appliedOffset !== null && BigInt(record.offset) <= BigInt(app.appliedOffset)) continue
-        const step = decide(app.state, { kind: 'event', event }, now, this.#o.policyFor(event.appId))
-        app.state = step.state
-        app.appliedOffset = record.offset
-        owned.apps.set(event.appId, app)
-        this.#partitionOf.set(event.appId, partition)
-        changed.set(event.appId, app)
+        let step: ReturnType<typeof decide>
+        try {
+          step = decide(app.state, { kind: 'event', event }, now, this.#o.policyFor(event.appId))
+        } catch (error) {
+          // A defect, not bad data: set aside with the error so the partition (and this app) go on.
+          const reason = `deciding failed: ${error instanceof Error ? error.message : String(error)}`
+          deadLetters.push({ v: 1, source, reason, receivedAt: now, appId: event.appId, payload })
+          continue
+        }
+        drafts.set(event.appId, { appId: event.appId, appliedOffset: record.offset, state: step.state })
         decisions.push(...step.decisions)
         applied++
       }
-      await this.#commit(partition, [...changed.values()], decisions, deadLetters)
+      try {
+        if (deadLetters.length > 0) await this.#o.publishDeadLetters(deadLetters)
+        if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+        this.#assertWritable(partition, owned)
+        const dirty = [...(this.#dirty.get(partition) ?? [])].filter((id) => !drafts.has(id))
+        await this.#o.store.save(partition, [
+          ...drafts.values(),
+          ...dirty.flatMap((id) => owned.apps.get(id) ?? []),
+        ])
+      } catch (error) {
+        if (!isReconcilerError(error, 'NOT_OWNER')) this.#reload(partition, owned)
+        throw error
+      }
+      this.#dirty.delete(partition)
+      for (const app of drafts.values()) {
+        owned.apps.set(app.appId, app)
+        this.#partitionOf.set(app.appId, partition)
+      }
+      for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
+      this.#act(drafts.values(), decisions)
       this.#o.observer?.eventsApplied?.(applied, partition)
     })
   }
 
-  /** Feeds a non-event input (a deadline, an outcome, an observation) into one app. */
+  /**
+   * Feeds a non-event input (a deadline, an outcome, an observation) into one app. Never rejects: a
+   * failure is retried after a backoff until it lands, or until the app's partition is no longer
+   * active here (its next owner, or this one on resuming, re-derives it from the saved state).
+   */
   async input(appId: number, input: CoreInput): Promise<void> {
-    const partition = this.#partitionOf.get(appId)
-    const owned = partition === undefined ? undefined : this.#owned.get(partition)
-    if (partition === undefined || !owned) return // revoked meanwhile: the new owner takes over
-    await owned.lock.run(async () => {
-      const app = owned.apps.get(appId)
-      if (!app || this.#owned.get(partition) !== owned) return
-      const step = decide(app.state, input, this.#o.clock.now(), this.#o.policyFor(appId))
-      app.state = step.state
-      await this.#commit(partition, [app], step.decisions, [], 'later')
-    })
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      const partition = this.#partitionOf.get(appId)
+      const owned = partition === undefined ? undefined : this.#owned.get(partition)
+      if (partition === undefined || !owned?.active) return
+      try {
+        await owned.lock.run(() => this.#inputOnce(partition, owned, appId, input))
+        return
+      } catch (error) {
+        this.#o.observer?.inputFailed?.(appId, error, attempt)
+        if (isReconcilerError(error, 'NOT_OWNER')) return
+        await this.#sleep(retryDelayMs(attempt, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+      }
+    }
   }
 
-  /**
-   * Decisions are published before anything acts on them. A batch of events saves its apps' state at
-   * once (its offsets are committed right after); a deadline, outcome or observation only marks the
-   * app for the next coalesced save: until then a crash replays it (deadlines are in the last saved
-   * state and fire again, pending stops are carried out again, and StopMix is idempotent), and saving
-   * a large app's state on every deadline and outcome would cost time quadratic in its size.
-   */
-  async #commit(
-    partition: number,
-    apps: StoredApp<AppState>[],
-    decisions: Decision[],
-    deadLetters: DeadLetter[],
-    save: 'now' | 'later' = 'now',
-  ) {
-    if (deadLetters.length > 0) {
-      await this.#o.publishDeadLetters(deadLetters)
-      for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
-    }
-    if (decisions.length > 0) await this.#o.publishDecisions(decisions)
-    if (save === 'now') {
-      const dirty = this.#dirty.get(partition)
-      const extra = dirty ? [...dirty].filter((id) => !apps.some((a) => a.appId === id)) : []
-      const owned = this.#owned.get(partition)
-      const more = extra.flatMap((id) => owned?.apps.get(id) ?? [])
-      await this.#o.store.save(partition, [...apps, ...more])
-      this.#dirty.delete(partition)
-    } else {
-      this.#markDirty(partition, apps)
-    }
+  async #inputOnce(partition: number, owned: Owned, appId: number, input: CoreInput): Promise<void> {
+    const app = owned.apps.get(appId)
+    if (!app || this.#owned.get(partition) !== owned) return // being restored: that re-arms and re-submits
+    this.#assertWritable(partition, owned)
+    const step = decide(app.state, input, this.#o.clock.now(), this.#o.policyFor(appId))
+    if (step.decisions.length > 0) await this.#o.publishDecisions(step.decisions)
+    // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
+    // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
+    // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
+    const next = { ...app, state: step.state }
+    owned.apps.set(appId, next)
+    this.#markDirty(partition, appId)
+    this.#act([next], step.decisions)
+  }
+
+  /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */
+  #act(apps: Iterable<StoredApp<AppState>>, decisions: Decision[]): void {
     for (const decision of decisions) this.#o.observer?.decided?.(decision)
     for (const app of apps) {
       this.#arm(app)
@@ -225,37 +295,119 @@ export class Shell {
     }
   }
 
-  #markDirty(partition: number, apps: StoredApp<AppState>[]): void {
-    const dirty = this.#dirty.get(partition) ?? new Set<number>()
-    for (const app of apps) dirty.add(app.appId)
-    this.#dirty.set(partition, dirty)
-    if (this.#flushTimer !== null) return
-    this.#flushTimer = this.#o.timers.setTimeout(() => {
-      this.#flushTimer = null
-      void this.flush().catch((error: unknown) => this.#o.observer?.saveFailed?.(error))
-    }, this.#o.saveDelayMs ?? 250)
+  #assertWritable(partition: number, owned: Owned): void {
+    if (this.#owned.get(partition) !== owned || !owned.active || this.#o.canWrite?.(partition) === false)
+      throw notOwner(partition)
   }
 
-  /** Saves every app changed since its last save (also before a graceful hand-over). */
+  #markDirty(partition: number, appId: number): void {
+    const dirty = this.#dirty.get(partition) ?? new Set<number>()
+    dirty.add(appId)
+    this.#dirty.set(partition, dirty)
+    this.#scheduleFlush(this.#o.saveDelayMs ?? 250)
+  }
+
+  #scheduleFlush(delayMs: number): void {
+    if (this.#flushTimer !== null || this.#dirty.size === 0 || this.#stopped) return
+    this.#flushTimer = this.#o.timers.setTimeout(() => {
+      this.#flushTimer = null
+      this.flush().then(
+        () => {
+          this.#flushFailures = 0
+        },
+        (error: unknown) => {
+          this.#o.observer?.saveFailed?.(error)
+          this.#flushFailures++
+          this.#scheduleFlush(retryDelayMs(this.#flushFailures, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+        },
+      )
+    }, delayMs)
+  }
+
+  /**
+   * Saves every app changed since its last save (also before a graceful hand-over). A partition that is
+   * suspended stays marked; one whose save fails is marked again (and the failure reported).
+   */
   async flush(): Promise<void> {
-    await Promise.all(
-      [...this.#dirty.keys()].map((partition) => {
-        const owned = this.#owned.get(partition)
-        if (!owned) {
-          this.#dirty.delete(partition)
-          return Promise.resolve()
-        }
-        return owned.lock.run(async () => {
-          const ids = this.#dirty.get(partition)
-          if (!ids || this.#owned.get(partition) !== owned) return
-          this.#dirty.delete(partition)
-          await this.#o.store.save(
-            partition,
-            [...ids].flatMap((id) => owned.apps.get(id) ?? []),
-          )
-        })
-      }),
-    )
+    const results = await Promise.allSettled([...this.#dirty.keys()].map((p) => this.#flushPartition(p)))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+  }
+
+  #flushPartition(partition: number): Promise<void> {
+    const owned = this.#owned.get(partition)
+    if (!owned) {
+      this.#dirty.delete(partition)
+      return Promise.resolve()
+    }
+    return owned.lock.run(async () => {
+      const ids = this.#dirty.get(partition)
+      if (!ids || this.#owned.get(partition) !== owned || !owned.active) return
+      this.#dirty.delete(partition)
+      try {
+        this.#assertWritable(partition, owned)
+        await this.#o.store.save(
+          partition,
+          [...ids].flatMap((id) => owned.apps.get(id) ?? []),
+        )
+      } catch (error) {
+        const again = this.#dirty.get(partition) ?? new Set<number>()
+        for (const id of ids) again.add(id)
+        if (this.#owned.get(partition) === owned) this.#dirty.set(partition, again)
+        throw error
+      }
+    })
+  }
+
+  /** Forgets a partition: its apps, timers and unsaved changes (never saved now: another owner may write). */
+  #drop(partition: number): number[] {
+    const owned = this.#owned.get(partition)
+    if (!owned) return []
+    const apps = [...owned.apps.keys()]
+    for (const appId of apps) {
+      this.#disarm(appId)
+      this.#partitionOf.delete(appId)
+    }
+    this.#owned.delete(partition)
+    this.#dirty.delete(partition)
+    return apps
+  }
+
+  /** Discards the partition's state and restores it from the changelog (after a failed batch or restore). */
+  #reload(partition: number, owned: Owned): void {
+    owned.ready = owned.lock.run(async () => {
+      for (const appId of owned.apps.keys()) {
+        this.#disarm(appId)
+        this.#partitionOf.delete(appId)
+      }
+      owned.apps.clear()
+      this.#dirty.delete(partition)
+      const restored = await this.#o.store.restore([partition])
+      if (this.#owned.get(partition) !== owned) return
+      this.#install(partition, owned, restored.get(partition))
+      if (owned.active) this.#activate(partition)
+    })
+    // Observed by ready(): a failure here is retried on the next batch, never left unhandled.
+    owned.ready.catch(() => undefined)
+  }
+
+  #install(partition: number, owned: Owned, apps: Map<number, StoredApp<AppState>> | undefined): void {
+    for (const [appId, app] of apps ?? []) {
+      owned.apps.set(appId, app)
+      this.#partitionOf.set(appId, partition)
+    }
+  }
+
+  /** Overdue deadlines fire at once; decisions that were made but not finished are carried out again. */
+  #activate(partition: number): void {
+    const owned = this.#owned.get(partition)
+    if (!owned) return
+    owned.active = true
+    for (const app of owned.apps.values()) {
+      this.#arm(app)
+      for (const decision of pendingDecisions(app.state)) this.#submit(app.state, decision)
+    }
+    this.#scheduleFlush(this.#o.saveDelayMs ?? 250)
   }
 
   #submit(state: AppState, decision: Decision): void {
@@ -267,7 +419,7 @@ export class Shell {
     const current = this.#timers.get(app.appId)
     if (current && current.at === at) return
     this.#disarm(app.appId)
-    if (at === null) return
+    if (at === null || this.#stopped) return
     // setTimeout holds at most ~24.8 days; a later deadline is re-armed when this one fires.
     const delay = Math.min(Math.max(0, at - this.#o.clock.now()), 2 ** 31 - 1)
     const handle = this.#o.timers.setTimeout(() => {
@@ -283,6 +435,16 @@ export class Shell {
     this.#timers.delete(appId)
   }
 
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.#o.timers.setTimeout(() => {
+        this.#sleeping.delete(handle)
+        resolve()
+      }, ms)
+      this.#sleeping.set(handle, resolve)
+    })
+  }
+
   /** Armed deadlines (for metrics): how many, and how many are already due. */
   deadlines(now: number): { armed: number; overdue: number } {
     let overdue = 0
@@ -291,8 +453,18 @@ export class Shell {
   }
 
   stop(): void {
+    this.#stopped = true
     for (const appId of [...this.#timers.keys()]) this.#disarm(appId)
     if (this.#flushTimer !== null) this.#o.timers.clearTimeout(this.#flushTimer)
     this.#flushTimer = null
+    for (const [handle, wake] of this.#sleeping) {
+      this.#o.timers.clearTimeout(handle)
+      wake()
+    }
+    this.#sleeping.clear()
   }
+}
+
+function notOwner(partition: number): ReconcilerError {
+  return new ReconcilerError('NOT_OWNER', `partition ${partition} is not active on this instance`)
 }

@@ -12,7 +12,7 @@ import {
   type ZegoErrorCode,
   type ZegoOutcome,
 } from '@mixguard/zego-api'
-import type { CoreInput } from '../core/index.ts'
+import { type CoreInput, ROOM_CHECK_INTERVAL_MS } from '../core/index.ts'
 
 /** What the executor needs to know about a task beyond the decision itself. */
 export interface TaskContext {
@@ -59,6 +59,10 @@ export function laneOf(decision: Decision): Lane {
 type Call = {
   action: Outcome['action']
   run: (client: ZegoClient, signal: AbortSignal) => Promise<ZegoOutcome<unknown>>
+  /** The shortest wait before a retry, whatever the backoff draws (ZEGO's per-room list limit). */
+  minRetryDelayMs?: number
+  /** Attempts in all, when fewer than the executor's default. */
+  attempts?: number
 }
 
 function callFor(decision: Decision, context: TaskContext): Call | null {
@@ -81,6 +85,10 @@ function callFor(decision: Decision, context: TaskContext): Call | null {
         return {
           action: 'DescribeSimpleStreamList',
           run: (client, signal) => client.describeSimpleStreamList({ RoomId: roomId }, { lane, signal }),
+          // ZEGO answers a second list of one room within 10 s with a rate-limit code, and the
+          // unconfirmed fallback fires after UNCONFIRMED_STOP_MIN_WAIT_MS: three lists fit before it.
+          minRetryDelayMs: ROOM_CHECK_INTERVAL_MS,
+          attempts: 3,
         }
       }
       return {
@@ -96,6 +104,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const policy = retryPolicy({ attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, ...options.retry })
   const running = new Map<string, { appId: number; controller: AbortController; done: Promise<void> }>()
   let idle: Array<() => void> = []
+  const settle = () => {
+    if (running.size > 0) return
+    for (const resolve of idle) resolve()
+    idle = []
+  }
 
   const outcome = (
     decision: Decision,
@@ -134,6 +147,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return
     }
     const retriesOfCode = new Map<ZegoErrorCode, number>()
+    const callPolicy = { ...policy, attempts: Math.min(policy.attempts, call.attempts ?? policy.attempts) }
     for (let attempt = 1; ; attempt++) {
       const answer = await call.run(client, signal)
       if (signal.aborted) return
@@ -165,7 +179,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         await finish(decision, result, { kind: 'outcome', outcome: result })
         return
       }
-      if (!shouldRetry(policy, attempt, error, retriesOfCode)) {
+      if (!shouldRetry(callPolicy, attempt, error, retriesOfCode)) {
         const result = outcome(
           decision,
           call,
@@ -178,7 +192,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       }
       retriesOfCode.set(error.code, (retriesOfCode.get(error.code) ?? 0) + 1)
       await options.record(outcome(decision, call, 'retrying', attempt, error), decision)
-      const delay = backoffDelay(policy, attempt, error, random)
+      const delay = Math.max(backoffDelay(callPolicy, attempt, error, random), call.minRetryDelayMs ?? 0)
       const slept = await new Promise<boolean>((resolve) => {
         const handle = timers.setTimeout(() => resolve(true), delay)
         signal.addEventListener(
@@ -198,20 +212,25 @@ export function createExecutor(options: ExecutorOptions): Executor {
     submit(decision, context) {
       if (decision.action === 'would_stop' || running.has(decision.id)) return
       const controller = new AbortController()
-      const done = execute(decision, context, controller.signal)
+      const entry = { appId: decision.appId, controller, done: Promise.resolve() }
+      entry.done = execute(decision, context, controller.signal)
         .catch((error: unknown) => options.onError?.(error, decision))
         .finally(() => {
-          running.delete(decision.id)
-          if (running.size === 0) {
-            for (const resolve of idle) resolve()
-            idle = []
-          }
+          if (running.get(decision.id) === entry) running.delete(decision.id)
+          settle()
         })
-      running.set(decision.id, { appId: decision.appId, controller, done })
+      running.set(decision.id, entry)
     },
     cancel(appIds) {
       const apps = new Set(appIds)
-      for (const entry of running.values()) if (apps.has(entry.appId)) entry.controller.abort()
+      // Forgotten at once, not when the aborted call unwinds: the same decision submitted again (the
+      // partition resumed here) must run, not be taken for the one being abandoned.
+      for (const [id, entry] of running)
+        if (apps.has(entry.appId)) {
+          entry.controller.abort()
+          running.delete(id)
+        }
+      settle()
     },
     inFlight: () => running.size,
     drained: () => (running.size === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),

@@ -1,27 +1,69 @@
 import type { Consumer, Kafka } from '@mixguard/kafka'
+import { isReconcilerError } from '../errors.ts'
+import { DEFAULT_RETRY_DELAYS, retryDelayMs } from '../retry-delay.ts'
 import type { Shell } from '../shell.ts'
 
 export interface SourceObserver {
   lag?(partition: number, lag: number): void
   joined?(partitions: number[]): void
-  /** `restart: false`: kafkajs gave up on the consumer; it will not run again in this process. */
+  /** kafkajs gave up on the consumer; `restart`: it starts it again by itself. */
   crashed?(error: unknown, restart: boolean): void
+  /** Restoring or resuming the assigned partitions failed; it is tried again after a backoff. */
+  assignFailed?(error: unknown, attempt: number): void
+  /** A batch could not be applied; it is tried again (never skipped) after a backoff. */
+  batchFailed?(partition: number, error: unknown, attempt: number): void
+  /** This member stopped acting on its partitions: why. */
+  suspended?(reason: 'rebalancing' | 'session' | 'crashed'): void
+}
+
+/** Consumer-group timing (see config.ts for what each one buys). */
+export interface GroupTiming {
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  rebalanceTimeoutMs: number
+}
+
+export const DEFAULT_GROUP_TIMING: GroupTiming = {
+  sessionTimeoutMs: 6_000,
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 10_000,
 }
 
 export interface KafkaSource {
   start(): Promise<void>
+  /** Stops fetching (the member stays in the group) and waits for the batches under way. */
+  pause(): Promise<void>
   /** Leaves the group: what was finished is committed, the rest is handed back to the group. */
   stop(): Promise<void>
   readonly consumer: Consumer
   assigned(): number[]
-  /** True while an assignment's state is being restored from the changelog. */
+  /** Whether this member may act for `partition` now: assigned, no rebalance under way, session alive. */
+  holds(partition: number): boolean
+  /** True while an assignment's state is being restored from the changelog (or retried). */
   restoring(): boolean
 }
+
+/** kafkajs error types that mean this member's generation is over. */
+const GROUP_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+])
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
  * The events topic as a consumer group. Assignments come from kafkajs's GROUP_JOIN event; the shell
  * restores the new partitions before any of their batches is applied. A batch's offsets are committed
- * only after the shell has saved the state it produced.
+ * only after the shell has published its decisions and saved its state.
+ *
+ * kafkajs 2.2.4 has no revoke callback and sends heartbeats only between batches or when eachBatch
+ * calls `heartbeat()`. So: every wait inside eachBatch (a restore, a batch, a retry's backoff) keeps
+ * heartbeating; the member suspends the shell as soon as it learns the group is rebalancing (the
+ * REBALANCING event, a heartbeat failing) and when its session may have lapsed (no successful
+ * heartbeat for half the session timeout: the coordinator may be handing its partitions to others);
+ * and the shell resumes only on the next GROUP_JOIN, or on a heartbeat that proves the session alive.
  */
 export function createKafkaSource(options: {
   kafka: Kafka
@@ -30,39 +72,89 @@ export function createKafkaSource(options: {
   shell: Shell
   observer?: SourceObserver
   partitionsConsumedConcurrently?: number
+  timing?: GroupTiming
 }): KafkaSource {
   const { kafka, topic, shell } = options
+  const timing = options.timing ?? DEFAULT_GROUP_TIMING
   const consumer = kafka.consumer({
     groupId: options.groupId,
     maxWaitTimeInMs: 100,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    rebalanceTimeout: 20_000,
+    sessionTimeout: timing.sessionTimeoutMs,
+    heartbeatInterval: timing.heartbeatIntervalMs,
+    rebalanceTimeout: timing.rebalanceTimeoutMs,
   })
   let assigned: number[] = []
   let assignment = Promise.resolve()
-  let pendingAssignments = 0
+  let stable = false
+  /** Real time (the broker's session runs on it) until which the session is known to be alive. */
+  let leaseUntil = 0
+  let leaseTimer: NodeJS.Timeout | undefined
+  const batches = new Set<Promise<unknown>>()
+
+  const suspend = (reason: 'rebalancing' | 'session' | 'crashed') => {
+    if (!stable) return
+    stable = false
+    shell.suspend()
+    options.observer?.suspended?.(reason)
+  }
+  // A failed assignment (the changelog unreachable) is tried again even when no batch comes to do it:
+  // until it succeeds the partitions stay suspended and their deadlines would never fire.
+  let restored: number[] | null = null
+  const assign = (partitions: number[], attempt = 1) => {
+    assignment = assignment
+      .then(() => shell.assign(partitions))
+      .then(() => {
+        restored = partitions
+      })
+      .catch((error: unknown) => {
+        options.observer?.assignFailed?.(error, attempt)
+        setTimeout(
+          () => {
+            if (stable && assigned === partitions) assign(partitions, attempt + 1)
+          },
+          retryDelayMs(attempt, DEFAULT_RETRY_DELAYS),
+        ).unref()
+      })
+  }
+  // The coordinator drops a member a session timeout after the last heartbeat it received. Our last
+  // successful one was sent before we saw its answer; half the session leaves room for that round trip.
+  const renewLease = () => {
+    leaseUntil = performance.now() + timing.sessionTimeoutMs / 2
+    clearTimeout(leaseTimer)
+    leaseTimer = setTimeout(() => suspend('session'), timing.sessionTimeoutMs / 2)
+    leaseTimer.unref()
+  }
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)
-    const partitions = assigned
-    pendingAssignments += 1
-    assignment = assignment
-      .then(() => shell.assign(partitions))
-      .catch((error: unknown) => options.observer?.crashed?.(error, true))
-      .finally(() => {
-        pendingAssignments -= 1
-      })
-    options.observer?.joined?.(partitions)
+    stable = true
+    renewLease()
+    assign(assigned)
+    options.observer?.joined?.(assigned)
   })
-  consumer.on(consumer.events.CRASH, ({ payload }) =>
-    options.observer?.crashed?.(payload.error, payload.restart),
-  )
+  consumer.on(consumer.events.HEARTBEAT, () => {
+    const lapsed = !stable && assigned.length > 0 && performance.now() >= leaseUntil
+    renewLease()
+    // The session outlived our doubt: same member, same generation, the partitions are still ours.
+    if (lapsed) {
+      stable = true
+      assign(assigned)
+    }
+  })
+  consumer.on(consumer.events.REBALANCING, () => suspend('rebalancing'))
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    suspend('crashed')
+    options.observer?.crashed?.(payload.error, payload.restart)
+  })
+
+  const holds = (partition: number) =>
+    stable && performance.now() < leaseUntil && assigned.includes(partition)
 
   return {
     consumer,
     assigned: () => assigned,
-    restoring: () => pendingAssignments > 0,
+    holds,
+    restoring: () => restored !== assigned,
     async start() {
       await consumer.connect()
       await consumer.subscribe({ topic, fromBeginning: true })
@@ -71,29 +163,90 @@ export function createKafkaSource(options: {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          await assignment
-          if (!isRunning() || isStale() || batch.isEmpty()) return
-          // A restore that failed (broker trouble) is tried again here; throwing makes kafkajs retry the batch.
-          if (!shell.owns(batch.partition) && assigned.includes(batch.partition)) await shell.assign(assigned)
-          if (!shell.owns(batch.partition)) return
-          await shell.applyBatch(
-            batch.partition,
-            batch.messages.map((m) => ({ offset: m.offset, value: m.value })),
-          )
-          const last = batch.lastOffset()
-          resolveOffset(last)
-          await consumer.commitOffsets([
-            { topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ])
-          options.observer?.lag?.(batch.partition, Number(batch.offsetLag()))
-          await heartbeat()
+          const { partition } = batch
+          // Every wait below keeps the session alive; a heartbeat that fails (the group rebalances)
+          // ends the batch, and kafkajs rejoins. A wait that rejects is handled here, not thrown.
+          const beating = <T>(work: Promise<T>) =>
+            whileHeartbeating(work, heartbeat, timing.heartbeatIntervalMs)
+          const work = (async () => {
+            for (let attempt = 1; ; attempt++) {
+              if (!isRunning() || isStale() || batch.isEmpty()) return
+              await beating(assignment)
+              // Not ours now (a rebalance or a lapsed session): unresolved, the batch is fetched again;
+              // a pause first keeps that from spinning until the group settles.
+              if (!holds(partition)) {
+                await beating(delay(timing.heartbeatIntervalMs))
+                return
+              }
+              const applied = await beating(
+                (async () => {
+                  await shell.applyBatch(
+                    partition,
+                    batch.messages.map((m) => ({ offset: m.offset, value: m.value })),
+                  )
+                  const last = batch.lastOffset()
+                  resolveOffset(last)
+                  await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }])
+                })(),
+              )
+              if (applied.ok) break
+              // The group moved on (a commit refused for its generation): kafkajs must rejoin.
+              if (GROUP_ERRORS.has((applied.error as { type?: string }).type ?? '')) throw applied.error
+              options.observer?.batchFailed?.(partition, applied.error, attempt)
+              if (isReconcilerError(applied.error, 'NOT_OWNER')) {
+                // Not ours any more: the check at the top of the loop pauses and hands the batch back.
+                if (!holds(partition)) continue
+                // Ours, but the shell's assignment failed (the broker was unreachable): try it again.
+                assign(assigned)
+              }
+              await beating(delay(retryDelayMs(attempt, DEFAULT_RETRY_DELAYS)))
+            }
+            options.observer?.lag?.(partition, Number(batch.offsetLag()))
+            await heartbeat()
+          })()
+          batches.add(work)
+          try {
+            await work
+          } finally {
+            batches.delete(work)
+          }
         },
       })
     },
+    async pause() {
+      consumer.pause([{ topic }])
+      await Promise.allSettled([...batches])
+    },
     async stop() {
+      clearTimeout(leaseTimer)
       await consumer.disconnect()
+      stable = false
       shell.revoke(assigned)
       assigned = []
     },
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits for `work` while heartbeating every `intervalMs`; only a failing heartbeat throws. */
+async function whileHeartbeating<T>(
+  work: Promise<T>,
+  heartbeat: () => Promise<void>,
+  intervalMs: number,
+): Promise<Settled<T>> {
+  const settled: Promise<Settled<T>> = work.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  )
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined
+    const beat = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), intervalMs)
+    })
+    const result = await Promise.race([settled, beat])
+    clearTimeout(timer)
+    if (result !== null) return result
+    await heartbeat()
   }
 }

@@ -1,29 +1,31 @@
 import { randomUUID } from 'node:crypto'
-import { appKey } from '@mixguard/contracts'
 import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
+import {
+  ChangelogReader,
+  type ChangelogRecord,
+  type ChunkedVersion,
+  encodeApp,
+  type StoredApp,
+} from './state-records.ts'
 
-/**
- * One app's state as it sits on the compacted changelog: the core's state plus the offset of the
- * last event applied to it, so that events replayed after a crash (state saved, offsets not yet
- * committed) are recognised and skipped.
- */
-export interface StoredApp<S> {
-  appId: number
-  /** Offset (decimal string) of the last events-topic record applied to this app; null: none yet. */
-  appliedOffset: string | null
-  state: S
-}
-
-interface Envelope<S> extends StoredApp<S> {
-  v: 1
-}
+export type { StoredApp } from './state-records.ts'
 
 export interface StateStore<S> {
   /** Every app stored in `partitions` of the changelog, read to its end: partition → appId → app. */
   restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>>
   /** Writes apps to the changelog partition that matches their events partition; resolves once acked by all replicas. */
   save(partition: number, apps: StoredApp<S>[]): Promise<void>
+  /**
+   * Of `partitions`, those whose changelog nobody else wrote since this store last restored or wrote
+   * them (their end offset is where this store left it): what this instance holds of them is current.
+   */
+  unchanged(partitions: number[]): Promise<Set<number>>
 }
+
+/** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024
+/** Uncompressed bytes per produce request: one request's batch stays far below the topic's limit. */
+export const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
 
 /**
  * The changelog is keyed by AppId and has as many partitions as the events topic; each app's state is
@@ -35,22 +37,45 @@ export function createKafkaStateStore<S>(options: {
   topic: string
   /** Parses a stored state; returns null for a record that cannot be used (it is then skipped). */
   parse: (value: unknown) => S | null
-  onSkipped?: (reason: string, appId: string | null) => void
+  onSkipped?: (reason: string, key: string | null) => void
+  chunkBytes?: number
+  sendBytes?: number
 }): StateStore<S> {
   const { kafka, producer, topic, parse } = options
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
+  const sendBytes = options.sendBytes ?? DEFAULT_SEND_BYTES
+  /** Each partition's end offset as this store last left it (after its restore or its own write). */
+  const ends = new Map<number, bigint>()
+  /** The chunked version each chunked app is stored under, so a new save can tombstone it. */
+  const chunked = new Map<number, ChunkedVersion>()
 
   async function restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>> {
-    const apps = new Map(partitions.map((p) => [p, new Map<number, StoredApp<S>>()]))
-    const ends = await partitionEnds(kafka, topic)
+    const readers = new Map(partitions.map((p) => [p, new ChangelogReader<S>(parse, skipped)]))
+    const offsets = await partitionEnds(kafka, topic)
     const wanted = new Map<number, bigint>()
     for (const p of partitions) {
-      const end = ends.get(p)
+      const end = offsets.get(p)
+      ends.set(p, end?.high ?? 0n)
       if (end && end.high > end.low) wanted.set(p, end.high - 1n)
     }
-    if (wanted.size === 0) return apps
+    if (wanted.size > 0) await readTo(wanted, readers)
+    const apps = new Map<number, Map<number, StoredApp<S>>>()
+    for (const [p, reader] of readers) {
+      const read = reader.finish()
+      for (const appId of read.apps.keys()) chunked.delete(appId)
+      for (const [appId, version] of read.chunked) chunked.set(appId, version)
+      apps.set(p, read.apps)
+    }
+    return apps
+  }
 
-    // kafkajs has no manual assignment: a throwaway group that never commits reads the changelog,
-    // ignores the partitions that are not ours, and stops once each of ours reached its end.
+  function skipped(reason: string, key: string | null): void {
+    options.onSkipped?.(reason, key)
+  }
+
+  // kafkajs has no manual assignment: a throwaway group that never commits reads the changelog,
+  // ignores the partitions that are not ours, and stops once each of ours reached its end.
+  async function readTo(wanted: Map<number, bigint>, readers: Map<number, ChangelogReader<S>>) {
     const consumer = kafka.consumer({
       groupId: `mixguard-restore-${randomUUID()}`,
       maxWaitTimeInMs: 100,
@@ -66,12 +91,11 @@ export function createKafkaStateStore<S>(options: {
             autoCommit: false,
             eachBatch: async ({ batch }) => {
               const last = wanted.get(batch.partition)
-              const into = apps.get(batch.partition)
-              if (last === undefined || into === undefined) return
+              const reader = readers.get(batch.partition)
+              if (last === undefined || reader === undefined || !remaining.has(batch.partition)) return
               for (const message of batch.messages) {
-                const record = decode<S>(message.value, parse)
-                if (record.ok) into.set(record.app.appId, record.app)
-                else options.onSkipped?.(record.reason, message.key ? String(message.key) : null)
+                if (BigInt(message.offset) > last) break
+                reader.add(message.key, message.value)
                 if (BigInt(message.offset) >= last) remaining.delete(batch.partition)
               }
               if (remaining.size === 0) resolve()
@@ -82,25 +106,59 @@ export function createKafkaStateStore<S>(options: {
     } finally {
       await consumer.disconnect()
     }
-    return apps
   }
 
   async function save(partition: number, apps: StoredApp<S>[]): Promise<void> {
     if (apps.length === 0) return
-    // gzip: a state is JSON with many repeated keys, and compresses about tenfold.
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.GZIP,
-      messages: apps.map((app) => ({
-        key: appKey(app.appId),
-        partition,
-        value: JSON.stringify({ v: 1, ...app } satisfies Envelope<S>),
-      })),
-    })
+    const records: ChangelogRecord[] = []
+    const versions = new Map<number, ChunkedVersion | undefined>()
+    for (const app of apps) {
+      const encoded = encodeApp(app, chunkBytes, chunked.get(app.appId))
+      records.push(...encoded.records)
+      versions.set(app.appId, encoded.chunked)
+    }
+    // In order, one request at a time: an app's chunks land before its manifest.
+    for (const group of bySize(records, sendBytes)) {
+      // gzip: a state is JSON with many repeated keys, and compresses about tenfold.
+      const [written] = await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: group.map((r) => ({ key: r.key, value: r.value, partition })),
+      })
+      if (written) ends.set(partition, BigInt(written.baseOffset ?? '0') + BigInt(group.length))
+    }
+    for (const [appId, version] of versions) {
+      if (version) chunked.set(appId, version)
+      else chunked.delete(appId)
+    }
   }
 
-  return { restore, save }
+  async function unchanged(partitions: number[]): Promise<Set<number>> {
+    const offsets = await partitionEnds(kafka, topic)
+    return new Set(partitions.filter((p) => ends.has(p) && ends.get(p) === (offsets.get(p)?.high ?? 0n)))
+  }
+
+  return { restore, save, unchanged }
+}
+
+/** Consecutive groups of records of at most `limit` value bytes (a larger record goes alone). */
+function bySize(records: ChangelogRecord[], limit: number): ChangelogRecord[][] {
+  const groups: ChangelogRecord[][] = []
+  let current: ChangelogRecord[] = []
+  let size = 0
+  for (const record of records) {
+    const bytes = (record.value?.length ?? 0) + record.key.length
+    if (current.length > 0 && size + bytes > limit) {
+      groups.push(current)
+      current = []
+      size = 0
+    }
+    current.push(record)
+    size += bytes
+  }
+  if (current.length > 0) groups.push(current)
+  return groups
 }
 
 /**
@@ -126,23 +184,4 @@ async function partitionEnds(
   } finally {
     await admin.disconnect()
   }
-}
-
-function decode<S>(
-  value: Buffer | null,
-  parse: (value: unknown) => S | null,
-): { ok: true; app: StoredApp<S> } | { ok: false; reason: string } {
-  if (value === null) return { ok: false, reason: 'tombstone' }
-  let json: unknown
-  try {
-    json = JSON.parse(value.toString('utf8'))
-  } catch {
-    return { ok: false, reason: 'not JSON' }
-  }
-  const envelope = json as Partial<Envelope<unknown>>
-  if (envelope.v !== 1 || typeof envelope.appId !== 'number')
-    return { ok: false, reason: 'not a v1 state record' }
-  const state = parse(envelope.state)
-  if (state === null) return { ok: false, reason: 'state does not parse' }
-  return { ok: true, app: { appId: envelope.appId, appliedOffset: envelope.appliedOffset ?? null, state } }
 }

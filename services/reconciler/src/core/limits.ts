@@ -34,8 +34,9 @@ export const ROOM_CHECK_INTERVAL_MS = 10_000
 /**
  * The shortest extra wait before an orphan stop falls back to the callbacks alone when its room check
  * brings no answer (see AppPolicy.confirmOrphansWithStreamList; the wait is otherwise one more grace).
- * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and the executor's
- * retries of a failing call take about 15 s before it gives up: 30 s lets a slow answer still count.
+ * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and the executor
+ * spaces its retries of a failing list by that interval (three lists in all, the last 20 s after the
+ * first): 30 s lets a slow answer still count.
  */
 export const UNCONFIRMED_STOP_MIN_WAIT_MS = 30_000
 

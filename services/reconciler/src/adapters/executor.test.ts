@@ -1,0 +1,96 @@
+import type { Decision, Outcome } from '@mixguard/contracts'
+import { type Timers, type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
+import { createManualClock } from '@mixguard/zego-sim'
+import { describe, expect, it } from 'vitest'
+import { type CoreInput, ROOM_CHECK_INTERVAL_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from '../core/index.ts'
+import { createExecutor } from './executor.ts'
+
+const roomCheck: Decision = {
+  v: 1,
+  id: 'd-room-check',
+  appId: 7,
+  taskId: 'task-1',
+  action: 'verify',
+  reason: 'orphaned',
+  rule: 'room_streams',
+  evidence: { eventIds: [], deadline: null, supersededBy: null, note: 'room-1' },
+  decidedAt: 0,
+}
+
+const listFailed = (): ZegoError =>
+  new ZegoError({
+    code: 'ZEGO_FAILED',
+    message: 'DescribeSimpleStreamList: Code 154',
+    errorClass: 'transient',
+    retryable: true,
+    zegoCode: ZegoCode.RoomStreamListFailed,
+    action: 'DescribeSimpleStreamList',
+  })
+
+/** A ZEGO client that answers the room's stream list with `failures` 154s, then the list. */
+function listClient(failures: number, now: () => number) {
+  const calls: number[] = []
+  const client = {
+    appId: 7,
+    async describeSimpleStreamList() {
+      calls.push(now())
+      if (calls.length <= failures) return { ok: false as const, error: listFailed() }
+      return { ok: true as const, data: { StreamList: [{ StreamId: 's-1' }] }, requestId: 'r' }
+    },
+  } as unknown as ZegoClient
+  return { client, calls }
+}
+
+function run(failures: number) {
+  const clock = createManualClock(0)
+  const timers: Timers = {
+    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
+    clearTimeout: (handle) => clock.clearTimer(handle as ReturnType<typeof clock.setTimer>),
+  }
+  const { client, calls } = listClient(failures, clock.now)
+  const outcomes: Outcome[] = []
+  const inputs: CoreInput[] = []
+  const executor = createExecutor({
+    clientFor: () => client,
+    clock,
+    timers,
+    random: () => 0.5,
+    record: async (outcome) => {
+      outcomes.push(outcome)
+    },
+    feedback: async (_appId, input) => {
+      inputs.push(input)
+    },
+  })
+  executor.submit(roomCheck, { userId: null })
+  const drive = async (): Promise<void> => {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve))
+      const due = clock.nextDueAt()
+      if (due === undefined) return
+      clock.advanceTo(due)
+    }
+  }
+  return { drive, calls, outcomes, inputs, executor }
+}
+
+describe('executor: room stream lists', () => {
+  it("retries a failed list no sooner than ZEGO's per-room interval allows", async () => {
+    const { drive, calls, inputs, executor } = run(2)
+    await drive()
+    await executor.drained()
+    expect(calls).toHaveLength(3)
+    for (let i = 1; i < calls.length; i++)
+      expect((calls[i] ?? 0) - (calls[i - 1] ?? 0)).toBeGreaterThanOrEqual(ROOM_CHECK_INTERVAL_MS)
+    expect(inputs).toEqual([
+      { kind: 'room_streams', roomId: 'room-1', streamIds: ['s-1'], observedAt: calls[2] },
+    ])
+  })
+
+  it('gives up on a room that keeps failing before the unconfirmed fallback would fire', async () => {
+    const { drive, calls, outcomes } = run(100)
+    await drive()
+    expect(outcomes.at(-1)?.result).toBe('gave_up')
+    expect((calls.at(-1) ?? 0) - (calls[0] ?? 0)).toBeLessThan(UNCONFIRMED_STOP_MIN_WAIT_MS)
+  })
+})

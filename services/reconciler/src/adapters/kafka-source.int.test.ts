@@ -1,0 +1,103 @@
+import { appKey, encodeEvent, topicName, topicSpecs } from '@mixguard/contracts'
+import { createIdempotentProducer, ensureTopics } from '@mixguard/kafka'
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
+import { testKafka, uniqueName } from '../../../../test/kafka.ts'
+import { waitFor } from '../../../../test/wait-for.ts'
+import { parseAppState } from '../core/index.ts'
+import { APP, startMix, T0 } from '../core/test-kit.ts'
+import { Shell } from '../shell.ts'
+import { fakeExecutor, noConfirmation } from '../shell-fakes.ts'
+import { createKafkaSource, type GroupTiming } from './kafka-source.ts'
+import { createKafkaStateStore } from './state-store.ts'
+
+const kafka = testKafka()
+const prefix = uniqueName('source')
+const TIMING: GroupTiming = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 10_000 }
+
+beforeAll(() => ensureTopics(kafka, topicSpecs(prefix)))
+afterAll(async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics: topicSpecs(prefix).map((t) => t.name) }).catch(() => {})
+  await admin.disconnect()
+})
+
+test('a restore longer than the session timeout keeps the member in the group (heartbeats go on)', async () => {
+  const producer = createIdempotentProducer(kafka)
+  await producer.connect()
+  onTestFinished(() => producer.disconnect())
+  await producer.send({
+    topic: topicName('events', prefix),
+    acks: -1,
+    messages: [{ key: appKey(APP), value: encodeEvent(startMix({ taskId: 'task-a', at: T0 })) }],
+  })
+
+  // The restore waits until the test lets it go: longer than any session timeout we might run with.
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const store = createKafkaStateStore({
+    kafka,
+    producer,
+    topic: topicName('reconciler-state', prefix),
+    parse: parseAppState,
+  })
+  let applied = 0
+  let appliedOnce: () => void = () => {}
+  const appliedBatch = new Promise<void>((resolve) => {
+    appliedOnce = resolve
+  })
+  const shell: Shell = new Shell({
+    store: { ...store, restore: async (partitions) => gate.then(() => store.restore(partitions)) },
+    executor: fakeExecutor(),
+    policyFor: noConfirmation,
+    publishDecisions: async () => {},
+    publishDeadLetters: async () => {},
+    taskContext: () => ({ userId: null }),
+    clock: { now: () => Date.now() },
+    timers: {
+      setTimeout: (f, ms) => setTimeout(f, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+    eventsTopic: topicName('events', prefix),
+    canWrite: (p) => source.holds(p),
+    observer: {
+      eventsApplied: (count) => {
+        applied += count
+        if (applied > 0) appliedOnce()
+      },
+    },
+  })
+  onTestFinished(() => shell.stop())
+  const groupId = uniqueName('group')
+  const source = createKafkaSource({
+    kafka,
+    groupId,
+    topic: topicName('events', prefix),
+    shell,
+    timing: TIMING,
+  })
+  const members: string[] = []
+  source.consumer.on(source.consumer.events.GROUP_JOIN, ({ payload }) => members.push(payload.memberId))
+  await source.start()
+  onTestFinished(() => source.stop())
+
+  // The long restore is the subject of the test, so it lasts a fixed real time (two session timeouts
+  // of the previous default, 10 s): the coordinator would have dropped a member that sent nothing.
+  await new Promise((resolve) => setTimeout(resolve, 12_000))
+  release()
+  await appliedBatch
+  // Committed by the member that fetched the batch, in its generation: it was never dropped.
+  const admin = kafka.admin()
+  await admin.connect()
+  onTestFinished(() => admin.disconnect())
+  await waitFor('the batch committed', async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topicName('events', prefix)] })
+    return offsets?.partitions.some((p) => p.offset === '1') === true
+  })
+  expect(applied).toBe(1)
+  // kafkajs also rejoins (same member) when its metadata of a fresh topic is stale; a member the
+  // coordinator dropped would have come back under a new member id.
+  expect(new Set(members).size).toBe(1)
+})

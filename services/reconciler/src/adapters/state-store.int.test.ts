@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto'
+import { createIdempotentProducer, ensureTopics, type Producer } from '@mixguard/kafka'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
+import { createKafkaStateStore, type StateStore } from './state-store.ts'
+
+// A changelog topic that refuses records above 64 KB: a state several times that size must still be
+// saved and restored whole (it is split), and a later smaller save must leave nothing stale behind.
+const MAX_MESSAGE_BYTES = 64 * 1024
+const PARTITION = 2
+const APP = 4701
+
+type State = { blob: string; n: number }
+const kafka = testKafka()
+const topic = uniqueName('state')
+let producer: Producer
+
+const storeOf = (): StateStore<State> =>
+  createKafkaStateStore<State>({
+    kafka,
+    producer,
+    topic,
+    parse: (value) => value as State,
+    chunkBytes: 16 * 1024,
+    sendBytes: 48 * 1024,
+  })
+
+// Random bytes as base64: gzip cannot shrink it below the topic's limit.
+const big = (n: number): State => ({ blob: randomBytes(300 * 1024).toString('base64'), n })
+
+beforeAll(async () => {
+  await ensureTopics(kafka, [
+    {
+      name: topic,
+      partitions: 4,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
+      ],
+    },
+  ])
+  producer = createIdempotentProducer(kafka)
+  await producer.connect()
+})
+afterAll(async () => {
+  await producer?.disconnect()
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics: [topic] }).catch(() => {})
+  await admin.disconnect()
+})
+
+describe('the changelog state store', () => {
+  test('a state larger than one record is split, restored whole, and its old chunks tombstoned', async () => {
+    const store = storeOf()
+    const first = big(1)
+    await store.save(PARTITION, [
+      { appId: APP, appliedOffset: '41', state: first },
+      { appId: APP + 1, appliedOffset: '42', state: { blob: 'small', n: 0 } },
+    ])
+    const restored = await storeOf().restore([PARTITION])
+    expect(restored.get(PARTITION)?.get(APP)).toEqual({ appId: APP, appliedOffset: '41', state: first })
+    expect(restored.get(PARTITION)?.get(APP + 1)?.state).toEqual({ blob: 'small', n: 0 })
+
+    // A newer large version, then a small one: each replaces the last, and old chunks get tombstones.
+    const second = big(2)
+    await store.save(PARTITION, [{ appId: APP, appliedOffset: '50', state: second }])
+    expect((await storeOf().restore([PARTITION])).get(PARTITION)?.get(APP)?.state).toEqual(second)
+    await store.save(PARTITION, [{ appId: APP, appliedOffset: '51', state: { blob: 'shrunk', n: 3 } }])
+    expect((await storeOf().restore([PARTITION])).get(PARTITION)?.get(APP)?.state).toEqual({
+      blob: 'shrunk',
+      n: 3,
+    })
+    const changelog = await collectTopic(kafka, topic)
+    const chunkKeys = () => new Set(changelog.records.filter((r) => r.key?.includes('/')).map((r) => r.key))
+    const live = () =>
+      [...chunkKeys()].filter((key) => changelog.records.findLast((r) => r.key === key)?.value.length)
+    try {
+      await changelog.until('every chunk of both old versions tombstoned', () => {
+        return chunkKeys().size > 30 && live().length === 0
+      })
+    } finally {
+      await changelog.stop()
+    }
+  })
+
+  test('unchanged(): true while only this store wrote the partition since its restore', async () => {
+    const mine = storeOf()
+    await mine.restore([PARTITION, PARTITION + 1])
+    await mine.save(PARTITION, [{ appId: APP, appliedOffset: '60', state: big(4) }])
+    expect(await mine.unchanged([PARTITION, PARTITION + 1])).toEqual(new Set([PARTITION, PARTITION + 1]))
+    // Another member writes partition 2 (it owned it for a generation): ours is no longer current.
+    await storeOf().save(PARTITION, [{ appId: APP, appliedOffset: '61', state: { blob: 'theirs', n: 5 } }])
+    expect(await mine.unchanged([PARTITION, PARTITION + 1])).toEqual(new Set([PARTITION + 1]))
+    // A partition never restored here is never taken as current.
+    expect(await mine.unchanged([0])).toEqual(new Set())
+  })
+})

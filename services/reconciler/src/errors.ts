@@ -1,0 +1,29 @@
+export const reconcilerErrorCodes = [
+  /**
+   * This instance does not hold the partition now (revoked, lost, or suspended while the group
+   * rebalances): nothing may be written or executed for it. Not retryable here: its owner takes over.
+   */
+  'NOT_OWNER',
+] as const
+export type ReconcilerErrorCode = (typeof reconcilerErrorCodes)[number]
+
+/** Failures the reconciler's parts report to each other; callers switch on `code`. */
+export class ReconcilerError extends Error {
+  override readonly name = 'ReconcilerError'
+  readonly code: ReconcilerErrorCode
+  readonly retryable: boolean
+
+  constructor(
+    code: ReconcilerErrorCode,
+    message: string,
+    options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retryable = options.retryable ?? false
+  }
+}
+
+export function isReconcilerError(error: unknown, code?: ReconcilerErrorCode): error is ReconcilerError {
+  return error instanceof ReconcilerError && (code === undefined || error.code === code)
+}

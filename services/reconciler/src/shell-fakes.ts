@@ -1,0 +1,104 @@
+// Test support for the shell (not part of the service's API): hand-written fakes of its effects.
+import { type Decision, encodeEvent, type ZegoEvent } from '@mixguard/contracts'
+import type { Timers } from '@mixguard/zego-api'
+import { createManualClock } from '@mixguard/zego-sim'
+import type { Executor } from './adapters/executor.ts'
+import type { StateStore, StoredApp } from './adapters/state-store.ts'
+import { type AppPolicy, type AppState, defaultPolicy } from './core/index.ts'
+import type { EventRecord } from './shell.ts'
+
+/** A changelog in memory; `failSaves` makes the next saves throw, like a broker refusing records. */
+export function fakeStore() {
+  const saved = new Map<number, Map<number, StoredApp<AppState>>>()
+  const store = {
+    saves: 0,
+    restores: 0,
+    failSaves: 0,
+    saved,
+    async restore(partitions: number[]) {
+      store.restores++
+      return new Map(partitions.map((p) => [p, new Map(structuredClone([...(saved.get(p) ?? [])]))]))
+    },
+    async save(partition: number, apps: StoredApp<AppState>[]) {
+      if (store.failSaves > 0) {
+        store.failSaves--
+        throw Object.assign(new Error('refused'), { code: 'MESSAGE_TOO_LARGE' })
+      }
+      store.saves++
+      const into = saved.get(partition) ?? new Map()
+      for (const app of apps) into.set(app.appId, structuredClone(app))
+      saved.set(partition, into)
+    },
+    async unchanged(partitions: number[]) {
+      return new Set(partitions)
+    },
+  } satisfies StateStore<AppState> & Record<string, unknown>
+  return store
+}
+
+/** A decisions topic that refuses the next `fail` publishes. */
+export function fakeTopic<T>() {
+  const topic = {
+    records: [] as T[],
+    fail: 0,
+    async publish(records: T[]) {
+      if (topic.fail > 0) {
+        topic.fail--
+        throw Object.assign(new Error('refused'), { code: 'MESSAGE_TOO_LARGE' })
+      }
+      topic.records.push(...records)
+    },
+  }
+  return topic
+}
+
+export function fakeExecutor() {
+  const executor = {
+    submitted: [] as Decision[],
+    cancelled: [] as number[],
+    submit(decision: Decision) {
+      executor.submitted.push(decision)
+    },
+    cancel(appIds: Iterable<number>) {
+      executor.cancelled.push(...appIds)
+    },
+    inFlight: () => 0,
+    drained: () => Promise.resolve(),
+  } satisfies Executor & Record<string, unknown>
+  return executor
+}
+
+/** The simulator's manual clock as the shell's clock and timers; `advance` lets promises settle. */
+export function manualTime(start: number) {
+  const clock = createManualClock(start)
+  const timers: Timers = {
+    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
+    clearTimeout: (handle) => clock.clearTimer(handle as Parameters<typeof clock.clearTimer>[0]),
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+  }
+  return {
+    clock,
+    timers,
+    settle,
+    async advance(ms: number) {
+      const target = clock.now() + ms
+      await settle()
+      for (let due = clock.nextDueAt(); due !== undefined && due <= target; due = clock.nextDueAt()) {
+        clock.advanceTo(due)
+        await settle()
+      }
+      clock.advanceTo(target)
+      await settle()
+    },
+  }
+}
+
+export const records = (events: ZegoEvent[], first = 0): EventRecord[] =>
+  events.map((event, i) => ({ offset: String(first + i), value: encodeEvent(event) }))
+
+export const noConfirmation = (appId: number): AppPolicy => ({
+  ...defaultPolicy(appId),
+  confirmOrphansWithStreamList: false,
+})

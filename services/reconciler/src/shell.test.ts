@@ -1,0 +1,195 @@
+import type { DeadLetter, Decision } from '@mixguard/contracts'
+import { describe, expect, it } from 'vitest'
+import { type AppPolicy, type AppState, taskContext } from './core/index.ts'
+import { APP, closed, created, startMix, T0 } from './core/test-kit.ts'
+import { Shell } from './shell.ts'
+import { fakeExecutor, fakeStore, fakeTopic, manualTime, noConfirmation, records } from './shell-fakes.ts'
+
+const PARTITION = 3
+
+function setup(policyFor: (appId: number) => AppPolicy = noConfirmation) {
+  const time = manualTime(T0)
+  const store = fakeStore()
+  const decisions = fakeTopic<Decision>()
+  const deadLetters = fakeTopic<DeadLetter>()
+  const executor = fakeExecutor()
+  const failures: unknown[] = []
+  const shell = new Shell({
+    store,
+    executor,
+    policyFor,
+    publishDecisions: (d) => decisions.publish(d),
+    publishDeadLetters: (d) => deadLetters.publish(d),
+    taskContext: (state: AppState, taskId: string) => ({ userId: taskContext(state, taskId).userId }),
+    clock: time.clock,
+    timers: time.timers,
+    eventsTopic: 'events',
+    observer: { inputFailed: (_appId, error) => failures.push(error) },
+  })
+  return { time, store, decisions, deadLetters, executor, shell, failures }
+}
+
+/** Two tasks sharing an output: the batch that records the second stops the first at once. */
+const supersession = () => [
+  startMix({ taskId: 'task-a', at: T0 - 60_000, outputs: ['show'], userId: 'alice' }),
+  startMix({ taskId: 'task-b', at: T0 - 1_000, outputs: ['show'], userId: 'bob' }),
+]
+
+const stopsOf = (decisions: Decision[]) =>
+  decisions.filter((d) => d.action === 'stop').map((d) => `${d.taskId}:${d.reason}`)
+
+/** A task whose only input closes: its orphan deadline is one normal grace later. */
+async function orphanPending(s: ReturnType<typeof setup>) {
+  await s.shell.assign([PARTITION])
+  await s.shell.applyBatch(
+    PARTITION,
+    records([
+      created({ streamId: 's1', at: T0 - 5_000, seq: 1 }),
+      startMix({ taskId: 'task-o', at: T0 - 4_000, inputs: ['s1'] }),
+      closed({ streamId: 's1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+    ]),
+  )
+}
+
+describe('Shell: a batch is applied atomically', () => {
+  // Either write failing once: the redelivered batch decides again (same decision id), is saved, and
+  // its stop is carried out; nothing is taken as applied that was not saved.
+  it.each([
+    [
+      'a decision publish',
+      (s: ReturnType<typeof setup>) => {
+        s.decisions.fail = 1
+      },
+    ],
+    [
+      'a state save',
+      (s: ReturnType<typeof setup>) => {
+        s.store.failSaves = 1
+      },
+    ],
+  ])(
+    '%s that fails once loses nothing: the redelivered batch is decided, saved and executed',
+    async (_, fail) => {
+      const s = setup()
+      await s.shell.assign([PARTITION])
+      fail(s)
+      const batch = records(supersession())
+      await expect(s.shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
+      expect(s.executor.submitted).toEqual([])
+      await s.shell.applyBatch(PARTITION, batch)
+      // Published again on the retry when the save failed: the same decision, recognisable by its id.
+      expect([...new Set(stopsOf(s.decisions.records))]).toEqual(['task-a:superseded'])
+      expect(new Set(s.decisions.records.map((d) => d.id)).size).toBe(1)
+      expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+      const saved = s.store.saved.get(PARTITION)?.get(APP)
+      expect(saved?.appliedOffset).toBe('1')
+      expect(saved?.state.tasks['task-a']?.phase).toBe('stopping')
+    },
+  )
+
+  it('after a failure the partition is restored from the changelog before the batch is tried again', async () => {
+    const { shell, decisions, store } = setup()
+    await shell.assign([PARTITION])
+    await shell.applyBatch(PARTITION, records([created({ streamId: 's1', at: T0 - 5_000, seq: 1 })]))
+    const restores = store.restores
+    decisions.fail = 1
+    await expect(shell.applyBatch(PARTITION, records(supersession(), 1))).rejects.toThrow()
+    await shell.applyBatch(PARTITION, records(supersession(), 1))
+    expect(store.restores).toBe(restores + 1)
+    expect([...shell.apps()].map((a) => a.appliedOffset)).toEqual(['2'])
+    expect(stopsOf(decisions.records)).toEqual(['task-a:superseded'])
+  })
+
+  it('a record that makes deciding throw is dead-lettered with the error and the partition moves on', async () => {
+    const BAD_APP = APP + 1
+    const { shell, deadLetters, decisions, store } = setup((appId) => {
+      if (appId === BAD_APP) throw new Error('policy for 4002 is broken')
+      return noConfirmation(appId)
+    })
+    await shell.assign([PARTITION])
+    const bad = { ...startMix({ taskId: 'x', at: T0 }), appId: BAD_APP }
+    await shell.applyBatch(PARTITION, records([bad, ...supersession()]))
+    expect(deadLetters.records).toEqual([
+      expect.objectContaining({
+        source: `events[${PARTITION}]@0`,
+        appId: BAD_APP,
+        reason: expect.stringContaining('policy for 4002 is broken'),
+      }),
+    ])
+    expect(stopsOf(decisions.records)).toEqual(['task-a:superseded'])
+    expect(store.saved.get(PARTITION)?.get(APP)?.appliedOffset).toBe('2')
+  })
+})
+
+describe('Shell: deadlines and feedback', () => {
+  it('a tick whose publish fails is retried with backoff: no crash, and the stop still happens', async () => {
+    const s = setup()
+    await orphanPending(s)
+    s.decisions.fail = 3
+    await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
+    expect(s.failures).toHaveLength(3)
+    await s.time.advance(60_000)
+    expect(stopsOf(s.decisions.records)).toEqual(['task-o:orphaned'])
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned'])
+    s.shell.stop()
+  })
+
+  it('an outcome whose coalesced save fails is saved again, not left unsaved', async () => {
+    const s = setup()
+    await orphanPending(s)
+    await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
+    const [stop] = s.executor.submitted
+    if (!stop) throw new Error('no stop')
+    s.store.failSaves = 1
+    const fed = s.shell.input(APP, {
+      kind: 'outcome',
+      outcome: {
+        v: 1,
+        decisionId: stop.id,
+        appId: APP,
+        taskId: stop.taskId,
+        action: 'StopMix',
+        result: 'failed_permanent',
+        zegoCode: 1,
+        errorCode: 'ZEGO_PERMANENT',
+        attempt: 1,
+        at: s.time.clock.now(),
+      },
+    })
+    await s.time.advance(60_000)
+    await fed
+    const saved = s.store.saved.get(PARTITION)?.get(APP)?.state.tasks['task-o']
+    expect(saved?.phase).toBe([...s.shell.apps()][0]?.state.tasks['task-o']?.phase)
+    expect(saved?.phase).not.toBe('stopping')
+    s.shell.stop()
+  })
+})
+
+describe('Shell: ownership', () => {
+  it('a suspended partition fires no deadline, cancels its calls and refuses to write; resuming re-arms it', async () => {
+    const s = setup()
+    await orphanPending(s)
+    s.shell.suspend()
+    expect(s.executor.cancelled).toEqual([APP])
+    await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
+    expect(s.decisions.records.filter((d) => d.action === 'stop')).toEqual([])
+    await expect(s.shell.applyBatch(PARTITION, records(supersession(), 3))).rejects.toMatchObject({
+      code: 'NOT_OWNER',
+    })
+    await s.shell.assign([PARTITION])
+    await s.time.advance(1)
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned'])
+    s.shell.stop()
+  })
+
+  it('a partition the changelog shows another member wrote is restored, not kept', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    await s.shell.applyBatch(PARTITION, records([created({ streamId: 's1', at: T0 - 5_000, seq: 1 })]))
+    s.shell.suspend()
+    s.store.unchanged = async () => new Set()
+    const restores = s.store.restores
+    await s.shell.assign([PARTITION])
+    expect(s.store.restores).toBe(restores + 1)
+  })
+})
