@@ -2,10 +2,18 @@ import { defineConfig } from 'vitest/config'
 
 const sources = ['packages/*/src/**', 'services/*/src/**', 'test/**', 'drills']
 
+// Workspace packages export their sources under this condition and their build (dist/) otherwise:
+// tests, and every process a test spawns (through NODE_OPTIONS), run from the sources.
+const SOURCE = '@mixguard/source'
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
   test: {
+    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE}`.trim() },
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: sources.map((s) => `${s}/*.test.ts`),
@@ -15,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: sources.map((s) => `${s}/*.int.test.ts`),

@@ -1,6 +1,6 @@
 // How long the local broker takes from nothing to "admin API answers", median of several starts.
 // Run: pnpm bench:broker [starts]
-import { startLocalBroker } from '@mixguard/kafka'
+import { startLocalBroker } from '@mixguard/kafka/local'
 
 const starts = Number(process.argv[2] ?? 5)
 const times: number[] = []

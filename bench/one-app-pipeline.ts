@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { topicSpecs } from '@mixguard/contracts'
 import { loadConfig as loadIngestConfig, startIngest } from '@mixguard/ingest'
-import { createKafka, ensureTopics, provideKafka } from '@mixguard/kafka'
+import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { provideKafka } from '@mixguard/kafka/local'
 import {
   loadConfig as loadReconcilerConfig,
   type RunningReconciler,

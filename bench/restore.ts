@@ -11,7 +11,8 @@ import {
   topicSpecs,
   type ZegoEvent,
 } from '@mixguard/contracts'
-import { createIdempotentProducer, createKafka, ensureTopics, provideKafka } from '@mixguard/kafka'
+import { createIdempotentProducer, createKafka, ensureTopics } from '@mixguard/kafka'
+import { provideKafka } from '@mixguard/kafka/local'
 import { loadConfig, startReconciler } from '@mixguard/reconciler'
 import { pino } from 'pino'
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
+import { freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka/local'
 import { waitFor } from '../test/wait-for.ts'
 import { eventIdOf, eventIdOnTopic, paced } from './callbacks.ts'
 import { type Drill, within } from './drill.ts'
@@ -44,7 +44,7 @@ export const brokerOutage: Drill = {
       let spoolPeak = 0
       const sampler = (async () => {
         while (sampling) {
-          spoolPeak = Math.max(spoolPeak, await stack.metric('ingest_spool_records').catch(() => 0))
+          spoolPeak = Math.max(spoolPeak, await stack.metric('mixguard_ingest_spool_records').catch(() => 0))
           await new Promise((resolve) => setTimeout(resolve, 200))
         }
       })()
@@ -80,7 +80,7 @@ export const brokerOutage: Drill = {
       await within(sim.callbacks.idle(), 90_000, undefined)
       await waitFor(
         'the spool to drain',
-        async () => (await stack.metric('ingest_spool_records').catch(() => 1)) === 0,
+        async () => (await stack.metric('mixguard_ingest_spool_records').catch(() => 1)) === 0,
         { timeoutMs: 120_000, intervalMs: 100 },
       )
       const drainedAt = Date.now()

@@ -4,7 +4,7 @@
 // DRILL_SHORT=1 is the same as --short.
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { provideKafka } from '@mixguard/kafka'
+import { provideKafka } from '@mixguard/kafka/local'
 import { type DrillContext, runDrill } from './drill.ts'
 import { DRILLS, secretScanReport } from './drills.ts'
 import { type DrillReport, formatTable } from './report.ts'

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LogicalTopic, topicName, topicSpecs } from '@mixguard/contracts'
-import { createKafka, ensureTopics, freePort, type Kafka } from '@mixguard/kafka'
+import { createKafka, ensureTopics, type Kafka } from '@mixguard/kafka'
+import { freePort } from '@mixguard/kafka/local'
 import type { ZegoClient } from '@mixguard/zego-api'
 import { createSimulator, type Simulator } from '@mixguard/zego-sim'
 import { Agent, request } from 'undici'
@@ -216,9 +217,14 @@ async function scrapeMetric(url: string, name: string): Promise<number> {
   const res = await request(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })
   const text = await res.body.text()
   let sum = 0
+  let found = false
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
       sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+      found = true
+    }
   }
+  // A renamed metric must fail the drill, not read as 0.
+  if (!found) throw new Error(`ingest serves no metric named ${name}`)
   return sum
 }

@@ -12,15 +12,31 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { loadConfig as loadIngestConfig, startIngest } from '@mixguard/ingest'
-import { createKafka, ensureTopics, provideKafka } from '@mixguard/kafka'
+import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { provideKafka } from '@mixguard/kafka/local'
 import { loadConfig as loadReconcilerConfig, startReconciler } from '@mixguard/reconciler'
+import { kafkaAccessFromEnv } from '@mixguard/service-kit'
 import { createSimulator, type ScenarioStep, type Simulator } from '@mixguard/zego-sim'
 import { pino } from 'pino'
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`usage: ./mixguard start
+
+Runs the whole of Mixguard on this machine until Ctrl-C:
+  Kafka        KAFKA_BROKERS when set (with KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*), else a local broker
+  ZEGO         the real API when ZEGO_APP_ID, ZEGO_SERVER_SECRET and ZEGO_CALLBACK_SECRET are set, else zego-sim
+  ingest       on :8080, reconciler on :8081 (their other settings: .env.example)
+  MIXGUARD_DEMO=1 plays a short story on the simulator; SIM_PORT, KAFKA_PORT pick ports;
+  service logs go to MIXGUARD_LOG_FILE (default ~/.cache/mixguard/start.log).`)
+  process.exit(0)
+}
 const env = process.env
 const DEMO_APP = 1_000_001
-const log = pino({ level: env.LOG_LEVEL ?? 'warn' })
 const cache = env.MIXGUARD_CACHE ?? join(env.HOME ?? '.', '.cache', 'mixguard')
+// The services' JSON logs (kafkajs's chatter while a fresh broker elects its coordinators included) go
+// to a file; the terminal shows what a person watches: where things run, decisions and outcomes.
+const logFile = env.MIXGUARD_LOG_FILE ?? join(cache, 'start.log')
+const log = pino({ level: env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, mkdir: true }))
 const stops: Array<() => Promise<unknown>> = []
 const stopAll = async () => {
   for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error(error))
@@ -31,8 +47,10 @@ try {
   stops.push(() => kafka.stop())
   const brokers = kafka.brokers.join(',')
   const prefix = env.TOPIC_PREFIX ?? 'mixguard'
-  const admin = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start' })
-  await ensureTopics(admin, topicSpecs(prefix))
+  // An external cluster may be secured (KAFKA_SECURITY_PROTOCOL …); the local broker is plaintext.
+  const access = kafkaAccessFromEnv(kafka.source === 'external' ? env : {})
+  const admin = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start', security: access.security })
+  if (access.topics.create) await ensureTopics(admin, topicSpecs(prefix, access.topics))
 
   const realZego = Boolean(env.ZEGO_APP_ID && env.ZEGO_SERVER_SECRET && env.ZEGO_CALLBACK_SECRET)
   let sim: Simulator | undefined
@@ -71,7 +89,7 @@ try {
     INGEST_SPOOL_DIR: spool,
   })
   if (!ingestConfig.ok) throw new Error(ingestConfig.message)
-  const ingest = await startIngest(ingestConfig.config)
+  const ingest = await startIngest(ingestConfig.config, { logger: log.child({ service: 'ingest' }) })
   stops.push(() => ingest.close())
 
   const reconcilerConfig = loadReconcilerConfig({
@@ -89,7 +107,11 @@ try {
   const passthroughUrl = `${ingest.url}${ingestConfig.config.passthroughPath}`
   if (sim) sim.world.updateApp(DEMO_APP, { callbackUrl })
 
-  const watcher = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start-watch' }).consumer({
+  const watcher = createKafka({
+    brokers: kafka.brokers,
+    clientId: 'mixguard-start-watch',
+    security: access.security,
+  }).consumer({
     groupId: `mixguard-start-${randomBytes(4).toString('hex')}`,
     maxWaitTimeInMs: 200,
   })
@@ -117,13 +139,14 @@ Mixguard is running.
   kafka        ${kafka.brokers.join(',')} (${kafka.source}), topics ${prefix}.*
   ingest       ${ingest.url}  callbacks: ${callbackUrl}  ZEGO API passthrough: ${passthroughUrl}
   reconciler   ${reconciler.url}  (/healthz /readyz /metrics)
+  logs         ${logFile}
   ZEGO         ${sim ? `simulator ${sim.url} (control: ${sim.url}_sim/…), demo AppId ${DEMO_APP}` : `the real API for AppId ${env.ZEGO_APP_ID}`}`)
   if (sim) {
     console.log(`
 Try it (another terminal):
-  node packages/zego-sim/src/cli.ts --sim ${sim.url} publish --app-id ${DEMO_APP} --room r1 --stream s1 --user u1
-  node packages/zego-sim/src/cli.ts --sim ${sim.url} start-mix --app-id ${DEMO_APP} --task t1 --user mixer --inputs s1 --outputs o1 --api-base ${passthroughUrl}
-  node packages/zego-sim/src/cli.ts --sim ${sim.url} unpublish --app-id ${DEMO_APP} --stream s1
+  ./mixguard sim --sim ${sim.url} publish --app-id ${DEMO_APP} --room r1 --stream s1 --user u1
+  ./mixguard sim --sim ${sim.url} start-mix --app-id ${DEMO_APP} --task t1 --user mixer --inputs s1 --outputs o1 --api-base ${passthroughUrl}
+  ./mixguard sim --sim ${sim.url} unpublish --app-id ${DEMO_APP} --stream s1
 …and watch the decision and the StopMix appear here (${DEMO_APP}'s default grace for a normal close is 10 s).`)
   }
   console.log('\nCtrl-C stops everything.\n')

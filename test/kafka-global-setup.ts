@@ -1,4 +1,4 @@
-import { provideKafka } from '@mixguard/kafka'
+import { provideKafka } from '@mixguard/kafka/local'
 import type { TestProject } from 'vitest/node'
 
 declare module 'vitest' {

@@ -25,10 +25,15 @@ export function spawnService(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): ServiceProcess {
-  const child = spawn(process.execPath, [`services/${service}/src/main.ts`], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  // From the sources: workspace packages export them under this condition (their build otherwise).
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@mixguard/source', `services/${service}/src/main.ts`],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const logs: Array<Record<string, unknown>> = []
   const stderr: string[] = []
   const waiters = new Set<() => void>()

@@ -93,6 +93,7 @@ export {
   type LogicalTopic,
   TOPICS,
   type TopicDefinition,
+  type TopicPlacement,
   type TopicSpec,
   topicName,
   topicSpecs,

@@ -40,6 +40,17 @@ describe('topics', () => {
     ])
   })
 
+  it('leaves replication to the cluster unless the operator chooses it', () => {
+    for (const spec of topicSpecs('t')) {
+      expect(spec.replicationFactor).toBe(-1)
+      expect(spec.configEntries.map((e) => e.name)).not.toContain('min.insync.replicas')
+    }
+    for (const spec of topicSpecs('t', { replicationFactor: 3, minInsyncReplicas: 2 })) {
+      expect(spec.replicationFactor).toBe(3)
+      expect(spec.configEntries).toContainEqual({ name: 'min.insync.replicas', value: '2' })
+    }
+  })
+
   it('gives the changelog as many partitions as the events topic, so partition N of both belong together', () => {
     expect(TOPICS['reconciler-state'].partitions).toBe(TOPICS.events.partitions)
   })

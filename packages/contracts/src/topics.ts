@@ -103,20 +103,39 @@ export function appKey(appId: number): string {
 
 export type TopicSpec = TopicDefinition & {
   name: string
+  /** -1: the cluster's `default.replication.factor`. */
+  replicationFactor: number
   /** Ready for an admin client's createTopics (kafkajs `configEntries`). */
   configEntries: { name: string; value: string }[]
 }
 
+/**
+ * Where the replicas go: the operator's choice, not the topic's. Defaults leave both to the cluster
+ * (`default.replication.factor`, `min.insync.replicas`).
+ */
+export interface TopicPlacement {
+  replicationFactor?: number
+  minInsyncReplicas?: number | null
+}
+
 /** Everything an admin client needs to create the topics under one prefix. */
-export function topicSpecs(prefix: string = DEFAULT_TOPIC_PREFIX): TopicSpec[] {
+export function topicSpecs(
+  prefix: string = DEFAULT_TOPIC_PREFIX,
+  placement: TopicPlacement = {},
+): TopicSpec[] {
+  const { replicationFactor = -1, minInsyncReplicas = null } = placement
   return LOGICAL_TOPICS.map((logical) => {
     const definition: TopicDefinition = TOPICS[logical]
     return {
       ...definition,
       name: topicName(logical, prefix),
+      replicationFactor,
       configEntries: [
         ...cleanupEntries(definition.cleanup),
         { name: 'max.message.bytes', value: String(definition.maxMessageBytes) },
+        ...(minInsyncReplicas === null
+          ? []
+          : [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }]),
       ],
     }
   })

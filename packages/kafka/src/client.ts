@@ -1,4 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs'
+import { type KafkaSecurity, kafkajsSecurity } from './security.ts'
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug'
 export type KafkaLogSink = (level: KafkaLogLevel, message: string, fields: Record<string, unknown>) => void
@@ -12,6 +13,8 @@ export interface KafkaClientOptions {
   retry?: KafkaConfig['retry']
   connectionTimeoutMs?: number
   requestTimeoutMs?: number
+  /** TLS and SASL for a secured cluster; default plaintext. */
+  security?: KafkaSecurity
 }
 
 const levels: Record<number, KafkaLogLevel> = {
@@ -27,6 +30,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     brokers: options.brokers,
     clientId: options.clientId,
+    ...(options.security ? kafkajsSecurity(options.security) : {}),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     ...(options.retry ? { retry: options.retry } : {}),
@@ -57,6 +61,8 @@ export function createIdempotentProducer(
 export interface TopicSpec {
   name: string
   partitions: number
+  /** -1 (the default): the cluster's `default.replication.factor`. */
+  replicationFactor?: number
   /** Broker-side topic config, e.g. [{ name: 'cleanup.policy', value: 'compact' }]. */
   configEntries?: { name: string; value: string }[]
 }
@@ -66,6 +72,8 @@ export interface TopicSpec {
  * leader. Existing topics are left as they are; two processes creating the same topics at once is fine.
  */
 export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  // Nothing to ensure (the operator manages the topics): no admin connection either.
+  if (topics.length === 0) return
   const admin = kafka.admin()
   await admin.connect()
   try {
@@ -78,7 +86,7 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], timeoutMs 
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
-          replicationFactor: -1,
+          replicationFactor: t.replicationFactor ?? -1,
           configEntries: t.configEntries ?? [],
         })),
       })

@@ -44,6 +44,7 @@ export async function startDockerBroker(image = `apache/kafka:${KAFKA_VERSION}`)
     let stopped: Promise<unknown> | undefined
     return {
       brokers: [`127.0.0.1:${hostPort}`],
+      secureBrokers: [],
       dataDir: '',
       pid: -1,
       stop: async () => {

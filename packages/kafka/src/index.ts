@@ -1,5 +1,7 @@
+// What services use in production. A local broker for tests and the start command: '@mixguard/kafka/local'.
 export type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs'
 export { CompressionTypes } from 'kafkajs'
+export { checkKafkaAccess } from './access-check.ts'
 export { parseBrokerList } from './brokers.ts'
 export {
   createIdempotentProducer,
@@ -11,7 +13,13 @@ export {
   type TopicSpec,
 } from './client.ts'
 export { KafkaSetupError, type KafkaSetupErrorCode } from './errors.ts'
-export { freePort } from './free-port.ts'
-export { ensureKafkaJars, KAFKA_VERSION } from './jars.ts'
-export { type LocalBroker, type LocalBrokerOptions, startLocalBroker } from './local-broker.ts'
-export { type KafkaSource, type ProvidedKafka, provideKafka } from './provider.ts'
+export { explainKafkaAccess, KafkaAccessError, type KafkaAccessProblemCode } from './explain.ts'
+export { type PreflightOptions, preflightKafka } from './preflight.ts'
+export { type KafkaSecurity, PLAINTEXT, type RevealableSecret, type SaslMechanism } from './security.ts'
+export {
+  prepareTopics,
+  TopicCheckError,
+  type TopicCheckOptions,
+  type TopicCheckResult,
+} from './topic-check.ts'
+export { createTopicCommands } from './topic-commands.ts'

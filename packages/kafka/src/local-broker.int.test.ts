@@ -48,7 +48,7 @@ test('a SIGKILLed owner takes its JVM and data dir with it', async () => {
     [
       '--input-type=module',
       '-e',
-      `import { startLocalBroker } from '@mixguard/kafka'
+      `import { startLocalBroker } from '@mixguard/kafka/local'
        const b = await startLocalBroker({ env: process.env })
        console.log(JSON.stringify({ pid: b.pid, dataDir: b.dataDir }))
        setInterval(() => {}, 1000)`,

@@ -28,10 +28,19 @@ export interface LocalBrokerOptions {
    * By default each broker gets a fresh temp dir that is removed when it stops.
    */
   dataDir?: string
+  /**
+   * A second client listener named SECURE (a security test's SASL_SSL listener, say). Its settings go
+   * in `properties` with the `listener.name.secure.` prefix; brokers between themselves keep PLAINTEXT.
+   */
+  secureListener?: { protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; properties: Record<string, string> }
+  /** SCRAM users written when the data dir is formatted, e.g. `SCRAM-SHA-256=[name=alice,password=…]`. */
+  scramCredentials?: string[]
 }
 
 export interface LocalBroker {
   readonly brokers: string[]
+  /** The SECURE listener's address, when one was asked for; otherwise empty. */
+  readonly secureBrokers: string[]
   readonly dataDir: string
   /** The watchdog's pid; the JVM is its child. */
   readonly pid: number
@@ -39,16 +48,33 @@ export interface LocalBroker {
   stop(): Promise<void>
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number): string {
+function serverProperties(
+  dir: string,
+  port: number,
+  controllerPort: number,
+  secure: { port: number; listener: NonNullable<LocalBrokerOptions['secureListener']> } | null,
+): string {
+  const listeners = [
+    `PLAINTEXT://127.0.0.1:${port}`,
+    ...(secure ? [`SECURE://127.0.0.1:${secure.port}`] : []),
+  ]
+  const protocols = [
+    'CONTROLLER:PLAINTEXT',
+    'PLAINTEXT:PLAINTEXT',
+    ...(secure ? [`SECURE:${secure.listener.protocol}`] : []),
+  ]
+  const extra = Object.entries(secure?.listener.properties ?? {})
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('')
   return `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=${[...listeners, `CONTROLLER://127.0.0.1:${controllerPort}`].join(',')}
+advertised.listeners=${listeners.join(',')}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=${join(dir, 'data')}
+listener.security.protocol.map=${protocols.join(',')}
+${extra}log.dirs=${join(dir, 'data')}
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
@@ -83,6 +109,12 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const port = options.port || (await freePort())
   let controllerPort = options.controllerPort || (await freePort())
   while (controllerPort === port) controllerPort = await freePort()
+  let securePort = 0
+  if (options.secureListener) {
+    securePort = await freePort()
+    while (securePort === port || securePort === controllerPort) securePort = await freePort()
+  }
+  const secure = options.secureListener ? { port: securePort, listener: options.secureListener } : null
 
   const owned = options.dataDir === undefined
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mixguard-kafka-')))
@@ -90,7 +122,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const classpath = join(libs, '*')
   try {
     await mkdir(dir, { recursive: true })
-    await writeFile(properties, serverProperties(dir, port, controllerPort))
+    await writeFile(properties, serverProperties(dir, port, controllerPort, secure))
     if (!existsSync(join(dir, 'data', 'meta.properties'))) {
       const format = [
         '-cp',
@@ -101,6 +133,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
         clusterId(),
         '-c',
         properties,
+        ...(options.scramCredentials ?? []).flatMap((c) => ['--add-scram', c]),
       ]
       await run(javaBinary(env), format, { env })
     }
@@ -161,6 +194,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 
   const broker: LocalBroker = {
     brokers: [`127.0.0.1:${port}`],
+    secureBrokers: secure ? [`127.0.0.1:${secure.port}`] : [],
     dataDir: dir,
     pid: child.pid ?? -1,
     stop: () => stopWatchdog(child, exited, removeOnExit),

@@ -101,7 +101,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.err(`${loaded.message}\n`)
     return 2
   }
-  const kafka = createKafka({ brokers: loaded.config.brokers, clientId: loaded.config.clientId })
+  const kafka = createKafka({
+    brokers: loaded.config.brokers,
+    clientId: loaded.config.clientId,
+    security: loaded.config.security,
+  })
   const usage = (message: string) => {
     io.err(`${message}\n\n${help}\n`)
     return 2
@@ -249,7 +253,7 @@ async function currentState(base: string, appId: number, taskId: string): Promis
   }
 }
 
-export async function readHistory(kafka: Kafka, config: OpsConfig): Promise<History> {
+export async function readHistory(kafka: Kafka, config: Pick<OpsConfig, 'topicPrefix'>): Promise<History> {
   return toHistory(await readTopics(kafka, historyTopics(config.topicPrefix)), config.topicPrefix)
 }
 

@@ -15,6 +15,7 @@ export {
   type ZegoClientOptions,
 } from './client.ts'
 export { ZegoCode, type ZegoCodeName, type ZegoCodeValue } from './codes.ts'
+export { createEgressDispatcher, EGRESS_VARIABLES } from './egress.ts'
 export {
   classifyZegoCode,
   RATE_LIMIT_RETRY_AFTER_MS,

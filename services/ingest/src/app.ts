@@ -23,6 +23,8 @@ export interface AppDeps {
   passthrough: PassthroughDeps
   /** True once shutdown began: new work is refused, readiness fails. */
   shuttingDown: () => boolean
+  /** True while draining after SIGTERM: readiness fails (the load balancer takes us out), work is still served. */
+  draining?: () => boolean
   /** In-flight callback and passthrough requests, shared with shutdown so it can wait for them. */
   inFlight: { count: number; onIdle: () => void }
 }
@@ -209,6 +211,7 @@ export function createApp(deps: AppDeps): express.Express {
     const status = deps.publisher.status()
     const room = status.spool.bytes < status.spool.maxBytes
     if (deps.shuttingDown()) return send(res, { status: 503, reason: 'shutting_down', outcome: 'not_ready' })
+    if (deps.draining?.()) return send(res, { status: 503, reason: 'draining', outcome: 'not_ready' })
     if (!status.kafkaUp && !room) {
       return send(res, {
         status: 503,

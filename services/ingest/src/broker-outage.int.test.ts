@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeEvent, parseCallback, toEvent } from '@mixguard/contracts'
-import { createKafka, freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka'
+import { createKafka } from '@mixguard/kafka'
+import { freePort, type LocalBroker, startLocalBroker } from '@mixguard/kafka/local'
 import {
   type CallbackPayload,
   createManualClock,

@@ -3,9 +3,12 @@ import { TOPICS } from '@mixguard/contracts'
 import {
   brokerList,
   httpUrl,
+  type KafkaAccess,
+  kafkaAccessVariables,
   logLevel,
   parseJsonText,
   presentVariables,
+  readKafkaAccess,
   Secret,
   topicPrefix,
   wholeNumber,
@@ -46,6 +49,10 @@ export interface IngestConfig {
     /** Bytes one batch may hold, below the topics' max.message.bytes; a larger record is set aside. */
     maxBatchBytes: number
   }
+  /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
+  kafkaAccess: KafkaAccess
+  /** After SIGTERM: how long /readyz fails while requests are still served, before shutdown starts. */
+  drainDelayMs: number
   apps: AppRegistry
 }
 
@@ -107,7 +114,13 @@ const EnvSchema = z.object({
   ZEGO_CALLBACK_SECRET: z.string().optional(),
   ZEGO_CALLBACK_SECRETS: z.string().optional(),
   INGEST_APPS_FILE: z.string().optional(),
+  // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
+  ...kafkaAccessVariables,
+  INGEST_DRAIN_DELAY_MS: wholeNumber(0, 600_000).default(0),
 })
+
+/** Every variable this service reads: for the .env.example and deployment-manifest checks. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
 
 const AppsFileSchema = z
   .array(
@@ -146,7 +159,8 @@ export function loadConfig(
   if (parsed.success && parsed.data.INGEST_HEADERS_TIMEOUT_MS > parsed.data.INGEST_REQUEST_TIMEOUT_MS) {
     problems.push('INGEST_HEADERS_TIMEOUT_MS must not be above INGEST_REQUEST_TIMEOUT_MS')
   }
-  if (!parsed.success || problems.length > 0) return failure(problems)
+  const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
+  if (!parsed.success || kafkaAccess === null || problems.length > 0) return failure(problems)
   const e = parsed.data
   return {
     ok: true,
@@ -179,6 +193,8 @@ export function loadConfig(
         maxBatchRecords: e.KAFKA_MAX_BATCH,
         maxBatchBytes: e.KAFKA_MAX_BATCH_BYTES,
       },
+      kafkaAccess,
+      drainDelayMs: e.INGEST_DRAIN_DELAY_MS,
       apps: createAppRegistry(apps),
     },
   }

@@ -200,3 +200,15 @@ describe('slow and idle clients', () => {
     expect(await keepAlive({ INGEST_KEEP_ALIVE_TIMEOUT_MS: '90000' })).toBe('timeout=90')
   })
 })
+
+test('draining fails readiness but keeps taking callbacks until close', async () => {
+  const running = await ingest({})
+  expect((await request(`${running.url}/readyz`)).statusCode).toBe(200)
+  running.drain()
+  const ready = await request(`${running.url}/readyz`)
+  expect(ready.statusCode).toBe(503)
+  expect(await ready.body.json()).toMatchObject({ reason: 'draining' })
+  const answer = await post(running.url, callback('drain-1'))
+  expect(answer.statusCode).toBe(200)
+  expect(await answer.body.json()).toMatchObject({ ok: true })
+})

@@ -1,6 +1,6 @@
 import { createServer, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { topicName, topicSpecs } from '@mixguard/contracts'
+import { topicName } from '@mixguard/contracts'
 import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
 import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/zego-api'
 import { type Logger, pino } from 'pino'
@@ -9,6 +9,7 @@ import { createApp } from './app.ts'
 import type { HttpTimeouts, IngestConfig } from './config.ts'
 import { assertNever } from './errors.ts'
 import { createKafkaLink, type KafkaLink } from './kafka-link.ts'
+import { ingestPreflight, ingestTopics } from './kafka-preflight.ts'
 import { createMetrics } from './metrics.ts'
 import { createNonceCache } from './nonce-cache.ts'
 import { createPublisher, type PublisherEvent, type PublisherStatus } from './publisher.ts'
@@ -31,6 +32,8 @@ export interface RunningIngest {
   url: string
   port: number
   status(): PublisherStatus
+  /** Readiness fails from now on while requests are still served: the load balancer's cue to stop sending. */
+  drain(): void
   /**
    * Stops accepting, lets in-flight requests finish, flushes the producer and drains the spool while
    * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
@@ -48,6 +51,22 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const prefix = config.kafka.topicPrefix
   const topics = { events: topicName('events', prefix), deadLetter: topicName('dead-letter', prefix) }
 
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    log: kafkaLogSink(logger.child({ component: 'kafkajs' })),
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: Math.max(config.kafka.sendTimeoutMs, 5_000),
+    security: config.kafkaAccess.security,
+  })
+  if (deps.kafkaLink === undefined) {
+    const preflight = await ingestPreflight(kafka, config)
+    if (preflight.checked) for (const warning of preflight.warnings) logger.warn(warning)
+    else
+      logger.warn({ err: preflight.error }, 'Kafka is not reachable at start: topics are checked when it is')
+  }
+
   const { spool, recovery } = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes })
   if (recovery.records > 0 || recovery.truncatedBytes > 0) {
     logger.warn(
@@ -59,15 +78,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const link =
     deps.kafkaLink ??
     createKafkaLink({
-      kafka: createKafka({
-        brokers: config.kafka.brokers,
-        clientId: config.kafka.clientId,
-        log: kafkaLogSink(logger.child({ component: 'kafkajs' })),
-        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-        connectionTimeoutMs: 1_000,
-        requestTimeoutMs: Math.max(config.kafka.sendTimeoutMs, 5_000),
-      }),
-      topics: topicSpecs(prefix).filter((t) => t.name === topics.events || t.name === topics.deadLetter),
+      kafka,
+      // With creation off the operator owns the topics: the link never creates them.
+      topics: config.kafkaAccess.topics.create ? ingestTopics(config) : [],
       ackTimeoutMs: config.kafka.sendTimeoutMs,
     })
 
@@ -103,6 +116,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   publisherStatus = () => publisher.status()
 
   let shuttingDown = false
+  let draining = false
   const app = createApp({
     callbackPath: config.callbackPath,
     passthroughPath: config.passthroughPath,
@@ -141,6 +155,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       },
     },
     shuttingDown: () => shuttingDown,
+    draining: () => draining,
     inFlight,
   })
 
@@ -204,6 +219,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     url,
     port,
     status: () => publisher.status(),
+    drain: () => {
+      draining = true
+    },
     close: () => {
       closing ??= close()
       return closing

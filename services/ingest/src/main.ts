@@ -1,3 +1,4 @@
+import { createEgressDispatcher } from '@mixguard/zego-api'
 import { loadConfig } from './config.ts'
 import { startIngest } from './ingest.ts'
 
@@ -8,7 +9,13 @@ if (!loaded.ok) {
   process.exit(2)
 }
 const { config } = loaded
-const ingest = await startIngest(config)
+const ingest = await startIngest(config, { dispatcher: createEgressDispatcher(process.env) }).catch(
+  (error: unknown) => {
+    // Credentials, certificates, ACLs or unusable topics: the message names what to change.
+    console.error(`ingest cannot start: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(2)
+  },
+)
 
 let stopping = false
 const stop = (signal: string): void => {
@@ -27,5 +34,10 @@ const stop = (signal: string): void => {
     },
   )
 }
-process.once('SIGTERM', () => stop('SIGTERM'))
+// SIGTERM (an orchestrator): fail readiness but keep serving for INGEST_DRAIN_DELAY_MS, so the load
+// balancer takes this instance out of rotation before it refuses work. SIGINT (Ctrl-C) stops at once.
+process.once('SIGTERM', () => {
+  ingest.drain()
+  setTimeout(() => stop('SIGTERM'), config.drainDelayMs)
+})
 process.once('SIGINT', () => stop('SIGINT'))

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs'
 import {
   brokerList,
   httpUrl,
+  type KafkaAccess,
+  kafkaAccessVariables,
   type LogLevel,
   logLevel,
   parseJsonText,
   presentVariables,
+  readKafkaAccess,
   Secret,
   topicPrefix,
   wholeNumber,
@@ -24,6 +27,8 @@ export interface ReconcilerConfig {
   zego: { baseUrl: string; timeoutMs: number; callsPerSecond: number }
   apps: Array<{ appId: number; serverSecret: Secret | null }>
   policyFor: (appId: number) => AppPolicy
+  /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
+  kafkaAccess: KafkaAccess
 }
 
 export type ConfigResult =
@@ -57,7 +62,12 @@ const EnvSchema = z.object({
   ZEGO_CALLS_PER_SECOND: wholeNumber(1, 100).default(80),
   ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
   ZEGO_SERVER_SECRET: z.string().optional(),
+  // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
+  ...kafkaAccessVariables,
 })
+
+/** Every variable this service reads: for the .env.example and deployment-manifest checks. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
 
 /** Per-app policy overrides: every field optional, nested objects partial, unknown keys an error (typos). */
 const { shape } = AppPolicySchema
@@ -136,7 +146,8 @@ export function loadConfig(
   if ((present.ZEGO_APP_ID === undefined) !== (present.ZEGO_SERVER_SECRET === undefined)) {
     problems.push('ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither')
   }
-  if (problems.length > 0 || !parsed.success) {
+  const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
+  if (problems.length > 0 || !parsed.success || kafkaAccess === null) {
     return {
       ok: false,
       problems,
@@ -205,6 +216,7 @@ export function loadConfig(
       },
       apps: [...apps.values()].map(({ appId, serverSecret }) => ({ appId, serverSecret })),
       policyFor,
+      kafkaAccess,
     },
   }
 }

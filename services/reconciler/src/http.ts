@@ -3,12 +3,13 @@ import type { Registry } from 'prom-client'
 import { isLoopback } from './loopback.ts'
 
 /**
- * /healthz (the process answers), /readyz (it owns its share of the group), /metrics (Prometheus),
- * /status and /status.json (the read-only status page and its live state: loopback clients only unless
- * `statusPublic`).
+ * /healthz (alive: 503 once the consumer stopped for good), /readyz (it owns its share of the group),
+ * /metrics (Prometheus), /status and /status.json (the read-only status page and its live state:
+ * loopback clients only unless `statusPublic`).
  */
 export function createHttpApp(deps: {
   registry: Registry
+  live?: () => { ok: boolean; reason: string }
   ready: () => { ready: boolean; reason: string }
   beforeScrape: () => void
   status?: { html(): Promise<string>; json(): unknown }
@@ -17,7 +18,8 @@ export function createHttpApp(deps: {
   const app = express()
   app.disable('x-powered-by')
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true })
+    const state = deps.live?.() ?? { ok: true, reason: 'running' }
+    res.status(state.ok ? 200 : 503).json(state)
   })
   app.get('/readyz', (_req, res) => {
     const state = deps.ready()

@@ -1,4 +1,5 @@
 // The reconciler as a process: configuration from the environment, logs to stdout, SIGTERM/SIGINT stop it.
+import { createEgressDispatcher } from '@mixguard/zego-api'
 import pino from 'pino'
 import { loadConfig } from './config.ts'
 import { startReconciler } from './reconciler.ts'
@@ -12,7 +13,12 @@ const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' 
 // Handlers first: a signal that arrives while the consumer is joining (kafkajs joins inside start)
 // still closes the instance cleanly once it has started, rather than killing a member the group
 // would then wait a whole session for.
-const starting = startReconciler(loaded.config, { log })
+for (const app of loaded.config.apps.filter((a) => a.serverSecret === null)) {
+  const warning = `WARNING: app ${app.appId} has no serverSecret: its mixes are watched but NEVER stopped (add serverSecret to RECONCILER_APPS_FILE)`
+  log.warn({ appId: app.appId }, warning)
+  console.error(warning)
+}
+const starting = startReconciler(loaded.config, { log, dispatcher: createEgressDispatcher(process.env) })
 
 // Every exit that can leaves the consumer group first, so the group hands this instance's partitions
 // on at once instead of waiting out its session: signals, a consumer that stopped for good, and a
@@ -36,5 +42,9 @@ const stop = (why: Record<string, unknown>, code: number) => {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop({ signal }, 0))
 process.on('uncaughtException', (error) => stop({ err: error }, 1))
 process.on('unhandledRejection', (error) => stop({ err: error }, 1))
-const reconciler = await starting
+const reconciler = await starting.catch((error: unknown) => {
+  // Credentials, certificates, ACLs or unusable topics: the message names what to change.
+  console.error(`reconciler cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(2)
+})
 void reconciler.fatal.then((error) => stop({ err: error }, 1))

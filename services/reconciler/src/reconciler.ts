@@ -9,9 +9,8 @@ import {
   encodeOutcome,
   outcomeRecordMetadata,
   topicName,
-  topicSpecs,
 } from '@mixguard/contracts'
-import { createIdempotentProducer, createKafka, ensureTopics, type KafkaLogSink } from '@mixguard/kafka'
+import { createIdempotentProducer, createKafka, type KafkaLogSink, preflightKafka } from '@mixguard/kafka'
 import { readHistory, savingsReport } from '@mixguard/ops'
 import {
   type CallBudget,
@@ -30,7 +29,9 @@ import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
 import { type AppState, parseAppState } from './core/index.ts'
+import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
+import { reconcilerPreflight } from './kafka-preflight.ts'
 import { decisionLogFields, outcomeLogFields } from './log-fields.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
 import { RecentLog } from './recent-log.ts'
@@ -76,7 +77,12 @@ export async function startReconciler(
   const timers = deps.timers ?? systemTimers
   const metrics = createMetrics()
   const kafkaLog: KafkaLogSink = (level, message, fields) => log[level]({ kafka: fields }, message)
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: kafkaLog })
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    log: kafkaLog,
+    security: config.kafkaAccess.security,
+  })
   const topics = {
     events: topicName('events', config.kafka.topicPrefix),
     decisions: topicName('decisions', config.kafka.topicPrefix),
@@ -84,7 +90,8 @@ export async function startReconciler(
     deadLetter: topicName('dead-letter', config.kafka.topicPrefix),
     state: topicName('reconciler-state', config.kafka.topicPrefix),
   }
-  await ensureTopics(kafka, topicSpecs(config.kafka.topicPrefix))
+  const { warnings } = await preflightKafka(kafka, reconcilerPreflight(config))
+  for (const warning of warnings) log.warn(warning)
   const producer = createIdempotentProducer(kafka)
   await producer.connect()
 
@@ -216,7 +223,7 @@ export async function startReconciler(
     },
   })
 
-  let crashed: unknown = null
+  let crash: ConsumerHealth['crash'] = null
   let joined = false
   let failed: (error: unknown) => void = () => {}
   const fatal = new Promise<unknown>((resolve) => {
@@ -232,14 +239,15 @@ export async function startReconciler(
       lag: (partition, lag) => metrics.lag(partition, lag),
       joined: (partitions) => {
         joined = true
-        crashed = null
+        crash = null
         log.info({ partitions }, 'joined the consumer group')
       },
       crashed: (error, restart) => {
-        crashed = error
+        crash = { error, restart }
+        joined = false
         log.error(
           { err: error, restart },
-          restart ? 'consumer crashed (kafkajs restarts it)' : 'consumer crashed for good',
+          restart ? 'consumer crashed (kafkajs restarts it)' : 'consumer crashed for good: liveness fails',
         )
         if (!restart) failed(error)
       },
@@ -255,12 +263,11 @@ export async function startReconciler(
 
   const app = createHttpApp({
     registry: metrics.registry,
-    ready: () =>
-      crashed !== null
-        ? { ready: false, reason: 'the Kafka consumer crashed' }
-        : joined
-          ? { ready: true, reason: 'in the consumer group' }
-          : { ready: false, reason: 'joining the consumer group' },
+    live: () => liveness({ joined, restoring: source.restoring(), crash }),
+    ready: () => {
+      const probe = readiness({ joined, restoring: source.restoring(), crash })
+      return { ready: probe.ok, reason: probe.reason }
+    },
     beforeScrape: () =>
       metrics.sample({
         deadlines: shell.deadlines(clock.now()),

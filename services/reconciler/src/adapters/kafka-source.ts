@@ -39,6 +39,8 @@ export interface KafkaSource {
   assigned(): number[]
   /** Whether this member may act for `partition` now: assigned, no rebalance under way, session alive. */
   holds(partition: number): boolean
+  /** True while an assignment's state is being restored from the changelog (or retried). */
+  restoring(): boolean
 }
 
 /** kafkajs error types that mean this member's generation is over. */
@@ -97,9 +99,13 @@ export function createKafkaSource(options: {
   }
   // A failed assignment (the changelog unreachable) is tried again even when no batch comes to do it:
   // until it succeeds the partitions stay suspended and their deadlines would never fire.
+  let restored: number[] | null = null
   const assign = (partitions: number[], attempt = 1) => {
     assignment = assignment
       .then(() => shell.assign(partitions))
+      .then(() => {
+        restored = partitions
+      })
       .catch((error: unknown) => {
         options.observer?.assignFailed?.(error, attempt)
         setTimeout(
@@ -148,6 +154,7 @@ export function createKafkaSource(options: {
     consumer,
     assigned: () => assigned,
     holds,
+    restoring: () => restored !== assigned,
     async start() {
       await consumer.connect()
       await consumer.subscribe({ topic, fromBeginning: true })
