@@ -48,7 +48,11 @@ async function setDecisionsTopic(extra: { name: string; value: string }[]) {
         {
           type: ConfigResourceTypes.TOPIC,
           name: spec.name,
-          configEntries: [...spec.configEntries, ...extra],
+          // One entry per name: the spec's own max.message.bytes is replaced, not repeated.
+          configEntries: [
+            ...spec.configEntries.filter((e) => !extra.some((x) => x.name === e.name)),
+            ...extra,
+          ],
         },
       ],
     })
@@ -81,6 +85,11 @@ test('a decisions topic that refuses records for a while loses no stop and crash
   const stops = pipeline.sim.ledger.stopCalls(APP)
   expect(new Set(stops.map((s) => s.taskId))).toEqual(new Set(['orphan', 'old']))
   expect(stops.every((s) => s.receivedAt >= restoredAt)).toBe(true)
+  // The decisions collector reads its own topic and may trail the stops it caused.
+  await pipeline.decisions.until(
+    'both stop decisions',
+    (records) => records.filter((r) => JSON.parse(r.value.toString()).action === 'stop').length >= 2,
+  )
   const decided = pipeline.decisions.records.map((r) => JSON.parse(r.value.toString()))
   expect(
     decided
