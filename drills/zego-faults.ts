@@ -8,7 +8,7 @@ import { startStack } from './stack.ts'
 const GRACE_MS = 3_000
 /** The reconciler's ZEGO timeout in this drill; delay faults hold calls longer. */
 const TIMEOUT_MS = 2_000
-/** ZEGO's limits (zego-reference.md): 100 calls/s per AppId and Action; one stream list per room per 10 s. */
+/** ZEGO's limits (docs/zego.md): 100 calls/s per AppId and Action; one stream list per room per 10 s. */
 const RATE_PER_SECOND = 100
 
 /** The faults queued for Mixguard's calls, `times` each. */

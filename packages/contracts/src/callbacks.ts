@@ -17,7 +17,7 @@ import { describeIssues } from './issues.ts'
 import { decodeBody, decodeField, isRecord } from './url-decoding.ts'
 
 /**
- * Raw ZEGO server callbacks (zego-reference.md §7.4–7.8), as schemas over an already-parsed body.
+ * Raw ZEGO server callbacks (docs/zego.md §7.4–7.8), as schemas over an already-parsed body.
  * Keys keep ZEGO's snake_case names; values are normalised (ids to strings, counters and times to
  * numbers, `recreate` to a boolean, URL lists to arrays, '' to null where a value is optional).
  * Unknown fields are kept: ZEGO adds fields over time.

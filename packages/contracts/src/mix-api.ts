@@ -5,7 +5,7 @@ import { readInteger, readText } from './fields.ts'
 import { isRecord } from './url-decoding.ts'
 
 /**
- * Mix-API calls observed by ingest's passthrough (zego-reference.md §2, §3, §5). Neither the mix
+ * Mix-API calls observed by ingest's passthrough (docs/zego.md §2, §3, §5). Neither the mix
  * callbacks nor GetMixTaskInfo say which streams a task mixes; only the StartMix request does, so the
  * request is recorded on the events topic beside the callbacks.
  */

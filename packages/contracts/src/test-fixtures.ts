@@ -1,7 +1,7 @@
 import { parse } from 'node:querystring'
 
 /**
- * ZEGO's documented example shapes (zego-reference.md §7.4–7.8), with the reference's own values.
+ * ZEGO's documented example shapes (docs/zego.md §7.4–7.8), with illustrative values of our own.
  * Used by the tests only; not exported from the package.
  */
 export const streamCreateExample = {

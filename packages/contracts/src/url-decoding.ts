@@ -1,8 +1,8 @@
 import { type CopyTreeOptions, copyTree } from './copy-tree.ts'
 
 /**
- * ZEGO says callback values "need UrlDecode" without saying which layer is encoded (§7.1 of the
- * reference). Bodies reach us already parsed: JSON.parse, or a form parser that has undone the form
+ * ZEGO says callback values "need UrlDecode" without saying which layer is encoded (docs/zego.md
+ * §7.1). Bodies reach us already parsed: JSON.parse, or a form parser that has undone the form
  * encoding once. On top of that we decode each string value at most once, by this rule:
  *
  * - only when the value holds at least one `%XX` escape (two hex digits), and

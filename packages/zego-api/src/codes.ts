@@ -1,5 +1,5 @@
 /**
- * ZEGO server-API return codes Mixguard meets (zego-reference.md §6). ZEGO answers `Code` in a JSON
+ * ZEGO server-API return codes Mixguard meets (docs/zego.md §6). ZEGO answers `Code` in a JSON
  * body; 0 is success. Shared by the client (to classify answers) and the simulator (to give them).
  */
 export const ZegoCode = {
@@ -55,7 +55,7 @@ export const ZegoCode = {
   MixStartOverload: 110200190,
   MixStopOverload: 110200191,
   MixOverload: 110200194,
-  // legacy list only (zego-reference.md §6.2): the server may still send them
+  // legacy list only (docs/zego.md §6.2): the server may still send them
   MixSearchOverload: 110200192,
   MixSearchTaskOverload: 110200193,
   MixForwardOverload: 110208003,

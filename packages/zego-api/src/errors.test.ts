@@ -3,7 +3,7 @@ import { classifyZegoCode, ZegoError } from './errors.ts'
 
 const span = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
-// zego-reference.md §6.4, written out here independently of the table in errors.ts.
+// docs/zego.md §6.4, written out here independently of the table in errors.ts.
 const transient = [110200001, 110200007, 110200015, 110200151, 110200159, 154]
 const rateLimited = [
   110200005, 110200006, 110200190, 110200191, 110200194, 110200192, 110200193, 110208003, 206, 207, 1010,

@@ -101,7 +101,7 @@ export const MAX_RETRY_AFTER_MS = 60_000
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
-// zego-reference.md §6.4 (our reading of ZEGO's "handling suggestion" column), plus 154 from §4b.
+// docs/zego.md §6.4 (our reading of ZEGO's "handling suggestion" column), plus 154 from §4b.
 const transientCodes = new Set<number>([
   ZegoCode.MixFailed,
   ZegoCode.MixUpdateFailed,
@@ -121,7 +121,7 @@ const rateLimitedCodes = new Set<number>([
   ZegoCode.MixForwardOverload,
   ZegoCode.RoomAppQpsLimit,
   ZegoCode.RoomQpsLimit,
-  // media-service "call frequency too high" (§6.3)
+  // media-service "call frequency too high" (docs/zego.md §6.3)
   1010,
   5007,
   30002,
@@ -138,7 +138,7 @@ const permanentCodes = new Set<number>([
   110200008,
   110200014,
   ...range(110200140, 110200142),
-  // 110200150 (an input stream is missing) is not in §6.4; ZEGO says publish or remove it first.
+  // 110200150 (an input is missing): not "retry", ZEGO says publish or remove it (docs/zego.md §6.4).
   ZegoCode.MixInputMissing,
   ...range(110200153, 110200158),
   110200161,

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-// Schemas follow ZEGO's field text (zego-reference.md §2–5, §4b). Objects are loose: fields ZEGO adds
+// Schemas follow ZEGO's field text (docs/zego.md §2–5, §4b). Objects are loose: fields ZEGO adds
 // later pass through requests untouched and stay visible in answers. Ranges and counts are left to ZEGO,
 // whose limits support can raise per app.
 

@@ -19,7 +19,7 @@ export type CommonCheck =
   | { ok: false; code: number; message: string; appId: number | undefined; action: string | undefined }
 
 /**
- * ZEGO's gateway checks of the common query parameters (zego-reference.md §1.2–1.3, §6.1), in a
+ * ZEGO's gateway checks of the common query parameters (docs/zego.md §1.2–1.3, §6.1), in a
  * plausible order: presence and format first, then the app, then freshness, then the signature. Pure:
  * `nowMs` is the real wall clock (ZEGO's), never simulated time.
  */

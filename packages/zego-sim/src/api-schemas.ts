@@ -3,7 +3,7 @@ import type { StartAutoMixCommand, StartMixCommand, StopAutoMixCommand, StopMixC
 import type { MixInputRef, MixOutputRef } from './world-types.ts'
 
 /**
- * What ZEGO accepts in request bodies (zego-reference.md §2–5), written from the simulator's side:
+ * What ZEGO accepts in request bodies (docs/zego.md §2–5), written from the simulator's side:
  * deliberately not shared with the client's schemas, so a disagreement between the two shows up in tests.
  * Unknown fields pass (ZEGO has many optional ones); a schema violation is `110200002`.
  */

@@ -51,7 +51,7 @@ const OVERLOAD_CODE: Record<Action, number> = {
   GetMixTaskInfo: ZegoCode.MixOverload,
   StartAutoMix: ZegoCode.MixOverload,
   StopAutoMix: ZegoCode.MixOverload,
-  // Room-API family: "app QPS too high" (zego-reference.md §6.3).
+  // Room-API family: "app QPS too high" (docs/zego.md §6.3).
   DescribeSimpleStreamList: ZegoCode.RoomAppQpsLimit,
 }
 

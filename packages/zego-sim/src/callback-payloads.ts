@@ -2,7 +2,7 @@ import { callbackSignature } from '@mixguard/zego-api'
 import type { App, CallbackEncoding, MixOutputRef, TaskSnapshot, WorldEvent } from './world-types.ts'
 
 /**
- * ZEGO's five callback bodies (zego-reference.md §7.4–7.8), built from world events. Field names and
+ * ZEGO's five callback bodies (docs/zego.md §7.4–7.8), built from world events. Field names and
  * types follow the docs: strings everywhere except `room_close`, whose `appid`, `timestamp`,
  * `room_session_id` and `close_reason` are numbers. Event times (`create_time_ms`, …) are simulated ms;
  * `timestamp` (signed) is the real wall clock.

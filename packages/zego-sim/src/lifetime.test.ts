@@ -4,7 +4,7 @@ import { createManualClock, type ManualClock } from './clock.ts'
 import { createSimulator, type Simulator } from './simulator.ts'
 import { StreamCloseType } from './world-types.ts'
 
-/** ZEGO's task lifetime rules (zego-reference.md §8), through the real API with a manual clock. */
+/** ZEGO's task lifetime rules (docs/zego.md §8), through the real API with a manual clock. */
 
 const APP = 5001
 let sim: Simulator

@@ -2,7 +2,7 @@ import type { CallbackSwitches, ChaosSwitches } from './callbacks.ts'
 import { defaultChaos } from './callbacks.ts'
 
 /**
- * Behaviour where ZEGO's docs are silent (zego-reference.md §12) or that a test wants to bend.
+ * Behaviour where ZEGO's docs are silent (docs/zego.md §12) or that a test wants to bend.
  * Every switch is live: the control surface and tests may change it while the simulator runs.
  */
 export interface ApiSwitches {

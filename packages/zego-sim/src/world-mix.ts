@@ -2,7 +2,7 @@ import { ZegoCode } from '@mixguard/zego-api'
 import { endTask, key, nextMixSeq, refreshTask, snapshot, type WorldCore } from './world-core.ts'
 import type { App, MixInputRef, MixOutputRef, MixTask, ZegoResult } from './world-types.ts'
 
-/** ZEGO's mix rules (zego-reference.md §2–5, §8): what StartMix/StopMix and friends accept and do. */
+/** ZEGO's mix rules (docs/zego.md §2–5, §8): what StartMix/StopMix and friends accept and do. */
 
 export interface StartMixCommand {
   taskId: string

@@ -8,7 +8,7 @@ import {
   type StreamCloseTypeValue,
 } from './world-types.ts'
 
-/** Rooms and streams (zego-reference.md §7.4–7.5, §8): sessions, stream_seq, close types, reconnects. */
+/** Rooms and streams (docs/zego.md §7.4–7.5, §8): sessions, stream_seq, close types, reconnects. */
 
 export interface PublishCommand {
   appId: number

@@ -1,4 +1,4 @@
-/** The two encodings ZEGO has used for callbacks (zego-reference.md §7.1): JSON now, forms before. */
+/** The two encodings ZEGO has used for callbacks (docs/zego.md §7.1): JSON now, forms before. */
 export type BodyEncoding = 'json' | 'form'
 
 export type MediaCheck = { ok: true; encoding: BodyEncoding } | { ok: false; detail: string }

@@ -46,7 +46,7 @@ export interface Executor {
 }
 
 /**
- * Supersession first, then orphans, then verification calls (DESIGN.md "Executing"), then the room
+ * Supersession first, then orphans, then verification calls (docs/architecture.md §6), then the room
  * sweep. The stream-list check that confirms an orphan before its stop is part of that stop, so it goes
  * with the orphans; the sweep's lists go last, so they never delay a confirmation.
  */

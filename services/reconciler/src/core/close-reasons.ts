@@ -8,7 +8,7 @@ export interface CloseClass {
   label: string
 }
 
-/** stream_close.type (zego-reference.md §7.5). */
+/** stream_close.type (docs/zego.md §7.5). */
 const KNOWN: Record<number, CloseClass> = {
   0: { grace: 'normal', label: 'normal_close' },
   1: { grace: 'reconnectable', label: 'heartbeat_timeout' },

@@ -28,7 +28,7 @@ export const STALE_LIVE_STREAM_MS = 24 * 60 * 60_000
 /** The shortest wait between two sweeps for expired records (some stay expired but referenced). */
 export const SWEEP_INTERVAL_MS = 5 * 60_000
 
-/** DescribeSimpleStreamList allows one call per 10 s per room (zego-reference.md §4b). */
+/** DescribeSimpleStreamList allows one call per 10 s per room (docs/zego.md §4b). */
 export const ROOM_CHECK_INTERVAL_MS = 10_000
 
 /**

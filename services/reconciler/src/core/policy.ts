@@ -56,7 +56,7 @@ export interface AppPolicy {
  * because the stream list of a room we have not watched from its start may be incomplete. Orphans
  * are confirmed with the rooms' stream lists by default: it costs one list call per room and about a
  * second per stop, and it is what keeps a lost reconnect callback from stopping a live mix
- * (DESIGN.md guarantee 3); apps that prefer speed switch it off. The room sweep is on with half of the
+ * (docs/architecture.md §7, guarantee 3); apps that prefer speed switch it off. The room sweep is on with half of the
  * list budget (20 lists/s): 100 rooms are each listed every 10 s (ZEGO's per-room limit), 1,000 rooms
  * every 50 s, and the other half stays free for confirmations.
  */
