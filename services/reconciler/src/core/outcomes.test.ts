@@ -87,13 +87,44 @@ describe('after a stop decision', () => {
   })
 
   it('a permanent failure marks the task stop_failed and is never looped', () => {
-    for (const result of ['failed_permanent', 'gave_up'] as const) {
-      const { d, stop } = stopped()
-      d.outcome({ ...outcomeFor(stop, result, STOP_AT + 500), errorCode: 'ZEGO_AUTH' })
-      expect(d.task('task-a')).toMatchObject({ phase: 'stop_failed', problem: `stop_${result}:ZEGO_AUTH` })
-      expect(pendingDecisions(d.state)).toEqual([])
-      expect(d.tick(STOP_AT + 3_000_000)).toEqual([])
+    const { d, stop } = stopped()
+    d.outcome({ ...outcomeFor(stop, 'failed_permanent', STOP_AT + 500), errorCode: 'ZEGO_AUTH' })
+    expect(d.task('task-a')).toMatchObject({
+      phase: 'stop_failed',
+      problem: 'stop_failed_permanent:ZEGO_AUTH',
+    })
+    expect(pendingDecisions(d.state)).toEqual([])
+    expect(d.tick(STOP_AT + 3_000_000)).toEqual([])
+  })
+
+  it(`a stop whose retries gave up (two 'signature expired' in a row) is decided again, at most ${MAX_STOP_ATTEMPTS} StopMix decisions, then stop_failed`, () => {
+    // The zego-faults drill: ZEGO answered one StopMix 110200001, then 100000004 twice; the executor
+    // allows one retry of an expired signature, so it gave up within a second, and the orphan ran on
+    // until ZEGO's own idle end.
+    const { d, stop } = stopped()
+    let current = stop
+    let now = STOP_AT
+    const stops = [stop.id]
+    for (;;) {
+      now += 1_000
+      const next = d.outcome({
+        ...outcomeFor(current, 'gave_up', now),
+        zegoCode: 100000004,
+        errorCode: 'ZEGO_SIGNATURE_EXPIRED',
+      })
+      if (next.length === 0) break
+      current = only(next)
+      expect(current).toMatchObject({ action: 'stop', reason: 'orphaned', rule: stop.rule })
+      expect(current.evidence.eventIds).toContain(`decision:${stops.at(-1)}`)
+      expect(pendingDecisions(d.state)).toEqual([current])
+      stops.push(current.id)
     }
+    expect(new Set(stops).size).toBe(MAX_STOP_ATTEMPTS)
+    expect(d.task('task-a')).toMatchObject({
+      phase: 'stop_failed',
+      problem: 'stop_gave_up:ZEGO_SIGNATURE_EXPIRED',
+    })
+    expect(d.tick(now + 3_000_000)).toEqual([])
   })
 
   it('retrying changes nothing; an outcome for another or an old decision is ignored', () => {

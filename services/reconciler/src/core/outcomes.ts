@@ -30,7 +30,7 @@ export function applyOutcome(
   if (outcome.action !== expected) return
   const task = writableTask(d, outcome.taskId, now)
   task.touchedAt = now
-  if (pending.action === 'stop') onStopOutcome(task, pending, outcome, policy)
+  if (pending.action === 'stop') onStopOutcome(d.state.appId, task, pending, outcome, now, policy, out)
   else onVerifyOutcome(d, task, pending, outcome, now, policy, out)
 }
 
@@ -49,7 +49,15 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   }
 }
 
-function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, policy: AppPolicy): void {
+function onStopOutcome(
+  appId: number,
+  task: TaskRecord,
+  pending: Decision,
+  outcome: Outcome,
+  now: number,
+  policy: AppPolicy,
+  out: Decision[],
+): void {
   switch (outcome.result) {
     case 'stopped':
     case 'already_gone':
@@ -63,12 +71,18 @@ function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, po
         eventId: `decision:${pending.id}`,
       })
       return
-    case 'failed_permanent':
     case 'gave_up':
+      // Retryable errors outlasted one decision's retries (ZEGO allows one retry of an expired
+      // signature, so two in a row give up within a second): the orphan would run on until ZEGO's
+      // idle end. Stopped again with a fresh set of retries, within MAX_STOP_ATTEMPTS.
+      task.pending = null
+      stopAgain(appId, task, pending, now, policy, out, `stop_gave_up${suffix(outcome)}`)
+      return
+    case 'failed_permanent':
       // Surfaced, never looped: a permanent error will not pass by trying again.
       task.phase = 'stop_failed'
       task.pending = null
-      task.problem = `stop_${outcome.result}${outcome.errorCode === null ? '' : `:${outcome.errorCode}`}`
+      task.problem = `stop_failed_permanent${suffix(outcome)}`
       return
     case 'retrying':
     case 'still_running':
@@ -100,7 +114,16 @@ function onVerifyOutcome(
       return
     case 'still_running':
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop') stopAgain(d.state.appId, task, pending, now, policy, out)
+      if (pending.reason === 'unconfirmed_stop')
+        stopAgain(
+          d.state.appId,
+          task,
+          pending,
+          now,
+          policy,
+          out,
+          `still_running_after_${task.stopAttempts}_stops`,
+        )
       return
     case 'failed_permanent':
     case 'gave_up':
@@ -116,18 +139,21 @@ function onVerifyOutcome(
   }
 }
 
+const suffix = (outcome: Outcome): string => (outcome.errorCode === null ? '' : `:${outcome.errorCode}`)
+
 /**
- * StopMix answered success yet the task still runs: stop it again, a bounded number of times, then
- * leave it surfaced as stop_failed. Pinned or dry-run by now: hand it back to the running state, where
- * the next tick decides afresh.
+ * StopMix answered success yet the task still runs, or its retries gave up: stop it again, a bounded
+ * number of times, then leave it surfaced as stop_failed with `exhausted` as its problem. Pinned or
+ * dry-run by now: hand it back to the running state, where the next tick decides afresh.
  */
 function stopAgain(
   appId: number,
   task: TaskRecord,
-  verify: Decision,
+  previous: Decision,
   now: number,
   policy: AppPolicy,
   out: Decision[],
+  exhausted: string,
 ): void {
   const cause = task.stopCause
   if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
@@ -138,11 +164,11 @@ function stopAgain(
   if (task.stopAttempts >= MAX_STOP_ATTEMPTS) {
     task.phase = 'stop_failed'
     task.verifyAt = null
-    task.problem = `still_running_after_${task.stopAttempts}_stops`
+    task.problem = exhausted
     return
   }
-  // The verification that found it running is part of the evidence, and makes the id a new one.
-  const decision = stopDecision(appId, task.taskId, 'stop', cause, now, [`decision:${verify.id}`])
+  // The decision that found it running (or gave up) is part of the evidence, and makes the id a new one.
+  const decision = stopDecision(appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
   task.phase = 'stopping'
   task.pending = decision
   task.stopAttempts += 1
