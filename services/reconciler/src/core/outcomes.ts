@@ -36,7 +36,8 @@ export function applyOutcome(
 
 /**
  * A room check's answer comes back as a room_streams input; only its failure comes as an outcome. The
- * check is no longer pending, and the next one for that room waits (see checkFailedAt).
+ * check is no longer pending; the next waits ZEGO's per-room interval from the last list sent, and a
+ * recurring one a silentTaskMs (see checkFailedAt, roomReadyAt).
  */
 function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   if (outcome.result !== 'failed_permanent' && outcome.result !== 'gave_up') return
@@ -46,6 +47,8 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
     const writable = writableRoom(d, room.roomId, now)
     writable.pendingCheck = null
     writable.checkFailedAt = outcome.at
+    // The executor's last list of the room went out about then, not when the check was decided.
+    writable.lastCheckAt = Math.max(writable.lastCheckAt ?? outcome.at, outcome.at)
   }
 }
 
