@@ -30,8 +30,17 @@ export function applyOutcome(
   if (outcome.action !== expected) return
   const task = writableTask(d, outcome.taskId, now)
   task.touchedAt = now
-  if (pending.action === 'stop') onStopOutcome(d.state.appId, task, pending, outcome, now, policy, out)
-  else onVerifyOutcome(d, task, pending, outcome, now, policy, out)
+  const step: Step = { d, now, policy, out }
+  if (pending.action === 'stop') onStopOutcome(task, pending, outcome, step)
+  else onVerifyOutcome(task, pending, outcome, step)
+}
+
+/** What an outcome is applied in: the draft, the time, the app's policy and the decisions it makes. */
+interface Step {
+  d: Draft
+  now: number
+  policy: AppPolicy
+  out: Decision[]
 }
 
 /**
@@ -52,15 +61,8 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   }
 }
 
-function onStopOutcome(
-  appId: number,
-  task: TaskRecord,
-  pending: Decision,
-  outcome: Outcome,
-  now: number,
-  policy: AppPolicy,
-  out: Decision[],
-): void {
+function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+  const { policy } = step
   switch (outcome.result) {
     case 'stopped':
     case 'already_gone':
@@ -79,7 +81,7 @@ function onStopOutcome(
       // signature, so two in a row give up within a second): the orphan would run on until ZEGO's
       // idle end. Stopped again with a fresh set of retries, within MAX_STOP_ATTEMPTS.
       task.pending = null
-      stopAgain(appId, task, pending, now, policy, out, `stop_gave_up${suffix(outcome)}`)
+      stopAgain(task, pending, step, `stop_gave_up${suffix(outcome)}`)
       return
     case 'failed_permanent':
       // Surfaced, never looped: a permanent error will not pass by trying again.
@@ -96,15 +98,8 @@ function onStopOutcome(
   }
 }
 
-function onVerifyOutcome(
-  d: Draft,
-  task: TaskRecord,
-  pending: Decision,
-  outcome: Outcome,
-  now: number,
-  policy: AppPolicy,
-  out: Decision[],
-): void {
+function onVerifyOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+  const { d, now } = step
   switch (outcome.result) {
     case 'already_gone':
       task.pending = null
@@ -118,15 +113,7 @@ function onVerifyOutcome(
     case 'still_running':
       task.pending = null
       if (pending.reason === 'unconfirmed_stop')
-        stopAgain(
-          d.state.appId,
-          task,
-          pending,
-          now,
-          policy,
-          out,
-          `still_running_after_${task.stopAttempts}_stops`,
-        )
+        stopAgain(task, pending, step, `still_running_after_${task.stopAttempts}_stops`)
       return
     case 'failed_permanent':
     case 'gave_up':
@@ -149,15 +136,8 @@ const suffix = (outcome: Outcome): string => (outcome.errorCode === null ? '' : 
  * number of times, then leave it surfaced as stop_failed with `exhausted` as its problem. Pinned or
  * dry-run by now: hand it back to the running state, where the next tick decides afresh.
  */
-function stopAgain(
-  appId: number,
-  task: TaskRecord,
-  previous: Decision,
-  now: number,
-  policy: AppPolicy,
-  out: Decision[],
-  exhausted: string,
-): void {
+function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: string): void {
+  const { d, now, policy, out } = step
   const cause = task.stopCause
   if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
     task.phase = 'running'
@@ -171,7 +151,7 @@ function stopAgain(
     return
   }
   // The decision that found it running (or gave up) is part of the evidence, and makes the id a new one.
-  const decision = stopDecision(appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
+  const decision = stopDecision(d.state.appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
   task.phase = 'stopping'
   task.pending = decision
   task.stopAttempts += 1
