@@ -153,7 +153,7 @@ export const badBodies: Drill = {
   async run(ctx) {
     const total = ctx.short ? 3_000 : 100_000
     const r = rows('6 bad bodies')
-    const stack = await startStack({ label: 'bad', brokers: ctx.brokers, book: ctx.book })
+    const stack = await startStack({ label: 'bad', brokers: ctx.brokers, book: ctx.book, logDir: ctx.logDir })
     const sender = createSender(stack.ingestUrl, { connections: 32, timeoutMs: 5_000 })
     try {
       const events = await stack.collect('events')

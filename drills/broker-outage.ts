@@ -32,6 +32,7 @@ export const brokerOutage: Drill = {
       label: 'outage',
       brokers: broker.brokers,
       book: ctx.book,
+      logDir: ctx.logDir,
       ingestEnv: { KAFKA_SEND_TIMEOUT_MS: '1000' },
     }).catch(async (error: unknown) => {
       await broker?.stop()

@@ -27,6 +27,7 @@ export const decisionsRefused: Drill = {
       label: 'refused',
       brokers: ctx.brokers,
       book: ctx.book,
+      logDir: ctx.logDir,
       reconciler: true,
       policy: { graceMs: { normal: GRACE_MS } },
     })

@@ -9,6 +9,8 @@ export interface DrillContext {
   env: NodeJS.ProcessEnv
   /** Short versions, for CI. */
   short: boolean
+  /** Where each stack keeps its processes' logs and zego-sim's call ledger (none kept when unset). */
+  logDir?: string | undefined
   progress(message: string): void
 }
 

@@ -30,6 +30,7 @@ export const oversizeBurst: Drill = {
       label: 'oversize',
       brokers: ctx.brokers,
       book: ctx.book,
+      logDir: ctx.logDir,
       reconciler: true,
       policy: { graceMs: { normal: 3_000 } },
     })

@@ -28,6 +28,7 @@ export const reconcilerKills: Drill = {
       label: 'kills',
       brokers: ctx.brokers,
       book: ctx.book,
+      logDir: ctx.logDir,
       reconciler: true,
       policy: { graceMs: { normal: GRACE_MS } },
     })

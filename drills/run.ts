@@ -1,7 +1,8 @@
-// `pnpm drill [--short] [--only name,name] [--out file.json]`: Mixguard's fault and abuse drills on a real
-// Kafka broker (KAFKA_BROKERS, or a local one started from the jars and stopped at the end) and zego-sim.
-// Prints one table (drill | measure | value | verdict) and writes every report as JSON.
-// DRILL_SHORT=1 is the same as --short.
+// `pnpm drill [--short] [--only name,name] [--out file.json] [--keep-logs dir]`: Mixguard's fault and
+// abuse drills on a real Kafka broker (KAFKA_BROKERS, or a local one started from the jars and stopped at
+// the end) and zego-sim. Prints one table (drill | measure | value | verdict) and writes every report as
+// JSON. DRILL_SHORT=1 is the same as --short; --keep-logs (or DRILL_LOG_DIR) keeps every process's logs
+// and zego-sim's call ledger there as JSON lines.
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { provideKafka } from '@mixguard/kafka/local'
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     short: { type: 'boolean', default: process.env.DRILL_SHORT === '1' },
     only: { type: 'string' },
     out: { type: 'string', default: 'drill-results.json' },
+    'keep-logs': { type: 'string', default: process.env.DRILL_LOG_DIR },
   },
 })
 const only = values.only?.split(',').map((s) => s.trim())
@@ -31,6 +33,7 @@ const ctx: DrillContext = {
   env: process.env,
   book,
   short: values.short ?? false,
+  logDir: values['keep-logs'],
   progress: (message) => console.error(`${new Date().toISOString().slice(11, 19)} ${message}`),
 }
 const reports: DrillReport[] = []

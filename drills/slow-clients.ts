@@ -20,7 +20,12 @@ export const slowClients: Drill = {
       ? { slow: 2_000, perSecond: 40, baselineSec: 3, attackSec: 6 }
       : { slow: 2_000, perSecond: 50, baselineSec: 5, attackSec: 30 }
     const r = rows('5 slow clients')
-    const stack = await startStack({ label: 'slow', brokers: ctx.brokers, book: ctx.book })
+    const stack = await startStack({
+      label: 'slow',
+      brokers: ctx.brokers,
+      book: ctx.book,
+      logDir: ctx.logDir,
+    })
     const sender = createSender(stack.ingestUrl, { connections: 16, timeoutMs: 10_000 })
     const sockets: Socket[] = []
     try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LogicalTopic, topicName, topicSpecs } from '@mixguard/contracts'
@@ -30,6 +30,8 @@ export interface StackOptions {
   policy?: Record<string, unknown>
   ingestEnv?: Record<string, string>
   reconcilerEnv?: Record<string, string>
+  /** Keep every process's log lines and zego-sim's ledger of API calls here (see keepLines). */
+  logDir?: string | undefined
 }
 
 export interface Stack {
@@ -77,7 +79,7 @@ async function build(
   cleanups: Array<() => Promise<unknown>>,
   close: () => Promise<void>,
 ): Promise<Stack> {
-  const { book, label } = options
+  const { book, label, logDir } = options
   const prefix = uniqueName(`drill-${label}`)
   const app: DrillApp = {
     appId: APP_ID,
@@ -101,6 +103,13 @@ async function build(
     callbackDispatcher,
   })
   cleanups.push(() => sim.close())
+  cleanups.push(() =>
+    keepLines(
+      logDir,
+      `${prefix}-zego-calls`,
+      sim.ledger.calls().map((c) => JSON.stringify(c)),
+    ),
+  )
   // Signatures of every callback the simulator sends, for the log scan.
   sim.callbacks.subscribe((n) => {
     if (n.type === 'attempt' && n.delivery.attempts.length === 1)
@@ -131,7 +140,11 @@ async function build(
     },
     { echoStderr: false },
   )
-  cleanups.push(() => stopProcess(ingest).then(() => scan(book, `${label}/ingest`, ingest)))
+  cleanups.push(() =>
+    stopProcess(ingest)
+      .then(() => scan(book, `${label}/ingest`, ingest))
+      .then(() => keepLogs(logDir, `${prefix}-ingest`, ingest)),
+  )
   await before(
     ingest.line((l) => l.msg === 'ingest listening'),
     60_000,
@@ -170,7 +183,11 @@ async function build(
   const startReconciler = () => {
     const r = spawnReconciler(reconcilerEnv, { echoStderr: false })
     const n = reconcilers.push(r)
-    cleanups.push(() => stopProcess(r).then(() => scan(book, `${label}/reconciler#${n}`, r)))
+    cleanups.push(() =>
+      stopProcess(r)
+        .then(() => scan(book, `${label}/reconciler#${n}`, r))
+        .then(() => keepLogs(logDir, `${prefix}-reconciler-${n}`, r)),
+    )
     return r
   }
   if (options.reconciler)
@@ -207,6 +224,22 @@ export async function stopProcess(p: ServiceProcess): Promise<void> {
   const killer = setTimeout(() => p.child.kill('SIGKILL'), 10_000)
   await p.kill('SIGTERM')
   clearTimeout(killer)
+}
+
+/**
+ * With a log directory (`pnpm drill --keep-logs <dir>`), every process's log lines, and zego-sim's
+ * ledger of API calls, are kept there as JSON lines, one file per process, named after the stack's
+ * topic prefix: the evidence for a drill that fails (decisions and outcomes are logged per task).
+ */
+async function keepLines(dir: string | undefined, name: string, lines: string[]): Promise<void> {
+  if (dir === undefined) return
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, `${name}.jsonl`), lines.map((l) => `${l}\n`).join(''))
+}
+
+function keepLogs(dir: string | undefined, name: string, p: ServiceProcess): Promise<void> {
+  const stderr = p.stderr.map((line) => JSON.stringify({ stderr: line }))
+  return keepLines(dir, name, [...p.logs.map((l) => JSON.stringify(l)), ...stderr])
 }
 
 function scan(book: SecretBook, source: string, p: ServiceProcess): void {

@@ -45,6 +45,7 @@ export const zegoFaults: Drill = {
       label: 'zego',
       brokers: ctx.brokers,
       book: ctx.book,
+      logDir: ctx.logDir,
       reconciler: true,
       policy: { graceMs: { normal: GRACE_MS } },
       reconcilerEnv: { ZEGO_API_TIMEOUT_MS: String(TIMEOUT_MS) },

@@ -43,4 +43,12 @@ describe('explainTask', () => {
     )
     expect(verdict(history({}))).toMatch(/^Mixguard has no record of task t in app 4001/)
   })
+
+  it('a stop that gave up and was decided again is being stopped, not left to a person', () => {
+    const gaveUp = stop('t', 1, 'orphaned', 'gave_up')
+    const again = stop('t', 2_000, 'orphaned', null)
+    const restop = { ...again, decision: { ...again.decision, id: 'd-t-again' } }
+    expect(verdict(history({ stops: [gaveUp] }))).toMatch(/kept failing and was given up/)
+    expect(verdict(history({ stops: [gaveUp, restop] }))).toMatch(/^Being stopped: Mixguard decided at/)
+  })
 })

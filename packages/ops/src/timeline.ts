@@ -117,8 +117,13 @@ function verdict(history: History, facts: TaskFacts): string {
     const how = outcome.result === 'already_gone' ? 'ZEGO said it was already gone' : 'StopMix succeeded'
     return `Stopped by Mixguard at ${iso(outcome.at)}: ${reasonSentence(decision)} (rule ${decision.rule}); ${how}.`
   }
+  // Only the last stop decision's failure leaves the task to a person: one that gave up is stopped again.
+  const lastStop = facts.decisions.filter((d) => d.action === 'stop').at(-1)
   const failed = facts.outcomes.find(
-    (o) => o.action === 'StopMix' && (o.result === 'failed_permanent' || o.result === 'gave_up'),
+    (o) =>
+      o.decisionId === lastStop?.id &&
+      o.action === 'StopMix' &&
+      (o.result === 'failed_permanent' || o.result === 'gave_up'),
   )
   if (failed !== undefined)
     return `Still running as far as Mixguard knows: it decided to stop it but StopMix ${failed.result === 'gave_up' ? 'kept failing and was given up' : 'failed permanently'} (${failed.errorCode ?? `ZEGO code ${failed.zegoCode}`}); a person must look.`

@@ -102,15 +102,26 @@ describe('orphans are confirmed with the stream list before they are stopped', (
     expect(d.tick(due + 3_600_000)).not.toContainEqual(expect.objectContaining({ action: 'stop' }))
   })
 
-  it('a failed list falls back to the callbacks one more grace after the check, and says so in the rule', () => {
+  it('a failed list is asked again within ZEGO’s limit; lists that keep failing fall back to the callbacks one more grace after the first check, and say so in the rule', () => {
     const { d, due, closes } = blipped()
-    const [check] = d.tick(due)
-    if (check === undefined) throw new Error('no check')
-    d.outcome(outcomeFor(check, 'failed_permanent', due + 300, 'DescribeSimpleStreamList'))
     const fallbackAt = due + Math.max(grace.reconnectable, UNCONFIRMED_STOP_MIN_WAIT_MS)
-    expect(d.task('task-a')?.confirming).toMatchObject({ since: due, fallbackAt })
-    expect(nextDeadline(d.state)).toBe(fallbackAt)
-    expect(d.tick(fallbackAt - 1)).toEqual([])
+    let [check] = d.tick(due)
+    let failedAt = due + 300
+    const asked: number[] = []
+    while (check !== undefined) {
+      asked.push(check.decidedAt)
+      d.outcome(outcomeFor(check, 'gave_up', failedAt, 'DescribeSimpleStreamList'))
+      expect(d.task('task-a')?.confirming).toMatchObject({ since: due, fallbackAt })
+      const next = Math.min(failedAt + ROOM_CHECK_INTERVAL_MS, fallbackAt)
+      expect(nextDeadline(d.state)).toBe(next)
+      if (next === fallbackAt) break
+      expect(d.tick(next - 1)).toEqual([])
+      ;[check] = d.tick(next)
+      expect(check).toMatchObject({ action: 'verify', rule: 'room_streams', evidence: { note: 'r1' } })
+      // The executor tries a list three times, 10 s apart, before it gives up.
+      failedAt = next + 2 * ROOM_CHECK_INTERVAL_MS + 300
+    }
+    expect(asked.length).toBeGreaterThan(1)
     const [stop] = d.tick(fallbackAt)
     expect(stop).toMatchObject({
       action: 'stop',

@@ -87,7 +87,7 @@ export function verdictOf(
       taskId: task.taskId,
       reason: confirm.reason,
       eventIds,
-      deadline: Math.max(startedAt, roomReadyAt(tget(view.state.rooms, roomId), policy)),
+      deadline: Math.max(startedAt, roomReadyAt(tget(view.state.rooms, roomId), policy, 'confirmation')),
     })),
   }
 }

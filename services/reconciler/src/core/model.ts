@@ -102,11 +102,17 @@ export interface RoomRecord {
   /** Last stream-list answer for this room: its observedAt, and when we processed it. */
   observedAt: number | null
   observedReceivedAt: number | null
-  /** decidedAt of the last room_streams check (ZEGO allows one per 10 s per room). */
+  /**
+   * decidedAt of the last room_streams check, or when it failed for good (the executor's last list of
+   * it went out about then). ZEGO allows one list per 10 s per room.
+   */
   lastCheckAt: number | null
   /** The room_streams check waiting for its answer. */
   pendingCheck: Decision | null
-  /** When the last check failed for good: the next waits a silentTaskMs, not just the 10 s limit. */
+  /**
+   * When the last check failed for good: the next silence check or sweep list waits a silentTaskMs,
+   * not just the 10 s limit (an orphan's confirmation does not; see roomReadyAt).
+   */
   checkFailedAt: number | null
   touchedAt: number
 }

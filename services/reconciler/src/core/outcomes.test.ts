@@ -21,6 +21,17 @@ const only = (decisions: Decision[]): Decision => {
   return decisions[0] as Decision
 }
 
+/** Answers each stop with `fail` until no stop follows; every stop decided, the first included. */
+function restops(first: Decision, fail: (stop: Decision) => Decision[]): Decision[] {
+  const stops = [first]
+  for (let next = fail(first); next.length > 0; next = fail(stops.at(-1) as Decision)) {
+    const again = only(next)
+    expect(again).toMatchObject({ action: 'stop', reason: first.reason, rule: first.rule })
+    stops.push(again)
+  }
+  return stops
+}
+
 describe('after a stop decision', () => {
   it('the task is stopping and the stop is pending until its outcome', () => {
     const { d, stop } = stopped()
@@ -62,23 +73,20 @@ describe('after a stop decision', () => {
 
   it(`still_running after our successful stop stops again, at most ${MAX_STOP_ATTEMPTS} times, then stays surfaced`, () => {
     const { d, stop } = stopped()
-    let current = stop
     let now = STOP_AT
-    const stops = [stop.id]
-    for (;;) {
+    const verifies: Decision[] = []
+    const stops = restops(stop, (current) => {
       now += 1_000
       d.outcome(outcomeFor(current, 'stopped', now))
       now += d.policy.verifyAfterStopMs
       const verify = only(d.tick(now))
+      verifies.push(verify)
       now += 100
-      const next = d.outcome(outcomeFor(verify, 'still_running', now))
-      if (next.length === 0) break
-      current = only(next)
-      expect(current).toMatchObject({ action: 'stop', reason: 'orphaned', rule: stop.rule })
-      expect(current.evidence.eventIds).toContain(`decision:${verify.id}`)
-      stops.push(current.id)
-    }
-    expect(new Set(stops).size).toBe(MAX_STOP_ATTEMPTS)
+      return d.outcome(outcomeFor(verify, 'still_running', now))
+    })
+    for (const [i, again] of stops.slice(1).entries())
+      expect(again.evidence.eventIds).toContain(`decision:${verifies[i]?.id}`)
+    expect(new Set(stops.map((x) => x.id)).size).toBe(MAX_STOP_ATTEMPTS)
     expect(d.task('task-a')).toMatchObject({
       phase: 'stop_failed',
       problem: `still_running_after_${MAX_STOP_ATTEMPTS}_stops`,
@@ -87,13 +95,40 @@ describe('after a stop decision', () => {
   })
 
   it('a permanent failure marks the task stop_failed and is never looped', () => {
-    for (const result of ['failed_permanent', 'gave_up'] as const) {
-      const { d, stop } = stopped()
-      d.outcome({ ...outcomeFor(stop, result, STOP_AT + 500), errorCode: 'ZEGO_AUTH' })
-      expect(d.task('task-a')).toMatchObject({ phase: 'stop_failed', problem: `stop_${result}:ZEGO_AUTH` })
-      expect(pendingDecisions(d.state)).toEqual([])
-      expect(d.tick(STOP_AT + 3_000_000)).toEqual([])
-    }
+    const { d, stop } = stopped()
+    d.outcome({ ...outcomeFor(stop, 'failed_permanent', STOP_AT + 500), errorCode: 'ZEGO_AUTH' })
+    expect(d.task('task-a')).toMatchObject({
+      phase: 'stop_failed',
+      problem: 'stop_failed_permanent:ZEGO_AUTH',
+    })
+    expect(pendingDecisions(d.state)).toEqual([])
+    expect(d.tick(STOP_AT + 3_000_000)).toEqual([])
+  })
+
+  it(`a stop whose retries gave up (two 'signature expired' in a row) is decided again, at most ${MAX_STOP_ATTEMPTS} StopMix decisions, then stop_failed`, () => {
+    // The zego-faults drill: ZEGO answered one StopMix 110200001, then 100000004 twice; the executor
+    // allows one retry of an expired signature, so it gave up within a second, and the orphan ran on
+    // until ZEGO's own idle end.
+    const { d, stop } = stopped()
+    let now = STOP_AT
+    const stops = restops(stop, (current) => {
+      now += 1_000
+      const next = d.outcome({
+        ...outcomeFor(current, 'gave_up', now),
+        zegoCode: 100000004,
+        errorCode: 'ZEGO_SIGNATURE_EXPIRED',
+      })
+      expect(pendingDecisions(d.state)).toEqual(next)
+      return next
+    })
+    for (const [i, again] of stops.slice(1).entries())
+      expect(again.evidence.eventIds).toContain(`decision:${stops[i]?.id}`)
+    expect(new Set(stops.map((x) => x.id)).size).toBe(MAX_STOP_ATTEMPTS)
+    expect(d.task('task-a')).toMatchObject({
+      phase: 'stop_failed',
+      problem: 'stop_gave_up:ZEGO_SIGNATURE_EXPIRED',
+    })
+    expect(d.tick(now + 3_000_000)).toEqual([])
   })
 
   it('retrying changes nothing; an outcome for another or an old decision is ignored', () => {

@@ -30,13 +30,23 @@ export function applyOutcome(
   if (outcome.action !== expected) return
   const task = writableTask(d, outcome.taskId, now)
   task.touchedAt = now
-  if (pending.action === 'stop') onStopOutcome(task, pending, outcome, policy)
-  else onVerifyOutcome(d, task, pending, outcome, now, policy, out)
+  const step: Step = { d, now, policy, out }
+  if (pending.action === 'stop') onStopOutcome(task, pending, outcome, step)
+  else onVerifyOutcome(task, pending, outcome, step)
+}
+
+/** What an outcome is applied in: the draft, the time, the app's policy and the decisions it makes. */
+interface Step {
+  d: Draft
+  now: number
+  policy: AppPolicy
+  out: Decision[]
 }
 
 /**
  * A room check's answer comes back as a room_streams input; only its failure comes as an outcome. The
- * check is no longer pending, and the next one for that room waits (see checkFailedAt).
+ * check is no longer pending; the next waits ZEGO's per-room interval from the last list sent, and a
+ * recurring one a silentTaskMs (see checkFailedAt, roomReadyAt).
  */
 function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   if (outcome.result !== 'failed_permanent' && outcome.result !== 'gave_up') return
@@ -46,10 +56,13 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
     const writable = writableRoom(d, room.roomId, now)
     writable.pendingCheck = null
     writable.checkFailedAt = outcome.at
+    // The executor's last list of the room went out about then, not when the check was decided.
+    writable.lastCheckAt = Math.max(writable.lastCheckAt ?? outcome.at, outcome.at)
   }
 }
 
-function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, policy: AppPolicy): void {
+function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+  const { policy } = step
   switch (outcome.result) {
     case 'stopped':
     case 'already_gone':
@@ -63,12 +76,18 @@ function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, po
         eventId: `decision:${pending.id}`,
       })
       return
-    case 'failed_permanent':
     case 'gave_up':
+      // Retryable errors outlasted one decision's retries (ZEGO allows one retry of an expired
+      // signature, so two in a row give up within a second): the orphan would run on until ZEGO's
+      // idle end. Stopped again with a fresh set of retries, within MAX_STOP_ATTEMPTS.
+      task.pending = null
+      stopAgain(task, pending, step, `stop_gave_up${suffix(outcome)}`)
+      return
+    case 'failed_permanent':
       // Surfaced, never looped: a permanent error will not pass by trying again.
       task.phase = 'stop_failed'
       task.pending = null
-      task.problem = `stop_${outcome.result}${outcome.errorCode === null ? '' : `:${outcome.errorCode}`}`
+      task.problem = `stop_failed_permanent${suffix(outcome)}`
       return
     case 'retrying':
     case 'still_running':
@@ -79,15 +98,8 @@ function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, po
   }
 }
 
-function onVerifyOutcome(
-  d: Draft,
-  task: TaskRecord,
-  pending: Decision,
-  outcome: Outcome,
-  now: number,
-  policy: AppPolicy,
-  out: Decision[],
-): void {
+function onVerifyOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+  const { d, now } = step
   switch (outcome.result) {
     case 'already_gone':
       task.pending = null
@@ -100,7 +112,8 @@ function onVerifyOutcome(
       return
     case 'still_running':
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop') stopAgain(d.state.appId, task, pending, now, policy, out)
+      if (pending.reason === 'unconfirmed_stop')
+        stopAgain(task, pending, step, `still_running_after_${task.stopAttempts}_stops`)
       return
     case 'failed_permanent':
     case 'gave_up':
@@ -116,19 +129,15 @@ function onVerifyOutcome(
   }
 }
 
+const suffix = (outcome: Outcome): string => (outcome.errorCode === null ? '' : `:${outcome.errorCode}`)
+
 /**
- * StopMix answered success yet the task still runs: stop it again, a bounded number of times, then
- * leave it surfaced as stop_failed. Pinned or dry-run by now: hand it back to the running state, where
- * the next tick decides afresh.
+ * StopMix answered success yet the task still runs, or its retries gave up: stop it again, a bounded
+ * number of times, then leave it surfaced as stop_failed with `exhausted` as its problem. Pinned or
+ * dry-run by now: hand it back to the running state, where the next tick decides afresh.
  */
-function stopAgain(
-  appId: number,
-  task: TaskRecord,
-  verify: Decision,
-  now: number,
-  policy: AppPolicy,
-  out: Decision[],
-): void {
+function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: string): void {
+  const { d, now, policy, out } = step
   const cause = task.stopCause
   if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
     task.phase = 'running'
@@ -138,11 +147,11 @@ function stopAgain(
   if (task.stopAttempts >= MAX_STOP_ATTEMPTS) {
     task.phase = 'stop_failed'
     task.verifyAt = null
-    task.problem = `still_running_after_${task.stopAttempts}_stops`
+    task.problem = exhausted
     return
   }
-  // The verification that found it running is part of the evidence, and makes the id a new one.
-  const decision = stopDecision(appId, task.taskId, 'stop', cause, now, [`decision:${verify.id}`])
+  // The decision that found it running (or gave up) is part of the evidence, and makes the id a new one.
+  const decision = stopDecision(d.state.appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
   task.phase = 'stopping'
   task.pending = decision
   task.stopAttempts += 1

@@ -13,14 +13,22 @@ import type { AppPolicy } from './policy.ts'
 
 /**
  * When a room may be asked next. ZEGO allows one list per room per 10 s; an unanswered check counts
- * as lost after silentTaskMs, and a failed one waits as long before the next, so a room we cannot list
- * is not asked every 10 s.
+ * as lost after silentTaskMs (its answer, while it may come, serves every check of the room). A
+ * `recurring` check (silence, the sweep) also waits a silentTaskMs after a check failed for good, so
+ * a room we cannot list is not asked every 10 s. A `confirmation` does not: a stop waits on it, and
+ * an earlier failure (a sweep list's, say) would leave the stop to its callbacks alone; an orphan's
+ * lists are bounded by its fallback anyway.
  */
-export function roomReadyAt(room: RoomRecord | undefined, policy: AppPolicy): number {
+export function roomReadyAt(
+  room: RoomRecord | undefined,
+  policy: AppPolicy,
+  purpose: 'confirmation' | 'recurring',
+): number {
   if (room === undefined) return Number.NEGATIVE_INFINITY
   let ready = room.lastCheckAt === null ? Number.NEGATIVE_INFINITY : room.lastCheckAt + ROOM_CHECK_INTERVAL_MS
   if (room.pendingCheck !== null) ready = Math.max(ready, room.pendingCheck.decidedAt + policy.silentTaskMs)
-  if (room.checkFailedAt !== null) ready = Math.max(ready, room.checkFailedAt + policy.silentTaskMs)
+  if (purpose === 'recurring' && room.checkFailedAt !== null)
+    ready = Math.max(ready, room.checkFailedAt + policy.silentTaskMs)
   return ready
 }
 

@@ -1,10 +1,11 @@
+import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
 import { ROOM_CHECK_INTERVAL_MS, ROOM_SWEEP_FRESH_MS, STOP_FLOOR_MS } from './limits.ts'
 import type { AppPolicy } from './policy.ts'
 import { ROOM_SWEEP_RULE } from './room-checks.ts'
 import { sweepAllowance } from './room-sweep.ts'
-import { closed, created, driver, isRoomCheck, policyWith, startMix, T0 } from './test-kit.ts'
+import { closed, created, driver, isRoomCheck, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
 
 const sweeping = (share = 0.5, more: Partial<AppPolicy> = {}) =>
   policyWith({ roomSweep: { enabled: true, listShare: share }, ...more })
@@ -155,6 +156,31 @@ describe('the room sweep', () => {
     // At the deadline the confirmation lists r1 at once.
     expect(d.tick(deadline).filter(isRoomCheck)).toMatchObject([
       { rule: 'room_streams', reason: 'orphaned', taskId: 'orphan', evidence: { note: 'r1' } },
+    ])
+  })
+
+  it('a sweep list that failed for good never blocks the confirmation of an orphan in its room', () => {
+    const d = rooms(1)
+    const sweptAt = T0 + ROOM_SWEEP_FRESH_MS
+    const [sweep] = d.tick(sweptAt).filter(isRoomCheck)
+    expect(sweep).toMatchObject({ rule: ROOM_SWEEP_RULE, evidence: { note: 'r0' } })
+    // The input ends while the sweep's list is failing (the executor tries it three times, 10 s apart).
+    const closeAt = sweptAt + 500
+    d.event(closed({ streamId: 's0', roomId: 'r0', at: closeAt, seq: 2, reason: 0 }))
+    const deadline = closeAt + Math.max(d.policy.graceMs.normal, STOP_FLOOR_MS)
+    expect(d.tick(deadline).filter((x) => x.action === 'stop')).toEqual([])
+    const failedAt = sweptAt + 2 * ROOM_CHECK_INTERVAL_MS + 2_000
+    d.outcome(outcomeFor(sweep as Decision, 'gave_up', failedAt, 'DescribeSimpleStreamList'))
+    // The confirmation asks the room once ZEGO's per-room limit allows after the failed list's last
+    // call, not a silentTaskMs later, and the stop rests on its list, not on the callbacks alone.
+    const askAt = failedAt + ROOM_CHECK_INTERVAL_MS
+    expect(d.tick(askAt - 1).filter(isRoomCheck)).toEqual([])
+    expect(d.tick(askAt).filter(isRoomCheck)).toMatchObject([
+      { rule: 'room_streams', reason: 'orphaned', taskId: 't0', evidence: { note: 'r0' } },
+    ])
+    d.roomStreams('r0', [], askAt + 200)
+    expect(d.tick(askAt + 200)).toMatchObject([
+      { action: 'stop', taskId: 't0', reason: 'orphaned', rule: 'grace:normal_close' },
     ])
   })
 

@@ -94,7 +94,7 @@ function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
  */
 function sweepableAt(room: SweptRoom, view: View, policy: AppPolicy, now: number): number {
   const record = tget(view.state.rooms, room.roomId)
-  const ready = roomReadyAt(record, policy)
+  const ready = roomReadyAt(record, policy, 'recurring')
   const pendingSince = record?.pendingCheck ? Math.max(now, record.lastCheckAt ?? now) : null
   const readyHint = pendingSince === null ? ready : Math.min(ready, pendingSince + ROOM_CHECK_INTERVAL_MS)
   return Math.max(room.newsAt + ROOM_SWEEP_FRESH_MS, readyHint)
@@ -144,7 +144,8 @@ export function sweepStep(d: Draft, view: View, now: number, policy: AppPolicy, 
   const due = rooms
     .filter(
       (room) =>
-        room.newsAt + ROOM_SWEEP_FRESH_MS <= now && roomReadyAt(tget(s.rooms, room.roomId), policy) <= now,
+        room.newsAt + ROOM_SWEEP_FRESH_MS <= now &&
+        roomReadyAt(tget(s.rooms, room.roomId), policy, 'recurring') <= now,
     )
     .sort((a, b) => a.newsAt - b.newsAt || (a.roomId < b.roomId ? -1 : 1))
   const asked = new Set<string>()

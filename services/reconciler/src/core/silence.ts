@@ -50,7 +50,9 @@ export function silentDueAt(task: TaskRecord, view: View, policy: AppPolicy): nu
   const rooms = checkRoomsOf(task, view)
   const silentAt = lastNewsOf(task, rooms, view) + policy.silentTaskMs
   if (rooms.length === 0) return silentAt
-  const ready = Math.min(...rooms.map((roomId) => roomReadyAt(tget(view.state.rooms, roomId), policy)))
+  const ready = Math.min(
+    ...rooms.map((roomId) => roomReadyAt(tget(view.state.rooms, roomId), policy, 'recurring')),
+  )
   return Math.max(silentAt, ready)
 }
 
@@ -94,7 +96,7 @@ export function checkSilentTasks(
       continue
     }
     for (const roomId of roomIds) {
-      if (roomReadyAt(tget(d.state.rooms, roomId), policy) > now || rooms.has(roomId)) continue
+      if (roomReadyAt(tget(d.state.rooms, roomId), policy, 'recurring') > now || rooms.has(roomId)) continue
       rooms.set(roomId, { taskId, dueAt })
     }
   }
