@@ -66,3 +66,26 @@ test('with topic creation off and no topics, the reconciler creates nothing and 
   await admin.disconnect()
   expect(existing.filter((t) => t.startsWith(`${prefix}.`))).toEqual([])
 })
+
+test('a smaller max.message.bytes stops the reconciler only for the changelog; append-only topics get a warning', async () => {
+  const prefix = uniqueName('small-records')
+  const smaller = (t: ReturnType<typeof topicSpecs>[number]) => ({
+    ...t,
+    configEntries: t.configEntries.map((e) =>
+      e.name === 'max.message.bytes' ? { ...e, value: String(512 * 1024) } : e,
+    ),
+  })
+  await ensureTopics(testKafka(), topicSpecs(prefix).map(smaller))
+
+  const { code, stderr } = await runReconciler({
+    KAFKA_BROKERS: testBrokers().join(','),
+    TOPIC_PREFIX: prefix,
+    KAFKA_CREATE_TOPICS: 'false',
+  })
+
+  expect(code).toBe(2)
+  expect(stderr).toContain(
+    `${topicName('reconciler-state', prefix)} has max.message.bytes=524288, needs at least`,
+  )
+  expect(stderr).not.toContain(`${topicName('events', prefix)} has max.message.bytes`)
+})
