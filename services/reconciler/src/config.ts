@@ -16,7 +16,7 @@ import {
 import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
 import { DEFAULT_GROUP_TIMING, type GroupTiming } from './adapters/kafka-source.ts'
-import { type AppPolicy, AppPolicySchema, defaultPolicy } from './core/index.ts'
+import { type AppPolicy, defaultPolicy, PolicyOverridesSchema } from './core/index.ts'
 
 export interface ReconcilerConfig {
   /** statusPublic: serve /status to any client, not only loopback ones. */
@@ -68,23 +68,6 @@ const EnvSchema = z.object({
 
 /** Every variable this service reads: for the .env.example and deployment-manifest checks. */
 export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
-
-/** Per-app policy overrides: every field optional, nested objects partial, unknown keys an error (typos). */
-const { shape } = AppPolicySchema
-const PolicyOverridesSchema = z
-  .strictObject({
-    dryRun: shape.dryRun,
-    pinnedTaskIds: shape.pinnedTaskIds,
-    graceMs: shape.graceMs.partial().strict(),
-    supersession: shape.supersession.partial().strict(),
-    rooms: shape.rooms.partial().strict(),
-    urlInputsCountAsLive: shape.urlInputsCountAsLive,
-    verifyAfterStopMs: shape.verifyAfterStopMs,
-    silentTaskMs: shape.silentTaskMs,
-    confirmOrphansWithStreamList: shape.confirmOrphansWithStreamList,
-    roomSweep: shape.roomSweep.partial().strict(),
-  })
-  .partial()
 
 /**
  * The apps file: every app Mixguard stops mixes for, with its ServerSecret and policy overrides.

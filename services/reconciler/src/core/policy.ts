@@ -95,20 +95,21 @@ export const AppPolicySchema = z.object({
 
 /**
  * Per-app overrides from configuration: every field optional, nested objects merged field by field
- * over the defaults (the appId comes from the app the overrides are listed under).
+ * over the defaults (the appId comes from the app the overrides are listed under); unknown keys, nested
+ * ones too, are an error (a typo never silently keeps a default).
  */
 export const PolicyOverridesSchema = z
   .object({
     dryRun: z.boolean(),
     pinnedTaskIds: z.array(z.string()),
-    graceMs: AppPolicySchema.shape.graceMs.partial(),
-    supersession: AppPolicySchema.shape.supersession.partial(),
-    rooms: AppPolicySchema.shape.rooms.partial(),
+    graceMs: AppPolicySchema.shape.graceMs.partial().strict(),
+    supersession: AppPolicySchema.shape.supersession.partial().strict(),
+    rooms: AppPolicySchema.shape.rooms.partial().strict(),
     confirmOrphansWithStreamList: z.boolean(),
     urlInputsCountAsLive: z.boolean(),
     verifyAfterStopMs: ms,
     silentTaskMs: z.number().int().positive(),
-    roomSweep: AppPolicySchema.shape.roomSweep.partial(),
+    roomSweep: AppPolicySchema.shape.roomSweep.partial().strict(),
   })
   .partial()
   .strict()
