@@ -23,6 +23,8 @@ import { type Clock, sleep, systemClock, systemTimers, type Timers } from './tim
 import { exchange } from './transport.ts'
 
 export const DEFAULT_BASE_URL = 'https://rtc-api.zego.im/'
+/** Per attempt, for the whole exchange: a healthy ZEGO answers in well under a second. */
+export const DEFAULT_TIMEOUT_MS = 5_000
 
 export interface ZegoClientOptions {
   appId: number
@@ -41,7 +43,7 @@ export interface ZegoClientOptions {
    * Default: a private budget at 40/s. The per-room limit (1 per 10 s) is the caller's to respect.
    */
   streamListBudget?: CallBudget
-  /** Per attempt, for the whole exchange. Default 5000 ms. */
+  /** Per attempt, for the whole exchange. Default DEFAULT_TIMEOUT_MS (5 s). */
   timeoutMs?: number
   /** Default `false`: one attempt. */
   retry?: false | RetryOptions
@@ -93,7 +95,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
   }
   if (typeof serverSecret !== 'string' || serverSecret === '') throw new TypeError('serverSecret is required')
   const baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL)
-  const timeoutMs = options.timeoutMs ?? 5000
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
   const policy = retryPolicy(options.retry)
   const clock = options.clock ?? systemClock

@@ -11,6 +11,7 @@ export {
   type CallOptions,
   createZegoClient,
   DEFAULT_BASE_URL,
+  DEFAULT_TIMEOUT_MS,
   type ZegoClient,
   type ZegoClientOptions,
 } from './client.ts'

@@ -36,7 +36,7 @@ export interface RunningIngest {
   drain(): void
   /**
    * Stops accepting, lets in-flight requests finish, flushes the producer and drains the spool while
-   * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
+   * Kafka takes it, all within `config.shutdownTimeoutMs`. Records still spooled stay for the next start.
    */
   close(): Promise<{ spooled: number }>
 }
@@ -191,7 +191,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
 
   let closing: Promise<{ spooled: number }> | null = null
   const close = async (): Promise<{ spooled: number }> => {
-    const deadline = clock.now() + config.shutdownDeadlineMs
+    const deadline = clock.now() + config.shutdownTimeoutMs
     shuttingDown = true
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()

@@ -76,15 +76,15 @@ export async function startIngestFixture(options: {
   const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ingest-int-spool-')))
   const appsDir = await mkdtemp(join(tmpdir(), 'ingest-int-apps-'))
   const appsFile = join(appsDir, 'apps.json')
-  await writeFile(appsFile, JSON.stringify(options.apps))
+  await writeFile(appsFile, JSON.stringify({ apps: options.apps }))
   const loaded = loadConfig({
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
     INGEST_SPOOL_DIR: spoolDir,
-    INGEST_SHUTDOWN_DEADLINE_MS: '5000',
-    INGEST_APPS_FILE: appsFile,
+    INGEST_SHUTDOWN_TIMEOUT_MS: '5000',
+    ZEGO_APPS_FILE: appsFile,
     ...options.env,
   })
   await rm(appsDir, { recursive: true, force: true })
