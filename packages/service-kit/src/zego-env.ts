@@ -2,11 +2,11 @@ import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS } from '@mixguard/zego-api'
 import { httpUrl, wholeNumber } from './env.ts'
 
 /**
- * The ZEGO server API: the same variables and defaults in both services. One timeout for both (5 s,
- * the client's own default): a healthy ZEGO answers in well under a second, so 5 s means a hung
- * connection. The reconciler then retries its StopMix sooner (every second of a stuck stop is billed),
- * and ingest's passthrough answers 504 with a reason before the caller's own client (often 10 s) gives
- * up without one.
+ * The ZEGO server API: the same variables and defaults in both services. One timeout for both (10 s,
+ * the client's own default; it was 10 s in ingest and 5 s in the reconciler). A false timeout costs
+ * more than a slow answer: ingest's passthrough would answer 504 to a StartMix that ZEGO carried out
+ * (the caller retries a task that runs), while the reconciler's StopMix is only retried a few seconds
+ * later on a hung connection, well inside its 10–90 s graces.
  */
 export const zegoApiVariables = {
   ZEGO_API_BASE_URL: httpUrl.default(DEFAULT_BASE_URL),

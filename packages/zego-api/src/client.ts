@@ -23,8 +23,11 @@ import { type Clock, sleep, systemClock, systemTimers, type Timers } from './tim
 import { exchange } from './transport.ts'
 
 export const DEFAULT_BASE_URL = 'https://rtc-api.zego.im/'
-/** Per attempt, for the whole exchange: a healthy ZEGO answers in well under a second. */
-export const DEFAULT_TIMEOUT_MS = 5_000
+/**
+ * Per attempt, for the whole exchange. Generous: a false timeout on a call that went through costs more
+ * (a StartMix the caller retries while its task already runs) than waiting out a slow answer.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000
 
 export interface ZegoClientOptions {
   appId: number
@@ -43,7 +46,7 @@ export interface ZegoClientOptions {
    * Default: a private budget at 40/s. The per-room limit (1 per 10 s) is the caller's to respect.
    */
   streamListBudget?: CallBudget
-  /** Per attempt, for the whole exchange. Default DEFAULT_TIMEOUT_MS (5 s). */
+  /** Per attempt, for the whole exchange. Default DEFAULT_TIMEOUT_MS (10 s). */
   timeoutMs?: number
   /** Default `false`: one attempt. */
   retry?: false | RetryOptions

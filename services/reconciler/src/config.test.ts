@@ -113,7 +113,12 @@ describe('loadConfig', () => {
       (p) => (p === '/run/secrets/zego' ? 'from-file\n' : ''),
     )
     if (!result.ok) throw new Error(result.message)
-    expect(result.config.zego.timeoutMs).toBe(5_000)
+    expect(result.config.zego.timeoutMs).toBe(10_000)
+    expect(result.config.shutdownTimeoutMs).toBe(15_000)
+    const tight = loadConfig({ ...base, RECONCILER_SHUTDOWN_TIMEOUT_MS: '10000' })
+    expect(tight.ok && tight.warnings).toEqual([
+      'WARNING: RECONCILER_SHUTDOWN_TIMEOUT_MS (10000) is not above ZEGO_API_TIMEOUT_MS (10000): a ZEGO call hanging at shutdown makes the reconciler leave without saving and handing over cleanly',
+    ])
     expect(result.config.apps[0]?.serverSecret?.reveal()).toBe('from-file')
     const renamed = loadConfig({ ...base, RECONCILER_APPS_FILE: 'apps.json' })
     expect(!renamed.ok && renamed.problems).toEqual([

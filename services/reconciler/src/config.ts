@@ -41,7 +41,9 @@ const EnvSchema = z.object({
   RECONCILER_PORT: wholeNumber(0, 65535).default(8081),
   RECONCILER_LOG_LEVEL: logLevel,
   RECONCILER_STATUS_PUBLIC: z.enum(['true', 'false']).default('false'),
-  RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
+  // Above ZEGO_API_TIMEOUT_MS (10 s): a call in flight at SIGTERM ends, answered or timed out, and its
+  // result is saved before the hand-over; below Kubernetes' default 30 s grace.
+  RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(15_000),
   RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
   // How long the group waits for a silent (killed, frozen) member before handing its partitions on.
   // The broker accepts 6 s to 30 s by default (group.min/max.session.timeout.ms).
@@ -118,6 +120,10 @@ export function loadConfig(
     .map(
       (a) =>
         `WARNING: app ${a.appId} has no ServerSecret: its mixes are watched but NEVER stopped (set ZEGO_SERVER_SECRET, or serverSecret in ZEGO_APPS_FILE)`,
+    )
+  if (e.RECONCILER_SHUTDOWN_TIMEOUT_MS <= e.ZEGO_API_TIMEOUT_MS)
+    warnings.push(
+      `WARNING: RECONCILER_SHUTDOWN_TIMEOUT_MS (${e.RECONCILER_SHUTDOWN_TIMEOUT_MS}) is not above ZEGO_API_TIMEOUT_MS (${e.ZEGO_API_TIMEOUT_MS}): a ZEGO call hanging at shutdown makes the reconciler leave without saving and handing over cleanly`,
     )
   return {
     ok: true,
