@@ -67,7 +67,7 @@ export interface IngestFixture {
 export async function startIngestFixture(options: {
   brokers: string[]
   prefix: string
-  apps: Array<{ appId: number; callbackSecrets: string[] }>
+  apps: Array<{ appId: number; callbackSecrets: string[]; serverSecret?: string }>
   env?: Record<string, string>
   spoolDir?: string
   /** How long start-up waits for Kafka (default 30 s); 0 to start spooling at once. */
