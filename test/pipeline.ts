@@ -95,6 +95,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
           options.apps.map((a) => ({
             appId: a.appId,
             callbackSecrets: [secrets.get(a.appId)?.callbackSecret],
+            // The passthrough records only calls it can verify with the app's ServerSecret.
+            serverSecret: secrets.get(a.appId)?.serverSecret,
           })),
         ),
     },

@@ -158,3 +158,42 @@ test(
     }
   },
 )
+
+test('an unsigned passthrough call is refused in ZEGO shape and nothing is recorded on Kafka', async () => {
+  const fx = await startIngestFixture({
+    brokers: testBrokers(),
+    prefix: uniqueName('unsigned'),
+    apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret], serverSecret: APP.serverSecret }],
+    env: { ZEGO_API_BASE_URL: await acceptingZego() },
+  })
+  cleanups.push(() => fx.close())
+  const events = await collect(fx, `${fx.prefix}.events`)
+  const startMix = async (params: Record<string, string>, taskId = 'forged') => {
+    const res = await request(
+      `${fx.ingest.url}/zego/?${new URLSearchParams({ Action: 'StartMix', ...params })}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          TaskId: taskId,
+          UserId: 'svc',
+          MixInput: [{ StreamId: 's' }],
+        }),
+      },
+    )
+    return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> }
+  }
+  const unsigned = await startMix({ AppId: String(APP.appId) })
+  expect(unsigned.status).toBe(401)
+  expect(unsigned.body).toMatchObject({ Code: 100000002 })
+  const forged = await startMix({ ...signQuery(APP.appId, 'guessed-secret', Date.now()) })
+  expect(forged.status).toBe(401)
+  expect(forged.body).toMatchObject({ Code: 100000005 })
+  // A signed call after them, recorded in order on the same partition (key = AppID): once it is on
+  // the topic, anything recorded before it would be too.
+  const genuine = await startMix({ ...signQuery(APP.appId, APP.serverSecret, Date.now()) }, 'real')
+  expect(genuine.status).toBe(200)
+  await events.until('the signed StartMix', (r) => r.length >= 1)
+  expect(await topicSize(fx.kafka, `${fx.prefix}.events`)).toBe(1)
+  expect(eventsOf(events)[0]).toMatchObject({ type: 'mix_api_call', body: { taskId: 'real' } })
+})

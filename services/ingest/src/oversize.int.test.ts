@@ -76,7 +76,7 @@ test(
     const fx = await startIngestFixture({
       brokers: testBrokers(),
       prefix: uniqueName('oversize'),
-      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }],
+      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret], serverSecret: APP.serverSecret }],
       env: {
         ZEGO_API_BASE_URL: await refusingZego(),
         // Bodies this large reach the passthrough (an operator may raise its cap); the topic's 1 MiB
@@ -228,7 +228,7 @@ test(
     const fx = await startIngestFixture({
       brokers: testBrokers(),
       prefix,
-      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }],
+      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret], serverSecret: APP.serverSecret }],
       spoolDir,
     })
     cleanups.push(() => fx.close())
