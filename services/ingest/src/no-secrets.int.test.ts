@@ -1,11 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { callbackSignature, signQuery } from '@mixguard/zego-api'
 import { request } from 'undici'
 import { afterEach, expect, test } from 'vitest'
 import { type Collector, collectTopic, testBrokers, uniqueName } from '../../../test/kafka.ts'
-import { deadLettersOf, eventsOf, startIngestFixture, topicSize } from './int-support.ts'
+import { deadLettersOf, eventsOf, fakeZego, startIngestFixture, topicSize } from './int-support.ts'
 
 /**
  * Issue 9: anyone who can read a topic must not find a signature to forge callbacks with. Signed
@@ -24,15 +22,9 @@ const KiB = 1024
 
 /** Stands in for ZEGO's API: accepts every call. */
 async function acceptingZego(): Promise<string> {
-  const server = createServer(async (req, res) => {
-    for await (const _ of req) {
-    }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ Code: 0, Message: 'success', RequestId: 'r-1' }))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const zego = await fakeZego({ Code: 0, Message: 'success', RequestId: 'r-1' })
+  cleanups.push(zego.close)
+  return zego.url
 }
 
 async function collect(fx: { kafka: Parameters<typeof collectTopic>[0] }, topic: string): Promise<Collector> {
