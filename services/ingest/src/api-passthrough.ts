@@ -14,7 +14,7 @@ import type { AppRegistry } from './apps.ts'
 import { endToEndHeaders } from './hop-headers.ts'
 import { type CallIdentity, identifyCall } from './passthrough-auth.ts'
 import type { Publisher } from './publisher.ts'
-import { readUpstreamAnswer } from './upstream-answer.ts'
+import { readUpstreamAnswer, type UpstreamAnswer } from './upstream-answer.ts'
 
 export interface PassthroughDeps {
   baseUrl: string
@@ -83,6 +83,7 @@ export async function forward(req: ForwardRequest, deps: PassthroughDeps): Promi
   const target = new URL(deps.baseUrl)
   target.search = req.rawQuery
   let upstream: Dispatcher.ResponseData
+  let answer: UpstreamAnswer
   try {
     upstream = await request(target, {
       method: req.method as Dispatcher.HttpMethod,
@@ -92,17 +93,9 @@ export async function forward(req: ForwardRequest, deps: PassthroughDeps): Promi
       headersTimeout: deps.timeoutMs,
       bodyTimeout: deps.timeoutMs,
     })
-  } catch (error) {
-    const message = errorText(error)
-    record(identity, action, req, { error: message }, requestedAt, deps)
-    return { ok: false, error: message, action }
-  }
-
-  let answer: Awaited<ReturnType<typeof readUpstreamAnswer>>
-  try {
     answer = await readUpstreamAnswer(upstream.body, upstream.headers, deps.answerLimitBytes)
   } catch (error) {
-    // The answer broke off mid-body: what ZEGO said is unknown, as when it could not be reached.
+    // No answer, or one that broke off mid-body: what ZEGO said is unknown.
     const message = errorText(error)
     record(identity, action, req, { error: message }, requestedAt, deps)
     return { ok: false, error: message, action }
