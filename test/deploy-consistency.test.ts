@@ -55,6 +55,17 @@ const minimalEnv: Record<Service, Env> = {
 /** Runtime variables that are Node's, not Mixguard's. */
 const NODE_VARIABLES = new Set(['NODE_ENV', 'NODE_OPTIONS'])
 
+/**
+ * Both services need each app's ServerSecret: the reconciler to call StopMix (else it warns), ingest's
+ * passthrough to verify, and so record, the mix calls.
+ */
+function expectEveryServerSecret(loaded: ReturnType<(typeof services)[Service]['load']>): void {
+  if (!loaded.ok) return
+  if ('warnings' in loaded) expect(loaded.warnings).toEqual([])
+  else
+    for (const id of loaded.config.apps.ids()) expect(loaded.config.apps.get(id)?.serverSecret).not.toBeNull()
+}
+
 function serves(service: Service, path: string): boolean {
   return services[service].routes.includes(`app.get('${path}'`)
 }
@@ -164,7 +175,7 @@ describe('docker-compose.yml', () => {
       for (const name of Object.keys(env)) expect(services[service].variables).toContain(name)
       const loaded = services[service].load(env)
       expect(loaded.ok, loaded.ok ? '' : loaded.message).toBe(true)
-      if ('warnings' in loaded) expect(loaded.warnings).toEqual([])
+      expectEveryServerSecret(loaded)
       const port = services[service].port(env)
       expect(spec.ports.map((p) => withDefaults(p).split(':')[1])).toEqual([String(port)])
       expect(parseDockerfile(spec.build.dockerfile).expose).toEqual([port])
@@ -194,9 +205,10 @@ describe('docker-compose.yml', () => {
     const app = withDefaults(sim.command[sim.command.indexOf('--app') + 1]).split(':')
     const reconciler = environment('reconciler')
     expect(reconciler.ZEGO_APP_ID).toBe(ingest.ZEGO_APP_ID)
+    expect(reconciler.ZEGO_SERVER_SECRET).toBe(ingest.ZEGO_SERVER_SECRET)
     expect(app.slice(0, 3)).toEqual([
       ingest.ZEGO_APP_ID,
-      reconciler.ZEGO_SERVER_SECRET,
+      ingest.ZEGO_SERVER_SECRET,
       ingest.ZEGO_CALLBACK_SECRET,
     ])
     expect(app.slice(3).join(':')).toBe(
@@ -249,7 +261,7 @@ describe('kustomize base (deploy/base)', () => {
       const loaded = services[service].load(env)
       expect(loaded.ok, loaded.ok ? '' : loaded.message).toBe(true)
       // The reconciler has its app's ServerSecret: no "watched but never stopped" warning.
-      if ('warnings' in loaded) expect(loaded.warnings).toEqual([])
+      expectEveryServerSecret(loaded)
       expect(container.ports[0].containerPort).toBe(services[service].port(env))
       for (const probe of [container.livenessProbe, container.readinessProbe]) {
         expect(probe.httpGet.port).toBe(container.ports[0].name)

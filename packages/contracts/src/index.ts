@@ -1,4 +1,5 @@
 export { callbackEventId, toEvent } from './callback-event.ts'
+export { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
 export {
   CALLBACK_EVENTS,
   CALLBACK_SCHEMAS,

@@ -52,6 +52,13 @@ export {
   ZegoEnvelope,
 } from './operations.ts'
 export type { ZegoOutcome } from './outcome.ts'
+export {
+  REQUEST_MAX_SKEW_SEC,
+  type RequestAuth,
+  type RequestAuthFailure,
+  readRequestAuth,
+  verifyRequestAuth,
+} from './request-auth.ts'
 export { backoffDelay, type RetryOptions, type RetryPolicy, retryPolicy, shouldRetry } from './retry.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'
 export { type Clock, systemClock, systemTimers, type Timers } from './time.ts'

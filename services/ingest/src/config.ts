@@ -26,6 +26,8 @@ export interface IngestConfig {
   bodyLimitBytes: number
   /** The passthrough's body limit: larger bodies are refused with 413 before they are forwarded. */
   passthroughBodyLimitBytes: number
+  /** The largest ZEGO answer the passthrough passes back; a larger one is refused and not recorded. */
+  passthroughAnswerLimitBytes: number
   /** A callback whose `timestamp` is further than this from our clock (either way) is stale. */
   freshnessWindowMs: number
   nonceCacheMaxEntries: number
@@ -90,6 +92,8 @@ const EnvSchema = z.object({
   INGEST_NONCE_CACHE_MAX: wholeNumber(1000, 100_000_000).default(1_000_000),
   // ZEGO's documented request limits (stream lists, layouts) fit many times over in 64 KB.
   INGEST_PASSTHROUGH_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(64 * 1024),
+  // ZEGO's answers are a few KB (a StartMix with three outputs' play URLs, a room's stream list).
+  INGEST_PASSTHROUGH_ANSWER_LIMIT_BYTES: wholeNumber(1024, 64 * MiB).default(1 * MiB),
   INGEST_MAX_CONCURRENT: wholeNumber(1, 100_000).default(1024),
   INGEST_PASSTHROUGH_MAX_CONCURRENT: wholeNumber(1, 100_000).default(256),
   INGEST_HEADERS_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
@@ -164,6 +168,7 @@ export function loadConfig(
       freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_MS,
       nonceCacheMaxEntries: e.INGEST_NONCE_CACHE_MAX,
       passthroughBodyLimitBytes: e.INGEST_PASSTHROUGH_BODY_LIMIT_BYTES,
+      passthroughAnswerLimitBytes: e.INGEST_PASSTHROUGH_ANSWER_LIMIT_BYTES,
       maxConcurrentRequests: e.INGEST_MAX_CONCURRENT,
       maxConcurrentPassthrough: e.INGEST_PASSTHROUGH_MAX_CONCURRENT,
       http: {

@@ -142,6 +142,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       baseUrl: config.zegoApi.baseUrl,
       dispatcher,
       timeoutMs: config.zegoApi.timeoutMs,
+      answerLimitBytes: config.passthroughAnswerLimitBytes,
       clock,
       apps: config.apps,
       publisher,
@@ -188,6 +189,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     },
     'ingest listening',
   )
+  const unverifiable = config.apps.ids().filter((id) => config.apps.get(id)?.serverSecret === null)
+  if (unverifiable.length > 0) {
+    logger.warn(
+      { apps: unverifiable },
+      "no server secret for these apps: their passthrough calls are forwarded but never recorded, so the reconciler does not learn their tasks' inputs",
+    )
+  }
 
   let closing: Promise<{ spooled: number }> | null = null
   const close = async (): Promise<{ spooled: number }> => {
