@@ -82,6 +82,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     {
       INGEST_HOST: '127.0.0.1',
       INGEST_PORT: '0',
+      INGEST_ADMIN_PORT: '0',
       INGEST_LOG_LEVEL: logLevel,
       INGEST_SPOOL_DIR: spoolDir,
       INGEST_APPS_FILE: 'apps.json',
