@@ -31,6 +31,8 @@ export interface PipelineOptions {
   /** Reconcilers to start in one consumer group (0: none, e.g. to start them later). */
   reconcilers?: number
   callsPerSecond?: number
+  /** More ingest settings (the nonce store, say), for the first ingest and every `startIngestReplica`. */
+  ingestEnv?: Record<string, string>
 }
 
 export interface Pipeline {
@@ -45,6 +47,11 @@ export interface Pipeline {
   /** The customer's client for an app, going through ingest's passthrough (so StartMix is recorded). */
   customer(appId: number): ReturnType<Simulator['customer']['client']>
   addReconciler(): Promise<RunningReconciler>
+  /**
+   * Another ingest replica of the same deployment (its own spool, the same apps, topics and settings),
+   * as a load balancer would have beside the first. Closed by `close()` unless closed before.
+   */
+  startIngestReplica(): Promise<RunningIngest>
   /** Resolves with the world event that ends the task; call it before causing the end. */
   taskEnded(appId: number, taskId: string): Promise<Extract<WorldEvent, { type: 'task_ended' }>>
   close(): Promise<void>
@@ -78,30 +85,41 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       callbackEncoding: a.callbackEncoding ?? 'json',
     })),
   })
-  const ingestConfig = loadIngestConfig(
-    {
-      INGEST_HOST: '127.0.0.1',
-      INGEST_PORT: '0',
-      INGEST_ADMIN_PORT: '0',
-      INGEST_LOG_LEVEL: logLevel,
-      INGEST_SPOOL_DIR: spoolDir,
-      INGEST_APPS_FILE: 'apps.json',
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      ZEGO_API_BASE_URL: sim.url,
-    },
-    {
-      readFile: () =>
-        JSON.stringify(
-          options.apps.map((a) => ({
-            appId: a.appId,
-            callbackSecrets: [secrets.get(a.appId)?.callbackSecret],
-          })),
-        ),
-    },
-  )
-  if (!ingestConfig.ok) throw new Error(ingestConfig.message)
-  const ingest = await startIngest(ingestConfig.config, { logger: pino({ level: logLevel }) })
+  const ingestConfig = (spool: string) => {
+    const loaded = loadIngestConfig(
+      {
+        INGEST_HOST: '127.0.0.1',
+        INGEST_PORT: '0',
+        INGEST_ADMIN_PORT: '0',
+        INGEST_LOG_LEVEL: logLevel,
+        INGEST_SPOOL_DIR: spool,
+        INGEST_APPS_FILE: 'apps.json',
+        KAFKA_BROKERS: brokers,
+        TOPIC_PREFIX: prefix,
+        ZEGO_API_BASE_URL: sim.url,
+        ...options.ingestEnv,
+      },
+      {
+        readFile: () =>
+          JSON.stringify(
+            options.apps.map((a) => ({
+              appId: a.appId,
+              callbackSecrets: [secrets.get(a.appId)?.callbackSecret],
+            })),
+          ),
+      },
+    )
+    if (!loaded.ok) throw new Error(loaded.message)
+    return loaded.config
+  }
+  const ingest = await startIngest(ingestConfig(spoolDir), { logger: pino({ level: logLevel }) })
+  const replicas: Array<{ ingest: RunningIngest; spool: string }> = []
+  const startIngestReplica = async () => {
+    const spool = await mkdtemp(join(tmpdir(), 'mixguard-pipeline-spool-'))
+    const replica = await startIngest(ingestConfig(spool), { logger: pino({ level: logLevel }) })
+    replicas.push({ ingest: replica, spool })
+    return replica
+  }
   for (const app of options.apps)
     sim.world.updateApp(app.appId, { callbackUrl: `${ingest.url}/zego/callback` })
 
@@ -169,11 +187,16 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     outcomes,
     customer: (appId) => sim.customer.client(appId, `${ingest.url}/zego/`),
     addReconciler,
+    startIngestReplica,
     taskEnded: ended,
     async close() {
       await Promise.allSettled(reconcilers.map((r) => r.close()))
       await Promise.allSettled([decisions.stop(), outcomes.stop()])
       await ingest.close()
+      for (const r of replicas) {
+        await r.ingest.close()
+        await rm(r.spool, { recursive: true, force: true })
+      }
       await sim.close()
       await rm(spoolDir, { recursive: true, force: true })
       await rm(reconcilerAppsFile, { force: true })
