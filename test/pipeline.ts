@@ -35,6 +35,14 @@ export interface PipelineOptions {
   ingestEnv?: Record<string, string>
 }
 
+export interface MixSpec {
+  id: string
+  user: string
+  room: string
+  input: string
+  output: string
+}
+
 export interface Pipeline {
   prefix: string
   sim: Simulator
@@ -47,6 +55,11 @@ export interface Pipeline {
   /** The customer's client for an app, going through ingest's passthrough (so StartMix is recorded). */
   customer(appId: number): ReturnType<Simulator['customer']['client']>
   addReconciler(): Promise<RunningReconciler>
+  /**
+   * A one-input, one-output mix started through ingest's passthrough, its input published first unless
+   * it is live. Throws if ZEGO refuses it.
+   */
+  startMix(appId: number, task: MixSpec): Promise<void>
   /**
    * Another ingest replica of the same deployment (its own spool, the same apps, topics and settings),
    * as a load balancer would have beside the first. Closed by `close()` unless closed before.
@@ -187,6 +200,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     outcomes,
     customer: (appId) => sim.customer.client(appId, `${ingest.url}/zego/`),
     addReconciler,
+    async startMix(appId, task) {
+      if (!sim.world.streams(appId).some((s) => s.streamId === task.input && s.live))
+        sim.actions.publish({ appId, roomId: task.room, streamId: task.input, userId: `pub-${task.input}` })
+      const started = await sim.customer.client(appId, `${ingest.url}/zego/`).startMix({
+        TaskId: task.id,
+        UserId: task.user,
+        RoomId: task.room,
+        MixInput: [{ StreamId: task.input }],
+        MixOutput: [{ StreamId: task.output }],
+      })
+      if (!started.ok) throw new Error(`StartMix ${task.id} was refused: ${JSON.stringify(started)}`)
+    },
     startIngestReplica,
     taskEnded: ended,
     async close() {

@@ -23,23 +23,6 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-async function startMix(task: { id: string; user: string; room: string; input: string; output: string }) {
-  pipeline.sim.actions.publish({
-    appId: APP,
-    roomId: task.room,
-    streamId: task.input,
-    userId: `pub-${task.input}`,
-  })
-  const started = await pipeline.customer(APP).startMix({
-    TaskId: task.id,
-    UserId: task.user,
-    RoomId: task.room,
-    MixInput: [{ StreamId: task.input }],
-    MixOutput: [{ StreamId: task.output }],
-  })
-  expect(started.ok).toBe(true)
-}
-
 async function postCallback(url: string, body: Record<string, unknown>) {
   const res = await request(`${url}/zego/callback`, {
     method: 'POST',
@@ -58,7 +41,13 @@ test('a signature captured from replica A and replayed to replica B with a forge
   const { sim } = pipeline
   const replicaB = await pipeline.startIngestReplica()
   const liveStartedAt = Date.now()
-  await startMix({ id: 'live', user: 'svc-live', room: 'r-live', input: 'live-in', output: 'live-out' })
+  await pipeline.startMix(APP, {
+    id: 'live',
+    user: 'svc-live',
+    room: 'r-live',
+    input: 'live-in',
+    output: 'live-out',
+  })
   const liveCreate = await sim.callbacks.waitForSettled(
     (d) => d.appId === APP && d.event === 'stream_create' && d.payload.stream_id === 'live-in',
   )
@@ -107,8 +96,20 @@ test('a signature captured from replica A and replayed to replica B with a forge
 
   // A later marker: a supersession the reconciler decides on. Events of one app are ordered on one
   // partition, so once its decision is out, anything ingest had stored before it was processed too.
-  await startMix({ id: 'marker-old', user: 'svc-m1', room: 'r-m1', input: 'm1-in', output: 'm-out' })
-  await startMix({ id: 'marker-new', user: 'svc-m2', room: 'r-m2', input: 'm2-in', output: 'm-out' })
+  await pipeline.startMix(APP, {
+    id: 'marker-old',
+    user: 'svc-m1',
+    room: 'r-m1',
+    input: 'm1-in',
+    output: 'm-out',
+  })
+  await pipeline.startMix(APP, {
+    id: 'marker-new',
+    user: 'svc-m2',
+    room: 'r-m2',
+    input: 'm2-in',
+    output: 'm-out',
+  })
   await pipeline.decisions.until('the marker decision', () => decisionsFor('marker-old').length > 0)
   expect(decisionsFor('marker-old')[0]).toMatchObject({ action: 'stop', reason: 'superseded' })
 
