@@ -179,10 +179,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     )
   }
 
-  if (nonces.kind === 'redis' && 'whenUp' in nonces) {
-    if (!(await (nonces.whenUp as (ms: number) => Promise<boolean>)(deps.nonceStoreStartWaitMs ?? 5_000)))
-      logger.warn('Redis (the nonce store) is not reachable yet: callbacks are answered 503 until it is')
-  }
+  if (nonces.whenUp !== undefined && !(await nonces.whenUp(deps.nonceStoreStartWaitMs ?? 5_000)))
+    logger.warn('Redis (the nonce store) is not reachable yet: callbacks are answered 503 until it is')
 
   const server = createServer(serverOptions(config.http), app)
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs
