@@ -151,6 +151,7 @@ async function ingest(brokers: string[]): Promise<Result & { spooled: number }> 
   const loaded = loadConfig({
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
+    INGEST_ADMIN_PORT: '0',
     KAFKA_BROKERS: brokers.join(','),
     TOPIC_PREFIX: `bench-${Date.now()}`,
     INGEST_SPOOL_DIR: spoolDir,

@@ -51,6 +51,7 @@ export async function withOneAppPipeline(
       ZEGO_CALLBACK_SECRET: secrets.callbackSecret,
       ZEGO_API_BASE_URL: sim.url,
       INGEST_PORT: '0',
+      INGEST_ADMIN_PORT: '0',
       INGEST_SPOOL_DIR: spool,
       INGEST_LOG_LEVEL: 'error',
       RECONCILER_PORT: '0',

@@ -48,7 +48,7 @@ export interface Stack {
   /** The customer's ZEGO client, through ingest's passthrough (so StartMix is recorded). */
   customer(): ZegoClient
   collect(kind: LogicalTopic): Promise<Collector>
-  /** The sum of an ingest metric's samples from /metrics. */
+  /** The sum of an ingest metric's samples from /metrics (on ingest's admin listener). */
   metric(name: string): Promise<number>
   /** Stops everything this stack started (even after a failure) and scans every process's logs. */
   close(): Promise<void>
@@ -131,12 +131,13 @@ async function build(
       ],
     }),
   )
-  const port = await freePort()
+  const [port, adminPort] = [await freePort(), await freePort()]
   const ingest = spawnService(
     'ingest',
     {
       INGEST_HOST: '127.0.0.1',
       INGEST_PORT: String(port),
+      INGEST_ADMIN_PORT: String(adminPort),
       INGEST_LOG_LEVEL: 'info',
       INGEST_SPOOL_DIR: join(dir, 'spool'),
       ZEGO_APPS_FILE: appsFile,
@@ -159,6 +160,7 @@ async function build(
     'ingest to listen',
   )
   const ingestUrl = `http://127.0.0.1:${port}`
+  const adminUrl = `http://127.0.0.1:${adminPort}`
   const callbackUrl = `${ingestUrl}/zego/callback`
   sim.world.updateApp(app.appId, { callbackUrl })
 
@@ -208,7 +210,7 @@ async function build(
       cleanups.push(() => collector.stop())
       return collector
     },
-    metric: (name) => scrapeMetric(ingestUrl, name),
+    metric: (name) => scrapeMetric(adminUrl, name),
     close,
   }
 }

@@ -137,6 +137,7 @@ try {
 Mixguard is running.
   kafka        ${kafka.brokers.join(',')} (${kafka.source}), topics ${prefix}.*
   ingest       ${ingest.url}  callbacks: ${callbackUrl}  ZEGO API passthrough: ${passthroughUrl}
+               metrics: ${ingest.adminUrl}/metrics
   reconciler   ${reconciler.url}  (/healthz /readyz /metrics)
   logs         ${logFile}
   ZEGO         ${sim ? `simulator ${sim.url} (control: ${sim.url}_sim/…), demo AppId ${DEMO_APP}` : `the real API for AppId ${ingestConfig.config.apps.ids().join(', ')}`}`)

@@ -13,7 +13,7 @@ const run = promisify(execFile)
 async function exported(): Promise<Set<string>> {
   const ingest = createIngestMetrics({
     publisher: () => ({ kafkaUp: true, spool: { records: 0, bytes: 0, maxBytes: 1 } }) as never,
-    nonceCache: () => ({ size: 0, evictions: 0 }),
+    nonceStore: () => ({ up: true, entries: 0, evictions: 0 }),
     inFlight: () => 0,
   })
   const names = new Set<string>()
@@ -53,7 +53,7 @@ describe('alerts and dashboard', () => {
   it('counters end in _total and durations are in seconds', async () => {
     const ingest = createIngestMetrics({
       publisher: () => ({ kafkaUp: true, spool: { records: 0, bytes: 0, maxBytes: 1 } }) as never,
-      nonceCache: () => ({ size: 0, evictions: 0 }),
+      nonceStore: () => ({ up: true, entries: 0, evictions: 0 }),
       inFlight: () => 0,
     })
     for (const registry of [ingest.registry, createReconcilerMetrics().registry])

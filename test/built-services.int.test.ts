@@ -64,6 +64,7 @@ test('the built ingest and reconciler start with plain node and serve /readyz ag
   const ingest = startBuilt('services/ingest/dist/main.js', {
     ...common,
     INGEST_PORT: String(ingestPort),
+    INGEST_ADMIN_PORT: '0',
     INGEST_SPOOL_DIR: spool,
     INGEST_LOG_LEVEL: 'warn',
     ZEGO_APP_ID: '4001',

@@ -43,8 +43,8 @@ const services = {
 type Service = keyof typeof services
 
 /** Files named by *_FILE variables exist only in the container; any path reads as a placeholder. */
-function fakeFile(): string {
-  return 'placeholder'
+function fakeFile(path: string): string {
+  return path.endsWith('REDIS_URL') ? 'redis://redis.example:6379' : 'placeholder'
 }
 
 const minimalEnv: Record<Service, Env> = {
@@ -273,6 +273,7 @@ describe('kustomize base (deploy/base)', () => {
       const mounts = container.volumeMounts as Array<{ name: string; mountPath: string }>
       const files = Object.keys(env).filter((name) => name.endsWith('_FILE'))
       expect(files).toEqual(expect.arrayContaining(['KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE']))
+      if (service === 'ingest') expect(files).toContain('REDIS_URL_FILE')
       for (const name of files) {
         const path = env[name] as string
         const mount = mounts.find((m) => m.mountPath === dirname(path))
@@ -287,6 +288,30 @@ describe('kustomize base (deploy/base)', () => {
       expect(budget?.spec.selector.matchLabels).toEqual(pod.metadata.labels)
     })
   }
+
+  test('ingest: more than one replica shares the Redis nonce store; metrics on the admin port, which no Service routes', () => {
+    const spec = workloads.ingest?.spec
+    const container = spec.template.spec.containers[0]
+    const env: Env = { ...configMap }
+    for (const e of container.env as Array<{
+      name: string
+      value?: string
+      valueFrom?: { secretKeyRef: { key: string } }
+    }>)
+      env[e.name] = e.value ?? (secret[e.valueFrom?.secretKeyRef.key ?? ''] as string)
+    const loaded = loadIngestConfig(env, { readFile: fakeFile })
+    if (!loaded.ok) throw new Error(loaded.message)
+    expect(spec.replicas).toBeGreaterThan(1)
+    expect(loaded.config.nonceStore.kind).toBe('redis')
+    const admin = container.ports.find((p: { name: string }) => p.name === 'admin')
+    expect(admin?.containerPort).toBe(loaded.config.admin.port)
+    expect(loaded.config.admin.host).toBe('0.0.0.0')
+    expect(spec.template.metadata.annotations['prometheus.io/port']).toBe(String(loaded.config.admin.port))
+    for (const service of docs.filter((d) => d.kind === 'Service'))
+      for (const port of service.spec.ports as Array<{ port: number; targetPort: string | number }>)
+        for (const forbidden of ['admin', loaded.config.admin.port])
+          expect([port.targetPort, port.port], service.metadata.name).not.toContain(forbidden)
+  })
 
   test('ingest keeps one spool per replica on its own volume', () => {
     const spec = workloads.ingest?.spec

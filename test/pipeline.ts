@@ -31,6 +31,16 @@ export interface PipelineOptions {
   /** Reconcilers to start in one consumer group (0: none, e.g. to start them later). */
   reconcilers?: number
   callsPerSecond?: number
+  /** More ingest settings (the nonce store, say), for the first ingest and every `startIngestReplica`. */
+  ingestEnv?: Record<string, string>
+}
+
+export interface MixSpec {
+  id: string
+  user: string
+  room: string
+  input: string
+  output: string
 }
 
 export interface Pipeline {
@@ -45,6 +55,16 @@ export interface Pipeline {
   /** The customer's client for an app, going through ingest's passthrough (so StartMix is recorded). */
   customer(appId: number): ReturnType<Simulator['customer']['client']>
   addReconciler(): Promise<RunningReconciler>
+  /**
+   * A one-input, one-output mix started through ingest's passthrough, its input published first unless
+   * it is live. Throws if ZEGO refuses it.
+   */
+  startMix(appId: number, task: MixSpec): Promise<void>
+  /**
+   * Another ingest replica of the same deployment (its own spool, the same apps, topics and settings),
+   * as a load balancer would have beside the first. Closed by `close()` unless closed before.
+   */
+  startIngestReplica(): Promise<RunningIngest>
   /** Resolves with the world event that ends the task; call it before causing the end. */
   taskEnded(appId: number, taskId: string): Promise<Extract<WorldEvent, { type: 'task_ended' }>>
   close(): Promise<void>
@@ -91,18 +111,30 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       })),
     }),
   )
-  const ingestConfig = loadIngestConfig({
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: '0',
-    INGEST_LOG_LEVEL: logLevel,
-    INGEST_SPOOL_DIR: spoolDir,
-    ZEGO_APPS_FILE: appsFile,
-    KAFKA_BROKERS: brokers,
-    TOPIC_PREFIX: prefix,
-    ZEGO_API_BASE_URL: sim.url,
-  })
-  if (!ingestConfig.ok) throw new Error(ingestConfig.message)
-  const ingest = await startIngest(ingestConfig.config, { logger: pino({ level: logLevel }) })
+  const ingestConfig = (spool: string) => {
+    const loaded = loadIngestConfig({
+      INGEST_HOST: '127.0.0.1',
+      INGEST_PORT: '0',
+      INGEST_ADMIN_PORT: '0',
+      INGEST_LOG_LEVEL: logLevel,
+      INGEST_SPOOL_DIR: spool,
+      ZEGO_APPS_FILE: appsFile,
+      KAFKA_BROKERS: brokers,
+      TOPIC_PREFIX: prefix,
+      ZEGO_API_BASE_URL: sim.url,
+      ...options.ingestEnv,
+    })
+    if (!loaded.ok) throw new Error(loaded.message)
+    return loaded.config
+  }
+  const ingest = await startIngest(ingestConfig(spoolDir), { logger: pino({ level: logLevel }) })
+  const replicas: Array<{ ingest: RunningIngest; spool: string }> = []
+  const startIngestReplica = async () => {
+    const spool = await mkdtemp(join(tmpdir(), 'mixguard-pipeline-spool-'))
+    const replica = await startIngest(ingestConfig(spool), { logger: pino({ level: logLevel }) })
+    replicas.push({ ingest: replica, spool })
+    return replica
+  }
   for (const app of options.apps)
     sim.world.updateApp(app.appId, { callbackUrl: `${ingest.url}/zego/callback` })
 
@@ -159,11 +191,28 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     outcomes,
     customer: (appId) => sim.customer.client(appId, `${ingest.url}/zego/`),
     addReconciler,
+    async startMix(appId, task) {
+      if (!sim.world.streams(appId).some((s) => s.streamId === task.input && s.live))
+        sim.actions.publish({ appId, roomId: task.room, streamId: task.input, userId: `pub-${task.input}` })
+      const started = await sim.customer.client(appId, `${ingest.url}/zego/`).startMix({
+        TaskId: task.id,
+        UserId: task.user,
+        RoomId: task.room,
+        MixInput: [{ StreamId: task.input }],
+        MixOutput: [{ StreamId: task.output }],
+      })
+      if (!started.ok) throw new Error(`StartMix ${task.id} was refused: ${JSON.stringify(started)}`)
+    },
+    startIngestReplica,
     taskEnded: ended,
     async close() {
       await Promise.allSettled(reconcilers.map((r) => r.close()))
       await Promise.allSettled([decisions.stop(), outcomes.stop()])
       await ingest.close()
+      for (const r of replicas) {
+        await r.ingest.close()
+        await rm(r.spool, { recursive: true, force: true })
+      }
       await sim.close()
       await rm(spoolDir, { recursive: true, force: true })
       await rm(appsFile, { force: true })

@@ -6,8 +6,9 @@ import { pino } from 'pino'
 import { Agent, request } from 'undici'
 import { type AppDeps, createApp } from './app.ts'
 import { type AppSecrets, createAppRegistry } from './apps.ts'
+import { createMemoryNonceStore } from './memory-nonce-store.ts'
 import { createMetrics } from './metrics.ts'
-import { createNonceCache } from './nonce-cache.ts'
+import type { NonceStore } from './nonce-store.ts'
 import type { Durability, PublisherStatus } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
@@ -57,6 +58,8 @@ export async function startApp(
     /** Default: app 4001 with its callback and server secrets. */
     apps?: AppSecrets[]
     logLevel?: string
+    /** Default: the in-memory store. */
+    nonces?: NonceStore
   } = {},
 ): Promise<Harness> {
   const stored: SpoolRecord[] = []
@@ -80,10 +83,10 @@ export async function startApp(
     status: () => status,
   }
   const inFlight = { count: 0, onIdle: () => {} }
-  const nonces = createNonceCache({ clock, maxEntries: 1000 })
+  const nonces = options.nonces ?? createMemoryNonceStore({ clock, maxEntries: 1000 })
   const metrics = createMetrics({
     publisher: () => status,
-    nonceCache: () => ({ size: nonces.size(), evictions: nonces.evictions() }),
+    nonceStore: () => nonces.status(),
     inFlight: () => inFlight.count,
   })
   const apps = createAppRegistry(

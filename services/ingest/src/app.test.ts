@@ -1,6 +1,6 @@
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { decodeEvent } from '@mixguard/contracts'
-import { signQuery } from '@mixguard/zego-api'
+import { callbackSignature, signQuery } from '@mixguard/zego-api'
 import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
 import {
@@ -13,6 +13,7 @@ import {
   SERVER_SECRET,
   startApp as start,
 } from './app-harness.ts'
+import { IngestError } from './errors.ts'
 import type { Durability } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
@@ -150,6 +151,77 @@ type AccessLine = {
   event: string
   outcome: string
 }
+
+describe('a small public surface', () => {
+  test('the 401 is the same for an unknown app, a bad signature, a stale timestamp and a reused nonce; the real reason is in the log line and the metric label', async () => {
+    const h = await start()
+    const genuine = callbackBody()
+    expect((await post(`${h.url}/zego/callback`, JSON.stringify(genuine), 'application/json')).status).toBe(
+      200,
+    )
+    const stale = String(Math.floor(Date.now() / 1000) - 3600)
+    const other = callbackBody()
+    const unknownApp = {
+      ...other,
+      appid: '4999',
+      signature: callbackSignature('a-secret-of-app-4999', other.timestamp as string, other.nonce as string),
+    }
+    const forgeries = {
+      unknown_app: unknownApp,
+      bad_signature: { ...callbackBody(), signature: 'f'.repeat(32) },
+      stale_timestamp: {
+        ...callbackBody('stale-1'),
+        timestamp: stale,
+        signature: callbackSignature(CALLBACK_SECRET, stale, 'stale-1'),
+      },
+      nonce_reused: { ...genuine, task_id: '4001:someone-elses-task' },
+    }
+    const answers: Array<{ status: number; json: Record<string, unknown> }> = []
+    for (const body of Object.values(forgeries)) {
+      const answer = await post(`${h.url}/zego/callback`, JSON.stringify(body), 'application/json')
+      answers.push({ status: answer.status, json: { ...answer.json, requestId: '-' } })
+    }
+    expect(answers).toEqual(Object.values(forgeries).map(() => answers[0]))
+    expect(answers[0]).toMatchObject({ status: 401, json: { ok: false, reason: 'unauthenticated' } })
+    expect(h.stored).toHaveLength(1)
+    const outcomes = h.logs
+      .map((line) => JSON.parse(line) as { msg: string; outcome?: string })
+      .filter((l) => l.msg === 'request completed')
+      .map((l) => l.outcome)
+    expect(outcomes).toEqual(['stored', ...Object.keys(forgeries)])
+    const text = await h.metrics()
+    for (const reason of Object.keys(forgeries))
+      expect(text).toContain(`route="callback",event="mix_stop",outcome="${reason}"} 1`)
+  })
+
+  test('metrics are not served on the public port', async () => {
+    const h = await start()
+    const res = await request(`${h.url}/metrics`)
+    expect(res.statusCode).toBe(404)
+    expect(await res.body.text()).not.toContain('mixguard_')
+  })
+
+  test('a nonce store that cannot answer: callbacks are refused with 503 and stored nowhere, readiness says why', async () => {
+    const down = {
+      kind: 'redis' as const,
+      claim: async () => {
+        throw new IngestError('NONCE_STORE_UNAVAILABLE', 'the nonce store did not answer: timeout')
+      },
+      status: () => ({ up: false, entries: null, evictions: 0 }),
+      close: async () => {},
+    }
+    const h = await start({ nonces: down })
+    const answer = await post(`${h.url}/zego/callback`, JSON.stringify(callbackBody()), 'application/json')
+    expect(answer.status).toBe(503)
+    expect(answer.headers['retry-after']).toBe('1')
+    expect(answer.json).toMatchObject({ ok: false, reason: 'nonce_store_unavailable' })
+    expect(h.stored).toEqual([])
+    const ready = await request(`${h.url}/readyz`)
+    expect(ready.statusCode).toBe(200)
+    expect(await ready.body.json()).toMatchObject({ ok: true, reason: 'nonce_store_down' })
+    expect(await h.metrics()).toContain('mixguard_ingest_nonce_store_up 0')
+  })
+})
 
 describe('health', () => {
   test('/healthz answers; /readyz fails only when Kafka is down and the spool is full', async () => {

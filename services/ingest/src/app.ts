@@ -39,7 +39,10 @@ export interface RouteLimits {
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/
 
-/** The HTTP surface: callbacks, the ZEGO-API passthrough, health, readiness and metrics. Never listens. */
+/**
+ * The public HTTP surface: callbacks, the ZEGO-API passthrough, health and readiness. Never listens.
+ * Metrics are on the admin listener (admin-app.ts), never here.
+ */
 export function createApp(deps: AppDeps): express.Express {
   const { clock, logger, metrics, inFlight } = deps
   const app = express()
@@ -223,13 +226,14 @@ export function createApp(deps: AppDeps): express.Express {
         outcome: 'not_ready',
       })
     }
-    return send(res, { status: 200, outcome: 'ready', ...(status.kafkaUp ? {} : { reason: 'spooling' }) })
-  })
-
-  app.get('/metrics', async (_req, res) => {
-    context(res).outcome = 'ok'
-    res.setHeader('content-type', metrics.registry.contentType)
-    res.end(await metrics.registry.metrics())
+    // A shared Redis down fails every replica alike: taking them all out of rotation would only cut
+    // the customer's passthrough too. Callbacks are answered 503 meanwhile; readiness says why.
+    const degraded = !status.kafkaUp
+      ? 'spooling'
+      : !deps.callback.nonces.status().up
+        ? 'nonce_store_down'
+        : null
+    return send(res, { status: 200, outcome: 'ready', ...(degraded === null ? {} : { reason: degraded }) })
   })
 
   app.use((_req, res) => send(res, { status: 404, reason: 'not_found', outcome: 'not_found' }))

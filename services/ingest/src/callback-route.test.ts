@@ -6,7 +6,7 @@ import { nestedJson } from './app-harness.ts'
 import { createAppRegistry } from './apps.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import { IngestError } from './errors.ts'
-import { createNonceCache } from './nonce-cache.ts'
+import { createMemoryNonceStore } from './memory-nonce-store.ts'
 import type { Durability } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
@@ -25,7 +25,7 @@ function deps(publish: (r: SpoolRecord) => Promise<Durability> = async () => 'ka
     apps,
     clock,
     freshnessWindowMs: 300_000,
-    nonces: createNonceCache({ clock, maxEntries: 1000 }),
+    nonces: createMemoryNonceStore({ clock, maxEntries: 1000 }),
     publisher: {
       publish: async (r) => {
         const where = await publish(r)
@@ -83,26 +83,26 @@ describe('handleCallback', () => {
     expect((await handleCallback(json(signed(streamCreate, 'old-secret')), 'json', deps())).status).toBe(200)
     const d = deps()
     const forged = await handleCallback(json(signed(streamCreate, 'guessed')), 'json', d)
-    expect(forged).toMatchObject({ status: 401, reason: 'bad_signature' })
+    expect(forged).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'bad_signature' })
     expect(d.stored).toEqual([])
   })
 
   test('unknown app and stale or future timestamps are 401, and nothing is stored', async () => {
     const d = deps()
     const unknown = await handleCallback(json(signed({ ...streamCreate, appid: '999' })), 'json', d)
-    expect(unknown).toMatchObject({ status: 401, reason: 'unknown_app' })
+    expect(unknown).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'unknown_app' })
     const old = await handleCallback(
       json(signed({ ...streamCreate, timestamp: String(NOW / 1000 - 301) })),
       'json',
       d,
     )
-    expect(old).toMatchObject({ status: 401, reason: 'stale_timestamp' })
+    expect(old).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'stale_timestamp' })
     const future = await handleCallback(
       json(signed({ ...streamCreate, timestamp: String(NOW / 1000 + 301) })),
       'json',
       d,
     )
-    expect(future).toMatchObject({ status: 401, reason: 'stale_timestamp' })
+    expect(future).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'stale_timestamp' })
     const edge = await handleCallback(
       json(signed({ ...streamCreate, timestamp: String(NOW / 1000 - 300) })),
       'json',
@@ -125,7 +125,7 @@ describe('handleCallback', () => {
     const first = signed(streamCreate)
     await handleCallback(json(first), 'json', d)
     const replay = await handleCallback(json({ ...first, stream_id: 's-evil' }), 'json', d)
-    expect(replay).toMatchObject({ status: 401, reason: 'nonce_reused' })
+    expect(replay).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'nonce_reused' })
     expect(d.stored).toHaveLength(1)
   })
 
@@ -273,7 +273,7 @@ describe('hostile bodies', () => {
   test('an empty nonce is 401 even with a valid signature over it', async () => {
     const d = deps()
     const answer = await handleCallback(json(signed({ ...streamCreate, nonce: '' })), 'json', d)
-    expect(answer).toMatchObject({ status: 401, reason: 'empty_nonce' })
+    expect(answer).toMatchObject({ status: 401, reason: 'unauthenticated', outcome: 'empty_nonce' })
     expect(d.stored).toEqual([])
   })
 

@@ -17,7 +17,7 @@ import type { Answer } from './answer.ts'
 import type { AppRegistry } from './apps.ts'
 import { type BodyEncoding, parseBody } from './body.ts'
 import { isIngestError } from './errors.ts'
-import type { NonceCache } from './nonce-cache.ts'
+import type { NonceClaim, NonceStore } from './nonce-store.ts'
 import type { Publisher } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 import { verifyCallback } from './verify.ts'
@@ -26,7 +26,7 @@ export interface CallbackDeps {
   apps: AppRegistry
   clock: Clock
   freshnessWindowMs: number
-  nonces: NonceCache
+  nonces: NonceStore
   publisher: Pick<Publisher, 'publish'>
   topics: { events: string; deadLetter: string }
 }
@@ -55,6 +55,7 @@ export async function handleCallback(
     freshnessWindowMs: deps.freshnessWindowMs,
   })
   if (!verified.ok) {
+    if (verified.status === 401) return unauthenticated(verified.reason, eventName)
     return {
       status: verified.status,
       reason: verified.reason,
@@ -66,20 +67,24 @@ export async function handleCallback(
   const appId = verified.app.appId
 
   const digest = hash('sha256', raw, 'hex')
-  const claim = deps.nonces.claim(
-    `${appId}:${auth.timestamp}:${auth.nonce}`,
-    digest,
-    verified.timestampSec * 1000 + deps.freshnessWindowMs,
-  )
+  let claim: NonceClaim
+  try {
+    claim = await deps.nonces.claim(
+      `${appId}:${auth.timestamp}:${auth.nonce}`,
+      digest,
+      verified.timestampSec * 1000 + deps.freshnessWindowMs,
+    )
+  } catch (error) {
+    if (!isIngestError(error, 'NONCE_STORE_UNAVAILABLE')) throw error
+    return unavailable(
+      'nonce_store_unavailable',
+      'the replay check cannot be made right now; retry',
+      eventName,
+    )
+  }
   switch (claim.kind) {
     case 'reused':
-      return {
-        status: 401,
-        reason: 'nonce_reused',
-        detail: 'this signature was already used with another body',
-        outcome: 'nonce_reused',
-        event: eventName,
-      }
+      return unauthenticated('nonce_reused', eventName)
     case 'duplicate':
       return { status: 200, reason: 'duplicate', outcome: 'duplicate', event: eventName }
     case 'in_flight':
@@ -90,6 +95,8 @@ export async function handleCallback(
             'the first attempt of this callback could not be stored; retry',
             eventName,
           )
+    case 'in_flight_elsewhere':
+      return unavailable('in_flight', 'this callback is being stored by another replica; retry', eventName)
     case 'new':
       break
     default:
@@ -123,7 +130,7 @@ export async function handleCallback(
       eventName,
     )
   } finally {
-    claim.settle(stored)
+    await claim.settle(stored)
   }
 }
 
@@ -139,6 +146,21 @@ function setAside(where: 'dead-letter' | 'quarantine', event: string): Answer {
     reason: 'record_too_large',
     detail: `the callback makes a record Kafka cannot take; it is kept ${kept}, not as an event`,
     outcome: 'set_aside',
+    event,
+  }
+}
+
+/**
+ * Every authentication failure gets the same public answer, so a caller cannot tell an AppID we serve
+ * from one we do not (nor a known app's stale timestamp from a bad signature). The real reason is the
+ * outcome: the access log line and the requests metric's label.
+ */
+function unauthenticated(outcome: string, event: string): Answer {
+  return {
+    status: 401,
+    reason: 'unauthenticated',
+    detail: 'the callback is not signed by a served app within the freshness window, or it was replayed',
+    outcome,
     event,
   }
 }

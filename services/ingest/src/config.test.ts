@@ -64,6 +64,64 @@ describe('loadConfig', () => {
     ])
   })
 
+  test('the admin listener is on localhost by default, and configurable', () => {
+    const defaults = loadConfig(minimal, noFiles)
+    if (!defaults.ok) throw new Error(defaults.message)
+    expect(defaults.config.admin).toEqual({ host: '127.0.0.1', port: 9464 })
+    const set = loadConfig({ ...minimal, INGEST_ADMIN_HOST: '0.0.0.0', INGEST_ADMIN_PORT: '0' }, noFiles)
+    if (!set.ok) throw new Error(set.message)
+    expect(set.config.admin).toEqual({ host: '0.0.0.0', port: 0 })
+  })
+
+  test('the nonce store: memory by default; redis needs a URL, from a variable or a file, and never prints it', () => {
+    const defaults = loadConfig(minimal, noFiles)
+    if (!defaults.ok) throw new Error(defaults.message)
+    expect(defaults.config.nonceStore).toEqual({ kind: 'memory', maxEntries: 1_000_000 })
+
+    const url = 'redis://mixguard:hunter2@redis:6379'
+    const redis = loadConfig({ ...minimal, INGEST_NONCE_STORE: 'redis', REDIS_URL: url }, noFiles)
+    if (!redis.ok) throw new Error(redis.message)
+    expect(redis.config.nonceStore).toMatchObject({
+      kind: 'redis',
+      timeoutMs: 500,
+      keyPrefix: 'mixguard:nonce:',
+    })
+    if (redis.config.nonceStore.kind !== 'redis') throw new Error('not redis')
+    expect(redis.config.nonceStore.url.reveal()).toBe(url)
+    expect(inspect(redis.config)).not.toContain('hunter2')
+
+    const fromFile = loadConfig(
+      {
+        ...minimal,
+        INGEST_NONCE_STORE: 'redis',
+        REDIS_URL_FILE: '/run/secrets/redis-url',
+        REDIS_PASSWORD_FILE: '/run/secrets/redis-password',
+        INGEST_REDIS_TIMEOUT_MS: '250',
+      },
+      { readFile: (p) => (p.endsWith('url') ? 'rediss://redis.internal:6380\n' : 'pw\n') },
+    )
+    if (!fromFile.ok) throw new Error(fromFile.message)
+    if (fromFile.config.nonceStore.kind !== 'redis') throw new Error('not redis')
+    expect(fromFile.config.nonceStore.url.reveal()).toBe('rediss://redis.internal:6380')
+    expect(fromFile.config.nonceStore.password?.reveal()).toBe('pw')
+    expect(fromFile.config.nonceStore.timeoutMs).toBe(250)
+
+    const problems = (env: Record<string, string>) => {
+      const r = loadConfig({ ...minimal, ...env }, noFiles)
+      return r.ok ? [] : r.problems
+    }
+    expect(problems({ INGEST_NONCE_STORE: 'redis' })).toEqual([
+      'REDIS_URL (or REDIS_URL_FILE) is required with INGEST_NONCE_STORE=redis',
+    ])
+    expect(problems({ INGEST_NONCE_STORE: 'redis', REDIS_URL: 'http://secret@x' })).toEqual([
+      'REDIS_URL must be a redis:// or rediss:// URL',
+    ])
+    expect(problems({ REDIS_URL: url })).toEqual([
+      'REDIS_URL or REDIS_PASSWORD is set but INGEST_NONCE_STORE is memory: set it to redis',
+    ])
+    expect(problems({ INGEST_NONCE_STORE: 'disk' })).toEqual(['INGEST_NONCE_STORE must be memory or redis'])
+  })
+
   test('two secrets during a rotation, comma-separated', () => {
     const result = loadConfig(
       { ...minimal, ZEGO_CALLBACK_SECRET: undefined, ZEGO_CALLBACK_SECRETS: 'old, new' },

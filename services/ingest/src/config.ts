@@ -10,6 +10,8 @@ import {
   readApps,
   readKafkaAccess,
   refuseRenamed,
+  type Secret,
+  secretFrom,
   topicPrefix,
   wholeNumber,
   zegoApiVariables,
@@ -20,6 +22,8 @@ import { type AppRegistry, type AppSecrets, createAppRegistry } from './apps.ts'
 export interface IngestConfig {
   host: string
   port: number
+  /** The admin listener (/metrics, and /healthz and /readyz again): never the public callback port. */
+  admin: { host: string; port: number }
   callbackPath: string
   passthroughPath: string
   /** The callback route's body limit. */
@@ -30,7 +34,7 @@ export interface IngestConfig {
   passthroughAnswerLimitBytes: number
   /** A callback whose `timestamp` is further than this from our clock (either way) is stale. */
   freshnessWindowMs: number
-  nonceCacheMaxEntries: number
+  nonceStore: NonceStoreConfig
   /** Callbacks processed at once (bodies already read). */
   maxConcurrentRequests: number
   /** Passthrough calls processed at once: a separate cap, so a slow ZEGO API cannot starve callbacks. */
@@ -58,6 +62,19 @@ export interface IngestConfig {
   apps: AppRegistry
 }
 
+/** Where replay protection remembers signatures: this process (one replica) or a Redis every replica shares. */
+export type NonceStoreConfig =
+  | { kind: 'memory'; maxEntries: number }
+  | {
+      kind: 'redis'
+      /** May hold a password: a Secret, so it never prints. */
+      url: Secret
+      password: Secret | null
+      /** Bound on every Redis command; past it the callback is answered 503. */
+      timeoutMs: number
+      keyPrefix: string
+    }
+
 /** The HTTP server's clocks against slow or idle clients. */
 export interface HttpTimeouts {
   /** Time to receive a request's headers. */
@@ -84,12 +101,22 @@ const path = z.string().startsWith('/', 'must start with /')
 const EnvSchema = z.object({
   INGEST_HOST: z.string().default('0.0.0.0'),
   INGEST_PORT: wholeNumber(0, 65535).default(8080),
+  // /metrics is not for the internet: localhost unless the operator opens it (a pod IP for Prometheus).
+  INGEST_ADMIN_HOST: z.string().default('127.0.0.1'),
+  INGEST_ADMIN_PORT: wholeNumber(0, 65535).default(9464),
   INGEST_CALLBACK_PATH: path.default('/zego/callback'),
   INGEST_PASSTHROUGH_PATH: path.default('/zego/'),
   INGEST_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(256 * 1024),
   // ZEGO retries for ~62 s after the first attempt; 5 minutes also covers clock skew.
   INGEST_FRESHNESS_WINDOW_MS: wholeNumber(10_000, 24 * 3600 * 1000).default(300_000),
+  INGEST_NONCE_STORE: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
   INGEST_NONCE_CACHE_MAX: wholeNumber(1000, 100_000_000).default(1_000_000),
+  REDIS_URL: z.string().optional(),
+  REDIS_URL_FILE: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_PASSWORD_FILE: z.string().optional(),
+  // ZEGO waits seconds for an answer; a Redis that takes longer than this is treated as down.
+  INGEST_REDIS_TIMEOUT_MS: wholeNumber(10, 60_000).default(500),
   // ZEGO's documented request limits (stream lists, layouts) fit many times over in 64 KB.
   INGEST_PASSTHROUGH_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(64 * 1024),
   // ZEGO's answers are a few KB (a StartMix with three outputs' play URLs, a room's stream list).
@@ -155,18 +182,21 @@ export function loadConfig(
     problems.push('INGEST_HEADERS_TIMEOUT_MS must not be above INGEST_REQUEST_TIMEOUT_MS')
   }
   const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
-  if (!parsed.success || kafkaAccess === null || problems.length > 0) return failure(problems)
+  const nonceStore = parsed.success ? readNonceStore(parsed.data, present, readFile, problems) : null
+  if (!parsed.success || kafkaAccess === null || nonceStore === null || problems.length > 0)
+    return failure(problems)
   const e = parsed.data
   return {
     ok: true,
     config: {
       host: e.INGEST_HOST,
       port: e.INGEST_PORT,
+      admin: { host: e.INGEST_ADMIN_HOST, port: e.INGEST_ADMIN_PORT },
       callbackPath: e.INGEST_CALLBACK_PATH,
       passthroughPath: e.INGEST_PASSTHROUGH_PATH,
       bodyLimitBytes: e.INGEST_BODY_LIMIT_BYTES,
       freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_MS,
-      nonceCacheMaxEntries: e.INGEST_NONCE_CACHE_MAX,
+      nonceStore,
       passthroughBodyLimitBytes: e.INGEST_PASSTHROUGH_BODY_LIMIT_BYTES,
       passthroughAnswerLimitBytes: e.INGEST_PASSTHROUGH_ANSWER_LIMIT_BYTES,
       maxConcurrentRequests: e.INGEST_MAX_CONCURRENT,
@@ -193,6 +223,39 @@ export function loadConfig(
       drainDelayMs: e.INGEST_DRAIN_DELAY_MS,
       apps: createAppRegistry(apps),
     },
+  }
+}
+
+function readNonceStore(
+  e: z.output<typeof EnvSchema>,
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+  problems: string[],
+): NonceStoreConfig | null {
+  const url = secretFrom(env, 'REDIS_URL', readFile, problems)
+  const password = secretFrom(env, 'REDIS_PASSWORD', readFile, problems)
+  if (e.INGEST_NONCE_STORE === 'memory') {
+    // A Redis configured but not used would leave every replica with its own memory: say so.
+    if (url !== null || password !== null)
+      problems.push('REDIS_URL or REDIS_PASSWORD is set but INGEST_NONCE_STORE is memory: set it to redis')
+    return { kind: 'memory', maxEntries: e.INGEST_NONCE_CACHE_MAX }
+  }
+  if (url === null) {
+    if (!problems.some((p) => p.startsWith('REDIS_URL')))
+      problems.push('REDIS_URL (or REDIS_URL_FILE) is required with INGEST_NONCE_STORE=redis')
+    return null
+  }
+  if (!/^rediss?:\/\/[^\s]+$/.test(url.reveal())) {
+    // Never the value: it may hold a password.
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL')
+    return null
+  }
+  return {
+    kind: 'redis',
+    url,
+    password,
+    timeoutMs: e.INGEST_REDIS_TIMEOUT_MS,
+    keyPrefix: `${e.TOPIC_PREFIX}:nonce:`,
   }
 }
 

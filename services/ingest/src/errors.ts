@@ -14,6 +14,11 @@ export const ingestErrorCodes = [
    * again can never succeed. Not retryable.
    */
   'RECORD_REJECTED',
+  /**
+   * The nonce store (Redis) did not answer in time or is unreachable: the callback cannot be checked
+   * for replay, so it is refused with 503 (ZEGO retries), never accepted unchecked.
+   */
+  'NONCE_STORE_UNAVAILABLE',
 ] as const
 export type IngestErrorCode = (typeof ingestErrorCodes)[number]
 

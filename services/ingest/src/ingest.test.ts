@@ -24,6 +24,7 @@ async function config(env: Record<string, string> = {}) {
   const loaded = loadConfig({
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
+    INGEST_ADMIN_PORT: '0',
     KAFKA_BROKERS: '127.0.0.1:1',
     INGEST_SPOOL_DIR: dir,
     ZEGO_APP_ID: '4001',
@@ -199,6 +200,17 @@ describe('slow and idle clients', () => {
     expect(await keepAlive({})).toBe('timeout=65')
     expect(await keepAlive({ INGEST_KEEP_ALIVE_TIMEOUT_MS: '90000' })).toBe('timeout=90')
   })
+})
+
+test('metrics are served on the admin listener only', async () => {
+  const running = await ingest({})
+  expect(running.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  const metrics = await request(`${running.adminUrl}/metrics`)
+  expect(metrics.statusCode).toBe(200)
+  expect(await metrics.body.text()).toContain('mixguard_ingest_nonce_store_up 1')
+  const publicPort = await request(`${running.url}/metrics`)
+  expect(publicPort.statusCode).toBe(404)
+  await publicPort.body.dump()
 })
 
 test('draining fails readiness but keeps taking callbacks until close', async () => {

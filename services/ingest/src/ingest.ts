@@ -1,18 +1,21 @@
-import { createServer, type ServerOptions } from 'node:http'
+import { createServer, type Server, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { topicName } from '@mixguard/contracts'
 import { createKafka, type KafkaLogSink } from '@mixguard/kafka'
 import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/zego-api'
 import { type Logger, pino } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
+import { createAdminApp } from './admin-app.ts'
 import { createApp } from './app.ts'
 import type { HttpTimeouts, IngestConfig } from './config.ts'
 import { assertNever } from './errors.ts'
 import { createKafkaLink, type KafkaLink } from './kafka-link.ts'
 import { ingestPreflight, ingestTopics } from './kafka-preflight.ts'
-import { createMetrics } from './metrics.ts'
-import { createNonceCache } from './nonce-cache.ts'
+import { createMemoryNonceStore } from './memory-nonce-store.ts'
+import { createMetrics, type IngestMetrics } from './metrics.ts'
+import type { NonceStore } from './nonce-store.ts'
 import { createPublisher, type PublisherEvent, type PublisherStatus } from './publisher.ts'
+import { createRedisNonceStore, type RedisNonceStoreEvent } from './redis-nonce-store.ts'
 import { openSpool } from './spool.ts'
 
 export interface IngestDeps {
@@ -26,11 +29,15 @@ export interface IngestDeps {
   kafkaLink?: KafkaLink
   /** How long start-up waits for Kafka before serving from the spool. Default 5000 ms. */
   kafkaStartWaitMs?: number
+  /** How long start-up waits for Redis (the Redis nonce store) before serving (503s until it is up). Default 5000 ms. */
+  nonceStoreStartWaitMs?: number
 }
 
 export interface RunningIngest {
   url: string
   port: number
+  /** The admin listener's base URL (/metrics). */
+  adminUrl: string
   status(): PublisherStatus
   /** Readiness fails from now on while requests are still served: the load balancer's cue to stop sending. */
   drain(): void
@@ -84,7 +91,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       ackTimeoutMs: config.kafka.sendTimeoutMs,
     })
 
-  const nonces = createNonceCache({ clock, maxEntries: config.nonceCacheMaxEntries })
+  // The metrics are created below; the store reports to them through this.
+  let metricsReady: IngestMetrics | null = null
+  const nonces = createNonceStoreFor(config, clock, logger.child({ component: 'nonce-store' }), (op) =>
+    metricsReady?.nonceStoreFailed(op),
+  )
   const inFlight = { count: 0, onIdle: () => {} }
   // The metrics read the publisher lazily; it is created right below.
   let publisherStatus: () => PublisherStatus = () => ({
@@ -94,9 +105,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   })
   const metrics = createMetrics({
     publisher: () => publisherStatus(),
-    nonceCache: () => ({ size: nonces.size(), evictions: nonces.evictions() }),
+    nonceStore: () => nonces.status(),
     inFlight: () => inFlight.count,
   })
+  metricsReady = metrics
   const publisherLog = logger.child({ component: 'publisher' })
   const publisher = createPublisher({
     link,
@@ -168,21 +180,28 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     )
   }
 
+  if (nonces.whenUp !== undefined && !(await nonces.whenUp(deps.nonceStoreStartWaitMs ?? 5_000)))
+    logger.warn('Redis (the nonce store) is not reachable yet: callbacks are answered 503 until it is')
+
   const server = createServer(serverOptions(config.http), app)
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const admin = createServer(createAdminApp(metrics))
+  let url: string
+  let adminUrl: string
+  try {
+    url = await listen(server, config.port, config.host)
+    adminUrl = await listen(admin, config.admin.port, config.admin.host)
+  } catch (error) {
+    server.close()
+    await publisher.close(clock.now())
+    await nonces.close()
+    throw error
+  }
+  const port = (server.address() as AddressInfo).port
   logger.info(
     {
       url,
+      adminUrl,
       callbackPath: config.callbackPath,
       passthroughPath: config.passthroughPath,
       apps: config.apps.ids(),
@@ -214,7 +233,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     })
     server.closeAllConnections()
     await stopped
+    admin.closeAllConnections()
+    await new Promise<void>((resolve) => admin.close(() => resolve()))
     const result = await publisher.close(deadline)
+    await nonces.close()
     await ownDispatcher?.close()
     logger.info(
       result,
@@ -226,6 +248,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   return {
     url,
     port,
+    adminUrl,
     status: () => publisher.status(),
     drain: () => {
       draining = true
@@ -234,6 +257,71 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       closing ??= close()
       return closing
     },
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const bound = (server.address() as AddressInfo).port
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+      resolve(`http://${shown.includes(':') ? `[${shown}]` : shown}:${bound}`)
+    })
+  })
+}
+
+function createNonceStoreFor(
+  config: IngestConfig,
+  clock: Clock,
+  log: Logger,
+  failed: (operation: 'claim' | 'settle') => void,
+): NonceStore & { whenUp?: (ms: number) => Promise<boolean> } {
+  const store = config.nonceStore
+  switch (store.kind) {
+    case 'memory':
+      return createMemoryNonceStore({ clock, maxEntries: store.maxEntries })
+    case 'redis': {
+      let failures = 0
+      return createRedisNonceStore({
+        url: store.url.reveal(),
+        password: store.password?.reveal() ?? null,
+        timeoutMs: store.timeoutMs,
+        keyPrefix: store.keyPrefix,
+        clock,
+        // A claim pending longer than a callback request may take was left by a replica that died.
+        takeoverMs: Math.max(config.http.requestTimeoutMs, config.kafka.sendTimeoutMs * 2),
+        onEvent: (event: RedisNonceStoreEvent) => {
+          switch (event.type) {
+            case 'up':
+              failures = 0
+              log.info('Redis (the nonce store) is up')
+              return
+            case 'down':
+              log.warn(
+                { err: event.error ?? undefined },
+                'Redis (the nonce store) is unreachable: callbacks are answered 503',
+              )
+              return
+            case 'failed':
+              failed(event.operation)
+              failures += 1
+              // First failure and then every doubling, so an outage is visible but not a flood.
+              if ((failures & (failures - 1)) === 0)
+                log.warn(
+                  { operation: event.operation, failures, err: event.error },
+                  'a nonce-store command failed: the callback was answered 503',
+                )
+              return
+            default:
+              return event satisfies never
+          }
+        },
+      })
+    }
+    default:
+      return store satisfies never
   }
 }
 

@@ -82,6 +82,7 @@ export async function startIngestFixture(options: {
   const loaded = loadConfig({
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
+    INGEST_ADMIN_PORT: '0',
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
     INGEST_SPOOL_DIR: spoolDir,

@@ -1,10 +1,11 @@
 import { packageVersion, registerStandardMetrics } from '@mixguard/service-kit'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { NonceStoreStatus } from './nonce-store.ts'
 import type { PublisherEvent, PublisherStatus } from './publisher.ts'
 
 export interface MetricSources {
   publisher: () => PublisherStatus
-  nonceCache: () => { size: number; evictions: number }
+  nonceStore: () => NonceStoreStatus
   inFlight: () => number
 }
 
@@ -16,6 +17,8 @@ export interface IngestMetrics {
   request(route: Route, event: string, outcome: string, seconds: number): void
   shed(route: Route): void
   recordLost(source: string): void
+  /** A nonce-store command that failed or timed out (the callback was answered 503). */
+  nonceStoreFailed(operation: 'claim' | 'settle'): void
   publisherEvent(event: PublisherEvent): void
 }
 
@@ -103,11 +106,25 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
   })
   new Gauge({
     name: 'mixguard_ingest_nonce_cache_entries',
-    help: 'Signatures remembered for replay detection',
+    help: 'Signatures remembered for replay detection (the in-memory store; 0 with Redis)',
     registers,
     collect() {
-      this.set(sources.nonceCache().size)
+      this.set(sources.nonceStore().entries ?? 0)
     },
+  })
+  new Gauge({
+    name: 'mixguard_ingest_nonce_store_up',
+    help: '1 while the nonce store answers (always, in memory); at 0 callbacks are answered 503',
+    registers,
+    collect() {
+      this.set(sources.nonceStore().up ? 1 : 0)
+    },
+  })
+  const nonceStoreErrors = new Counter({
+    name: 'mixguard_ingest_nonce_store_errors_total',
+    help: 'Nonce-store commands that failed or timed out, by operation (claim: the callback was answered 503)',
+    labelNames: ['operation'] as const,
+    registers,
   })
   let evictionsCounted = 0
   new Counter({
@@ -115,7 +132,7 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     help: 'Signatures forgotten before their freshness window ended because the cache was full',
     registers,
     collect() {
-      const { evictions } = sources.nonceCache()
+      const { evictions } = sources.nonceStore()
       this.inc(Math.max(0, evictions - evictionsCounted))
       evictionsCounted = evictions
     },
@@ -137,6 +154,7 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     },
     shed: (route) => shed.inc({ route }),
     recordLost: (source) => lost.inc({ source }),
+    nonceStoreFailed: (operation) => nonceStoreErrors.inc({ operation }),
     publisherEvent(event) {
       switch (event.type) {
         case 'produced':

@@ -154,7 +154,7 @@ test(
       expect(dead.payload.length).toBeLessThanOrEqual(8 * KiB)
     }
     expect(fx.ingest.status()).toMatchObject({ kafkaUp: true, spool: { records: 0 } })
-    const metrics = await (await request(`${fx.ingest.url}/metrics`)).body.text()
+    const metrics = await (await request(`${fx.ingest.adminUrl}/metrics`)).body.text()
     expect(metrics).toMatch(
       /mixguard_ingest_records_set_aside_total\{where="dead-letter",reason="too_large",path="direct"\} 2/,
     )

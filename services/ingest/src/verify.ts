@@ -22,7 +22,7 @@ export interface VerifyContext {
  * Checks a callback's identity before anything else is read: the AppID is one we serve, `timestamp`
  * is inside the freshness window (either direction: clocks drift), and `signature` matches one of the
  * app's callback secrets (two during a rotation). The body is not covered by ZEGO's signature; the
- * nonce cache (nonce-cache.ts) is what binds a signature to one body.
+ * nonce store (nonce-store.ts) is what binds a signature to one body.
  */
 export function verifyCallback(
   auth: CallbackAuthFields,

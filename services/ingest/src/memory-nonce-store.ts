@@ -1,27 +1,5 @@
 import type { Clock } from '@mixguard/zego-api'
-
-/**
- * What a callback's (AppID, timestamp, nonce) has been seen with. ZEGO's signature covers only the
- * timestamp and nonce, so whoever captured one signed callback could send it again with another body:
- * the first body seen for a signature is the only one accepted. An identical body is a retry.
- */
-export type NonceClaim =
-  /** First sight: store the callback, then `settle(true)`; on failure `settle(false)` frees the nonce so a retry is processed afresh. */
-  | { kind: 'new'; settle(stored: boolean): void }
-  /** The same body was stored already: acknowledge, do not store twice. */
-  | { kind: 'duplicate' }
-  /** The same body is being stored right now: answer as that attempt does. */
-  | { kind: 'in_flight'; stored: Promise<boolean> }
-  /** Another body under a signature seen before: a forgery. */
-  | { kind: 'reused' }
-
-export interface NonceCache {
-  /** `expiresAt`: when the callback would be stale anyway (epoch ms); the entry is not needed after it. */
-  claim(key: string, bodyDigest: string, expiresAt: number): NonceClaim
-  size(): number
-  /** Entries dropped early because the cache was full (each weakens replay protection a little). */
-  evictions(): number
-}
+import type { NonceStore } from './nonce-store.ts'
 
 interface Entry {
   digest: string
@@ -30,7 +8,11 @@ interface Entry {
   pending: Promise<boolean> | null
 }
 
-export function createNonceCache(options: { clock: Clock; maxEntries: number }): NonceCache {
+/**
+ * The nonce store of a single replica: this process's memory, bounded. A second replica, or this one
+ * after a restart, does not see its entries: more than one replica needs the Redis store.
+ */
+export function createMemoryNonceStore(options: { clock: Clock; maxEntries: number }): NonceStore {
   const { clock, maxEntries } = options
   // Insertion order is close to expiry order (one freshness window after each timestamp).
   const entries = new Map<string, Entry>()
@@ -46,7 +28,8 @@ export function createNonceCache(options: { clock: Clock; maxEntries: number }):
   }
 
   return {
-    claim(key, bodyDigest, expiresAt) {
+    kind: 'memory',
+    async claim(key, bodyDigest, expiresAt) {
       prune(clock.now())
       const seen = entries.get(key)
       if (seen !== undefined) {
@@ -66,7 +49,7 @@ export function createNonceCache(options: { clock: Clock; maxEntries: number }):
       entries.set(key, entry)
       return {
         kind: 'new',
-        settle(stored) {
+        async settle(stored) {
           entry.pending = null
           entry.stored = stored
           // Not stored: forget it, so ZEGO's retry is handled as a first attempt.
@@ -75,7 +58,7 @@ export function createNonceCache(options: { clock: Clock; maxEntries: number }):
         },
       }
     },
-    size: () => entries.size,
-    evictions: () => evicted,
+    status: () => ({ up: true, entries: entries.size, evictions: evicted }),
+    close: async () => {},
   }
 }
