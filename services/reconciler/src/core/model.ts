@@ -1,4 +1,4 @@
-import type { Decision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
+import type { CommandDecision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
 import type { Table } from './table.ts'
 import type { TaskPhase } from './task-phase.ts'
 
@@ -108,7 +108,7 @@ export interface RoomRecord {
    */
   lastCheckAt: number | null
   /** The room_streams check waiting for its answer. */
-  pendingCheck: Decision | null
+  pendingCheck: CommandDecision | null
   /**
    * When the last check failed for good: the next silence check or sweep list waits a silentTaskMs,
    * not just the 10 s limit (an orphan's confirmation does not; see roomReadyAt).
@@ -184,7 +184,7 @@ export interface TaskRecord {
   stopCause: StopCause | null
   stopAttempts: number
   /** The decision (stop or verify) waiting for its outcome. */
-  pending: Decision | null
+  pending: CommandDecision | null
   /** Verify with GetMixTaskInfo at this time unless mix_stop arrives first. */
   verifyAt: number | null
   /** Why the task is surfaced (stop_failed, or a failed verification). */
@@ -200,11 +200,6 @@ export interface TaskRecord {
    */
   confirming: Confirming | null
   touchedAt: number
-}
-
-/** What the executor needs about a task beyond the decision: StopMix carries the initiator UserId. */
-export function taskContext(state: AppState, taskId: string): { userId: string | null } {
-  return { userId: state.tasks[taskId]?.userId ?? null }
 }
 
 export { parseAppState } from './state-schema.ts'

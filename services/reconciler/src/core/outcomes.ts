@@ -1,4 +1,4 @@
-import type { Decision, Outcome } from '@mixguard/contracts'
+import type { CommandDecision, Outcome } from '@mixguard/contracts'
 import { stopDecision } from './decisions.ts'
 import { type Draft, touchEverything, writableRoom, writableTask } from './draft.ts'
 import { applyExternalStop, recordOurStop } from './lifecycle.ts'
@@ -17,7 +17,7 @@ export function applyOutcome(
   outcome: Outcome,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   if (outcome.action === 'DescribeSimpleStreamList') {
     onRoomCheckOutcome(d, outcome, now)
@@ -40,7 +40,7 @@ interface Step {
   d: Draft
   now: number
   policy: AppPolicy
-  out: Decision[]
+  out: CommandDecision[]
 }
 
 /**
@@ -61,7 +61,7 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   }
 }
 
-function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+function onStopOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outcome, step: Step): void {
   const { policy } = step
   switch (outcome.result) {
     case 'stopped':
@@ -98,7 +98,7 @@ function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, st
   }
 }
 
-function onVerifyOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+function onVerifyOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outcome, step: Step): void {
   const { d, now } = step
   switch (outcome.result) {
     case 'already_gone':
@@ -136,7 +136,7 @@ const suffix = (outcome: Outcome): string => (outcome.errorCode === null ? '' : 
  * number of times, then leave it surfaced as stop_failed with `exhausted` as its problem. Pinned or
  * dry-run by now: hand it back to the running state, where the next tick decides afresh.
  */
-function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: string): void {
+function stopAgain(task: TaskRecord, previous: CommandDecision, step: Step, exhausted: string): void {
   const { d, now, policy, out } = step
   const cause = task.stopCause
   if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
@@ -151,7 +151,7 @@ function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: 
     return
   }
   // The decision that found it running (or gave up) is part of the evidence, and makes the id a new one.
-  const decision = stopDecision(d.state.appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
+  const decision = stopDecision(d.state.appId, task, 'stop', cause, now, [`decision:${previous.id}`])
   task.phase = 'stopping'
   task.pending = decision
   task.stopAttempts += 1

@@ -1,4 +1,4 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision } from '@mixguard/contracts'
 import { supersededCause, supersessionEnabled } from './causes.ts'
 import { emitStop } from './decisions.ts'
 import { type Draft, writableTask } from './draft.ts'
@@ -49,7 +49,7 @@ export function checkSupersession(
   taskId: string,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   const subject = d.state.tasks[taskId]
   if (subject === undefined || subject.phase !== 'running') return
@@ -74,7 +74,7 @@ function supersede(
   rule: SupersessionRule,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   const older = writableTask(d, olderId, now)
   const previous = older.superseded === null ? undefined : d.state.tasks[older.superseded.by]
