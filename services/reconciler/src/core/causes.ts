@@ -62,18 +62,27 @@ export function supersessionEnabled(
   return rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
 }
 
-/** Holds while the task that replaced this one still runs and the rule is still switched on. */
+/**
+ * Holds while the task that replaced this one still runs, ZEGO has confirmed that it does (or could
+ * not be asked), and the rule is still switched on.
+ */
 function supersessionCause(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
   const s = task.superseded
   if (s === null || !supersessionEnabled(policy, s.rule)) return null
   const by = view.state.tasks[s.by]
   if (by === undefined || !lifecycleRunning(by)) return null
-  return supersededCause(s)
+  return supersededCause(s, by)
 }
 
-/** Supersession stops at once: its due time is when it was found. */
-export function supersededCause(s: NonNullable<TaskRecord['superseded']>): StopCause {
-  return {
+/**
+ * Supersession stops at once: its due time is when it was found. But only once ZEGO has said that
+ * the newer task runs: a StartMix it accepted, or a GetMixTaskInfo answered since (its evidence then
+ * names the check); a newer task known from callbacks alone could be a forged mix_start. Null while
+ * that word is awaited; when the check failed for good since the supersession was found, the stop
+ * falls back to the callbacks alone, its rule marked `+unconfirmed`.
+ */
+export function supersededCause(s: NonNullable<TaskRecord['superseded']>, by: TaskRecord): StopCause | null {
+  const cause: StopCause = {
     reason: 'superseded',
     rule: s.rule,
     deadline: null,
@@ -82,7 +91,27 @@ export function supersededCause(s: NonNullable<TaskRecord['superseded']>): StopC
     supersededBy: s.by,
     note: `newer task ${s.by} (${s.rule.replaceAll('_', ' ')})`,
   }
+  const confirmed = by.confirmedRun
+  if (confirmed?.by === 'start_mix') return cause
+  if (confirmed?.by === 'get_mix_task_info') {
+    return {
+      ...cause,
+      eventIds: [...new Set([...cause.eventIds, runCheckEvidence(by.taskId, confirmed.at)])].sort(),
+      note: `${cause.note}; GetMixTaskInfo found it running at ${confirmed.at}`,
+    }
+  }
+  if (by.runCheckFailedAt !== null && by.runCheckFailedAt >= s.at) {
+    return {
+      ...cause,
+      rule: `${s.rule}+unconfirmed`,
+      note: `${cause.note}; GetMixTaskInfo of it failed at ${by.runCheckFailedAt}: stopped on the callbacks alone`,
+    }
+  }
+  return null
 }
+
+/** The evidence id of a GetMixTaskInfo that found a task running. */
+export const runCheckEvidence = (taskId: string, at: number): string => `get_mix_task_info:${taskId}@${at}`
 
 /** The stream ids a task's liveness depends on, or null when its inputs say nothing. */
 function streamInputs(

@@ -42,6 +42,8 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
       inputsAt: null,
       inputsEventId: null,
       outputs: [],
+      confirmedRun: null,
+      runCheckFailedAt: null,
       superseded: null,
       stopCause: null,
       stopAttempts: 0,

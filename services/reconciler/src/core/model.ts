@@ -178,6 +178,14 @@ export interface TaskRecord {
    */
   run: { startedAt: number; precise: boolean; eventIds: string[] } | null
   phase: TaskPhase
+  /**
+   * ZEGO's word that the current run exists: a StartMix/StartAutoMix it accepted (Code 0 through the
+   * passthrough), or a GetMixTaskInfo that answered Code 0. A run known from callbacks alone has none,
+   * and supersedes nothing until it has (docs/architecture.md §5.3).
+   */
+  confirmedRun: { at: number; by: 'start_mix' | 'get_mix_task_info' } | null
+  /** When a GetMixTaskInfo about the current run failed for good (no answer to be had). */
+  runCheckFailedAt: number | null
   /** Set when a newer task replaced this one; valid while the newer one runs. */
   superseded: { by: string; rule: SupersessionRule; eventIds: string[]; at: number } | null
   /** The cause of our last stop decision in this run (re-stops repeat it). */

@@ -5,6 +5,7 @@ import { applyExternalStop, recordOurStop } from './lifecycle.ts'
 import { MAX_STOP_ATTEMPTS } from './limits.ts'
 import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { checkSupersession } from './supersession.ts'
 import { tvalues } from './table.ts'
 import { unreachable } from './unreachable.ts'
 
@@ -32,7 +33,11 @@ export function applyOutcome(
   task.touchedAt = now
   const step: Step = { d, now, policy, out }
   if (pending.action === 'stop') onStopOutcome(task, pending, outcome, step)
-  else onVerifyOutcome(task, pending, outcome, step)
+  else {
+    onVerifyOutcome(task, pending, outcome, step)
+    // ZEGO's word about the task may be what a supersession by it waited for.
+    checkSupersession(d, task.taskId, now, policy, out)
+  }
 }
 
 /** What an outcome is applied in: the draft, the time, the app's policy and the decisions it makes. */
@@ -114,11 +119,13 @@ function onVerifyOutcome(task: TaskRecord, pending: CommandDecision, outcome: Ou
       task.pending = null
       if (pending.reason === 'unconfirmed_stop')
         stopAgain(task, pending, step, `still_running_after_${task.stopAttempts}_stops`)
+      else task.confirmedRun = task.confirmedRun ?? { at: outcome.at, by: 'get_mix_task_info' }
       return
     case 'failed_permanent':
     case 'gave_up':
       task.pending = null
       if (pending.reason === 'unconfirmed_stop') task.problem = `verify_${outcome.result}`
+      else task.runCheckFailedAt = outcome.at
       return
     case 'stopped':
     case 'retrying':

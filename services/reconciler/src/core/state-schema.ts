@@ -103,6 +103,12 @@ const TaskRecordSchema = z
     lastStop: LifecycleFactSchema.nullable(),
     run: z.object({ startedAt: z.number(), precise: z.boolean(), eventIds: z.array(z.string()) }).nullable(),
     phase: z.enum(TASK_PHASES),
+    // Absent from states saved before confirmations of runs existed: such a run counts as unconfirmed.
+    confirmedRun: z
+      .object({ at: z.number(), by: z.enum(['start_mix', 'get_mix_task_info']) })
+      .nullable()
+      .default(null),
+    runCheckFailedAt: z.number().nullable().default(null),
     superseded: z
       .object({
         by: z.string(),

@@ -56,6 +56,7 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
       if (result === 'stale') return null
       if (staleUpdate && result === 'same_run') return null
       const task = writableTask(d, b.taskId, now)
+      task.confirmedRun = task.confirmedRun ?? { at: fact.at, by: 'start_mix' }
       task.auto = b.action === 'StartAutoMix'
       task.roomId = b.roomId ?? task.roomId
       task.userId = b.userId ?? task.userId
