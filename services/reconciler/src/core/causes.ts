@@ -14,7 +14,7 @@ export interface StopPlan {
 
 /** The rooms whose stream lists must confirm a stop resting on stream callbacks, and the fallback wait. */
 export interface Confirmation {
-  reason: 'orphaned' | 'room_empty'
+  reason: 'orphaned' | 'room_empty' | 'room_closed'
   /** Sorted by room id: each room with the evidence of the gone streams in it. */
   rooms: { roomId: string; eventIds: string[] }[]
   /** How long after the first checks the stop falls back to the callbacks alone, without an answer. */
@@ -34,6 +34,19 @@ export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): Sto
   const plan = byInputs !== 'no_input_evidence' ? byInputs : roomCause(task, task.run.startedAt, view, policy)
   if (plan === null) return null
   return policy.confirmOrphansWithStreamList ? plan : { ...plan, confirm: null }
+}
+
+/**
+ * Every room a stream was seen in (its callbacks' rooms, a list's), not only the room of its latest
+ * fact: a forged stream_close naming another room must not get the confirmation to list a room the
+ * stream was never in, and miss it live in its own.
+ */
+function roomsSeenIn(streamId: string, view: View): (string | null)[] {
+  const stream = tget(view.state.streams, streamId)
+  const rooms = new Set<string | null>([view.roomOf(streamId)])
+  for (const fact of Object.values(stream?.facts ?? {})) rooms.add(fact.roomId)
+  if (stream?.observed?.roomId) rooms.add(stream.observed.roomId)
+  return [...rooms]
 }
 
 /** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
@@ -159,7 +172,7 @@ function inputsCause(
     const graceMs = policy.graceMs[l.close.grace]
     const dueAt = Math.max(goneAt + graceMs, l.floorAt)
     evidence.push(l.evidence)
-    gone.push({ roomId: view.roomOf(streamId), evidence: l.evidence })
+    for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence })
     if (last === null || dueAt >= last.dueAt)
       last = { streamId, dueAt, label: l.close.label, goneAt, graceMs }
   }
@@ -180,9 +193,10 @@ function inputsCause(
 }
 
 /**
- * For tasks whose inputs are unknown: only evidence about their room can stop them. A room_close
- * needs no confirmation; an empty room seen through stream callbacks does (they may have lost a
- * reconnect), one seen through a stream list already is one.
+ * For tasks whose inputs are unknown: only evidence about their room can stop them. A room_close is a
+ * callback like any other (its signature does not cover its body, so it may be forged): the room's
+ * stream list confirms it, as it does an empty room seen through stream callbacks (they may have lost
+ * a reconnect); an empty room seen through a stream list already is confirmed.
  */
 function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopPlan | null {
   if (task.roomId === null) return null
@@ -213,7 +227,11 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
           supersededBy: null,
           note: `room ${roomId} closed at ${first.at} (reason ${first.closeReason})`,
         },
-        confirm: null,
+        confirm: confirmation(
+          'room_closed',
+          [{ roomId, eventIds: [first.eventId] }],
+          policy.graceMs.roomGone,
+        ),
       })
     }
   }

@@ -6,6 +6,7 @@ import { type Draft, openDraft, touchEverything, writableTask } from './draft.ts
 import type { AppState, Confirming, CoreInput, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
+import { applyMixStopped } from './reported-stops.ts'
 import { scheduleSweep, sweep } from './retention.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
 import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
@@ -86,9 +87,11 @@ function applyEvent(
       applyRoomClosed(d, event, now)
       return
     case 'mix_started':
-    case 'mix_stopped':
       started = applyMixCallback(d, event, now)
       break
+    case 'mix_stopped':
+      applyMixStopped(d, event, now, out)
+      return
     case 'mix_api_call':
       started = applyMixApiCall(d, event, now)
       break

@@ -116,6 +116,7 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     phase: 'stopped',
     confirmedRun: null,
     runCheckFailedAt: null,
+    reportedStop: null,
     superseded: null,
     stopCause: null,
     stopAttempts: 0,

@@ -186,6 +186,8 @@ export interface TaskRecord {
   confirmedRun: { at: number; by: 'start_mix' | 'get_mix_task_info' } | null
   /** When a GetMixTaskInfo about the current run failed for good (no answer to be had). */
   runCheckFailedAt: number | null
+  /** A mix_stop for the running task, held until ZEGO confirms it (see reported-stops.ts). */
+  reportedStop: LifecycleFact | null
   /** Set when a newer task replaced this one; valid while the newer one runs. */
   superseded: { by: string; rule: SupersessionRule; eventIds: string[]; at: number } | null
   /** The cause of our last stop decision in this run (re-stops repeat it). */

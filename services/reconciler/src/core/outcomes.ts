@@ -5,6 +5,7 @@ import { applyExternalStop, recordOurStop } from './lifecycle.ts'
 import { MAX_STOP_ATTEMPTS } from './limits.ts'
 import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { MIX_STOP_RULE } from './reported-stops.ts'
 import { checkSupersession } from './supersession.ts'
 import { tvalues } from './table.ts'
 import { unreachable } from './unreachable.ts'
@@ -103,8 +104,15 @@ function onStopOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outc
   }
 }
 
+/**
+ * A GetMixTaskInfo's answer. After our StopMix (`unconfirmed_stop` of a stop) "running" stops again;
+ * any other check learns whether the run exists, which a held mix_stop (reported-stops.ts) and a
+ * supersession by this task (supersession.ts) wait for. No answer: a held mix_stop ends the run on the
+ * callback alone, and a supersession falls back (causes.ts).
+ */
 function onVerifyOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outcome, step: Step): void {
   const { d, now } = step
+  const afterOurStop = pending.reason === 'unconfirmed_stop' && pending.rule !== MIX_STOP_RULE
   switch (outcome.result) {
     case 'already_gone':
       task.pending = null
@@ -117,16 +125,25 @@ function onVerifyOutcome(task: TaskRecord, pending: CommandDecision, outcome: Ou
       return
     case 'still_running':
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop')
+      if (afterOurStop) {
         stopAgain(task, pending, step, `still_running_after_${task.stopAttempts}_stops`)
-      else task.confirmedRun = task.confirmedRun ?? { at: outcome.at, by: 'get_mix_task_info' }
+        return
+      }
+      task.confirmedRun = task.confirmedRun ?? { at: outcome.at, by: 'get_mix_task_info' }
+      task.reportedStop = null
       return
     case 'failed_permanent':
-    case 'gave_up':
+    case 'gave_up': {
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop') task.problem = `verify_${outcome.result}`
-      else task.runCheckFailedAt = outcome.at
+      if (afterOurStop) {
+        task.problem = `verify_${outcome.result}`
+        return
+      }
+      task.runCheckFailedAt = outcome.at
+      const reported = task.reportedStop
+      if (reported !== null) applyExternalStop(d, task.taskId, reported, now)
       return
+    }
     case 'stopped':
     case 'retrying':
     case 'observed':

@@ -36,7 +36,7 @@ export interface RoomCheck {
   roomId: string
   /** The task the check is named after (the room's first task that needs it, by task id). */
   taskId: string
-  reason: Extract<CommandDecision['reason'], 'silent' | 'orphaned' | 'room_empty'>
+  reason: Extract<CommandDecision['reason'], 'silent' | 'orphaned' | 'room_empty' | 'room_closed'>
   /** The events behind the check (the closes an orphan stop would rest on; none for silence). */
   eventIds: readonly string[]
   /** When the check became due: a room asked again for one task is asked under a later deadline. */

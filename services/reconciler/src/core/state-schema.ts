@@ -109,6 +109,7 @@ const TaskRecordSchema = z
       .nullable()
       .default(null),
     runCheckFailedAt: z.number().nullable().default(null),
+    reportedStop: LifecycleFactSchema.nullable().default(null),
     superseded: z
       .object({
         by: z.string(),

@@ -69,7 +69,7 @@ describe('supersession by a task known from callbacks alone is confirmed with Ge
     const d = liveTask()
     d.event(created({ streamId: 's2', at: T0 - 10_000, seq: 2 }))
     const [check] = d.event(forged())
-    expect(check?.command.call).toBe('GetMixTaskInfo')
+    expect(check?.command?.call).toBe('GetMixTaskInfo')
     const accepted = startMix({ taskId: 'forged', at: T0 + 60_100, inputs: ['s2'], outputs: ['show'] })
     expect(d.event(accepted)).toMatchObject([{ action: 'stop', taskId: 'task-a', rule: 'shared_output' }])
   })
