@@ -135,12 +135,7 @@ function answer(decision: CommandDecision, at: number): CoreInput | null {
   const c = decision.command
   const outcome = (result: 'stopped' | 'still_running' | 'already_gone'): CoreInput => ({
     kind: 'outcome',
-    outcome: outcomeFor(
-      decision,
-      result,
-      at,
-      c.call === 'DescribeSimpleStreamList' ? 'GetMixTaskInfo' : c.call,
-    ),
+    outcome: outcomeFor(decision, result, at, c.call),
   })
   if (decision.action === 'would_stop') return null
   switch (c.call) {

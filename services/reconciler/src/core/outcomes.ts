@@ -28,8 +28,7 @@ export function applyOutcome(
   const existing = d.state.tasks[outcome.taskId]
   const pending = existing?.pending
   if (existing === undefined || pending == null || pending.id !== outcome.decisionId) return
-  const expected = pending.action === 'stop' ? 'StopMix' : 'GetMixTaskInfo'
-  if (outcome.action !== expected) return
+  if (outcome.action !== pending.command.call) return
   const task = writableTask(d, outcome.taskId, now)
   task.touchedAt = now
   const step: Step = { d, now, policy, out }
