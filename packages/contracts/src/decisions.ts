@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { contentHash } from './canonical-hash.ts'
 import { type Decoded, decodeWith, encodeJson } from './codec.ts'
+import { type Command, CommandSchema } from './commands.ts'
 
 /** What the reconciler decided about one task, written to the decisions topic before it acts. */
 export const DECISION_ACTIONS = ['stop', 'would_stop', 'verify'] as const
@@ -31,16 +32,22 @@ export const DecisionSchema = z.object({
     note: z.string().nullable(),
   }),
   decidedAt: epochMs,
+  command: CommandSchema.optional().describe(
+    'the ZEGO call this decision stands for (for would_stop: the call it would make); absent from decisions written before it existed',
+  ),
 })
+/** A decision as a reader of the topic gets it: `command` may be missing from older records. */
 export type Decision = z.output<typeof DecisionSchema>
+/** A decision as the reconciler makes it: always with its complete command. */
+export type CommandDecision = Decision & { command: Command }
 
 /**
  * Deterministic, so that a reconciler that decides again after a restart or rebalance (same task,
  * same reason, same evidence) writes the same id and the duplicate is recognisable. The time of
- * deciding and the free-text note are left out; the action is in, so a dry-run `would_stop` and the
+ * deciding, the free-text note and the command (derived from the rest and the task's facts) are left out; the action is in, so a dry-run `would_stop` and the
  * later enforced `stop` stay two decisions.
  */
-export function decisionId(decision: Omit<Decision, 'v' | 'id' | 'decidedAt'>): string {
+export function decisionId(decision: Omit<Decision, 'v' | 'id' | 'decidedAt' | 'command'>): string {
   const { eventIds, deadline, supersededBy } = decision.evidence
   return contentHash([
     'decision/v1',

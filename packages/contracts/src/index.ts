@@ -18,7 +18,9 @@ export {
   type ZegoCallback,
 } from './callbacks.ts'
 export type { Decoded } from './codec.ts'
+export { COMMAND_LANES, type Command, type CommandLane, CommandSchema } from './commands.ts'
 export {
+  type CommandDecision,
   DECISION_ACTIONS,
   DECISION_REASONS,
   type DeadLetter,

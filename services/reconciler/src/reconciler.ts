@@ -24,11 +24,11 @@ import {
 } from '@mixguard/zego-api'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
-import { createExecutor, type TaskContext } from './adapters/executor.ts'
+import { createExecutor } from './adapters/executor.ts'
 import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
-import { type AppState, parseAppState } from './core/index.ts'
+import { parseAppState } from './core/index.ts'
 import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
 import { reconcilerPreflight } from './kafka-preflight.ts'
@@ -61,11 +61,6 @@ export interface RunningReconciler {
   close(): Promise<void>
   /** Resolves with the error if the consumer stopped for good (the process should close and exit). */
   fatal: Promise<unknown>
-}
-
-/** The StopMix UserId: ZEGO's task ownership requires the initiator's. */
-function taskContext(state: AppState, taskId: string): TaskContext {
-  return { userId: state.tasks[taskId]?.userId ?? null }
 }
 
 export async function startReconciler(
@@ -172,7 +167,6 @@ export async function startReconciler(
     timers,
     eventsTopic: topics.events,
     policyFor: config.policyFor,
-    taskContext,
     canWrite: (partition) => source?.holds(partition) === true,
     publishDecisions: async (decisions) => {
       await producer.send({

@@ -1,6 +1,6 @@
 import type { DeadLetter, Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { type AppPolicy, type AppState, taskContext } from './core/index.ts'
+import type { AppPolicy } from './core/index.ts'
 import { APP, closed, created, startMix, T0 } from './core/test-kit.ts'
 import { Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, manualTime, noConfirmation, records } from './shell-fakes.ts'
@@ -20,7 +20,6 @@ function setup(policyFor: (appId: number) => AppPolicy = noConfirmation) {
     policyFor,
     publishDecisions: (d) => decisions.publish(d),
     publishDeadLetters: (d) => deadLetters.publish(d),
-    taskContext: (state: AppState, taskId: string) => ({ userId: taskContext(state, taskId).userId }),
     clock: time.clock,
     timers: time.timers,
     eventsTopic: 'events',

@@ -1,6 +1,6 @@
-import { type DeadLetter, type Decision, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
+import { type CommandDecision, type DeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
 import type { Clock, Timers } from '@mixguard/zego-api'
-import type { Executor, TaskContext } from './adapters/executor.ts'
+import type { Executor } from './adapters/executor.ts'
 import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import {
   type AppPolicy,
@@ -17,7 +17,7 @@ import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-de
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 export interface ShellObserver {
-  decided?(decision: Decision): void
+  decided?(decision: CommandDecision): void
   eventsApplied?(count: number, partition: number): void
   deadLettered?(deadLetter: DeadLetter): void
   restored?(partitions: number[], apps: number, ms: number): void
@@ -34,9 +34,8 @@ export interface ShellOptions {
   executor: Executor
   policyFor: (appId: number) => AppPolicy
   /** Appends decisions to the decisions topic (before anything acts on them). */
-  publishDecisions: (decisions: Decision[]) => Promise<void>
+  publishDecisions: (decisions: CommandDecision[]) => Promise<void>
   publishDeadLetters: (deadLetters: DeadLetter[]) => Promise<void>
-  taskContext: (state: AppState, taskId: string) => TaskContext
   clock: Clock
   timers: Timers
   observer?: ShellObserver
@@ -193,7 +192,7 @@ export class Shell {
       this.#assertWritable(partition, owned)
       const now = this.#o.clock.now()
       const drafts = new Map<number, StoredApp<AppState>>()
-      const decisions: Decision[] = []
+      const decisions: CommandDecision[] = []
       const deadLetters: DeadLetter[] = []
       let applied = 0
       for (const record of records) {
@@ -287,11 +286,11 @@ export class Shell {
   }
 
   /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */
-  #act(apps: Iterable<StoredApp<AppState>>, decisions: Decision[]): void {
+  #act(apps: Iterable<StoredApp<AppState>>, decisions: CommandDecision[]): void {
     for (const decision of decisions) this.#o.observer?.decided?.(decision)
     for (const app of apps) {
       this.#arm(app)
-      for (const decision of decisions) if (decision.appId === app.appId) this.#submit(app.state, decision)
+      for (const decision of decisions) if (decision.appId === app.appId) this.#o.executor.submit(decision)
     }
   }
 
@@ -405,13 +404,9 @@ export class Shell {
     owned.active = true
     for (const app of owned.apps.values()) {
       this.#arm(app)
-      for (const decision of pendingDecisions(app.state)) this.#submit(app.state, decision)
+      for (const decision of pendingDecisions(app.state)) this.#o.executor.submit(decision)
     }
     this.#scheduleFlush(this.#o.saveDelayMs ?? 250)
-  }
-
-  #submit(state: AppState, decision: Decision): void {
-    this.#o.executor.submit(decision, this.#o.taskContext(state, decision.taskId))
   }
 
   #arm(app: StoredApp<AppState>): void {

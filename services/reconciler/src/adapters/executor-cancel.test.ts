@@ -1,10 +1,10 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision } from '@mixguard/contracts'
 import type { ZegoClient } from '@mixguard/zego-api'
 import { expect, test } from 'vitest'
 import { manualTime } from '../shell-fakes.ts'
 import { createExecutor } from './executor.ts'
 
-const stop: Decision = {
+const stop: CommandDecision = {
   v: 1,
   id: 'd-1',
   appId: 4001,
@@ -14,6 +14,7 @@ const stop: Decision = {
   rule: 'grace:normal',
   evidence: { eventIds: [], deadline: null, supersededBy: null, note: null },
   decidedAt: 0,
+  command: { call: 'StopMix', appId: 4001, lane: 'normal', taskId: 'task-a', userId: null },
 }
 
 test('a decision cancelled (partition suspended) and submitted again on resuming runs again', async () => {
@@ -37,10 +38,10 @@ test('a decision cancelled (partition suspended) and submitted again on resuming
     clock: time.clock,
     timers: time.timers,
   })
-  executor.submit(stop, { userId: null })
+  executor.submit(stop)
   expect(calls).toBe(1)
   executor.cancel([stop.appId])
-  executor.submit(stop, { userId: null })
+  executor.submit(stop)
   await time.settle()
   expect(calls).toBe(2)
   expect(executor.inFlight()).toBe(1)

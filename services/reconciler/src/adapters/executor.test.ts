@@ -1,16 +1,17 @@
-import type { Decision, Outcome } from '@mixguard/contracts'
+import type { CommandDecision, Outcome } from '@mixguard/contracts'
 import { type Timers, type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { createManualClock } from '@mixguard/zego-sim'
 import { describe, expect, it } from 'vitest'
 import {
   type CoreInput,
+  laneOf,
   ROOM_CHECK_INTERVAL_MS,
   ROOM_SWEEP_RULE,
   UNCONFIRMED_STOP_MIN_WAIT_MS,
 } from '../core/index.ts'
-import { createExecutor, laneOf } from './executor.ts'
+import { createExecutor } from './executor.ts'
 
-const roomCheck: Decision = {
+const roomCheck: CommandDecision = {
   v: 1,
   id: 'd-room-check',
   appId: 7,
@@ -20,6 +21,7 @@ const roomCheck: Decision = {
   rule: 'room_streams',
   evidence: { eventIds: [], deadline: null, supersededBy: null, note: 'room-1' },
   decidedAt: 0,
+  command: { call: 'DescribeSimpleStreamList', appId: 7, lane: 'normal', roomId: 'room-1' },
 }
 
 const listFailed = (): ZegoError =>
@@ -48,7 +50,7 @@ function listClient(failures: number, now: () => number) {
   return { client, calls, lanes }
 }
 
-function run(failures: number, decision: Decision = roomCheck) {
+function run(failures: number, decision: CommandDecision = roomCheck) {
   const clock = createManualClock(0)
   const timers: Timers = {
     setTimeout: (callback, ms) => clock.setTimer(ms, callback),
@@ -69,7 +71,7 @@ function run(failures: number, decision: Decision = roomCheck) {
       inputs.push(input)
     },
   })
-  executor.submit(decision, { userId: null })
+  executor.submit(decision)
   const drive = async (): Promise<void> => {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve))
@@ -103,7 +105,13 @@ describe('executor: room stream lists', () => {
 })
 
 describe('executor: lanes', () => {
-  const sweep: Decision = { ...roomCheck, id: 'd-sweep', reason: 'silent', rule: ROOM_SWEEP_RULE }
+  const sweep: CommandDecision = {
+    ...roomCheck,
+    id: 'd-sweep',
+    reason: 'silent',
+    rule: ROOM_SWEEP_RULE,
+    command: { ...roomCheck.command, lane: 'idle' },
+  }
 
   it('supersession first, orphans and their confirmations next, checks after them, the room sweep last', () => {
     expect(laneOf({ ...roomCheck, action: 'stop', reason: 'superseded', rule: 'shared_output' })).toBe(
@@ -121,5 +129,38 @@ describe('executor: lanes', () => {
     await executor.drained()
     expect(lanes).toEqual(['idle'])
     expect(inputs).toMatchObject([{ kind: 'room_streams', roomId: 'room-1', streamIds: ['s-1'] }])
+  })
+})
+
+describe('executor: commands', () => {
+  it("runs a stop's command as it is: the task, the initiator UserId and the lane", async () => {
+    const time = createManualClock(0)
+    const requests: unknown[] = []
+    const client = {
+      async stopMix(request: unknown, options: { lane?: string }) {
+        requests.push({ request, lane: options.lane })
+        return { ok: true as const, data: undefined, requestId: 'r' }
+      },
+    } as unknown as ZegoClient
+    const outcomes: Outcome[] = []
+    const executor = createExecutor({
+      clientFor: () => client,
+      clock: time,
+      timers: { setTimeout: (f, ms) => time.setTimer(ms, f), clearTimeout: () => {} },
+      record: async (outcome) => {
+        outcomes.push(outcome)
+      },
+      feedback: async () => {},
+    })
+    executor.submit({
+      ...roomCheck,
+      action: 'stop',
+      reason: 'superseded',
+      rule: 'shared_output',
+      command: { call: 'StopMix', appId: 7, lane: 'urgent', taskId: 'task-1', userId: 'alice' },
+    })
+    await executor.drained()
+    expect(requests).toEqual([{ request: { TaskId: 'task-1', UserId: 'alice' }, lane: 'urgent' }])
+    expect(outcomes).toMatchObject([{ action: 'StopMix', result: 'stopped', taskId: 'task-1' }])
   })
 })

@@ -1,8 +1,7 @@
-import type { Decision, Outcome } from '@mixguard/contracts'
+import type { Command, CommandDecision, Outcome } from '@mixguard/contracts'
 import {
   backoffDelay,
   type Clock,
-  type Lane,
   type RetryOptions,
   retryPolicy,
   shouldRetry,
@@ -12,19 +11,13 @@ import {
   type ZegoErrorCode,
   type ZegoOutcome,
 } from '@mixguard/zego-api'
-import { type CoreInput, isRoomList, ROOM_CHECK_INTERVAL_MS, ROOM_SWEEP_RULE } from '../core/index.ts'
-
-/** What the executor needs to know about a task beyond the decision itself. */
-export interface TaskContext {
-  /** The initiator UserId: StopMix must carry it when ZEGO's task ownership is on. */
-  userId: string | null
-}
+import { type CoreInput, ROOM_CHECK_INTERVAL_MS } from '../core/index.ts'
 
 export interface ExecutorOptions {
   /** The ZEGO client for an app, or undefined when no credentials are configured for it. */
   clientFor: (appId: number) => ZegoClient | undefined
   /** Appends an outcome to the outcomes topic. */
-  record: (outcome: Outcome, decision: Decision) => Promise<void>
+  record: (outcome: Outcome, decision: CommandDecision) => Promise<void>
   /** Feeds what was learned back into the app's state (through the shell, under the app's partition lock). */
   feedback: (appId: number, input: CoreInput) => Promise<void>
   clock: Clock
@@ -32,12 +25,12 @@ export interface ExecutorOptions {
   random?: () => number
   /** Our own retries of retryable failures; the client makes one attempt per call. */
   retry?: RetryOptions
-  onError?: (error: unknown, decision: Decision) => void
+  onError?: (error: unknown, decision: CommandDecision) => void
 }
 
 export interface Executor {
-  /** Carries a decision out once; a decision already in flight is not started twice. */
-  submit(decision: Decision, context: TaskContext): void
+  /** Carries a decision's command out once; a decision already in flight is not started twice. */
+  submit(decision: CommandDecision): void
   /** Abandons the work of apps this instance no longer owns (their new owner re-executes it). */
   cancel(appIds: Iterable<number>): void
   inFlight(): number
@@ -45,57 +38,64 @@ export interface Executor {
   drained(): Promise<void>
 }
 
-/**
- * Supersession first, then orphans, then verification calls (docs/architecture.md §6), then the room
- * sweep. The stream-list check that confirms an orphan before its stop is part of that stop, so it goes
- * with the orphans; the sweep's lists go last, so they never delay a confirmation.
- */
-export function laneOf(decision: Decision): Lane {
-  if (decision.reason === 'superseded') return 'urgent'
-  if (decision.rule === ROOM_SWEEP_RULE) return 'idle'
-  if (decision.action === 'verify' && decision.reason !== 'orphaned' && decision.reason !== 'room_empty')
-    return 'background'
-  return 'normal'
-}
+/** What a successful call feeds back into the core, given the outcome recorded for it. */
+type Learned = (result: Outcome) => CoreInput
 
 type Call = {
-  action: Outcome['action']
-  run: (client: ZegoClient, signal: AbortSignal) => Promise<ZegoOutcome<unknown>>
+  action: Command['call']
+  /** The outcome's result when ZEGO answers success. */
+  success: Extract<Outcome['result'], 'stopped' | 'still_running' | 'observed'>
+  run: (client: ZegoClient, signal: AbortSignal) => Promise<ZegoOutcome<Learned>>
   /** The shortest wait before a retry, whatever the backoff draws (ZEGO's per-room list limit). */
   minRetryDelayMs?: number
   /** Attempts in all, when fewer than the executor's default. */
   attempts?: number
 }
 
-function callFor(decision: Decision, context: TaskContext): Call | null {
-  const lane = laneOf(decision)
-  switch (decision.action) {
-    case 'would_stop':
-      return null
-    case 'stop':
+const asOutcome: Learned = (result) => ({ kind: 'outcome', outcome: result })
+
+function learned<T>(answer: ZegoOutcome<T>, learn: (data: T) => Learned): ZegoOutcome<Learned> {
+  return answer.ok ? { ok: true, data: learn(answer.data), requestId: answer.requestId } : answer
+}
+
+/** The call a command stands for: the command carries everything it needs, the lane included. */
+function callFor(command: Command): Call {
+  const { lane } = command
+  switch (command.call) {
+    case 'StopMix': {
+      const request = { TaskId: command.taskId, ...(command.userId ? { UserId: command.userId } : {}) }
       return {
-        action: 'StopMix',
-        run: (client, signal) =>
-          client.stopMix(
-            { TaskId: decision.taskId, ...(context.userId ? { UserId: context.userId } : {}) },
-            { lane, signal },
+        action: command.call,
+        success: 'stopped',
+        run: async (client, signal) =>
+          learned(await client.stopMix(request, { lane, signal }), () => asOutcome),
+      }
+    }
+    case 'GetMixTaskInfo':
+      return {
+        action: command.call,
+        success: 'still_running',
+        run: async (client, signal) =>
+          learned(await client.getMixTaskInfo({ TaskId: command.taskId }, { lane, signal }), () => asOutcome),
+      }
+    case 'DescribeSimpleStreamList':
+      return {
+        action: command.call,
+        success: 'observed',
+        run: async (client, signal) =>
+          learned(
+            await client.describeSimpleStreamList({ RoomId: command.roomId }, { lane, signal }),
+            (data) => (result) => ({
+              kind: 'room_streams',
+              roomId: command.roomId,
+              streamIds: data.StreamList.map((s) => s.StreamId),
+              observedAt: result.at,
+            }),
           ),
-      }
-    case 'verify':
-      if (isRoomList(decision)) {
-        const roomId = decision.evidence.note ?? ''
-        return {
-          action: 'DescribeSimpleStreamList',
-          run: (client, signal) => client.describeSimpleStreamList({ RoomId: roomId }, { lane, signal }),
-          // ZEGO answers a second list of one room within 10 s with a rate-limit code, and the
-          // unconfirmed fallback fires after UNCONFIRMED_STOP_MIN_WAIT_MS: three lists fit before it.
-          minRetryDelayMs: ROOM_CHECK_INTERVAL_MS,
-          attempts: 3,
-        }
-      }
-      return {
-        action: 'GetMixTaskInfo',
-        run: (client, signal) => client.getMixTaskInfo({ TaskId: decision.taskId }, { lane, signal }),
+        // ZEGO answers a second list of one room within 10 s with a rate-limit code, and the
+        // unconfirmed fallback fires after UNCONFIRMED_STOP_MIN_WAIT_MS: three lists fit before it.
+        minRetryDelayMs: ROOM_CHECK_INTERVAL_MS,
+        attempts: 3,
       }
   }
 }
@@ -113,7 +113,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   const outcome = (
-    decision: Decision,
+    decision: CommandDecision,
     call: Call,
     result: Outcome['result'],
     attempt: number,
@@ -131,14 +131,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
     at: clock.now(),
   })
 
-  async function finish(decision: Decision, result: Outcome, input: CoreInput): Promise<void> {
+  async function finish(decision: CommandDecision, result: Outcome, input: CoreInput): Promise<void> {
     await options.record(result, decision)
     await options.feedback(decision.appId, input)
   }
 
-  async function execute(decision: Decision, context: TaskContext, signal: AbortSignal): Promise<void> {
-    const call = callFor(decision, context)
-    if (call === null) return
+  async function execute(decision: CommandDecision, signal: AbortSignal): Promise<void> {
+    const call = callFor(decision.command)
     const client = options.clientFor(decision.appId)
     if (client === undefined) {
       const result: Outcome = {
@@ -154,24 +153,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const answer = await call.run(client, signal)
       if (signal.aborted) return
       if (answer.ok) {
-        if (call.action === 'DescribeSimpleStreamList') {
-          const streams = (answer.data as { StreamList: Array<{ StreamId: string }> }).StreamList
-          const result = outcome(decision, call, 'observed', attempt)
-          await finish(decision, result, {
-            kind: 'room_streams',
-            roomId: decision.evidence.note ?? '',
-            streamIds: streams.map((s) => s.StreamId),
-            observedAt: result.at,
-          })
-        } else {
-          const result = outcome(
-            decision,
-            call,
-            call.action === 'StopMix' ? 'stopped' : 'still_running',
-            attempt,
-          )
-          await finish(decision, result, { kind: 'outcome', outcome: result })
-        }
+        const result = outcome(decision, call, call.success, attempt)
+        await finish(decision, result, answer.data(result))
         return
       }
       const error = answer.error
@@ -211,11 +194,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   return {
-    submit(decision, context) {
+    submit(decision) {
       if (decision.action === 'would_stop' || running.has(decision.id)) return
       const controller = new AbortController()
       const entry = { appId: decision.appId, controller, done: Promise.resolve() }
-      entry.done = execute(decision, context, controller.signal)
+      entry.done = execute(decision, controller.signal)
         .catch((error: unknown) => options.onError?.(error, decision))
         .finally(() => {
           if (running.get(decision.id) === entry) running.delete(decision.id)

@@ -54,7 +54,6 @@ test('a restore longer than the session timeout keeps the member in the group (h
     policyFor: noConfirmation,
     publishDecisions: async () => {},
     publishDeadLetters: async () => {},
-    taskContext: () => ({ userId: null }),
     clock: { now: () => Date.now() },
     timers: {
       setTimeout: (f, ms) => setTimeout(f, ms),

@@ -14,7 +14,7 @@ export interface StopPlan {
 
 /** The rooms whose stream lists must confirm a stop resting on stream callbacks, and the fallback wait. */
 export interface Confirmation {
-  reason: 'orphaned' | 'room_empty'
+  reason: 'orphaned' | 'room_empty' | 'room_closed'
   /** Sorted by room id: each room with the evidence of the gone streams in it. */
   rooms: { roomId: string; eventIds: string[] }[]
   /** How long after the first checks the stop falls back to the callbacks alone, without an answer. */
@@ -34,6 +34,19 @@ export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): Sto
   const plan = byInputs !== 'no_input_evidence' ? byInputs : roomCause(task, task.run.startedAt, view, policy)
   if (plan === null) return null
   return policy.confirmOrphansWithStreamList ? plan : { ...plan, confirm: null }
+}
+
+/**
+ * Every room a stream was seen in (its callbacks' rooms, a list's), not only the room of its latest
+ * fact: a forged stream_close naming another room must not get the confirmation to list a room the
+ * stream was never in, and miss it live in its own.
+ */
+function roomsSeenIn(streamId: string, view: View): (string | null)[] {
+  const stream = tget(view.state.streams, streamId)
+  const rooms = new Set<string | null>([view.roomOf(streamId)])
+  for (const fact of Object.values(stream?.facts ?? {})) rooms.add(fact.roomId)
+  if (stream?.observed?.roomId) rooms.add(stream.observed.roomId)
+  return [...rooms]
 }
 
 /** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
@@ -62,18 +75,27 @@ export function supersessionEnabled(
   return rule === 'shared_output' ? policy.supersession.sharedOutput : policy.supersession.sharedUserInRoom
 }
 
-/** Holds while the task that replaced this one still runs and the rule is still switched on. */
+/**
+ * Holds while the task that replaced this one still runs, ZEGO has confirmed that it does (or could
+ * not be asked), and the rule is still switched on.
+ */
 function supersessionCause(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
   const s = task.superseded
   if (s === null || !supersessionEnabled(policy, s.rule)) return null
   const by = view.state.tasks[s.by]
   if (by === undefined || !lifecycleRunning(by)) return null
-  return supersededCause(s)
+  return supersededCause(s, by)
 }
 
-/** Supersession stops at once: its due time is when it was found. */
-export function supersededCause(s: NonNullable<TaskRecord['superseded']>): StopCause {
-  return {
+/**
+ * Supersession stops at once: its due time is when it was found. But only once ZEGO has said that
+ * the newer task runs: a StartMix it accepted, or a GetMixTaskInfo answered since (its evidence then
+ * names the check); a newer task known from callbacks alone could be a forged mix_start. Null while
+ * that word is awaited; when the check failed for good since the supersession was found, the stop
+ * falls back to the callbacks alone, its rule marked `+unconfirmed`.
+ */
+export function supersededCause(s: NonNullable<TaskRecord['superseded']>, by: TaskRecord): StopCause | null {
+  const cause: StopCause = {
     reason: 'superseded',
     rule: s.rule,
     deadline: null,
@@ -82,7 +104,27 @@ export function supersededCause(s: NonNullable<TaskRecord['superseded']>): StopC
     supersededBy: s.by,
     note: `newer task ${s.by} (${s.rule.replaceAll('_', ' ')})`,
   }
+  const confirmed = by.confirmedRun
+  if (confirmed?.by === 'start_mix') return cause
+  if (confirmed?.by === 'get_mix_task_info') {
+    return {
+      ...cause,
+      eventIds: [...new Set([...cause.eventIds, runCheckEvidence(by.taskId, confirmed.at)])].sort(),
+      note: `${cause.note}; GetMixTaskInfo found it running at ${confirmed.at}`,
+    }
+  }
+  if (by.runCheckFailedAt !== null && by.runCheckFailedAt >= s.at) {
+    return {
+      ...cause,
+      rule: `${s.rule}+unconfirmed`,
+      note: `${cause.note}; GetMixTaskInfo of it failed at ${by.runCheckFailedAt}: stopped on the callbacks alone`,
+    }
+  }
+  return null
 }
+
+/** The evidence id of a GetMixTaskInfo that found a task running. */
+export const runCheckEvidence = (taskId: string, at: number): string => `get_mix_task_info:${taskId}@${at}`
 
 /** The stream ids a task's liveness depends on, or null when its inputs say nothing. */
 function streamInputs(
@@ -130,7 +172,7 @@ function inputsCause(
     const graceMs = policy.graceMs[l.close.grace]
     const dueAt = Math.max(goneAt + graceMs, l.floorAt)
     evidence.push(l.evidence)
-    gone.push({ roomId: view.roomOf(streamId), evidence: l.evidence })
+    for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence })
     if (last === null || dueAt >= last.dueAt)
       last = { streamId, dueAt, label: l.close.label, goneAt, graceMs }
   }
@@ -151,9 +193,10 @@ function inputsCause(
 }
 
 /**
- * For tasks whose inputs are unknown: only evidence about their room can stop them. A room_close
- * needs no confirmation; an empty room seen through stream callbacks does (they may have lost a
- * reconnect), one seen through a stream list already is one.
+ * For tasks whose inputs are unknown: only evidence about their room can stop them. A room_close is a
+ * callback like any other (its signature does not cover its body, so it may be forged): the room's
+ * stream list confirms it, as it does an empty room seen through stream callbacks (they may have lost
+ * a reconnect); an empty room seen through a stream list already is confirmed.
  */
 function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppPolicy): StopPlan | null {
   if (task.roomId === null) return null
@@ -184,7 +227,11 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
           supersededBy: null,
           note: `room ${roomId} closed at ${first.at} (reason ${first.closeReason})`,
         },
-        confirm: null,
+        confirm: confirmation(
+          'room_closed',
+          [{ roomId, eventIds: [first.eventId] }],
+          policy.graceMs.roomGone,
+        ),
       })
     }
   }

@@ -1,11 +1,12 @@
-import type { Decision, ZegoEvent } from '@mixguard/contracts'
-import { stopPlanOf } from './causes.ts'
-import { nextConfirmStep, verdictOf } from './confirmation.ts'
+import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
+import { type StopPlan, stopPlanOf } from './causes.ts'
+import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import { type Draft, openDraft, touchEverything, writableTask } from './draft.ts'
 import type { AppState, Confirming, CoreInput, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
+import { applyMixStopped } from './reported-stops.ts'
 import { scheduleSweep, sweep } from './retention.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
 import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
@@ -38,9 +39,9 @@ export function decide(
   input: CoreInput,
   now: number,
   policy: AppPolicy,
-): { state: AppState; decisions: Decision[] } {
+): { state: AppState; decisions: CommandDecision[] } {
   const d = openDraft(state)
-  const out: Decision[] = []
+  const out: CommandDecision[] = []
   switch (input.kind) {
     case 'event':
       applyEvent(d, input.event, now, policy, out)
@@ -68,7 +69,13 @@ export function decide(
   return { state: d.state, decisions: out }
 }
 
-function applyEvent(d: Draft, event: ZegoEvent, now: number, policy: AppPolicy, out: Decision[]): void {
+function applyEvent(
+  d: Draft,
+  event: ZegoEvent,
+  now: number,
+  policy: AppPolicy,
+  out: CommandDecision[],
+): void {
   if (event.appId !== d.state.appId) return
   let started: Started = null
   switch (event.type) {
@@ -80,9 +87,11 @@ function applyEvent(d: Draft, event: ZegoEvent, now: number, policy: AppPolicy, 
       applyRoomClosed(d, event, now)
       return
     case 'mix_started':
-    case 'mix_stopped':
       started = applyMixCallback(d, event, now)
       break
+    case 'mix_stopped':
+      applyMixStopped(d, event, now, out)
+      return
     case 'mix_api_call':
       started = applyMixApiCall(d, event, now)
       break
@@ -94,47 +103,62 @@ function applyEvent(d: Draft, event: ZegoEvent, now: number, policy: AppPolicy, 
 
 const pinned = (task: TaskRecord, policy: AppPolicy): boolean => policy.pinnedTaskIds.includes(task.taskId)
 
+/** Where a task stands at `now`: the one walk that both firing and arming deadlines read. */
+type Assessment =
+  /** Nothing to fire or arm for it here (not running, pinned, or a dry-run cause already reported). */
+  | { kind: 'none' }
+  /** A stop cause holds: its verdict says whether it is due or waits for its confirmation. */
+  | { kind: 'stop'; plan: StopPlan; verdict: Verdict }
+  /** Running with no cause and nothing pending: its silence check is due at `dueAt`. */
+  | { kind: 'silent'; dueAt: number }
+
+function assess(task: TaskRecord, view: View, policy: AppPolicy, now: number, appId: number): Assessment {
+  if (task.phase !== 'running' || pinned(task, policy)) return { kind: 'none' }
+  const plan = stopPlanOf(task, view, policy)
+  if (plan !== null) {
+    if (policy.dryRun && alreadyReported(task, plan.cause, appId)) return { kind: 'none' }
+    return { kind: 'stop', plan, verdict: verdictOf(task, plan, view, policy, now) }
+  }
+  if (task.pending !== null) return { kind: 'none' }
+  return { kind: 'silent', dueAt: silentDueAt(task, view, policy) }
+}
+
 /**
  * "Time has reached now": every due stop, verification, orphan confirmation and silence check, in
  * task id order. A room is asked once per tick, for its first task that needs it; confirmations go
  * before silence checks, since a stop waits on them.
  */
-function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Decision[]): void {
+function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: CommandDecision[]): void {
   const silent: { taskId: string; dueAt: number }[] = []
   const checks = new Map<string, RoomCheck>()
   for (const taskId of Object.keys(d.state.tasks).sort()) {
     const task = d.state.tasks[taskId]
     if (task === undefined) continue
-    if (task.phase === 'running' && !pinned(task, policy)) {
-      const plan = stopPlanOf(task, view, policy)
-      if (plan !== null) {
-        if (policy.dryRun && alreadyReported(task, plan.cause, d.state.appId)) continue
-        const verdict = verdictOf(task, plan, view, policy, now)
-        switch (verdict.kind) {
-          case 'due':
-            if (verdict.cause.dueAt <= now)
-              emitStop(
-                d.state.appId,
-                writableTask(d, taskId, now),
-                verdict.cause,
-                now,
-                policy,
-                out,
-                plan.cause,
-              )
-            break
-          case 'confirm':
-            for (const check of verdict.checks)
-              if (check.deadline <= now && !checks.has(check.roomId)) checks.set(check.roomId, check)
-            break
-          default:
-            unreachable(verdict)
-        }
-        continue
+    const a = assess(task, view, policy, now, d.state.appId)
+    if (a.kind === 'stop') {
+      const { verdict } = a
+      switch (verdict.kind) {
+        case 'due':
+          if (verdict.cause.dueAt <= now)
+            emitStop(
+              d.state.appId,
+              writableTask(d, taskId, now),
+              verdict.cause,
+              now,
+              policy,
+              out,
+              a.plan.cause,
+            )
+          break
+        case 'confirm':
+          for (const check of verdict.checks)
+            if (check.deadline <= now && !checks.has(check.roomId)) checks.set(check.roomId, check)
+          break
+        default:
+          unreachable(verdict)
       }
-      if (task.pending !== null) continue
-      const dueAt = silentDueAt(task, view, policy)
-      if (dueAt <= now) silent.push({ taskId, dueAt })
+    } else if (a.kind === 'silent') {
+      if (a.dueAt <= now) silent.push({ taskId, dueAt: a.dueAt })
     } else if (
       task.phase === 'stop_requested_ok' &&
       task.pending === null &&
@@ -155,6 +179,7 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Deci
             note: 'StopMix succeeded but no mix_stop arrived',
           },
         },
+        { call: 'GetMixTaskInfo', taskId },
         now,
       )
       const writable = writableTask(d, taskId, now)
@@ -204,17 +229,12 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy): void 
     let stopAt: number | null = null
     let silentAt: number | null = null
     let confirming: Confirming | null = null
-    if (task.phase === 'running' && !pinned(task, policy)) {
-      const plan = stopPlanOf(task, view, policy)
-      if (plan !== null) {
-        if (!(policy.dryRun && alreadyReported(task, plan.cause, d.state.appId))) {
-          const verdict = verdictOf(task, plan, view, policy, now)
-          stopAt = verdict.kind === 'due' ? verdict.cause.dueAt : nextConfirmStep(verdict)
-          confirming = verdict.mark
-        }
-      } else if (task.pending === null) {
-        silentAt = silentDueAt(task, view, policy)
-      }
+    const a = assess(task, view, policy, now, d.state.appId)
+    if (a.kind === 'stop') {
+      stopAt = a.verdict.kind === 'due' ? a.verdict.cause.dueAt : nextConfirmStep(a.verdict)
+      confirming = a.verdict.mark
+    } else if (a.kind === 'silent') {
+      silentAt = a.dueAt
     }
     if (
       task.due.stopAt !== stopAt ||
@@ -255,8 +275,8 @@ export function nextDeadline(state: AppState): number | null {
 }
 
 /** Stops and verifications decided but without a final outcome yet: the shell re-executes them after a restart. */
-export function pendingDecisions(state: AppState): Decision[] {
-  const pending: Decision[] = []
+export function pendingDecisions(state: AppState): CommandDecision[] {
+  const pending: CommandDecision[] = []
   for (const task of Object.values(state.tasks)) if (task.pending !== null) pending.push(task.pending)
   for (const room of tvalues(state.rooms)) if (room.pendingCheck !== null) pending.push(room.pendingCheck)
   return pending.sort((a, b) => a.decidedAt - b.decidedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

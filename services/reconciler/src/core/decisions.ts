@@ -1,14 +1,18 @@
-import { type Decision, decisionId } from '@mixguard/contracts'
+import { type CommandDecision, decisionId } from '@mixguard/contracts'
+import { type CommandTarget, commandOf } from './commands.ts'
 import { MAX_REPORTED_CAUSES } from './limits.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 
-type DecisionFields = Omit<Decision, 'v' | 'id' | 'decidedAt' | 'evidence'> & {
-  evidence: Omit<Decision['evidence'], 'eventIds'> & { eventIds: readonly string[] }
+type DecisionFields = Omit<CommandDecision, 'v' | 'id' | 'decidedAt' | 'evidence' | 'command'> & {
+  evidence: Omit<CommandDecision['evidence'], 'eventIds'> & { eventIds: readonly string[] }
 }
 
-/** The id depends on the content, never on the time of deciding: a replay decides the same ids. */
-export function makeDecision(fields: DecisionFields, now: number): Decision {
+/**
+ * The id depends on the content, never on the time of deciding: a replay decides the same ids. The
+ * command is what the executor runs: the target's call, in the lane the decision's kind gets.
+ */
+export function makeDecision(fields: DecisionFields, target: CommandTarget, now: number): CommandDecision {
   const content = {
     appId: fields.appId,
     taskId: fields.taskId,
@@ -17,21 +21,28 @@ export function makeDecision(fields: DecisionFields, now: number): Decision {
     rule: fields.rule,
     evidence: { ...fields.evidence, eventIds: [...new Set(fields.evidence.eventIds)].sort() },
   }
-  return { v: 1, id: decisionId(content), ...content, decidedAt: now }
+  return {
+    v: 1,
+    id: decisionId(content),
+    ...content,
+    decidedAt: now,
+    command: commandOf(fields.appId, fields, target),
+  }
 }
 
+/** A stop of the task (or its report under dry-run): StopMix with the task's initiator UserId. */
 export function stopDecision(
   appId: number,
-  taskId: string,
+  task: Pick<TaskRecord, 'taskId' | 'userId'>,
   action: 'stop' | 'would_stop',
   cause: StopCause,
   now: number,
   extraEvidence: readonly string[] = [],
-): Decision {
+): CommandDecision {
   return makeDecision(
     {
       appId,
-      taskId,
+      taskId: task.taskId,
       action,
       reason: cause.reason,
       rule: cause.rule,
@@ -42,13 +53,14 @@ export function stopDecision(
         note: cause.note,
       },
     },
+    { call: 'StopMix', taskId: task.taskId, userId: task.userId },
     now,
   )
 }
 
 /** Under dry-run a cause is reported once: its would_stop id is remembered on the task. */
 export function alreadyReported(task: TaskRecord, cause: StopCause, appId: number): boolean {
-  return task.reported.includes(stopDecision(appId, task.taskId, 'would_stop', cause, 0).id)
+  return task.reported.includes(stopDecision(appId, task, 'would_stop', cause, 0).id)
 }
 
 /**
@@ -63,18 +75,18 @@ export function emitStop(
   cause: StopCause,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
   reportAs: StopCause = cause,
 ): void {
   if (task.phase !== 'running' || policy.pinnedTaskIds.includes(task.taskId)) return
   if (policy.dryRun) {
     if (alreadyReported(task, reportAs, appId)) return
-    const key = stopDecision(appId, task.taskId, 'would_stop', reportAs, now).id
+    const key = stopDecision(appId, task, 'would_stop', reportAs, now).id
     task.reported = [...task.reported, key].slice(-MAX_REPORTED_CAUSES)
-    out.push(stopDecision(appId, task.taskId, 'would_stop', cause, now))
+    out.push(stopDecision(appId, task, 'would_stop', cause, now))
     return
   }
-  const decision = stopDecision(appId, task.taskId, 'stop', cause, now)
+  const decision = stopDecision(appId, task, 'stop', cause, now)
   task.phase = 'stopping'
   task.pending = decision
   task.stopCause = cause

@@ -114,6 +114,9 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     run: null,
     // No start seen yet: not running until a start fact says so.
     phase: 'stopped',
+    confirmedRun: null,
+    runCheckFailedAt: null,
+    reportedStop: null,
     superseded: null,
     stopCause: null,
     stopAttempts: 0,

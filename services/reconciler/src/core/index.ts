@@ -1,3 +1,4 @@
+export { type CommandTarget, laneOf } from './commands.ts'
 export { decide, nextDeadline, pendingDecisions } from './decide.ts'
 export {
   MAX_STOP_ATTEMPTS,
@@ -19,7 +20,6 @@ export {
   TASK_PHASES,
   type TaskPhase,
   type TaskRecord,
-  taskContext,
 } from './model.ts'
 export { type AppPolicy, AppPolicySchema, defaultPolicy, PolicyOverridesSchema } from './policy.ts'
 export { isRoomList, ROOM_STREAMS_RULE, ROOM_SWEEP_RULE } from './room-checks.ts'

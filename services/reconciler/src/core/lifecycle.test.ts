@@ -1,7 +1,18 @@
+import type { Decision } from '@mixguard/contracts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
-import { closed, created, driver, mixStarted, mixStopped, startMix, stopMix, T0 } from './test-kit.ts'
+import {
+  closed,
+  created,
+  driver,
+  mixStarted,
+  mixStopped,
+  outcomeFor,
+  startMix,
+  stopMix,
+  T0,
+} from './test-kit.ts'
 
 function orphanedTask() {
   const d = driver()
@@ -14,7 +25,9 @@ function orphanedTask() {
 describe('task lifecycle', () => {
   it('mix_stop marks a task stopped: no stop decision for it', () => {
     const d = orphanedTask()
-    d.event(mixStopped({ taskId: 'task-a', at: T0 + 12_000, seq: 2 }))
+    // For a task we believe runs, ZEGO is asked first (reported-stops.ts): here it is gone.
+    const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 12_000, seq: 2 }))
+    d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 12_500))
     expect(d.task('task-a')?.phase).toBe('stopped')
     expect(d.tick(T0 + 300_000)).toEqual([])
   })

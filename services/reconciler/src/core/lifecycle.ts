@@ -42,6 +42,9 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
       inputsAt: null,
       inputsEventId: null,
       outputs: [],
+      confirmedRun: null,
+      runCheckFailedAt: null,
+      reportedStop: null,
       superseded: null,
       stopCause: null,
       stopAttempts: 0,
@@ -90,6 +93,7 @@ export function applyExternalStop(d: Draft, taskId: string, fact: LifecycleFact,
   task.touchedAt = now
   if (task.lastStart !== null && isAfter(task.lastStart, fact)) return false
   if (task.lastStop === null || isAfter(fact, task.lastStop)) task.lastStop = fact
+  task.reportedStop = null
   if (task.phase !== 'stopped') {
     task.phase = 'stopped'
     task.pending = null

@@ -1,4 +1,4 @@
-import type { Decision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
+import type { CommandDecision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
 import type { Table } from './table.ts'
 import type { TaskPhase } from './task-phase.ts'
 
@@ -108,7 +108,7 @@ export interface RoomRecord {
    */
   lastCheckAt: number | null
   /** The room_streams check waiting for its answer. */
-  pendingCheck: Decision | null
+  pendingCheck: CommandDecision | null
   /**
    * When the last check failed for good: the next silence check or sweep list waits a silentTaskMs,
    * not just the 10 s limit (an orphan's confirmation does not; see roomReadyAt).
@@ -178,13 +178,23 @@ export interface TaskRecord {
    */
   run: { startedAt: number; precise: boolean; eventIds: string[] } | null
   phase: TaskPhase
+  /**
+   * ZEGO's word that the current run exists: a StartMix/StartAutoMix it accepted (Code 0 through the
+   * passthrough), or a GetMixTaskInfo that answered Code 0. A run known from callbacks alone has none,
+   * and supersedes nothing until it has (docs/architecture.md §5.3).
+   */
+  confirmedRun: { at: number; by: 'start_mix' | 'get_mix_task_info' } | null
+  /** When a GetMixTaskInfo about the current run failed for good (no answer to be had). */
+  runCheckFailedAt: number | null
+  /** A mix_stop for the running task, held until ZEGO confirms it (see reported-stops.ts). */
+  reportedStop: LifecycleFact | null
   /** Set when a newer task replaced this one; valid while the newer one runs. */
   superseded: { by: string; rule: SupersessionRule; eventIds: string[]; at: number } | null
   /** The cause of our last stop decision in this run (re-stops repeat it). */
   stopCause: StopCause | null
   stopAttempts: number
   /** The decision (stop or verify) waiting for its outcome. */
-  pending: Decision | null
+  pending: CommandDecision | null
   /** Verify with GetMixTaskInfo at this time unless mix_stop arrives first. */
   verifyAt: number | null
   /** Why the task is surfaced (stop_failed, or a failed verification). */
@@ -200,11 +210,6 @@ export interface TaskRecord {
    */
   confirming: Confirming | null
   touchedAt: number
-}
-
-/** What the executor needs about a task beyond the decision: StopMix carries the initiator UserId. */
-export function taskContext(state: AppState, taskId: string): { userId: string | null } {
-  return { userId: state.tasks[taskId]?.userId ?? null }
 }
 
 export { parseAppState } from './state-schema.ts'

@@ -1,10 +1,12 @@
-import type { Decision, Outcome } from '@mixguard/contracts'
+import type { CommandDecision, Outcome } from '@mixguard/contracts'
 import { stopDecision } from './decisions.ts'
 import { type Draft, touchEverything, writableRoom, writableTask } from './draft.ts'
 import { applyExternalStop, recordOurStop } from './lifecycle.ts'
 import { MAX_STOP_ATTEMPTS } from './limits.ts'
 import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { MIX_STOP_RULE } from './reported-stops.ts'
+import { checkSupersession } from './supersession.ts'
 import { tvalues } from './table.ts'
 import { unreachable } from './unreachable.ts'
 
@@ -17,7 +19,7 @@ export function applyOutcome(
   outcome: Outcome,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   if (outcome.action === 'DescribeSimpleStreamList') {
     onRoomCheckOutcome(d, outcome, now)
@@ -26,13 +28,16 @@ export function applyOutcome(
   const existing = d.state.tasks[outcome.taskId]
   const pending = existing?.pending
   if (existing === undefined || pending == null || pending.id !== outcome.decisionId) return
-  const expected = pending.action === 'stop' ? 'StopMix' : 'GetMixTaskInfo'
-  if (outcome.action !== expected) return
+  if (outcome.action !== pending.command.call) return
   const task = writableTask(d, outcome.taskId, now)
   task.touchedAt = now
   const step: Step = { d, now, policy, out }
   if (pending.action === 'stop') onStopOutcome(task, pending, outcome, step)
-  else onVerifyOutcome(task, pending, outcome, step)
+  else {
+    onVerifyOutcome(task, pending, outcome, step)
+    // ZEGO's word about the task may be what a supersession by it waited for.
+    checkSupersession(d, task.taskId, now, policy, out)
+  }
 }
 
 /** What an outcome is applied in: the draft, the time, the app's policy and the decisions it makes. */
@@ -40,7 +45,7 @@ interface Step {
   d: Draft
   now: number
   policy: AppPolicy
-  out: Decision[]
+  out: CommandDecision[]
 }
 
 /**
@@ -61,7 +66,7 @@ function onRoomCheckOutcome(d: Draft, outcome: Outcome, now: number): void {
   }
 }
 
-function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+function onStopOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outcome, step: Step): void {
   const { policy } = step
   switch (outcome.result) {
     case 'stopped':
@@ -98,8 +103,15 @@ function onStopOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, st
   }
 }
 
-function onVerifyOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, step: Step): void {
+/**
+ * A GetMixTaskInfo's answer. After our StopMix (`unconfirmed_stop` of a stop) "running" stops again;
+ * any other check learns whether the run exists, which a held mix_stop (reported-stops.ts) and a
+ * supersession by this task (supersession.ts) wait for. No answer: a held mix_stop ends the run on the
+ * callback alone, and a supersession falls back (causes.ts).
+ */
+function onVerifyOutcome(task: TaskRecord, pending: CommandDecision, outcome: Outcome, step: Step): void {
   const { d, now } = step
+  const afterOurStop = pending.reason === 'unconfirmed_stop' && pending.rule !== MIX_STOP_RULE
   switch (outcome.result) {
     case 'already_gone':
       task.pending = null
@@ -112,14 +124,25 @@ function onVerifyOutcome(task: TaskRecord, pending: Decision, outcome: Outcome, 
       return
     case 'still_running':
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop')
+      if (afterOurStop) {
         stopAgain(task, pending, step, `still_running_after_${task.stopAttempts}_stops`)
+        return
+      }
+      task.confirmedRun = task.confirmedRun ?? { at: outcome.at, by: 'get_mix_task_info' }
+      task.reportedStop = null
       return
     case 'failed_permanent':
-    case 'gave_up':
+    case 'gave_up': {
       task.pending = null
-      if (pending.reason === 'unconfirmed_stop') task.problem = `verify_${outcome.result}`
+      if (afterOurStop) {
+        task.problem = `verify_${outcome.result}`
+        return
+      }
+      task.runCheckFailedAt = outcome.at
+      const reported = task.reportedStop
+      if (reported !== null) applyExternalStop(d, task.taskId, reported, now)
       return
+    }
     case 'stopped':
     case 'retrying':
     case 'observed':
@@ -136,7 +159,7 @@ const suffix = (outcome: Outcome): string => (outcome.errorCode === null ? '' : 
  * number of times, then leave it surfaced as stop_failed with `exhausted` as its problem. Pinned or
  * dry-run by now: hand it back to the running state, where the next tick decides afresh.
  */
-function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: string): void {
+function stopAgain(task: TaskRecord, previous: CommandDecision, step: Step, exhausted: string): void {
   const { d, now, policy, out } = step
   const cause = task.stopCause
   if (cause === null || policy.dryRun || policy.pinnedTaskIds.includes(task.taskId)) {
@@ -151,7 +174,7 @@ function stopAgain(task: TaskRecord, previous: Decision, step: Step, exhausted: 
     return
   }
   // The decision that found it running (or gave up) is part of the evidence, and makes the id a new one.
-  const decision = stopDecision(d.state.appId, task.taskId, 'stop', cause, now, [`decision:${previous.id}`])
+  const decision = stopDecision(d.state.appId, task, 'stop', cause, now, [`decision:${previous.id}`])
   task.phase = 'stopping'
   task.pending = decision
   task.stopAttempts += 1

@@ -95,7 +95,8 @@ describe('replay and restore', () => {
       ['stop', 'b', 'orphaned', 30_100],
       ['verify', 'a', 'unconfirmed_stop', 120_000],
       ['verify', 'b', 'unconfirmed_stop', 120_000],
-      ['stop', 'sdk', 'room_closed', 120_000],
+      ['verify', 'sdk', 'room_closed', 120_000], // its room's stream list confirms the close (issue 9)
+      ['stop', 'sdk', 'room_closed', 120_100],
       ['verify', 'sdk', 'unconfirmed_stop', 400_000],
       ['verify', 'c', 'silent', 900_000],
     ])

@@ -1,3 +1,4 @@
+import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
 import { RETENTION_MS, SWEEP_INTERVAL_MS } from './limits.ts'
@@ -10,6 +11,7 @@ import {
   driver,
   mixStarted,
   mixStopped,
+  outcomeFor,
   policyWith,
   roomClosed,
   startMix,
@@ -21,7 +23,8 @@ describe('retention', () => {
     const d = driver()
     d.event(created({ streamId: 's1', at: T0, seq: 1 }))
     d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
-    d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
+    const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
+    d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 5_000))
     d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
     d.event(roomClosed({ at: T0 + 7_000 }))
     expect(d.tick(T0 + 5_000 + RETENTION_MS - 1)).toEqual([])
@@ -40,7 +43,8 @@ describe('retention', () => {
     const start = mixStarted({ taskId: 'task-a', at: T0 + 1_000, seq: 5 })
     d.event(create)
     d.event(start)
-    d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 6 }))
+    const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 6 }))
+    d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 5_000))
     d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
     const late = T0 + RETENTION_MS - 60_000
     d.tick(late)

@@ -1,4 +1,4 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision, Decision } from '@mixguard/contracts'
 import { makeDecision } from './decisions.ts'
 import { type Draft, writableRoom } from './draft.ts'
 import { ROOM_CHECK_INTERVAL_MS } from './limits.ts'
@@ -7,8 +7,8 @@ import type { AppPolicy } from './policy.ts'
 
 /**
  * Room checks: DescribeSimpleStreamList calls, asked for silent tasks, to confirm an orphan before
- * its stop, and by the room sweep. The executor reads the room from `evidence.note`; the answer comes back as a
- * `room_streams` input, a failure as an outcome.
+ * its stop, and by the room sweep. The room is the command's `roomId` (and, for a reader, the note); the
+ * answer comes back as a `room_streams` input, a failure as an outcome.
  */
 
 /**
@@ -36,7 +36,7 @@ export interface RoomCheck {
   roomId: string
   /** The task the check is named after (the room's first task that needs it, by task id). */
   taskId: string
-  reason: Extract<Decision['reason'], 'silent' | 'orphaned' | 'room_empty'>
+  reason: Extract<CommandDecision['reason'], 'silent' | 'orphaned' | 'room_empty' | 'room_closed'>
   /** The events behind the check (the closes an orphan stop would rest on; none for silence). */
   eventIds: readonly string[]
   /** When the check became due: a room asked again for one task is asked under a later deadline. */
@@ -48,12 +48,11 @@ export interface RoomCheck {
 export const ROOM_STREAMS_RULE = 'room_streams'
 export const ROOM_SWEEP_RULE = 'room_sweep'
 
-/** A DescribeSimpleStreamList decision: the room is in `evidence.note`, the answer a room_streams input. */
-export const isRoomList = (d: Decision): boolean =>
-  d.action === 'verify' && (d.rule === ROOM_STREAMS_RULE || d.rule === ROOM_SWEEP_RULE)
+/** A DescribeSimpleStreamList decision: its answer comes back as a room_streams input. */
+export const isRoomList = (d: Decision): boolean => d.command?.call === 'DescribeSimpleStreamList'
 
 /** Emits one check and books it on the room (the caller has made sure the room may be asked now). */
-export function askRoom(d: Draft, check: RoomCheck, now: number, out: Decision[]): void {
+export function askRoom(d: Draft, check: RoomCheck, now: number, out: CommandDecision[]): void {
   const decision = makeDecision(
     {
       appId: d.state.appId,
@@ -69,6 +68,7 @@ export function askRoom(d: Draft, check: RoomCheck, now: number, out: Decision[]
         note: check.roomId,
       },
     },
+    { call: 'DescribeSimpleStreamList', roomId: check.roomId },
     now,
   )
   const room = writableRoom(d, check.roomId, now)

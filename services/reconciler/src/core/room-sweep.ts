@@ -1,4 +1,4 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision } from '@mixguard/contracts'
 import type { Draft } from './draft.ts'
 import {
   ROOM_CHECK_INTERVAL_MS,
@@ -128,7 +128,13 @@ export function sweepAllowance(policy: AppPolicy): number {
  * A step of the sweep on a tick, after the tick's confirmations and silence checks: lists the stalest
  * sweepable rooms within the allowance, and sets when the next step is due (null: nothing to sweep).
  */
-export function sweepStep(d: Draft, view: View, now: number, policy: AppPolicy, out: Decision[]): void {
+export function sweepStep(
+  d: Draft,
+  view: View,
+  now: number,
+  policy: AppPolicy,
+  out: CommandDecision[],
+): void {
   const s = d.state
   if (s.roomSweepAt !== null && s.roomSweepAt > now) return
   const rooms = policy.roomSweep.enabled ? sweptRooms(view, policy, now) : []

@@ -31,13 +31,14 @@ describe('tasks with unknown inputs (seen through mix_start only)', () => {
     d.event(close)
     const due = T0 + 60_000 + Math.max(base.graceMs.roomGone, STOP_FLOOR_MS)
     expect(nextDeadline(d.state)).toBe(due)
-    expect(d.tick(due)).toMatchObject([
+    // The room's stream list confirms the close first (issue 9); the evidence names it.
+    expect(d.tickAnswered(due)).toMatchObject([
       {
         action: 'stop',
         taskId: 'sdk-task',
         reason: 'room_closed',
         rule: 'room_close',
-        evidence: { eventIds: [close.id] },
+        evidence: { eventIds: [close.id, `room_streams:r1@${due}`] },
       },
     ])
   })
@@ -126,6 +127,8 @@ describe('auto-mix tasks (StartAutoMix): their inputs are the room streams', () 
     d.event(startAutoMix({ taskId: 'auto', at: T0, roomId: 'r1' }))
     expect(d.tick(T0 + 300_000)).toEqual([])
     d.event(roomClosed({ at: T0 + 400_000 }))
-    expect(d.tick(T0 + 500_000)).toMatchObject([{ action: 'stop', taskId: 'auto', reason: 'room_closed' }])
+    expect(d.tickAnswered(T0 + 500_000)).toMatchObject([
+      { action: 'stop', taskId: 'auto', reason: 'room_closed' },
+    ])
   })
 })

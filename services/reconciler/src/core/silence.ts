@@ -1,4 +1,4 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision } from '@mixguard/contracts'
 import { makeDecision } from './decisions.ts'
 import { type Draft, writableTask } from './draft.ts'
 import type { TaskRecord } from './model.ts'
@@ -67,7 +67,7 @@ export function checkSilentTasks(
   view: View,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   const rooms = new Map<string, { taskId: string; dueAt: number }>()
   for (const { taskId, dueAt } of due) {
@@ -89,6 +89,7 @@ export function checkSilentTasks(
             note: 'no news and no room to check',
           },
         },
+        { call: 'GetMixTaskInfo', taskId },
         now,
       )
       writableTask(d, taskId, now).pending = decision

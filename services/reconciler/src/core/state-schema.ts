@@ -1,5 +1,6 @@
-import { DecisionSchema } from '@mixguard/contracts'
+import { type CommandDecision, type Decision, DecisionSchema } from '@mixguard/contracts'
 import { z } from 'zod'
+import { type CommandTarget, commandOf } from './commands.ts'
 import type { AppState } from './model.ts'
 import { type Table, tableOf } from './table.ts'
 import { TASK_PHASES } from './task-phase.ts'
@@ -33,25 +34,40 @@ const StreamRecordSchema = z.object({
   touchedAt: z.number(),
 })
 
-const RoomRecordSchema = z.object({
-  roomId: z.string(),
-  closed: z.record(
-    z.string(),
-    z.object({
-      roomSessionId: z.string(),
-      eventId: z.string(),
-      at: z.number(),
-      receivedAt: z.number(),
-      closeReason: z.number().int(),
-    }),
-  ),
-  observedAt: z.number().nullable(),
-  observedReceivedAt: z.number().nullable(),
-  lastCheckAt: z.number().nullable(),
-  pendingCheck: DecisionSchema.nullable(),
-  checkFailedAt: z.number().nullable(),
-  touchedAt: z.number(),
-})
+/**
+ * A decision saved before decisions carried their command gets it here, from the record that keeps it
+ * (the room of a list, the task of a stop or a verification): what the executor ran for it then.
+ */
+function withCommand(decision: Decision, target: CommandTarget): CommandDecision {
+  return { ...decision, command: decision.command ?? commandOf(decision.appId, decision, target) }
+}
+
+const RoomRecordSchema = z
+  .object({
+    roomId: z.string(),
+    closed: z.record(
+      z.string(),
+      z.object({
+        roomSessionId: z.string(),
+        eventId: z.string(),
+        at: z.number(),
+        receivedAt: z.number(),
+        closeReason: z.number().int(),
+      }),
+    ),
+    observedAt: z.number().nullable(),
+    observedReceivedAt: z.number().nullable(),
+    lastCheckAt: z.number().nullable(),
+    pendingCheck: DecisionSchema.nullable(),
+    checkFailedAt: z.number().nullable(),
+    touchedAt: z.number(),
+  })
+  .transform((room) => ({
+    ...room,
+    pendingCheck:
+      room.pendingCheck &&
+      withCommand(room.pendingCheck, { call: 'DescribeSimpleStreamList', roomId: room.roomId }),
+  }))
 
 const LifecycleFactSchema = z.object({
   at: z.number(),
@@ -70,47 +86,68 @@ const StopCauseSchema = z.object({
   note: z.string(),
 })
 
-const TaskRecordSchema = z.object({
-  taskId: z.string(),
-  auto: z.boolean(),
-  roomId: z.string().nullable(),
-  userId: z.string().nullable(),
-  inputs: z.array(z.object({ streamId: z.string().nullable(), streamUrl: z.string().nullable() })).nullable(),
-  inputsSequence: nullableInt,
-  inputsAt: z.number().nullable(),
-  inputsEventId: z.string().nullable(),
-  outputs: z.array(z.string()),
-  lastStart: LifecycleFactSchema.nullable(),
-  lastStop: LifecycleFactSchema.nullable(),
-  run: z.object({ startedAt: z.number(), precise: z.boolean(), eventIds: z.array(z.string()) }).nullable(),
-  phase: z.enum(TASK_PHASES),
-  superseded: z
-    .object({
-      by: z.string(),
-      rule: z.enum(['shared_output', 'shared_user_in_room']),
-      eventIds: z.array(z.string()),
-      at: z.number(),
-    })
-    .nullable(),
-  stopCause: StopCauseSchema.nullable(),
-  stopAttempts: z.number().int().nonnegative(),
-  pending: DecisionSchema.nullable(),
-  verifyAt: z.number().nullable(),
-  problem: z.string().nullable(),
-  reported: z.array(z.string()),
-  due: z.object({ stopAt: z.number().nullable(), silentAt: z.number().nullable() }),
-  // Absent from states saved before it existed; it is derived, and recomputed on the next tick.
-  confirming: z
-    .object({
-      since: z.number(),
-      startedAt: z.number(),
-      fallbackAt: z.number(),
-      rooms: z.array(z.string()),
-    })
-    .nullable()
-    .default(null),
-  touchedAt: z.number(),
-})
+const TaskRecordSchema = z
+  .object({
+    taskId: z.string(),
+    auto: z.boolean(),
+    roomId: z.string().nullable(),
+    userId: z.string().nullable(),
+    inputs: z
+      .array(z.object({ streamId: z.string().nullable(), streamUrl: z.string().nullable() }))
+      .nullable(),
+    inputsSequence: nullableInt,
+    inputsAt: z.number().nullable(),
+    inputsEventId: z.string().nullable(),
+    outputs: z.array(z.string()),
+    lastStart: LifecycleFactSchema.nullable(),
+    lastStop: LifecycleFactSchema.nullable(),
+    run: z.object({ startedAt: z.number(), precise: z.boolean(), eventIds: z.array(z.string()) }).nullable(),
+    phase: z.enum(TASK_PHASES),
+    // Absent from states saved before confirmations of runs existed: such a run counts as unconfirmed.
+    confirmedRun: z
+      .object({ at: z.number(), by: z.enum(['start_mix', 'get_mix_task_info']) })
+      .nullable()
+      .default(null),
+    runCheckFailedAt: z.number().nullable().default(null),
+    reportedStop: LifecycleFactSchema.nullable().default(null),
+    superseded: z
+      .object({
+        by: z.string(),
+        rule: z.enum(['shared_output', 'shared_user_in_room']),
+        eventIds: z.array(z.string()),
+        at: z.number(),
+      })
+      .nullable(),
+    stopCause: StopCauseSchema.nullable(),
+    stopAttempts: z.number().int().nonnegative(),
+    pending: DecisionSchema.nullable(),
+    verifyAt: z.number().nullable(),
+    problem: z.string().nullable(),
+    reported: z.array(z.string()),
+    due: z.object({ stopAt: z.number().nullable(), silentAt: z.number().nullable() }),
+    // Absent from states saved before it existed; it is derived, and recomputed on the next tick.
+    confirming: z
+      .object({
+        since: z.number(),
+        startedAt: z.number(),
+        fallbackAt: z.number(),
+        rooms: z.array(z.string()),
+      })
+      .nullable()
+      .default(null),
+    touchedAt: z.number(),
+  })
+  .transform((task) => ({
+    ...task,
+    pending:
+      task.pending &&
+      withCommand(
+        task.pending,
+        task.pending.action === 'verify'
+          ? { call: 'GetMixTaskInfo', taskId: task.taskId }
+          : { call: 'StopMix', taskId: task.taskId, userId: task.userId },
+      ),
+  }))
 
 /** The changelog's value for one app, checked on restore (an edge: bytes from Kafka). */
 const table = <T extends z.ZodType>(record: T) => z.record(z.string(), z.record(z.string(), record))

@@ -1,5 +1,6 @@
+import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { created, driver, mixStarted, policyWith, startMix, T0 } from './test-kit.ts'
+import { created, driver, mixStarted, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
 
 function live(d: ReturnType<typeof driver>, ...streamIds: string[]) {
   for (const [i, streamId] of streamIds.entries())
@@ -117,18 +118,21 @@ describe('supersession', () => {
   it('works from mix_start callbacks alone (client-started tasks)', () => {
     const d = driver()
     d.event(mixStarted({ taskId: 'task-a', at: T0, userId: 'host', roomId: 'r1', output: 'mix-r1', seq: 10 }))
-    expect(
-      d.event(
-        mixStarted({
-          taskId: 'task-b',
-          at: T0 + 30_000,
-          userId: 'host',
-          roomId: 'r1',
-          output: 'mix-r1b',
-          seq: 11,
-        }),
-      ),
-    ).toMatchObject([{ taskId: 'task-a', rule: 'shared_user_in_room', evidence: { supersededBy: 'task-b' } }])
+    // Known from a callback alone, task-b supersedes nothing until ZEGO says it runs (issue 9).
+    const [check] = d.event(
+      mixStarted({
+        taskId: 'task-b',
+        at: T0 + 30_000,
+        userId: 'host',
+        roomId: 'r1',
+        output: 'mix-r1b',
+        seq: 11,
+      }),
+    )
+    expect(check?.command).toMatchObject({ call: 'GetMixTaskInfo', taskId: 'task-b' })
+    expect(d.outcome(outcomeFor(check as Decision, 'still_running', T0 + 30_100))).toMatchObject([
+      { taskId: 'task-a', rule: 'shared_user_in_room', evidence: { supersededBy: 'task-b' } },
+    ])
   })
 
   it('does not order two starts less than a second apart when a callback time (whole seconds) is involved', () => {

@@ -1,6 +1,6 @@
-import type { Decision } from '@mixguard/contracts'
+import type { CommandDecision } from '@mixguard/contracts'
 import { supersededCause, supersessionEnabled } from './causes.ts'
-import { emitStop } from './decisions.ts'
+import { emitStop, makeDecision } from './decisions.ts'
 import { type Draft, writableTask } from './draft.ts'
 import { lifecycleRunning } from './lifecycle.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
@@ -49,7 +49,7 @@ export function checkSupersession(
   taskId: string,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   const subject = d.state.tasks[taskId]
   if (subject === undefined || subject.phase !== 'running') return
@@ -74,7 +74,7 @@ function supersede(
   rule: SupersessionRule,
   now: number,
   policy: AppPolicy,
-  out: Decision[],
+  out: CommandDecision[],
 ): void {
   const older = writableTask(d, olderId, now)
   const previous = older.superseded === null ? undefined : d.state.tasks[older.superseded.by]
@@ -88,5 +88,42 @@ function supersede(
   }
   const s = older.superseded
   if (s === null || !supersessionEnabled(policy, s.rule)) return
-  emitStop(d.state.appId, older, supersededCause(s), now, policy, out)
+  const by = d.state.tasks[s.by]
+  if (by === undefined) return
+  const cause = supersededCause(s, by)
+  if (cause !== null) emitStop(d.state.appId, older, cause, now, policy, out)
+  else if (older.phase === 'running' && !policy.pinnedTaskIds.includes(older.taskId))
+    askRun(d, by.taskId, older.taskId, now, out)
 }
+
+/**
+ * Asks ZEGO whether a task that would supersede another runs (GetMixTaskInfo, in the urgent lane: the
+ * stop waits on it), unless a decision about the task is already out: its outcome serves as well.
+ * The answer comes back as an outcome (see outcomes.ts), which decides the supersession again.
+ */
+function askRun(d: Draft, taskId: string, supersedes: string, now: number, out: CommandDecision[]): void {
+  const task = d.state.tasks[taskId]
+  if (task === undefined || task.pending !== null || task.phase !== 'running') return
+  const decision = makeDecision(
+    {
+      appId: d.state.appId,
+      taskId,
+      action: 'verify',
+      reason: 'superseded',
+      rule: SUPERSEDING_RUN_RULE,
+      evidence: {
+        eventIds: task.run?.eventIds ?? [],
+        deadline: null,
+        supersededBy: null,
+        note: `known from callbacks alone, it would supersede ${supersedes}: does it run?`,
+      },
+    },
+    { call: 'GetMixTaskInfo', taskId },
+    now,
+  )
+  writableTask(d, taskId, now).pending = decision
+  out.push(decision)
+}
+
+/** The rule of the GetMixTaskInfo check of a superseding task known from callbacks alone. */
+export const SUPERSEDING_RUN_RULE = 'superseding_run'

@@ -56,6 +56,7 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
       if (result === 'stale') return null
       if (staleUpdate && result === 'same_run') return null
       const task = writableTask(d, b.taskId, now)
+      task.confirmedRun = task.confirmedRun ?? { at: fact.at, by: 'start_mix' }
       task.auto = b.action === 'StartAutoMix'
       task.roomId = b.roomId ?? task.roomId
       task.userId = b.userId ?? task.userId
@@ -89,21 +90,13 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
   }
 }
 
-export function applyMixCallback(
-  d: Draft,
-  event: EventOf<'mix_started'> | EventOf<'mix_stopped'>,
-  now: number,
-): Started {
+export function applyMixCallback(d: Draft, event: EventOf<'mix_started'>, now: number): Started {
   const b = event.body
   const fact: LifecycleFact = {
     at: event.occurredAt ?? event.receivedAt,
     seq: b.seq,
     source: 'callback',
     eventId: event.id,
-  }
-  if (event.type === 'mix_stopped') {
-    applyExternalStop(d, b.taskId, fact, now)
-    return null
   }
   const result = applyStart(d, b.taskId, fact, now)
   if (result === 'stale') return null

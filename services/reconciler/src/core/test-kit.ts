@@ -220,7 +220,7 @@ export function driver(policy: AppPolicy = policyWith({}), initial: AppState = e
       const first = feed({ kind: 'tick' }, now)
       const checks = first.filter(isRoomCheck)
       for (const check of checks) {
-        const roomId = check.evidence.note ?? ''
+        const roomId = check.command?.call === 'DescribeSimpleStreamList' ? check.command.roomId : ''
         feed({ kind: 'room_streams', roomId, streamIds: lists[roomId] ?? [], observedAt: now }, now)
       }
       const second = checks.length > 0 ? feed({ kind: 'tick' }, now) : []

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto'
+import { callbackSignature } from '@mixguard/zego-api'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { type Pipeline, startPipeline } from './pipeline.ts'
+
+/**
+ * Defence in depth (issue 9): a callback ingest accepts as authentic (a captured signature replayed to
+ * another replica or after a restart, which the in-memory nonce cache cannot see) still stops nothing
+ * that ZEGO does not confirm. The reconciler asks ZEGO (here zego-sim) before it acts.
+ */
+const APP = 4301
+
+let pipeline: Pipeline
+beforeAll(async () => {
+  pipeline = await startPipeline({ scale: 20, apps: [{ appId: APP }] })
+})
+afterAll(() => pipeline?.close())
+
+const parsed = (records: { value: Buffer }[]) => records.map((r) => JSON.parse(r.value.toString()))
+
+/** A mix_start ingest takes for ZEGO's: validly signed, with a body the signature does not cover. */
+async function forgeMixStart(taskId: string, output: string): Promise<number> {
+  const secret = pipeline.sim.world.app(APP)?.callbackSecret
+  if (secret === undefined) throw new Error('no such app in the simulator')
+  // A mix callback's time is its signed timestamp (whole seconds): a start less than a second after
+  // the live task's is no order (supersession.ts olderOf). A signature captured from a callback sent
+  // after the live task started is later by that much; here, 2 s ahead (inside the freshness window).
+  const timestamp = String(Math.floor(Date.now() / 1000) + 2)
+  const nonce = randomBytes(8).toString('hex')
+  const response = await fetch(`${pipeline.ingest.url}/zego/callback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      appid: String(APP),
+      event: 'mix_start',
+      seq: '1',
+      task_id: `${APP}:${taskId}`,
+      channel_id: 'elsewhere',
+      publish_id: 'mallory',
+      mix_stream_alias: output,
+      stream_alias: output,
+      timestamp,
+      nonce,
+      signature: callbackSignature(secret, timestamp, nonce),
+    }),
+  })
+  return response.status
+}
+
+test('a forged mix_start sharing a live task’s output does not stop it: GetMixTaskInfo finds no such task', async () => {
+  pipeline.sim.actions.publish({ appId: APP, roomId: 'r1', streamId: 's1', userId: 'host' })
+  const started = await pipeline.customer(APP).startMix({
+    TaskId: 'live',
+    UserId: 'svc',
+    RoomId: 'r1',
+    MixInput: [{ StreamId: 's1' }],
+    MixOutput: [{ StreamId: 'show' }],
+  })
+  expect(started.ok).toBe(true)
+
+  expect(await forgeMixStart('forged', 'show')).toBe(200)
+
+  await pipeline.decisions.until('the check of the forged task', (records) =>
+    parsed(records).some((d) => d.taskId === 'forged' && d.rule === 'superseding_run'),
+  )
+  const check = parsed(pipeline.decisions.records).find((d) => d.taskId === 'forged')
+  expect(check).toMatchObject({
+    action: 'verify',
+    reason: 'superseded',
+    command: { call: 'GetMixTaskInfo', taskId: 'forged', lane: 'urgent' },
+  })
+  await pipeline.outcomes.until('ZEGO’s answer about the forged task', (records) =>
+    parsed(records).some((o) => o.decisionId === check.id && o.result === 'already_gone'),
+  )
+
+  // A real newer task with the same output does supersede it: its stop is the first for `live`, so
+  // nothing stopped it before (the decisions topic is in order per app).
+  const liveEnded = pipeline.taskEnded(APP, 'live')
+  pipeline.sim.actions.publish({ appId: APP, roomId: 'r2', streamId: 's2', userId: 'host2' })
+  const newer = await pipeline.customer(APP).startMix({
+    TaskId: 'newer',
+    UserId: 'svc2',
+    RoomId: 'r2',
+    MixInput: [{ StreamId: 's2' }],
+    MixOutput: [{ StreamId: 'show' }],
+  })
+  expect(newer.ok).toBe(true)
+  expect((await liveEnded).reason).toBe('stopped')
+  await pipeline.decisions.until('the stop of live', (records) =>
+    parsed(records).some((d) => d.taskId === 'live' && d.action === 'stop'),
+  )
+  const stopsOfLive = parsed(pipeline.decisions.records).filter(
+    (d) => d.taskId === 'live' && d.action === 'stop',
+  )
+  expect(stopsOfLive[0]).toMatchObject({ reason: 'superseded', evidence: { supersededBy: 'newer' } })
+  expect(pipeline.sim.ledger.stopCalls(APP).map((c) => c.taskId)).toEqual(['live'])
+})
