@@ -51,6 +51,5 @@ export {
   ZegoEnvelope,
 } from './operations.ts'
 export type { ZegoOutcome } from './outcome.ts'
-export { backoffDelay, type RetryOptions, type RetryPolicy, retryPolicy, shouldRetry } from './retry.ts'
+export { type Retried, retryZegoCall, type ZegoRetryOptions } from './retry-outcome.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'
-export { type Clock, systemClock, systemTimers, type Timers } from './time.ts'

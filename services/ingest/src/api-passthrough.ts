@@ -8,7 +8,7 @@ import {
   mixApiCallEvent,
   mixApiResponse,
 } from '@mixguard/contracts'
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import { type Dispatcher, request } from 'undici'
 import type { AppRegistry } from './apps.ts'
 import type { Publisher } from './publisher.ts'

@@ -10,7 +10,7 @@ import {
   parseCallback,
   toEvent,
 } from '@mixguard/contracts'
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import type { Answer } from './answer.ts'
 import type { AppRegistry } from './apps.ts'
 import { type BodyEncoding, parseBody } from './body.ts'

@@ -1,4 +1,4 @@
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 
 /**
  * What a callback's (AppID, timestamp, nonce) has been seen with. ZEGO's signature covers only the

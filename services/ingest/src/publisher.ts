@@ -1,4 +1,4 @@
-import type { Clock, Timers } from '@mixguard/zego-api'
+import type { Clock, Timers } from '@mixguard/time'
 import { IngestError, isIngestError } from './errors.ts'
 import { type KafkaLink, permanentErrorType } from './kafka-link.ts'
 import { deadLetterFor, type Rejection } from './set-aside.ts'

@@ -1,11 +1,8 @@
-/** How long to wait before retrying work that failed `attempt` times: doubling from `minMs`, capped at `maxMs`. */
-export interface RetryDelays {
-  minMs: number
-  maxMs: number
-}
+import type { Backoff } from '@mixguard/time'
 
-export const DEFAULT_RETRY_DELAYS: RetryDelays = { minMs: 200, maxMs: 30_000 }
-
-export function retryDelayMs(attempt: number, delays: RetryDelays = DEFAULT_RETRY_DELAYS): number {
-  return Math.min(delays.maxMs, delays.minMs * 2 ** Math.min(30, Math.max(0, attempt - 1)))
-}
+/**
+ * The backoff of work the reconciler retries until it lands or the partition moves (an input, a save,
+ * an assignment, a batch, an outcome record): doubling from 200 ms to 30 s. No jitter: these retries
+ * are against our own broker, one loop per partition, not a crowd of clients.
+ */
+export const RETRY_BACKOFF: Backoff = { baseDelayMs: 200, maxDelayMs: 30_000, jitter: 'none' }

@@ -1,5 +1,5 @@
 import { type DeadLetter, type Decision, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
-import type { Clock, Timers } from '@mixguard/zego-api'
+import { backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
 import type { Executor, TaskContext } from './adapters/executor.ts'
 import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import {
@@ -13,7 +13,7 @@ import {
 } from './core/index.ts'
 import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
-import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.ts'
+import { RETRY_BACKOFF } from './retry-delay.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 export interface ShellObserver {
@@ -49,8 +49,6 @@ export interface ShellOptions {
    * current generation, no rebalance under way, session alive). Checked before every publish and save.
    */
   canWrite?: (partition: number) => boolean
-  /** Backoff of a failed input or coalesced save (default 200 ms doubling to 30 s). */
-  retryDelays?: RetryDelays
 }
 
 export interface EventRecord {
@@ -86,7 +84,8 @@ export class Shell {
   /** Apps changed since their partition was last saved (see #scheduleFlush). */
   readonly #dirty = new Map<number, Set<number>>()
   /** Retries waiting for their backoff; stop() wakes them so they end. */
-  readonly #sleeping = new Map<unknown, () => void>()
+  /** Aborted by stop(): wakes every backoff. */
+  readonly #stopping = new AbortController()
   #flushTimer: unknown = null
   #flushFailures = 0
   /** Bumped by every suspension, so an assignment decided before it is not acted on after it. */
@@ -266,7 +265,9 @@ export class Shell {
       } catch (error) {
         this.#o.observer?.inputFailed?.(appId, error, attempt)
         if (isReconcilerError(error, 'NOT_OWNER')) return
-        await this.#sleep(retryDelayMs(attempt, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+        await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
+          () => {},
+        )
       }
     }
   }
@@ -318,7 +319,7 @@ export class Shell {
         (error: unknown) => {
           this.#o.observer?.saveFailed?.(error)
           this.#flushFailures++
-          this.#scheduleFlush(retryDelayMs(this.#flushFailures, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+          this.#scheduleFlush(backoffDelay(RETRY_BACKOFF, this.#flushFailures))
         },
       )
     }, delayMs)
@@ -435,16 +436,6 @@ export class Shell {
     this.#timers.delete(appId)
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = this.#o.timers.setTimeout(() => {
-        this.#sleeping.delete(handle)
-        resolve()
-      }, ms)
-      this.#sleeping.set(handle, resolve)
-    })
-  }
-
   /** Armed deadlines (for metrics): how many, and how many are already due. */
   deadlines(now: number): { armed: number; overdue: number } {
     let overdue = 0
@@ -457,11 +448,7 @@ export class Shell {
     for (const appId of [...this.#timers.keys()]) this.#disarm(appId)
     if (this.#flushTimer !== null) this.#o.timers.clearTimeout(this.#flushTimer)
     this.#flushTimer = null
-    for (const [handle, wake] of this.#sleeping) {
-      this.#o.timers.clearTimeout(handle)
-      wake()
-    }
-    this.#sleeping.clear()
+    this.#stopping.abort()
   }
 }
 

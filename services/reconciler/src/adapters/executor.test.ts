@@ -1,6 +1,6 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
-import { type Timers, type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
-import { createManualClock } from '@mixguard/zego-sim'
+import { createManualTime } from '@mixguard/time'
+import { type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { describe, expect, it } from 'vitest'
 import {
   type CoreInput,
@@ -49,11 +49,8 @@ function listClient(failures: number, now: () => number) {
 }
 
 function run(failures: number, decision: Decision = roomCheck) {
-  const clock = createManualClock(0)
-  const timers: Timers = {
-    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
-    clearTimeout: (handle) => clock.clearTimer(handle as ReturnType<typeof clock.setTimer>),
-  }
+  const time = createManualTime(0)
+  const { clock, timers } = time
   const { client, calls, lanes } = listClient(failures, clock.now)
   const outcomes: Outcome[] = []
   const inputs: CoreInput[] = []
@@ -73,9 +70,9 @@ function run(failures: number, decision: Decision = roomCheck) {
   const drive = async (): Promise<void> => {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve))
-      const due = clock.nextDueAt()
+      const due = time.nextDueAt()
       if (due === undefined) return
-      clock.advanceTo(due)
+      time.advanceTo(due)
     }
   }
   return { drive, calls, lanes, outcomes, inputs, executor }

@@ -1,18 +1,19 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
+import type { Backoff, Clock, Timers } from '@mixguard/time'
 import {
-  backoffDelay,
-  type Clock,
   type Lane,
-  type RetryOptions,
-  retryPolicy,
-  shouldRetry,
-  type Timers,
+  retryZegoCall,
   type ZegoClient,
   type ZegoError,
-  type ZegoErrorCode,
   type ZegoOutcome,
 } from '@mixguard/zego-api'
-import { type CoreInput, isRoomList, ROOM_CHECK_INTERVAL_MS, ROOM_SWEEP_RULE } from '../core/index.ts'
+import {
+  type CoreInput,
+  isRoomList,
+  ROOM_CHECK_INTERVAL_MS,
+  ROOM_LIST_ATTEMPTS,
+  ROOM_SWEEP_RULE,
+} from '../core/index.ts'
 
 /** What the executor needs to know about a task beyond the decision itself. */
 export interface TaskContext {
@@ -30,8 +31,8 @@ export interface ExecutorOptions {
   clock: Clock
   timers: Timers
   random?: () => number
-  /** Our own retries of retryable failures; the client makes one attempt per call. */
-  retry?: RetryOptions
+  /** Our own retries of retryable failures (the client makes one attempt per call). */
+  retry?: Partial<Backoff & { attempts: number }>
   onError?: (error: unknown, decision: Decision) => void
 }
 
@@ -88,9 +89,9 @@ function callFor(decision: Decision, context: TaskContext): Call | null {
           action: 'DescribeSimpleStreamList',
           run: (client, signal) => client.describeSimpleStreamList({ RoomId: roomId }, { lane, signal }),
           // ZEGO answers a second list of one room within 10 s with a rate-limit code, and the
-          // unconfirmed fallback fires after UNCONFIRMED_STOP_MIN_WAIT_MS: three lists fit before it.
+          // unconfirmed fallback (UNCONFIRMED_STOP_MIN_WAIT_MS) counts on these lists.
           minRetryDelayMs: ROOM_CHECK_INTERVAL_MS,
-          attempts: 3,
+          attempts: ROOM_LIST_ATTEMPTS,
         }
       }
       return {
@@ -103,7 +104,13 @@ function callFor(decision: Decision, context: TaskContext): Call | null {
 export function createExecutor(options: ExecutorOptions): Executor {
   const { clock, timers } = options
   const random = options.random ?? Math.random
-  const policy = retryPolicy({ attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, ...options.retry })
+  const policy = {
+    attempts: 6,
+    baseDelayMs: 500,
+    maxDelayMs: 15_000,
+    jitter: 'full' as const,
+    ...options.retry,
+  }
   const running = new Map<string, { appId: number; controller: AbortController; done: Promise<void> }>()
   let idle: Array<() => void> = []
   const settle = () => {
@@ -148,66 +155,52 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await finish(decision, result, { kind: 'outcome', outcome: result })
       return
     }
-    const retriesOfCode = new Map<ZegoErrorCode, number>()
-    const callPolicy = { ...policy, attempts: Math.min(policy.attempts, call.attempts ?? policy.attempts) }
-    for (let attempt = 1; ; attempt++) {
-      const answer = await call.run(client, signal)
-      if (signal.aborted) return
-      if (answer.ok) {
-        if (call.action === 'DescribeSimpleStreamList') {
-          const streams = (answer.data as { StreamList: Array<{ StreamId: string }> }).StreamList
-          const result = outcome(decision, call, 'observed', attempt)
-          await finish(decision, result, {
-            kind: 'room_streams',
-            roomId: decision.evidence.note ?? '',
-            streamIds: streams.map((s) => s.StreamId),
-            observedAt: result.at,
-          })
-        } else {
-          const result = outcome(
-            decision,
-            call,
-            call.action === 'StopMix' ? 'stopped' : 'still_running',
-            attempt,
-          )
-          await finish(decision, result, { kind: 'outcome', outcome: result })
-        }
-        return
-      }
-      const error = answer.error
-      if (error.code === 'ZEGO_ABORTED') return
-      if (error.errorClass === 'task_not_found') {
-        const result = outcome(decision, call, 'already_gone', attempt, error)
-        await finish(decision, result, { kind: 'outcome', outcome: result })
-        return
-      }
-      if (!shouldRetry(callPolicy, attempt, error, retriesOfCode)) {
+    const { outcome: answer, attempts: attempt } = await retryZegoCall(() => call.run(client, signal), {
+      ...policy,
+      attempts: Math.min(policy.attempts, call.attempts ?? policy.attempts),
+      minDelayMs: call.minRetryDelayMs ?? 0,
+      timers,
+      random,
+      signal,
+      onRetry: (error, attempt) =>
+        options.record(outcome(decision, call, 'retrying', attempt, error), decision),
+    })
+    if (signal.aborted) return
+    if (answer.ok) {
+      if (call.action === 'DescribeSimpleStreamList') {
+        const streams = (answer.data as { StreamList: Array<{ StreamId: string }> }).StreamList
+        const result = outcome(decision, call, 'observed', attempt)
+        await finish(decision, result, {
+          kind: 'room_streams',
+          roomId: decision.evidence.note ?? '',
+          streamIds: streams.map((s) => s.StreamId),
+          observedAt: result.at,
+        })
+      } else {
         const result = outcome(
           decision,
           call,
-          error.retryable ? 'gave_up' : 'failed_permanent',
+          call.action === 'StopMix' ? 'stopped' : 'still_running',
           attempt,
-          error,
         )
         await finish(decision, result, { kind: 'outcome', outcome: result })
-        return
       }
-      retriesOfCode.set(error.code, (retriesOfCode.get(error.code) ?? 0) + 1)
-      await options.record(outcome(decision, call, 'retrying', attempt, error), decision)
-      const delay = Math.max(backoffDelay(callPolicy, attempt, error, random), call.minRetryDelayMs ?? 0)
-      const slept = await new Promise<boolean>((resolve) => {
-        const handle = timers.setTimeout(() => resolve(true), delay)
-        signal.addEventListener(
-          'abort',
-          () => {
-            timers.clearTimeout(handle)
-            resolve(false)
-          },
-          { once: true },
-        )
-      })
-      if (!slept) return
+      return
     }
+    const error = answer.error
+    if (error.code === 'ZEGO_ABORTED') return
+    const result = outcome(
+      decision,
+      call,
+      error.errorClass === 'task_not_found'
+        ? 'already_gone'
+        : error.retryable
+          ? 'gave_up'
+          : 'failed_permanent',
+      attempt,
+      error,
+    )
+    await finish(decision, result, { kind: 'outcome', outcome: result })
   }
 
   return {
