@@ -1,3 +1,4 @@
+export { assertNever } from './assert-never.ts'
 export { callbackEventId, toEvent } from './callback-event.ts'
 export {
   CALLBACK_EVENTS,
@@ -50,6 +51,7 @@ export {
   type ZegoEvent,
   ZegoEventSchema,
 } from './events.ts'
+export { INGEST_ANSWER_REASONS, type IngestAnswerReason } from './ingest-answer.ts'
 export {
   eventJsonSchema,
   SCHEMA_NAMES,
@@ -71,6 +73,7 @@ export {
   mixApiResponse,
   type StreamRef,
 } from './mix-api.ts'
+export { OUTCOME_ERROR_CODES, type OutcomeErrorCode } from './outcome-error-codes.ts'
 export {
   deadLetterId,
   deadLetterRecordMetadata,

@@ -6,6 +6,7 @@ import {
   deadLetterId,
   encodeDeadLetter,
   encodeEvent,
+  type IngestAnswerReason,
   isCallbackEvent,
   parseCallback,
   toEvent,
@@ -141,7 +142,7 @@ function setAside(where: 'dead-letter' | 'quarantine', event: string): Answer {
   }
 }
 
-function unavailable(reason: string, detail: string, event: string): Answer {
+function unavailable(reason: IngestAnswerReason, detail: string, event: string): Answer {
   // 503 makes ZEGO retry (2, 4, 8, 16, 32 s); Retry-After is for anyone else.
   return { status: 503, reason, detail, outcome: reason, event, headers: { 'retry-after': '1' } }
 }

@@ -9,6 +9,8 @@ export const ingestErrorCodes = [
   'CLOSED',
   /** A Kafka send or connect did not finish in time. */
   'KAFKA_TIMEOUT',
+  /** The Kafka link has no connected producer (never connected, or reset while connecting). */
+  'KAFKA_NOT_CONNECTED',
   /**
    * Kafka refused a record for what it is (too large, invalid), not for its own state: sending it
    * again can never succeed. Not retryable.
@@ -27,20 +29,15 @@ export class IngestError extends Error {
   constructor(
     code: IngestErrorCode,
     message: string,
-    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.retryable = options.retryable ?? true
+    this.retryable = options.retryable
     this.retryAfterMs = options.retryAfterMs
   }
 }
 
 export function isIngestError(error: unknown, code?: IngestErrorCode): error is IngestError {
   return error instanceof IngestError && (code === undefined || error.code === code)
-}
-
-/** Exhaustiveness: a union member without a case is a compile error here. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`)
 }

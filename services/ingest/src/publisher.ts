@@ -174,9 +174,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
         stop.signal.removeEventListener('abort', stopped)
         reject(error)
       }
-      const stopped = (): void => fail(new IngestError('CLOSED', `${what} was cut short by shutdown`))
+      const stopped = (): void =>
+        fail(new IngestError('CLOSED', `${what} was cut short by shutdown`, { retryable: true }))
       const timer = timers.setTimeout(
-        () => fail(new IngestError('KAFKA_TIMEOUT', `${what} took longer than ${ms} ms`)),
+        () =>
+          fail(new IngestError('KAFKA_TIMEOUT', `${what} took longer than ${ms} ms`, { retryable: true })),
         ms,
       )
       if (stop.signal.aborted) stopped()
@@ -302,9 +304,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const full = new IngestError(
         'SPOOL_FULL',
         `the spool is full (${spool.depth().bytes} of ${spool.maxBytes} bytes)`,
-        {
-          retryAfterMs: 1000,
-        },
+        { retryable: true, retryAfterMs: 1000 },
       )
       for (const w of refused) w.reject(full)
     }
@@ -406,7 +406,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   return {
     publish(record) {
-      if (closed) return Promise.reject(new IngestError('CLOSED', 'ingest is shutting down'))
+      if (closed)
+        return Promise.reject(new IngestError('CLOSED', 'ingest is shutting down', { retryable: true }))
       return new Promise<Durability>((resolve, reject) => {
         const slot = slotFor(record)
         queue.push({ slot, resolve, reject })

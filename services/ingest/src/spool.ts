@@ -144,6 +144,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
         if (records.length === 0) return
         if (spool.fits(records) < records.length) {
           throw new IngestError('SPOOL_FULL', `the spool is full (${bytes} of ${maxBytes} bytes)`, {
+            retryable: true,
             retryAfterMs: 1000,
           })
         }
@@ -161,6 +162,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
           // they are never behind it (a torn tail is cut on open, and everything after it with it).
           if (active === segment) active = null
           throw new IngestError('SPOOL_WRITE_FAILED', `spool write failed: ${(error as Error).message}`, {
+            retryable: true,
             cause: error,
           })
         }

@@ -453,5 +453,7 @@ export class Shell {
 }
 
 function notOwner(partition: number): ReconcilerError {
-  return new ReconcilerError('NOT_OWNER', `partition ${partition} is not active on this instance`)
+  return new ReconcilerError('NOT_OWNER', `partition ${partition} is not active on this instance`, {
+    retryable: false,
+  })
 }

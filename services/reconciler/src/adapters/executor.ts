@@ -1,4 +1,4 @@
-import type { Decision, Outcome } from '@mixguard/contracts'
+import type { Decision, Outcome, OutcomeErrorCode } from '@mixguard/contracts'
 import type { Backoff, Clock, Timers } from '@mixguard/time'
 import {
   type Lane,
@@ -125,6 +125,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     result: Outcome['result'],
     attempt: number,
     error?: ZegoError,
+    errorCode: OutcomeErrorCode | null = error?.code ?? null,
   ): Outcome => ({
     v: 1,
     decisionId: decision.id,
@@ -133,7 +134,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     action: call.action,
     result,
     zegoCode: error?.zegoCode ?? null,
-    errorCode: error?.code ?? null,
+    errorCode,
     attempt,
     at: clock.now(),
   })
@@ -148,10 +149,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     if (call === null) return
     const client = options.clientFor(decision.appId)
     if (client === undefined) {
-      const result: Outcome = {
-        ...outcome(decision, call, 'failed_permanent', 0),
-        errorCode: 'NO_CREDENTIALS',
-      }
+      const result = outcome(decision, call, 'failed_permanent', 0, undefined, 'NO_CREDENTIALS')
       await finish(decision, result, { kind: 'outcome', outcome: result })
       return
     }
