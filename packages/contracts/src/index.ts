@@ -73,7 +73,7 @@ export {
   mixApiResponse,
   type StreamRef,
 } from './mix-api.ts'
-export { OUTCOME_ERROR_CODES, type OutcomeErrorCode } from './outcome-error-codes.ts'
+export { OUTCOME_ERROR_CODES, type OutcomeErrorCode, ZEGO_ERROR_CODES } from './outcome-error-codes.ts'
 export {
   deadLetterId,
   deadLetterRecordMetadata,
