@@ -45,9 +45,7 @@ export interface RetryOptions extends Backoff {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void | Promise<void>
 }
 
-export function validateRetryOptions(
-  options: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'>,
-): void {
+function validateRetryOptions(options: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'>): void {
   const { attempts, baseDelayMs, maxDelayMs } = options
   if (!(attempts === Number.POSITIVE_INFINITY || (Number.isInteger(attempts) && attempts >= 1)))
     throw new RangeError(`retry attempts must be an integer >= 1 or Infinity, got ${attempts}`)

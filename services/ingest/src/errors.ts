@@ -5,6 +5,8 @@ export const ingestErrorCodes = [
   'SPOOL_WRITE_FAILED',
   /** The spool directory holds something that is not a spool, or cannot be opened. */
   'SPOOL_OPEN_FAILED',
+  /** A spooled record could not be read back (its segment is gone or changed since it was written). */
+  'SPOOL_READ_FAILED',
   /** The publisher or the spool is closed (shutdown): the record was not taken. */
   'CLOSED',
   /** A Kafka send or connect did not finish in time. */
