@@ -13,7 +13,7 @@ import {
 } from './core/index.ts'
 import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
-import { RETRY_BACKOFF } from './retry-delay.ts'
+import { RETRY_BACKOFF } from './retry-backoff.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 export interface ShellObserver {

@@ -1,7 +1,7 @@
 import type { Consumer, Kafka } from '@mixguard/kafka'
 import { backoffDelay, sleep, systemTimers } from '@mixguard/time'
 import { isReconcilerError } from '../errors.ts'
-import { RETRY_BACKOFF } from '../retry-delay.ts'
+import { RETRY_BACKOFF } from '../retry-backoff.ts'
 import type { Shell } from '../shell.ts'
 
 export interface SourceObserver {
