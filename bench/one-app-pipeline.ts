@@ -54,7 +54,6 @@ export async function withOneAppPipeline(
       INGEST_SPOOL_DIR: spool,
       INGEST_LOG_LEVEL: 'error',
       RECONCILER_PORT: '0',
-      RECONCILER_APPS_FILE: '',
     }
     const ingestConfig = loadIngestConfig(env)
     if (!ingestConfig.ok) throw new Error(ingestConfig.message)

@@ -17,8 +17,20 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: 'drill-results.json' },
     'keep-logs': { type: 'string', default: process.env.DRILL_LOG_DIR },
+    help: { type: 'boolean', short: 'h' },
   },
 })
+if (values.help) {
+  console.log(`usage: ./mixguard drill [--short] [--only NAME,NAME] [--out FILE.json] [--keep-logs DIR]
+
+Fault and abuse drills on a real Kafka broker (KAFKA_BROKERS, or a local one from the jars) and zego-sim,
+with ingest and the reconciler as their own processes. Prints one table (drill | measure | value |
+verdict) and writes every report as JSON to --out (default drill-results.json).
+  --short       the short versions (CI runs these; DRILL_SHORT=1 does the same)
+  --only        these drills only: ${DRILLS.map((d) => d.name).join(', ')}
+  --keep-logs   keep every process's logs and zego-sim's call ledger in DIR (or DRILL_LOG_DIR)`)
+  process.exit(0)
+}
 const only = values.only?.split(',').map((s) => s.trim())
 const chosen = DRILLS.filter((d) => only === undefined || only.includes(d.name))
 if (chosen.length === 0) {

@@ -116,12 +116,20 @@ async function build(
       book.signature(String(n.delivery.payload.signature))
   })
 
-  const ingestAppsFile = join(dir, 'ingest-apps.json')
+  // One apps file for both services, as a deployment mounts it.
+  const appsFile = join(dir, 'apps.json')
   await writeFile(
-    ingestAppsFile,
-    JSON.stringify([
-      { appId: app.appId, callbackSecrets: [app.callbackSecret], serverSecret: app.serverSecret },
-    ]),
+    appsFile,
+    JSON.stringify({
+      apps: [
+        {
+          appId: app.appId,
+          callbackSecrets: [app.callbackSecret],
+          serverSecret: app.serverSecret,
+          ...(options.policy ? { policy: options.policy } : {}),
+        },
+      ],
+    }),
   )
   const port = await freePort()
   const ingest = spawnService(
@@ -131,8 +139,8 @@ async function build(
       INGEST_PORT: String(port),
       INGEST_LOG_LEVEL: 'info',
       INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_APPS_FILE: ingestAppsFile,
-      INGEST_SHUTDOWN_DEADLINE_MS: '5000',
+      ZEGO_APPS_FILE: appsFile,
+      INGEST_SHUTDOWN_TIMEOUT_MS: '5000',
       KAFKA_BROKERS: options.brokers.join(','),
       TOPIC_PREFIX: prefix,
       ZEGO_API_BASE_URL: sim.url,
@@ -154,24 +162,11 @@ async function build(
   const callbackUrl = `${ingestUrl}/zego/callback`
   sim.world.updateApp(app.appId, { callbackUrl })
 
-  const reconcilerAppsFile = join(dir, 'reconciler-apps.json')
-  await writeFile(
-    reconcilerAppsFile,
-    JSON.stringify({
-      apps: [
-        {
-          appId: app.appId,
-          serverSecret: app.serverSecret,
-          ...(options.policy ? { policy: options.policy } : {}),
-        },
-      ],
-    }),
-  )
   const reconcilerEnv: Record<string, string> = {
     RECONCILER_HOST: '127.0.0.1',
     RECONCILER_PORT: '0',
     RECONCILER_GROUP_ID: uniqueName(`drill-${label}`),
-    RECONCILER_APPS_FILE: reconcilerAppsFile,
+    ZEGO_APPS_FILE: appsFile,
     RECONCILER_SHUTDOWN_TIMEOUT_MS: '2000',
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: prefix,

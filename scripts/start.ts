@@ -1,10 +1,10 @@
 // `pnpm start` (or `./mixguard start`): the whole of Mixguard on this machine.
 //
 // - Kafka: KAFKA_BROKERS when set, otherwise a local broker (stopped with this command).
-// - ZEGO: the real one when ZEGO_APP_ID, ZEGO_SERVER_SECRET and ZEGO_CALLBACK_SECRET are set,
+// - ZEGO: the real one when ZEGO_APP_ID or ZEGO_APPS_FILE is set (the apps as the services read them),
 //   otherwise zego-sim with a demo app, whose callbacks go to ingest and whose customer calls go
 //   through ingest's passthrough, as a real backend's would.
-// - ingest and reconciler, with their own configuration from the environment (see their READMEs).
+// - ingest and reconciler, configured from the environment (every variable: .env.example).
 // - MIXGUARD_DEMO=1 (simulator only) plays a short story: an orphaned mix and a superseded one.
 // Decisions and outcomes are printed as they land on Kafka. Ctrl-C stops everything.
 import { randomBytes } from 'node:crypto'
@@ -24,7 +24,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 
 Runs the whole of Mixguard on this machine until Ctrl-C:
   Kafka        KAFKA_BROKERS when set (with KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*), else a local broker
-  ZEGO         the real API when ZEGO_APP_ID, ZEGO_SERVER_SECRET and ZEGO_CALLBACK_SECRET are set, else zego-sim
+  ZEGO         the real API when ZEGO_APP_ID (with ZEGO_CALLBACK_SECRET and ZEGO_SERVER_SECRET) or
+               ZEGO_APPS_FILE is set, else zego-sim with a demo app
   ingest       on :8080, reconciler on :8081 (their other settings: .env.example)
   MIXGUARD_DEMO=1 plays a short story on the simulator; SIM_PORT, KAFKA_PORT pick ports;
   service logs go to MIXGUARD_LOG_FILE (default ~/.cache/mixguard/start.log).`)
@@ -52,7 +53,7 @@ try {
   const admin = createKafka({ brokers: kafka.brokers, clientId: 'mixguard-start', security: access.security })
   if (access.topics.create) await ensureTopics(admin, topicSpecs(prefix, access.topics))
 
-  const realZego = Boolean(env.ZEGO_APP_ID && env.ZEGO_SERVER_SECRET && env.ZEGO_CALLBACK_SECRET)
+  const realZego = Boolean(env.ZEGO_APP_ID || env.ZEGO_APPS_FILE)
   let sim: Simulator | undefined
   const demo = {
     serverSecret: randomBytes(16).toString('hex'),
@@ -66,12 +67,9 @@ try {
     })
     stops.push(() => (sim as Simulator).close())
   }
+  // The real apps come from the environment as the services read it (variables, *_FILE, ZEGO_APPS_FILE).
   const zego = realZego
-    ? {
-        ZEGO_APP_ID: env.ZEGO_APP_ID as string,
-        ZEGO_SERVER_SECRET: env.ZEGO_SERVER_SECRET as string,
-        ZEGO_CALLBACK_SECRET: env.ZEGO_CALLBACK_SECRET as string,
-      }
+    ? {}
     : {
         ZEGO_APP_ID: String(DEMO_APP),
         ZEGO_SERVER_SECRET: demo.serverSecret,
@@ -98,6 +96,7 @@ try {
     ...common,
   })
   if (!reconcilerConfig.ok) throw new Error(reconcilerConfig.message)
+  for (const warning of reconcilerConfig.warnings) console.error(warning)
   const reconciler = await startReconciler(reconcilerConfig.config, {
     log: log.child({ service: 'reconciler' }),
   })
@@ -140,7 +139,7 @@ Mixguard is running.
   ingest       ${ingest.url}  callbacks: ${callbackUrl}  ZEGO API passthrough: ${passthroughUrl}
   reconciler   ${reconciler.url}  (/healthz /readyz /metrics)
   logs         ${logFile}
-  ZEGO         ${sim ? `simulator ${sim.url} (control: ${sim.url}_sim/…), demo AppId ${DEMO_APP}` : `the real API for AppId ${env.ZEGO_APP_ID}`}`)
+  ZEGO         ${sim ? `simulator ${sim.url} (control: ${sim.url}_sim/…), demo AppId ${DEMO_APP}` : `the real API for AppId ${ingestConfig.config.apps.ids().join(', ')}`}`)
   if (sim) {
     console.log(`
 Try it (another terminal):

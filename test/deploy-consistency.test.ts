@@ -55,6 +55,17 @@ const minimalEnv: Record<Service, Env> = {
 /** Runtime variables that are Node's, not Mixguard's. */
 const NODE_VARIABLES = new Set(['NODE_ENV', 'NODE_OPTIONS'])
 
+/**
+ * Both services need each app's ServerSecret: the reconciler to call StopMix (else it warns), ingest's
+ * passthrough to verify, and so record, the mix calls.
+ */
+function expectEveryServerSecret(loaded: ReturnType<(typeof services)[Service]['load']>): void {
+  if (!loaded.ok) return
+  if ('warnings' in loaded) expect(loaded.warnings).toEqual([])
+  else
+    for (const id of loaded.config.apps.ids()) expect(loaded.config.apps.get(id)?.serverSecret).not.toBeNull()
+}
+
 function serves(service: Service, path: string): boolean {
   return services[service].routes.includes(`app.get('${path}'`)
 }
@@ -164,6 +175,7 @@ describe('docker-compose.yml', () => {
       for (const name of Object.keys(env)) expect(services[service].variables).toContain(name)
       const loaded = services[service].load(env)
       expect(loaded.ok, loaded.ok ? '' : loaded.message).toBe(true)
+      expectEveryServerSecret(loaded)
       const port = services[service].port(env)
       expect(spec.ports.map((p) => withDefaults(p).split(':')[1])).toEqual([String(port)])
       expect(parseDockerfile(spec.build.dockerfile).expose).toEqual([port])
@@ -191,6 +203,9 @@ describe('docker-compose.yml', () => {
     const ingestConfig = loadIngestConfig(ingest)
     if (!ingestConfig.ok) throw new Error(ingestConfig.message)
     const app = withDefaults(sim.command[sim.command.indexOf('--app') + 1]).split(':')
+    const reconciler = environment('reconciler')
+    expect(reconciler.ZEGO_APP_ID).toBe(ingest.ZEGO_APP_ID)
+    expect(reconciler.ZEGO_SERVER_SECRET).toBe(ingest.ZEGO_SERVER_SECRET)
     expect(app.slice(0, 3)).toEqual([
       ingest.ZEGO_APP_ID,
       ingest.ZEGO_SERVER_SECRET,
@@ -235,15 +250,18 @@ describe('kustomize base (deploy/base)', () => {
       const env: Env = { ...configMap }
       for (const e of container.env as Array<{
         name: string
-        valueFrom: { secretKeyRef: { key: string } }
+        value?: string
+        valueFrom?: { secretKeyRef: { key: string } }
       }>) {
         expect(services[service].variables).toContain(e.name)
-        const value = secret[e.valueFrom.secretKeyRef.key]
-        expect(value, `${e.name} from the Secret`).toBeDefined()
+        const value = e.value ?? secret[e.valueFrom?.secretKeyRef.key ?? '']
+        expect(value, `${e.name} has a value, or one from the Secret`).toBeDefined()
         env[e.name] = value as string
       }
       const loaded = services[service].load(env)
       expect(loaded.ok, loaded.ok ? '' : loaded.message).toBe(true)
+      // The reconciler has its app's ServerSecret: no "watched but never stopped" warning.
+      expectEveryServerSecret(loaded)
       expect(container.ports[0].containerPort).toBe(services[service].port(env))
       for (const probe of [container.livenessProbe, container.readinessProbe]) {
         expect(probe.httpGet.port).toBe(container.ports[0].name)
@@ -253,7 +271,9 @@ describe('kustomize base (deploy/base)', () => {
       expect(container.resources.requests.memory).toBeDefined()
       // Files the *_FILE variables name are mounted from the Secret.
       const mounts = container.volumeMounts as Array<{ name: string; mountPath: string }>
-      for (const name of ['KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE']) {
+      const files = Object.keys(env).filter((name) => name.endsWith('_FILE'))
+      expect(files).toEqual(expect.arrayContaining(['KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SSL_CA_FILE']))
+      for (const name of files) {
         const path = env[name] as string
         const mount = mounts.find((m) => m.mountPath === dirname(path))
         expect(mount, `${name} is mounted`).toBeDefined()

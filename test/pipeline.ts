@@ -83,49 +83,40 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       callbackEncoding: a.callbackEncoding ?? 'json',
     })),
   })
-  const ingestConfig = loadIngestConfig(
-    {
-      INGEST_HOST: '127.0.0.1',
-      INGEST_PORT: '0',
-      INGEST_LOG_LEVEL: logLevel,
-      INGEST_SPOOL_DIR: spoolDir,
-      INGEST_APPS_FILE: 'apps.json',
-      KAFKA_BROKERS: brokers,
-      TOPIC_PREFIX: prefix,
-      ZEGO_API_BASE_URL: sim.url,
-    },
-    {
-      readFile: () =>
-        JSON.stringify(
-          options.apps.map((a) => ({
-            appId: a.appId,
-            callbackSecrets: [secrets.get(a.appId)?.callbackSecret],
-          })),
-        ),
-    },
-  )
-  if (!ingestConfig.ok) throw new Error(ingestConfig.message)
-  const ingest = await startIngest(ingestConfig.config, { logger: pino({ level: logLevel }) })
-  for (const app of options.apps)
-    sim.world.updateApp(app.appId, { callbackUrl: `${ingest.url}/zego/callback` })
-
-  const reconcilerAppsFile = join(tmpdir(), `${prefix}-reconciler-apps.json`)
+  // One apps file for both services, as a deployment mounts it.
+  const appsFile = join(tmpdir(), `${prefix}-apps.json`)
   await writeFile(
-    reconcilerAppsFile,
+    appsFile,
     JSON.stringify({
       apps: options.apps.map((a) => ({
         appId: a.appId,
+        callbackSecrets: [secrets.get(a.appId)?.callbackSecret],
         serverSecret: secrets.get(a.appId)?.serverSecret,
         ...(a.policy ? { policy: a.policy } : {}),
       })),
     }),
   )
+  const ingestConfig = loadIngestConfig({
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: '0',
+    INGEST_LOG_LEVEL: logLevel,
+    INGEST_SPOOL_DIR: spoolDir,
+    ZEGO_APPS_FILE: appsFile,
+    KAFKA_BROKERS: brokers,
+    TOPIC_PREFIX: prefix,
+    ZEGO_API_BASE_URL: sim.url,
+  })
+  if (!ingestConfig.ok) throw new Error(ingestConfig.message)
+  const ingest = await startIngest(ingestConfig.config, { logger: pino({ level: logLevel }) })
+  for (const app of options.apps)
+    sim.world.updateApp(app.appId, { callbackUrl: `${ingest.url}/zego/callback` })
+
   const reconcilerEnv: Record<string, string> = {
     RECONCILER_HOST: '127.0.0.1',
     RECONCILER_PORT: '0',
     RECONCILER_LOG_LEVEL: logLevel,
     RECONCILER_GROUP_ID: groupId,
-    RECONCILER_APPS_FILE: reconcilerAppsFile,
+    ZEGO_APPS_FILE: appsFile,
     RECONCILER_SHUTDOWN_TIMEOUT_MS: '2000',
     KAFKA_BROKERS: brokers,
     TOPIC_PREFIX: prefix,
@@ -177,7 +168,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await ingest.close()
       await sim.close()
       await rm(spoolDir, { recursive: true, force: true })
-      await rm(reconcilerAppsFile, { force: true })
+      await rm(appsFile, { force: true })
     },
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { callbackEventId, toEvent } from './callback-event.ts'
+import { signatureSha256 } from './callback-secrets.ts'
 import { parseCallback, type ZegoCallback } from './callbacks.ts'
 import type { ZegoEvent } from './events.ts'
 import {
@@ -39,7 +40,8 @@ describe('toEvent', () => {
         createTimeMs: 1700000000123,
         recreate: false,
       },
-      raw: streamCreateExample,
+      raw: omit(streamCreateExample, 'signature', 'nonce', 'timestamp'),
+      signatureSha256: signatureSha256(streamCreateExample.signature),
     })
   })
 
@@ -99,7 +101,7 @@ describe('toEvent', () => {
       appId: 4001,
       occurredAt: 1700000999000,
       body: { roomId: 'r-7', roomSessionId: '99001', closeReason: 1, closeTimeMs: 1700000999000 },
-      raw: roomCloseExample,
+      raw: omit(roomCloseExample, 'signature', 'nonce', 'timestamp'),
     })
   })
 })

@@ -1,4 +1,5 @@
 import { assertNever } from './assert-never.ts'
+import { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
 import type { CallbackPayload, ZegoCallback } from './callbacks.ts'
 import { sha256Hex, sortedCopy } from './canonical-hash.ts'
 import type { EventBody, EventOf, ZegoEvent } from './events.ts'
@@ -31,7 +32,11 @@ function asText(value: unknown): unknown {
     : value
 }
 
-/** Turns a parsed callback into the envelope that goes on the events topic. */
+/**
+ * Turns a parsed callback into the envelope that goes on the events topic. Its `raw` is the body
+ * without `signature`, `nonce` and `timestamp` (a credential for anyone who reads the topic); the
+ * signature's sha256 stays as `signatureSha256`.
+ */
 export function toEvent(callback: ZegoCallback, options: { receivedAt: number }): ZegoEvent {
   switch (callback.event) {
     case 'stream_create': {
@@ -119,6 +124,7 @@ function envelope<T extends Exclude<ZegoEvent['type'], 'mix_api_call'>>(
   receivedAt: number,
   body: EventBody<T>,
 ): EventOf<T> {
+  const signature = callback.payload.signature
   const event = {
     v: 1 as const,
     id: callbackEventId(callback, type),
@@ -127,7 +133,8 @@ function envelope<T extends Exclude<ZegoEvent['type'], 'mix_api_call'>>(
     occurredAt,
     receivedAt,
     body,
-    raw: callback.raw,
+    raw: withoutCallbackSecrets(callback.raw),
+    ...(signature === null ? {} : { signatureSha256: signatureSha256(signature) }),
   }
   // TypeScript cannot tie `type` and `body` together through a generic; both come from T.
   return event as unknown as EventOf<T>

@@ -97,7 +97,18 @@ export const DeadLetterSchema = z.object({
   reason: z.string(),
   receivedAt: epochMs,
   appId: appId.nullable(),
-  payload: z.string().describe('the original bytes as text (cut short when `truncated`)'),
+  payload: z
+    .string()
+    .describe(
+      "the original bytes as text (cut short when `truncated`); for 'ingest:callback', the body as JSON without signature, nonce and timestamp",
+    ),
+  signatureSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional()
+    .describe(
+      "sha256 of the callback's signature, for 'ingest:callback' (the signature itself is never kept)",
+    ),
   topic: z.string().optional().describe('the topic the record was meant for, when it was refused there'),
   bytes: z.number().int().nonnegative().optional().describe('the size of the original value'),
   limitBytes: z

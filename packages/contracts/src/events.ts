@@ -82,7 +82,16 @@ function envelope<T extends EventType>(type: T) {
     occurredAt: epochMs.describe("ZEGO's time of the event, epoch ms"),
     receivedAt: z.number().int().describe("epoch ms, ingest's clock"),
     body: EVENT_BODY_SCHEMAS[type],
-    raw: z.record(z.string(), z.unknown()).describe('the payload as it came in, unknown fields included'),
+    raw: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'the payload as it came in, unknown fields included; a callback without signature, nonce and timestamp',
+      ),
+    signatureSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe("sha256 of a callback's signature (the signature itself is never kept)"),
   })
 }
 

@@ -1,5 +1,6 @@
 export { assertNever } from './assert-never.ts'
 export { callbackEventId, toEvent } from './callback-event.ts'
+export { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
 export {
   CALLBACK_EVENTS,
   CALLBACK_SCHEMAS,

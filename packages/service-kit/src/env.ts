@@ -41,3 +41,18 @@ export function presentVariables(env: Readonly<Record<string, string | undefined
     ),
   )
 }
+
+/**
+ * Variables renamed before 1.0 are refused, not aliased: the error names the new variable once, at the
+ * upgrade, where a deprecation warning would be ignored until the alias went away.
+ */
+export function refuseRenamed(
+  env: Readonly<Record<string, string | undefined>>,
+  renamed: Readonly<Record<string, string>>,
+  problems: string[],
+): void {
+  for (const [old, now] of Object.entries(renamed)) {
+    if (env[old] !== undefined)
+      problems.push(`${old} was renamed ${now}: rename it (no value is read from ${old})`)
+  }
+}

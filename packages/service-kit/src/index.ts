@@ -1,9 +1,11 @@
+export { appsVariables, type ConfiguredApp, type ConfiguredApps, readApps } from './apps-env.ts'
 export {
   brokerList,
   httpUrl,
   type LogLevel,
   logLevel,
   presentVariables,
+  refuseRenamed,
   topicPrefix,
   wholeNumber,
 } from './env.ts'
@@ -12,3 +14,4 @@ export { type JsonText, parseJsonText } from './json-text.ts'
 export { type KafkaAccess, kafkaAccessFromEnv, kafkaAccessVariables, readKafkaAccess } from './kafka-env.ts'
 export { Secret } from './secret.ts'
 export { packageVersion, registerStandardMetrics } from './standard-metrics.ts'
+export { zegoApiVariables } from './zego-env.ts'

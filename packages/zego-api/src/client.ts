@@ -22,6 +22,11 @@ import { newSignatureNonce, signQuery } from './sign.ts'
 import { exchange } from './transport.ts'
 
 export const DEFAULT_BASE_URL = 'https://rtc-api.zego.im/'
+/**
+ * Per attempt, for the whole exchange. Generous: a false timeout on a call that went through costs more
+ * (a StartMix the caller retries while its task already runs) than waiting out a slow answer.
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000
 
 export interface ZegoClientOptions {
   appId: number
@@ -40,7 +45,7 @@ export interface ZegoClientOptions {
    * Default: a private budget at 40/s. The per-room limit (1 per 10 s) is the caller's to respect.
    */
   streamListBudget?: CallBudget
-  /** For the whole exchange. Default 5000 ms. */
+  /** For the whole exchange. Default DEFAULT_TIMEOUT_MS (10 s). */
   timeoutMs?: number
   /** Randomness for the signature nonce (16 hex characters). */
   nonce?: () => string
@@ -88,7 +93,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
   }
   if (typeof serverSecret !== 'string' || serverSecret === '') throw new TypeError('serverSecret is required')
   const baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL)
-  const timeoutMs = options.timeoutMs ?? 5000
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
   const clock = options.clock ?? systemClock
   const timers = options.timers ?? systemTimers

@@ -11,6 +11,7 @@ export {
   type CallOptions,
   createZegoClient,
   DEFAULT_BASE_URL,
+  DEFAULT_TIMEOUT_MS,
   type ZegoClient,
   type ZegoClientOptions,
 } from './client.ts'
@@ -51,5 +52,12 @@ export {
   ZegoEnvelope,
 } from './operations.ts'
 export type { ZegoOutcome } from './outcome.ts'
+export {
+  REQUEST_MAX_SKEW_SEC,
+  type RequestAuth,
+  type RequestAuthFailure,
+  readRequestAuth,
+  verifyRequestAuth,
+} from './request-auth.ts'
 export { type Retried, retryZegoCall, type ZegoRetryOptions } from './retry-outcome.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'

@@ -9,14 +9,20 @@ import {
   mixApiResponse,
 } from '@mixguard/contracts'
 import type { Clock } from '@mixguard/time'
+import { ZegoCode } from '@mixguard/zego-api'
 import { type Dispatcher, request } from 'undici'
 import type { AppRegistry } from './apps.ts'
+import { endToEndHeaders } from './hop-headers.ts'
+import { type CallIdentity, identifyCall } from './passthrough-auth.ts'
 import type { Publisher } from './publisher.ts'
+import { readUpstreamAnswer, type UpstreamAnswer } from './upstream-answer.ts'
 
 export interface PassthroughDeps {
   baseUrl: string
   dispatcher: Dispatcher
   timeoutMs: number
+  /** The largest answer (bytes, decoded) passed back; a larger one is refused and not recorded. */
+  answerLimitBytes: number
   clock: Clock
   apps: AppRegistry
   publisher: Pick<Publisher, 'publish'>
@@ -30,98 +36,128 @@ export interface ForwardRequest {
   /** The query string exactly as received, without the `?`. */
   rawQuery: string
   headers: IncomingHttpHeaders
+  /** As read by the body parser: already decoded from any content-encoding. */
   body: Buffer | null
+  /** Ingest's request id: the RequestId of an answer ingest gives in ZEGO's shape. */
+  requestId: string
 }
 
 export type ForwardResult =
-  | { ok: true; status: number; headers: Array<[string, string | string[]]>; body: Buffer; action: string }
+  | {
+      ok: true
+      status: number
+      headers: Array<[string, string | string[]]>
+      body: Buffer
+      action: string
+      /** The access log's and metrics' outcome: `http_<status>` for ZEGO's own answers. */
+      outcome: string
+      /** Why ingest answered in ZEGO's shape itself, instead of ZEGO: for the log. */
+      refusal?: string
+    }
   | { ok: false; error: string; action: string }
 
-// Hop-by-hop headers belong to one connection, not to the message (RFC 9110 §7.6.1); host and length
-// are the new connection's. accept-encoding is dropped so ZEGO answers in plain bytes that ingest can
-// record and return as they are.
-const REQUEST_DROP = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  'accept-encoding',
-  'expect',
-])
-const RESPONSE_DROP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-])
+// Host and length are the new connection's. accept-encoding is dropped so ZEGO answers in plain bytes
+// that ingest can record and return; content-encoding because the body parser already decoded the body.
+const REQUEST_DROP = ['host', 'content-length', 'accept-encoding', 'content-encoding', 'expect']
+const RESPONSE_DROP = ['content-length']
 
-const isMixAction = (action: string | null): action is MixApiAction =>
-  action !== null && (MIX_API_ACTIONS as readonly string[]).includes(action)
+const isMixAction = (action: string): action is MixApiAction =>
+  (MIX_API_ACTIONS as readonly string[]).includes(action)
 
 /**
- * Forwards one ZEGO server-API call unchanged (method, query, body) to the configured base URL and
- * hands back ZEGO's status, headers and body bytes. StartMix/StopMix/StartAutoMix/StopAutoMix are
- * recorded with ZEGO's answer afterwards, through the publisher, never delaying the answer: the
- * StartMix request is the only place that says which streams a task mixes.
+ * Forwards one ZEGO server-API call (method, query, body) to the configured base URL and hands back
+ * ZEGO's status, headers and body. A call for an app whose ServerSecret ingest holds is checked first,
+ * as ZEGO would check it; a failing one is answered in ZEGO's shape and neither forwarded nor recorded.
+ * Verified StartMix/StopMix/StartAutoMix/StopAutoMix calls are recorded with ZEGO's answer as it came,
+ * through the publisher, never delaying the answer: the StartMix request is the only place that says
+ * which streams a task mixes. Calls ingest cannot verify are forwarded and never recorded.
  */
 export async function forward(req: ForwardRequest, deps: PassthroughDeps): Promise<ForwardResult> {
   const params = new URLSearchParams(req.rawQuery)
   const action = params.get('Action') ?? ''
-  const target = new URL(deps.baseUrl)
-  target.search = req.rawQuery
   const requestedAt = deps.clock.now()
-  const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !REQUEST_DROP.has(name)) headers[name] = value
+  const identity = identifyCall(firstValues(params), deps.apps, requestedAt)
+  if (identity.kind === 'refused') {
+    return zegoAnswer(401, identity.code, identity.message, req, action, 'signature_refused')
   }
 
-  let result: ForwardResult
-  let response: MixApiResponse
+  const target = new URL(deps.baseUrl)
+  target.search = req.rawQuery
+  let upstream: Dispatcher.ResponseData
+  let answer: UpstreamAnswer
   try {
-    const upstream = await request(target, {
+    upstream = await request(target, {
       method: req.method as Dispatcher.HttpMethod,
-      headers,
+      headers: Object.fromEntries(endToEndHeaders(req.headers, REQUEST_DROP)),
       body: req.body === null || req.body.length === 0 ? null : req.body,
       dispatcher: deps.dispatcher,
       headersTimeout: deps.timeoutMs,
       bodyTimeout: deps.timeoutMs,
     })
-    const body = Buffer.from(await upstream.body.arrayBuffer())
-    const out: Array<[string, string | string[]]> = []
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value !== undefined && !RESPONSE_DROP.has(name.toLowerCase())) out.push([name, value])
-    }
-    result = { ok: true, status: upstream.statusCode, headers: out, body, action }
-    response = mixApiResponse(upstream.statusCode, parseJson(body))
+    answer = await readUpstreamAnswer(upstream.body, upstream.headers, deps.answerLimitBytes)
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    result = { ok: false, error: message, action }
-    response = { error: message }
+    // No answer, or one that broke off mid-body: what ZEGO said is unknown.
+    const message = errorText(error)
+    record(identity, action, req, { error: message }, requestedAt, deps)
+    return { ok: false, error: message, action }
+  }
+  if (!answer.ok) {
+    // Not recorded: the answer that would say what happened is not at hand.
+    const detail = `${answer.detail}; not recorded (the call may have taken effect at ZEGO)`
+    return zegoAnswer(502, ZegoCode.GatewayInternal, detail, req, action, `answer_${answer.reason}`)
   }
 
-  if (isMixAction(action)) record(action, params, req, response, requestedAt, deps)
-  return result
+  const drop = answer.decoded ? [...RESPONSE_DROP, 'content-encoding'] : RESPONSE_DROP
+  record(
+    identity,
+    action,
+    req,
+    mixApiResponse(upstream.statusCode, parseJson(answer.body)),
+    requestedAt,
+    deps,
+  )
+  return {
+    ok: true,
+    status: upstream.statusCode,
+    headers: endToEndHeaders(upstream.headers, drop),
+    body: answer.body,
+    action,
+    outcome: `http_${upstream.statusCode}`,
+  }
 }
 
+/** An answer of ingest's own, in ZEGO's shape (`Code`, `Message`, `RequestId`), so ZEGO clients read it. */
+function zegoAnswer(
+  status: number,
+  code: number,
+  message: string,
+  req: ForwardRequest,
+  action: string,
+  outcome: string,
+): ForwardResult {
+  const body = Buffer.from(JSON.stringify({ Code: code, Message: message, RequestId: req.requestId }))
+  return {
+    ok: true,
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body,
+    action,
+    outcome,
+    refusal: `${code}: ${message}`,
+  }
+}
+
+/** Only verified mix calls: an unverified record would let anyone who reaches ingest write the topic. */
 function record(
-  action: MixApiAction,
-  params: URLSearchParams,
+  identity: CallIdentity,
+  action: string,
   req: ForwardRequest,
   response: MixApiResponse,
   requestedAt: number,
   deps: PassthroughDeps,
 ): void {
-  const appId = Number(params.get('AppId'))
-  // Only apps this ingest serves: the passthrough is open to anyone who can reach it, the topic is not.
-  if (!Number.isInteger(appId) || deps.apps.get(appId) === undefined) return
+  if (identity.kind !== 'verified' || !isMixAction(action)) return
+  const { appId } = identity
   const event = mixApiCallEvent({
     appId,
     action,
@@ -133,6 +169,17 @@ function record(
   deps.publisher
     .publish({ topic: deps.eventsTopic, key: appKey(appId), value: encodeEvent(event) })
     .catch((error: unknown) => deps.onRecordLost(error, action, appId))
+}
+
+/** The first value of each query parameter: the one ZEGO's gateway reads. */
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const query = Object.create(null) as Record<string, string>
+  for (const [name, value] of params) if (!Object.hasOwn(query, name)) query[name] = value
+  return query
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -5,7 +5,7 @@ import { callbackSignature } from '@mixguard/zego-api'
 import { pino } from 'pino'
 import { Agent, request } from 'undici'
 import { type AppDeps, createApp } from './app.ts'
-import { createAppRegistry } from './apps.ts'
+import { type AppSecrets, createAppRegistry } from './apps.ts'
 import { createMetrics } from './metrics.ts'
 import { createNonceCache } from './nonce-cache.ts'
 import type { Durability, PublisherStatus } from './publisher.ts'
@@ -53,6 +53,9 @@ export async function startApp(
     maxConcurrentPassthrough?: number
     bodyLimit?: number
     passthroughBodyLimit?: number
+    answerLimit?: number
+    /** Default: app 4001 with its callback and server secrets. */
+    apps?: AppSecrets[]
     logLevel?: string
   } = {},
 ): Promise<Harness> {
@@ -83,9 +86,15 @@ export async function startApp(
     nonceCache: () => ({ size: nonces.size(), evictions: nonces.evictions() }),
     inFlight: () => inFlight.count,
   })
-  const apps = createAppRegistry([
-    { appId: 4001, callbackSecrets: [new Secret(CALLBACK_SECRET)], serverSecret: new Secret(SERVER_SECRET) },
-  ])
+  const apps = createAppRegistry(
+    options.apps ?? [
+      {
+        appId: 4001,
+        callbackSecrets: [new Secret(CALLBACK_SECRET)],
+        serverSecret: new Secret(SERVER_SECRET),
+      },
+    ],
+  )
   const agent = new Agent()
   agents.push(agent)
   const topics = { events: 't.events', deadLetter: 't.dead-letter' }
@@ -107,6 +116,7 @@ export async function startApp(
       baseUrl: options.upstream ?? 'http://127.0.0.1:9/',
       dispatcher: agent,
       timeoutMs: 2_000,
+      answerLimitBytes: options.answerLimit ?? 64 * 1024,
       clock,
       apps,
       publisher,

@@ -192,8 +192,8 @@ describe('ZEGO-API passthrough', () => {
       })
     })
     const h = await start({ upstream: `${upstream}/` })
-    const rawQuery =
-      'Action=StartMix&AppId=4001&SignatureNonce=abc&Timestamp=1&Signature=s%2Bx&SignatureVersion=2.0'
+    // Signed (ingest checks app 4001's calls); Extra shows the query is passed on byte for byte.
+    const rawQuery = `Action=StartMix&${signed()}&Extra=s%2Bx`
     const body = '{"TaskId":"t-1","UserId":"u","MixInput":[{"StreamId":"a"}],"MixOutput":[{"StreamId":"o"}]}'
     const res = await request(`${h.url}/zego/?${rawQuery}`, {
       method: 'POST',
@@ -223,11 +223,12 @@ describe('ZEGO-API passthrough', () => {
   test('GET actions are forwarded and not recorded; the answer never waits for the record', async () => {
     const upstream = await listen((req, res) => res.end(`{"Code":0,"Message":"ok","RequestId":"${req.url}"}`))
     const h = await start({ upstream: `${upstream}/`, publish: () => new Promise<Durability>(() => {}) })
-    const info = await request(`${h.url}/zego/?Action=GetMixTaskInfo&AppId=4001&TaskId=t`)
+    const query = `Action=GetMixTaskInfo&${signed()}&TaskId=t`
+    const info = await request(`${h.url}/zego/?${query}`)
     expect(info.statusCode).toBe(200)
-    expect(await info.body.json()).toMatchObject({ RequestId: '/?Action=GetMixTaskInfo&AppId=4001&TaskId=t' })
+    expect(await info.body.json()).toMatchObject({ RequestId: `/?${query}` })
     // A recorded action whose record never becomes durable: the customer still gets ZEGO's answer.
-    const stop = await request(`${h.url}/zego/?Action=StopMix&AppId=4001`, {
+    const stop = await request(`${h.url}/zego/?Action=StopMix&${signed()}`, {
       method: 'POST',
       body: '{"TaskId":"t"}',
     })
@@ -248,7 +249,7 @@ describe('ZEGO-API passthrough', () => {
         throw new Error('disk gone')
       },
     })
-    const stop = await request(`${h.url}/zego/?Action=StopMix&AppId=4001`, {
+    const stop = await request(`${h.url}/zego/?Action=StopMix&${signed()}`, {
       method: 'POST',
       body: '{"TaskId":"t"}',
     })
@@ -258,7 +259,7 @@ describe('ZEGO-API passthrough', () => {
     expect(await h.metrics()).toMatch(/mixguard_ingest_record_failures_total\{source="passthrough"\} 1/)
 
     const down = await start({ upstream: 'http://127.0.0.1:9/' })
-    const unreachable = await request(`${down.url}/zego/?Action=StopMix&AppId=4001`, {
+    const unreachable = await request(`${down.url}/zego/?Action=StopMix&${signed()}`, {
       method: 'POST',
       body: '{}',
     })
@@ -266,6 +267,9 @@ describe('ZEGO-API passthrough', () => {
     expect(await unreachable.body.json()).toMatchObject({ ok: false, reason: 'upstream_unreachable' })
   })
 })
+
+/** App 4001's signature parameters, fresh: ingest checks them before it forwards. */
+const signed = (): string => new URLSearchParams({ ...signQuery(4001, SERVER_SECRET, Date.now()) }).toString()
 
 /** A ZEGO API that answers Code 0 to everything and counts what it was sent. */
 async function countingUpstream(): Promise<{ upstream: string; forwarded: () => number }> {
@@ -361,7 +365,7 @@ describe('hostile clients', () => {
       void gate.then(() => res.end('{"Code":0,"Message":"ok","RequestId":"r"}'))
     })
     const h = await start({ upstream: `${upstream}/`, maxConcurrent: 2, maxConcurrentPassthrough: 2 })
-    const url = `${h.url}/zego/?Action=DescribeMixTask&AppId=4001`
+    const url = `${h.url}/zego/?Action=DescribeMixTask&${signed()}`
     const held = [1, 2].map(() => request(url, { method: 'POST', body: '{}' }))
     await inside
     const shed = await request(url, { method: 'POST', body: '{}' })

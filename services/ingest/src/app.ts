@@ -186,6 +186,7 @@ export function createApp(deps: AppDeps): express.Express {
           rawQuery: at === -1 ? '' : req.originalUrl.slice(at + 1),
           headers: req.headers,
           body: Buffer.isBuffer(req.body) ? req.body : null,
+          requestId: ctx.requestId,
         },
         deps.passthrough,
       )
@@ -199,7 +200,9 @@ export function createApp(deps: AppDeps): express.Express {
           outcome: 'upstream_unreachable',
         })
       }
-      ctx.outcome = `http_${result.status}`
+      ctx.outcome = result.outcome
+      if (result.refusal !== undefined)
+        ctx.log.warn({ action: ctx.event, refusal: result.refusal }, 'passthrough call refused')
       res.status(result.status)
       for (const [name, value] of result.headers) res.setHeader(name, value)
       res.end(result.body)

@@ -4,7 +4,7 @@ export interface AppSecrets {
   appId: number
   /** The current secret, and during a rotation the next one; a signature by either is authentic. */
   callbackSecrets: Secret[]
-  /** Not needed to verify callbacks or to forward API calls (callers sign their own); kept secret. */
+  /** Verifies passthrough calls (only verified mix calls are recorded); null: forwarded unrecorded. */
   serverSecret: Secret | null
 }
 

@@ -234,7 +234,8 @@ test('no bad input to the passthrough gets a 5xx from ingest itself (ZEGO here a
           headers: encoding === undefined ? {} : { 'content-encoding': encoding },
         })
         await res.body.dump()
-        expect([200, 400, 405, 413, 415]).toContain(res.statusCode)
+        // 401: unsigned calls for app 4001, refused in ZEGO's shape before they are forwarded.
+        expect([200, 400, 401, 405, 413, 415]).toContain(res.statusCode)
       },
     ),
     { numRuns: 300 },

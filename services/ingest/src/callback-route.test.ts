@@ -288,4 +288,37 @@ describe('hostile bodies', () => {
     broken = false
     expect(await handleCallback(body, 'json', d)).toMatchObject({ status: 200, outcome: 'stored' })
   })
+
+  test('no record handed to the publisher (and so to the spool) holds the signature or nonce', async () => {
+    const d = deps()
+    const sent: Record<string, unknown>[] = []
+    const send = async (fields: Record<string, unknown>, encoding: 'json' | 'form') => {
+      const body = signed({ ...fields, nonce: `n${sent.length}-7f3a9c` })
+      sent.push(body)
+      const bytes =
+        encoding === 'json'
+          ? json(body)
+          : Buffer.from(new URLSearchParams(body as Record<string, string>).toString())
+      return handleCallback(bytes, encoding, d)
+    }
+    expect(await send(streamCreate, 'json')).toMatchObject({ outcome: 'stored' })
+    expect(await send({ ...streamCreate, event: 'stream_paused' }, 'json')).toMatchObject({
+      outcome: 'dead_lettered',
+    })
+    expect(await send({ ...streamCreate, event: 'stream_paused' }, 'form')).toMatchObject({
+      outcome: 'dead_lettered',
+    })
+    expect(d.stored.map((r) => r.topic)).toEqual(['t.events', 't.dead-letter', 't.dead-letter'])
+    for (const record of d.stored) {
+      for (const body of sent) {
+        expect(record.value.toString()).not.toContain(String(body.signature))
+        expect(record.value.toString()).not.toContain(String(body.nonce))
+      }
+    }
+    // The dead letter keeps the body as parsed, as JSON, so it can be re-driven.
+    const letter = decodeDeadLetter(d.stored[2]?.value)
+    const payload = JSON.parse(letter.ok ? letter.deadLetter.payload : '{}') as Record<string, unknown>
+    expect(payload).toMatchObject({ event: 'stream_paused', stream_id: 's-1', appid: '4001' })
+    expect(payload).not.toHaveProperty('timestamp')
+  })
 })

@@ -9,7 +9,9 @@ import {
   type IngestAnswerReason,
   isCallbackEvent,
   parseCallback,
+  signatureSha256,
   toEvent,
+  withoutCallbackSecrets,
 } from '@mixguard/contracts'
 import type { Clock } from '@mixguard/time'
 import type { Answer } from './answer.ts'
@@ -98,7 +100,7 @@ export async function handleCallback(
   // Every path from here settles the claim: a claim left pending would make ZEGO's retries wait forever.
   let stored = false
   try {
-    const { record, deadLettered, eventId } = toRecord(parsed.body, raw, appId, now, deps.topics)
+    const { record, deadLettered, eventId } = toRecord(parsed.body, auth.signature, appId, now, deps.topics)
     const where = await deps.publisher.publish(record)
     stored = true
     if (where === 'dead-letter' || where === 'quarantine') return setAside(where, eventName)
@@ -149,7 +151,7 @@ function unavailable(reason: IngestAnswerReason, detail: string, event: string):
 
 function toRecord(
   body: Record<string, unknown>,
-  raw: Buffer,
+  signature: string | null,
   appId: number,
   receivedAt: number,
   topics: CallbackDeps['topics'],
@@ -170,13 +172,16 @@ function toRecord(
   } else {
     reason = `${parsed.kind}: ${parsed.reason}`
   }
+  // Never the bytes as they came: they hold the signature, nonce and timestamp, which together let
+  // whoever reads the topic sign another body. The body as parsed (JSON or form), as JSON, without them.
   const deadLetter: DeadLetter = {
     v: 1,
     source: 'ingest:callback',
     reason,
     receivedAt,
     appId,
-    payload: raw.toString('utf8'),
+    payload: JSON.stringify(withoutCallbackSecrets(body)),
+    ...(signature === null ? {} : { signatureSha256: signatureSha256(signature) }),
   }
   const value = encodeDeadLetter(deadLetter)
   return {

@@ -74,12 +74,15 @@ describe('loadConfig', () => {
   })
 
   test('many apps from a JSON file', () => {
-    const file = JSON.stringify([
-      { appId: 1, callbackSecrets: ['a'] },
-      { appId: '2', callbackSecrets: ['b', 'c'], serverSecret: 's' },
-    ])
+    const file = JSON.stringify({
+      defaults: { graceMs: { normal: 5000 } },
+      apps: [
+        { appId: 1, callbackSecrets: ['a'], policy: { dryRun: true } },
+        { appId: '2', callbackSecrets: ['b', 'c'], serverSecret: 's' },
+      ],
+    })
     const result = loadConfig(
-      { KAFKA_BROKERS: 'k:9092', INGEST_APPS_FILE: '/etc/apps.json' },
+      { KAFKA_BROKERS: 'k:9092', ZEGO_APPS_FILE: '/etc/apps.json' },
       { readFile: (p) => (p === '/etc/apps.json' ? file : '') },
     )
     if (!result.ok) throw new Error(result.message)
@@ -131,40 +134,65 @@ describe('loadConfig', () => {
 
   test('a bad apps file names the field and the place, never the secret; an AppID twice is an error', () => {
     const bad = loadConfig(
-      { KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: 'apps.json' },
+      { KAFKA_BROKERS: 'k:1', ZEGO_APPS_FILE: 'apps.json' },
       {
-        readFile: () => JSON.stringify([{ appId: 0, callbackSecrets: [], serverSecret: 'top-secret-value' }]),
+        readFile: () =>
+          JSON.stringify({ apps: [{ appId: 0, callbackSecrets: [], serverSecret: 'top-secret-value' }] }),
       },
     )
     expect(bad.ok).toBe(false)
     if (!bad.ok) {
-      expect(bad.message).toContain('INGEST_APPS_FILE at [0].appId')
-      expect(bad.message).toContain('INGEST_APPS_FILE at [0].callbackSecrets')
+      expect(bad.message).toContain('ZEGO_APPS_FILE at .apps[0].appId')
+      expect(bad.message).toContain('ZEGO_APPS_FILE at .apps[0].callbackSecrets')
       expect(bad.message).not.toContain('top-secret-value')
     }
     const twice = loadConfig(
-      { ...minimal, INGEST_APPS_FILE: 'apps.json' },
-      { readFile: () => JSON.stringify([{ appId: 4001, callbackSecrets: ['x'] }]) },
+      { ...minimal, ZEGO_APPS_FILE: 'apps.json' },
+      { readFile: () => JSON.stringify({ apps: [{ appId: 4001, callbackSecrets: ['x'] }] }) },
     )
     expect(twice.ok).toBe(false)
     if (!twice.ok) expect(twice.message).toContain('AppID 4001 is configured twice')
-    const unreadable = loadConfig({ KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: '/nope' }, noFiles)
+    const unreadable = loadConfig({ KAFKA_BROKERS: 'k:1', ZEGO_APPS_FILE: '/nope' }, noFiles)
     expect(unreadable.ok).toBe(false)
-    if (!unreadable.ok) expect(unreadable.message).toContain('INGEST_APPS_FILE cannot be read')
+    if (!unreadable.ok) expect(unreadable.message).toContain('ZEGO_APPS_FILE cannot be read')
   })
 
   test('an apps file that is not JSON is reported by place, never by quoting it', () => {
     const broken =
-      '[{"appId": 4002, "callbackSecrets": ["cb-top-secret-1"], "serverSecret": "srv-top-secret-2" oops}]'
-    const bad = loadConfig(
-      { KAFKA_BROKERS: 'k:1', INGEST_APPS_FILE: 'apps.json' },
-      { readFile: () => broken },
-    )
+      '{"apps": [{"appId": 4002, "callbackSecrets": ["cb-top-secret-1"], "serverSecret": "srv-top-secret-2" oops}]}'
+    const bad = loadConfig({ KAFKA_BROKERS: 'k:1', ZEGO_APPS_FILE: 'apps.json' }, { readFile: () => broken })
     expect(bad.ok).toBe(false)
     if (!bad.ok) {
-      expect(bad.message).toMatch(/INGEST_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(bad.message).toMatch(/ZEGO_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
       expect(bad.message).not.toContain('top-secret')
     }
+  })
+
+  test('an app without a callback secret is an error: ingest could not verify its callbacks', () => {
+    const result = loadConfig(
+      { KAFKA_BROKERS: 'k:1', ZEGO_APPS_FILE: 'apps.json' },
+      { readFile: () => JSON.stringify({ apps: [{ appId: 7, serverSecret: 's' }] }) },
+    )
+    expect(!result.ok && result.problems).toEqual([
+      'AppID 7 has no callback secret, so its callbacks cannot be verified (ZEGO_CALLBACK_SECRET, or callbackSecrets in ZEGO_APPS_FILE)',
+    ])
+  })
+
+  test('renamed variables are refused with their new name, never read', () => {
+    const result = loadConfig(
+      {
+        ...minimal,
+        INGEST_SHUTDOWN_DEADLINE_MS: '5000',
+        INGEST_FRESHNESS_WINDOW_SEC: '60',
+        INGEST_APPS_FILE: 'apps.json',
+      },
+      noFiles,
+    )
+    expect(!result.ok && result.problems).toEqual([
+      'INGEST_SHUTDOWN_DEADLINE_MS was renamed INGEST_SHUTDOWN_TIMEOUT_MS: rename it (no value is read from INGEST_SHUTDOWN_DEADLINE_MS)',
+      'INGEST_FRESHNESS_WINDOW_SEC was renamed INGEST_FRESHNESS_WINDOW_MS (in milliseconds): rename it (no value is read from INGEST_FRESHNESS_WINDOW_SEC)',
+      'INGEST_APPS_FILE was renamed ZEGO_APPS_FILE: rename it (no value is read from INGEST_APPS_FILE)',
+    ])
   })
 
   test('secrets never print: not as JSON, not through inspect', () => {

@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs'
 import { TOPICS } from '@mixguard/contracts'
 import {
+  appsVariables,
   brokerList,
-  httpUrl,
   type KafkaAccess,
   kafkaAccessVariables,
   logLevel,
-  parseJsonText,
   presentVariables,
+  readApps,
   readKafkaAccess,
-  Secret,
+  refuseRenamed,
   topicPrefix,
   wholeNumber,
+  zegoApiVariables,
 } from '@mixguard/service-kit'
-import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
 import { type AppRegistry, type AppSecrets, createAppRegistry } from './apps.ts'
 
@@ -26,6 +26,8 @@ export interface IngestConfig {
   bodyLimitBytes: number
   /** The passthrough's body limit: larger bodies are refused with 413 before they are forwarded. */
   passthroughBodyLimitBytes: number
+  /** The largest ZEGO answer the passthrough passes back; a larger one is refused and not recorded. */
+  passthroughAnswerLimitBytes: number
   /** A callback whose `timestamp` is further than this from our clock (either way) is stale. */
   freshnessWindowMs: number
   nonceCacheMaxEntries: number
@@ -34,7 +36,7 @@ export interface IngestConfig {
   /** Passthrough calls processed at once: a separate cap, so a slow ZEGO API cannot starve callbacks. */
   maxConcurrentPassthrough: number
   http: HttpTimeouts
-  shutdownDeadlineMs: number
+  shutdownTimeoutMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   spool: { dir: string; maxBytes: number }
   zegoApi: { baseUrl: string; timeoutMs: number }
@@ -86,22 +88,23 @@ const EnvSchema = z.object({
   INGEST_PASSTHROUGH_PATH: path.default('/zego/'),
   INGEST_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(256 * 1024),
   // ZEGO retries for ~62 s after the first attempt; 5 minutes also covers clock skew.
-  INGEST_FRESHNESS_WINDOW_SEC: wholeNumber(10, 24 * 3600).default(300),
+  INGEST_FRESHNESS_WINDOW_MS: wholeNumber(10_000, 24 * 3600 * 1000).default(300_000),
   INGEST_NONCE_CACHE_MAX: wholeNumber(1000, 100_000_000).default(1_000_000),
   // ZEGO's documented request limits (stream lists, layouts) fit many times over in 64 KB.
   INGEST_PASSTHROUGH_BODY_LIMIT_BYTES: wholeNumber(1024, 16 * MiB).default(64 * 1024),
+  // ZEGO's answers are a few KB (a StartMix with three outputs' play URLs, a room's stream list).
+  INGEST_PASSTHROUGH_ANSWER_LIMIT_BYTES: wholeNumber(1024, 64 * MiB).default(1 * MiB),
   INGEST_MAX_CONCURRENT: wholeNumber(1, 100_000).default(1024),
   INGEST_PASSTHROUGH_MAX_CONCURRENT: wholeNumber(1, 100_000).default(256),
   INGEST_HEADERS_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   INGEST_REQUEST_TIMEOUT_MS: wholeNumber(100, 600_000).default(15_000),
   // Above the usual load-balancer idle timeouts (AWS ALB and GCP: 60 s), so the balancer closes first.
   INGEST_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(100, 3_600_000).default(65_000),
-  INGEST_SHUTDOWN_DEADLINE_MS: wholeNumber(100, 600_000).default(10_000),
+  INGEST_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   INGEST_LOG_LEVEL: logLevel,
   INGEST_SPOOL_DIR: z.string().default('./ingest-spool'),
   INGEST_SPOOL_MAX_BYTES: wholeNumber(64 * 1024, Number.MAX_SAFE_INTEGER).default(256 * MiB),
-  ZEGO_API_BASE_URL: httpUrl.default(DEFAULT_BASE_URL),
-  ZEGO_API_TIMEOUT_MS: wholeNumber(100, 120_000).default(10_000),
+  ...zegoApiVariables,
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-ingest'),
   TOPIC_PREFIX: topicPrefix,
@@ -109,11 +112,8 @@ const EnvSchema = z.object({
   KAFKA_LINGER_MS: wholeNumber(0, 1_000).default(2),
   KAFKA_MAX_BATCH: wholeNumber(1, 100_000).default(500),
   KAFKA_MAX_BATCH_BYTES: wholeNumber(16 * 1024, 64 * MiB).default(DEFAULT_MAX_BATCH_BYTES),
-  ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
-  ZEGO_SERVER_SECRET: z.string().optional(),
-  ZEGO_CALLBACK_SECRET: z.string().optional(),
-  ZEGO_CALLBACK_SECRETS: z.string().optional(),
-  INGEST_APPS_FILE: z.string().optional(),
+  // The apps: the same variables and file format as the reconciler's.
+  ...appsVariables,
   // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
   ...kafkaAccessVariables,
   INGEST_DRAIN_DELAY_MS: wholeNumber(0, 600_000).default(0),
@@ -122,17 +122,11 @@ const EnvSchema = z.object({
 /** Every variable this service reads: for the .env.example and deployment-manifest checks. */
 export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
 
-const AppsFileSchema = z
-  .array(
-    z.object({
-      appId: z
-        .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
-        .pipe(z.number().int().min(1).max(0xffffffff, 'must be a uint32 AppID')),
-      callbackSecrets: z.array(z.string().min(1, 'must not be empty')).min(1, 'needs at least one secret'),
-      serverSecret: z.string().min(1).optional(),
-    }),
-  )
-  .min(1, 'lists no app')
+// Renamed before 1.0 (a value under the old name is refused with the new name, never read).
+const RENAMED = {
+  INGEST_SHUTDOWN_DEADLINE_MS: 'INGEST_SHUTDOWN_TIMEOUT_MS',
+  INGEST_FRESHNESS_WINDOW_SEC: 'INGEST_FRESHNESS_WINDOW_MS (in milliseconds)',
+}
 
 export interface LoadConfigOptions {
   readFile?: (path: string) => string
@@ -141,7 +135,7 @@ export interface LoadConfigOptions {
 /**
  * Reads ingest's configuration from an environment map. Every problem is collected, so one run shows
  * all of them. One app comes from ZEGO_APP_ID and ZEGO_CALLBACK_SECRET(S) (comma-separated: the
- * current and the next secret during a rotation); many apps from the JSON file INGEST_APPS_FILE.
+ * current and the next secret during a rotation); many apps from the JSON file ZEGO_APPS_FILE.
  */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -155,7 +149,8 @@ export function loadConfig(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
   }
-  const apps = readApps(present, readFile, problems)
+  refuseRenamed(present, RENAMED, problems)
+  const apps = ingestApps(present, readFile, problems)
   if (parsed.success && parsed.data.INGEST_HEADERS_TIMEOUT_MS > parsed.data.INGEST_REQUEST_TIMEOUT_MS) {
     problems.push('INGEST_HEADERS_TIMEOUT_MS must not be above INGEST_REQUEST_TIMEOUT_MS')
   }
@@ -170,9 +165,10 @@ export function loadConfig(
       callbackPath: e.INGEST_CALLBACK_PATH,
       passthroughPath: e.INGEST_PASSTHROUGH_PATH,
       bodyLimitBytes: e.INGEST_BODY_LIMIT_BYTES,
-      freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_SEC * 1000,
+      freshnessWindowMs: e.INGEST_FRESHNESS_WINDOW_MS,
       nonceCacheMaxEntries: e.INGEST_NONCE_CACHE_MAX,
       passthroughBodyLimitBytes: e.INGEST_PASSTHROUGH_BODY_LIMIT_BYTES,
+      passthroughAnswerLimitBytes: e.INGEST_PASSTHROUGH_ANSWER_LIMIT_BYTES,
       maxConcurrentRequests: e.INGEST_MAX_CONCURRENT,
       maxConcurrentPassthrough: e.INGEST_PASSTHROUGH_MAX_CONCURRENT,
       http: {
@@ -180,7 +176,7 @@ export function loadConfig(
         requestTimeoutMs: e.INGEST_REQUEST_TIMEOUT_MS,
         keepAliveTimeoutMs: e.INGEST_KEEP_ALIVE_TIMEOUT_MS,
       },
-      shutdownDeadlineMs: e.INGEST_SHUTDOWN_DEADLINE_MS,
+      shutdownTimeoutMs: e.INGEST_SHUTDOWN_TIMEOUT_MS,
       logLevel: e.INGEST_LOG_LEVEL,
       spool: { dir: e.INGEST_SPOOL_DIR, maxBytes: e.INGEST_SPOOL_MAX_BYTES },
       zegoApi: { baseUrl: e.ZEGO_API_BASE_URL, timeoutMs: e.ZEGO_API_TIMEOUT_MS },
@@ -200,77 +196,22 @@ export function loadConfig(
   }
 }
 
-function readApps(
+/** Ingest verifies callbacks: every app needs a callback secret; the policy is the reconciler's. */
+function ingestApps(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
   problems: string[],
 ): AppSecrets[] {
-  const apps: AppSecrets[] = []
-  const single = env.ZEGO_APP_ID
-  const secrets = [env.ZEGO_CALLBACK_SECRET, ...(env.ZEGO_CALLBACK_SECRETS ?? '').split(',')]
-    .map((s) => s?.trim() ?? '')
-    .filter((s) => s.length > 0)
-  if (single !== undefined) {
-    const appId = Number(single)
-    if (secrets.length === 0)
-      problems.push('ZEGO_CALLBACK_SECRET (or ZEGO_CALLBACK_SECRETS) is required with ZEGO_APP_ID')
-    else if (Number.isInteger(appId) && appId >= 1 && appId <= 0xffffffff) {
-      const server = env.ZEGO_SERVER_SECRET
-      apps.push({
-        appId,
-        callbackSecrets: secrets.map((s) => new Secret(s)),
-        serverSecret: server === undefined ? null : new Secret(server),
-      })
-    }
-  } else if (secrets.length > 0 || env.ZEGO_SERVER_SECRET !== undefined) {
-    problems.push('ZEGO_APP_ID is required when ZEGO_CALLBACK_SECRET(S) or ZEGO_SERVER_SECRET is set')
-  }
-
-  const file = env.INGEST_APPS_FILE
-  if (file !== undefined) {
-    let text: string | undefined
-    try {
-      text = readFile(file)
-    } catch (error) {
-      problems.push(`INGEST_APPS_FILE cannot be read (${file}): ${(error as Error).message}`)
-    }
-    if (text !== undefined) apps.push(...parseAppsFile(file, text, problems))
-  }
-
-  if (single === undefined && file === undefined) {
-    problems.push('no app configured: set ZEGO_APP_ID and ZEGO_CALLBACK_SECRET, or INGEST_APPS_FILE')
-  }
-  const seen = new Set<number>()
+  const { apps } = readApps(env, readFile, problems, z.unknown())
+  if (apps.length === 0 && env.ZEGO_APP_ID === undefined && env.ZEGO_APPS_FILE === undefined)
+    problems.push('no app configured: set ZEGO_APP_ID and ZEGO_CALLBACK_SECRET, or ZEGO_APPS_FILE')
   for (const app of apps) {
-    if (seen.has(app.appId)) problems.push(`AppID ${app.appId} is configured twice`)
-    seen.add(app.appId)
+    if (app.callbackSecrets.length === 0)
+      problems.push(
+        `AppID ${app.appId} has no callback secret, so its callbacks cannot be verified (ZEGO_CALLBACK_SECRET, or callbackSecrets in ZEGO_APPS_FILE)`,
+      )
   }
-  return apps
-}
-
-function parseAppsFile(file: string, text: string, problems: string[]): AppSecrets[] {
-  const json = parseJsonText(text)
-  if (!json.ok) {
-    problems.push(`INGEST_APPS_FILE (${file}) is not JSON: ${json.problem}`)
-    return []
-  }
-  const result = AppsFileSchema.safeParse(json.value)
-  if (!result.success) {
-    // The message names the field; never the value, which may be a secret.
-    for (const issue of result.error.issues) {
-      const at =
-        issue.path.length === 0
-          ? ''
-          : ` at ${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`
-      problems.push(`INGEST_APPS_FILE${at}: ${issue.message}`)
-    }
-    return []
-  }
-  return result.data.map((a) => ({
-    appId: a.appId,
-    callbackSecrets: a.callbackSecrets.map((s) => new Secret(s)),
-    serverSecret: a.serverSecret === undefined ? null : new Secret(a.serverSecret),
-  }))
+  return apps.map(({ appId, callbackSecrets, serverSecret }) => ({ appId, callbackSecrets, serverSecret }))
 }
 
 function failure(problems: string[]): ConfigResult {

@@ -98,7 +98,7 @@ test('shutdown stops accepting, lets the in-flight callback finish as acknowledg
 })
 
 test('shutdown ends within its deadline while Kafka hangs; what was acknowledged stays spooled for the next start', async () => {
-  const cfg = await config({ INGEST_SHUTDOWN_DEADLINE_MS: '300', KAFKA_SEND_TIMEOUT_MS: '200' })
+  const cfg = await config({ INGEST_SHUTDOWN_TIMEOUT_MS: '300', KAFKA_SEND_TIMEOUT_MS: '200' })
   const hanging: KafkaLink = {
     connect: async () => {},
     send: () => new Promise<void>(() => {}),

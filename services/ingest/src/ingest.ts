@@ -35,7 +35,7 @@ export interface RunningIngest {
   drain(): void
   /**
    * Stops accepting, lets in-flight requests finish, flushes the producer and drains the spool while
-   * Kafka takes it, all within `config.shutdownDeadlineMs`. Records still spooled stay for the next start.
+   * Kafka takes it, all within `config.shutdownTimeoutMs`. Records still spooled stay for the next start.
    */
   close(): Promise<{ spooled: number }>
 }
@@ -141,6 +141,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       baseUrl: config.zegoApi.baseUrl,
       dispatcher,
       timeoutMs: config.zegoApi.timeoutMs,
+      answerLimitBytes: config.passthroughAnswerLimitBytes,
       clock,
       apps: config.apps,
       publisher,
@@ -187,10 +188,17 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     },
     'ingest listening',
   )
+  const unverifiable = config.apps.ids().filter((id) => config.apps.get(id)?.serverSecret === null)
+  if (unverifiable.length > 0) {
+    logger.warn(
+      { apps: unverifiable },
+      "no server secret for these apps: their passthrough calls are forwarded but never recorded, so the reconciler does not learn their tasks' inputs",
+    )
+  }
 
   let closing: Promise<{ spooled: number }> | null = null
   const close = async (): Promise<{ spooled: number }> => {
-    const deadline = clock.now() + config.shutdownDeadlineMs
+    const deadline = clock.now() + config.shutdownTimeoutMs
     shuttingDown = true
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
     server.closeIdleConnections()

@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DeadLetter, decodeDeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
@@ -67,7 +69,7 @@ export interface IngestFixture {
 export async function startIngestFixture(options: {
   brokers: string[]
   prefix: string
-  apps: Array<{ appId: number; callbackSecrets: string[] }>
+  apps: Array<{ appId: number; callbackSecrets: string[]; serverSecret?: string }>
   env?: Record<string, string>
   spoolDir?: string
   /** How long start-up waits for Kafka (default 30 s); 0 to start spooling at once. */
@@ -76,15 +78,15 @@ export async function startIngestFixture(options: {
   const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ingest-int-spool-')))
   const appsDir = await mkdtemp(join(tmpdir(), 'ingest-int-apps-'))
   const appsFile = join(appsDir, 'apps.json')
-  await writeFile(appsFile, JSON.stringify(options.apps))
+  await writeFile(appsFile, JSON.stringify({ apps: options.apps }))
   const loaded = loadConfig({
     INGEST_HOST: '127.0.0.1',
     INGEST_PORT: '0',
     KAFKA_BROKERS: options.brokers.join(','),
     TOPIC_PREFIX: options.prefix,
     INGEST_SPOOL_DIR: spoolDir,
-    INGEST_SHUTDOWN_DEADLINE_MS: '5000',
-    INGEST_APPS_FILE: appsFile,
+    INGEST_SHUTDOWN_TIMEOUT_MS: '5000',
+    ZEGO_APPS_FILE: appsFile,
     ...options.env,
   })
   await rm(appsDir, { recursive: true, force: true })
@@ -106,5 +108,27 @@ export async function startIngestFixture(options: {
       if (!keepSpool) await rm(spoolDir, { recursive: true, force: true })
       return result
     },
+  }
+}
+
+/**
+ * Stands in for ZEGO's API: reads each whole body and answers `answer` (ZEGO's JSON shape, HTTP 200).
+ * Returns its base URL and how to close it.
+ */
+export async function fakeZego(answer: {
+  Code: number
+  Message: string
+  RequestId: string
+}): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    for await (const _ of req) {
+    }
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(answer))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }

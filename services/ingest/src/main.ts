@@ -23,9 +23,9 @@ const stop = (signal: string): void => {
   stopping = true
   // A hard stop a little after the deadline, in case something ignores it; spooled records are on disk.
   setTimeout(() => {
-    console.error(`ingest did not stop within ${config.shutdownDeadlineMs} ms after ${signal}; exiting`)
+    console.error(`ingest did not stop within ${config.shutdownTimeoutMs} ms after ${signal}; exiting`)
     process.exit(1)
-  }, config.shutdownDeadlineMs + 2_000).unref()
+  }, config.shutdownTimeoutMs + 2_000).unref()
   ingest.close().then(
     () => process.exit(0),
     (error: unknown) => {

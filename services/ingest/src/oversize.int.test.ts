@@ -1,6 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { topicSpecs } from '@mixguard/contracts'
@@ -10,7 +8,7 @@ import { callbackSignature, signQuery } from '@mixguard/zego-api'
 import { request } from 'undici'
 import { afterEach, expect, test } from 'vitest'
 import { type Collector, collectTopic, testBrokers, testKafka, uniqueName } from '../../../test/kafka.ts'
-import { deadLettersOf, eventsOf, startIngestFixture } from './int-support.ts'
+import { deadLettersOf, eventsOf, fakeZego, startIngestFixture } from './int-support.ts'
 import { createKafkaLink } from './kafka-link.ts'
 import { createPublisher } from './publisher.ts'
 import { openSpool } from './spool.ts'
@@ -57,17 +55,11 @@ function callback(streamId: string): string {
   })
 }
 
-/** Stands in for ZEGO: reads the whole body and refuses it, as ZEGO refuses a bloated StartMix. */
+/** Stands in for ZEGO: refuses every call, as ZEGO refuses a bloated StartMix. */
 async function refusingZego(): Promise<string> {
-  const server = createServer(async (req, res) => {
-    for await (const _ of req) {
-    }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ Code: 110200002, Message: 'bad input', RequestId: 'r-1' }))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const zego = await fakeZego({ Code: 110200002, Message: 'bad input', RequestId: 'r-1' })
+  cleanups.push(zego.close)
+  return zego.url
 }
 
 test(
@@ -77,7 +69,7 @@ test(
     const fx = await startIngestFixture({
       brokers: testBrokers(),
       prefix: uniqueName('oversize'),
-      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }],
+      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret], serverSecret: APP.serverSecret }],
       env: {
         ZEGO_API_BASE_URL: await refusingZego(),
         // Bodies this large reach the passthrough (an operator may raise its cap); the topic's 1 MiB
@@ -229,7 +221,7 @@ test(
     const fx = await startIngestFixture({
       brokers: testBrokers(),
       prefix,
-      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret] }],
+      apps: [{ appId: APP.appId, callbackSecrets: [APP.callbackSecret], serverSecret: APP.serverSecret }],
       spoolDir,
     })
     cleanups.push(() => fx.close())

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: 'nohost',
       RECONCILER_PORT: '99999',
       ZEGO_CALLS_PER_SECOND: 'fast',
-      ZEGO_APP_ID: '7',
+      ZEGO_SERVER_SECRET: 'x',
     })
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -19,7 +19,7 @@ describe('loadConfig', () => {
         expect.stringMatching(/^KAFKA_BROKERS .*"nohost"/),
         expect.stringMatching(/^RECONCILER_PORT must be between 0 and 65535/),
         expect.stringMatching(/^ZEGO_CALLS_PER_SECOND must be a whole number/),
-        'ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither',
+        'ZEGO_APP_ID is required when ZEGO_CALLBACK_SECRET(S) or ZEGO_SERVER_SECRET is set',
       ]),
     )
     expect(result.message).toContain('invalid reconciler configuration')
@@ -27,17 +27,17 @@ describe('loadConfig', () => {
 
   test('an apps file that is not JSON is reported by place, never by quoting it', () => {
     const broken = '{"apps": [{"appId": 42, "serverSecret": "srv-top-secret-3" oops}]}'
-    const result = loadConfig({ ...base, RECONCILER_APPS_FILE: 'apps.json' }, () => broken)
+    const result = loadConfig({ ...base, ZEGO_APPS_FILE: 'apps.json' }, () => broken)
     expect(result.ok).toBe(false)
     if (!result.ok) {
-      expect(result.message).toMatch(/RECONCILER_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
+      expect(result.message).toMatch(/ZEGO_APPS_FILE \(apps\.json\) is not JSON: .*line 1, column \d+/)
       expect(result.message).not.toContain('top-secret')
     }
   })
 
   test('merges policy overrides over the defaults, per app, and keeps secrets unprintable', () => {
     const result = loadConfig(
-      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      { ...base, ZEGO_APPS_FILE: 'apps.json' },
       file({
         defaults: { graceMs: { normal: 5_000 } },
         apps: [
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
 
   test('the room sweep is on by default; an app may switch it off or change its share of the list budget', () => {
     const result = loadConfig(
-      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      { ...base, ZEGO_APPS_FILE: 'apps.json' },
       file({
         defaults: { roomSweep: { listShare: 0.25 } },
         apps: [{ appId: 42, policy: { roomSweep: { enabled: false } } }],
@@ -74,7 +74,7 @@ describe('loadConfig', () => {
     expect(result.config.policyFor(42).roomSweep).toEqual({ enabled: false, listShare: 0.25 })
     expect(result.config.policyFor(43).roomSweep).toEqual({ enabled: true, listShare: 0.25 })
     const bad = loadConfig(
-      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      { ...base, ZEGO_APPS_FILE: 'apps.json' },
       file({ apps: [{ appId: 1, policy: { roomSweep: { listShare: 0 } } }] }),
     )
     expect(bad.ok).toBe(false)
@@ -82,11 +82,48 @@ describe('loadConfig', () => {
 
   test('a misspelt policy key is an error, not a silent default', () => {
     const result = loadConfig(
-      { ...base, RECONCILER_APPS_FILE: 'apps.json' },
+      { ...base, ZEGO_APPS_FILE: 'apps.json' },
       file({ apps: [{ appId: 1, policy: { graceMS: {} } }] }),
     )
     expect(result.ok).toBe(false)
-    if (!result.ok) expect(result.problems.join('\n')).toMatch(/RECONCILER_APPS_FILE: .*graceMS/)
+    if (!result.ok)
+      expect(result.problems.join('\n')).toMatch(/ZEGO_APPS_FILE at \.apps\[0\]\.policy: .*graceMS/)
+  })
+
+  test('an app without a ServerSecret starts, with a loud warning naming the app and the fix', () => {
+    const result = loadConfig(
+      { ...base, ZEGO_APP_ID: '9', ZEGO_CALLBACK_SECRET: 'cb', ZEGO_APPS_FILE: 'apps.json' },
+      file({
+        apps: [
+          { appId: 42, serverSecret: 's' },
+          { appId: 43, callbackSecrets: ['cb'] },
+        ],
+      }),
+    )
+    if (!result.ok) throw new Error(result.message)
+    expect(result.warnings).toEqual([
+      'WARNING: app 9 has no ServerSecret: its mixes are watched but NEVER stopped (set ZEGO_SERVER_SECRET, or serverSecret in ZEGO_APPS_FILE)',
+      'WARNING: app 43 has no ServerSecret: its mixes are watched but NEVER stopped (set ZEGO_SERVER_SECRET, or serverSecret in ZEGO_APPS_FILE)',
+    ])
+  })
+
+  test('the ZEGO API timeout and the apps file are the same variables, with the same defaults, as ingest', () => {
+    const result = loadConfig(
+      { ...base, ZEGO_APP_ID: '9', ZEGO_SERVER_SECRET_FILE: '/run/secrets/zego' },
+      (p) => (p === '/run/secrets/zego' ? 'from-file\n' : ''),
+    )
+    if (!result.ok) throw new Error(result.message)
+    expect(result.config.zego.timeoutMs).toBe(10_000)
+    expect(result.config.shutdownTimeoutMs).toBe(15_000)
+    const tight = loadConfig({ ...base, RECONCILER_SHUTDOWN_TIMEOUT_MS: '10000' })
+    expect(tight.ok && tight.warnings).toEqual([
+      'WARNING: RECONCILER_SHUTDOWN_TIMEOUT_MS (10000) is not above ZEGO_API_TIMEOUT_MS (10000): a ZEGO call hanging at shutdown makes the reconciler leave without saving and handing over cleanly',
+    ])
+    expect(result.config.apps[0]?.serverSecret?.reveal()).toBe('from-file')
+    const renamed = loadConfig({ ...base, RECONCILER_APPS_FILE: 'apps.json' })
+    expect(!renamed.ok && renamed.problems).toEqual([
+      'RECONCILER_APPS_FILE was renamed ZEGO_APPS_FILE: rename it (no value is read from RECONCILER_APPS_FILE)',
+    ])
   })
 
   test('RECONCILER_DRY_RUN=true puts every app in dry-run', () => {

@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs'
 import {
+  appsVariables,
   brokerList,
-  httpUrl,
   type KafkaAccess,
   kafkaAccessVariables,
   type LogLevel,
   logLevel,
-  parseJsonText,
   presentVariables,
+  readApps,
   readKafkaAccess,
-  Secret,
+  type Secret,
   topicPrefix,
   wholeNumber,
+  zegoApiVariables,
 } from '@mixguard/service-kit'
-import { DEFAULT_BASE_URL } from '@mixguard/zego-api'
 import { z } from 'zod'
 import { DEFAULT_GROUP_TIMING, type GroupTiming } from './adapters/kafka-source.ts'
 import { type AppPolicy, defaultPolicy, PolicyOverridesSchema } from './core/index.ts'
@@ -32,7 +32,8 @@ export interface ReconcilerConfig {
 }
 
 export type ConfigResult =
-  | { ok: true; config: ReconcilerConfig }
+  /** warnings: things that run but not as an operator would want; print them where a person looks. */
+  | { ok: true; config: ReconcilerConfig; warnings: string[] }
   | { ok: false; problems: string[]; message: string }
 
 const EnvSchema = z.object({
@@ -40,7 +41,9 @@ const EnvSchema = z.object({
   RECONCILER_PORT: wholeNumber(0, 65535).default(8081),
   RECONCILER_LOG_LEVEL: logLevel,
   RECONCILER_STATUS_PUBLIC: z.enum(['true', 'false']).default('false'),
-  RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
+  // Above ZEGO_API_TIMEOUT_MS (10 s): a call in flight at SIGTERM ends, answered or timed out, and its
+  // result is saved before the hand-over; below Kubernetes' default 30 s grace.
+  RECONCILER_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(15_000),
   RECONCILER_GROUP_ID: z.string().min(1).default('mixguard-reconciler'),
   // How long the group waits for a silent (killed, frozen) member before handing its partitions on.
   // The broker accepts 6 s to 30 s by default (group.min/max.session.timeout.ms).
@@ -53,38 +56,19 @@ const EnvSchema = z.object({
     DEFAULT_GROUP_TIMING.rebalanceTimeoutMs,
   ),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
-  RECONCILER_APPS_FILE: z.string().optional(),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
   TOPIC_PREFIX: topicPrefix,
-  ZEGO_API_BASE_URL: httpUrl.default(DEFAULT_BASE_URL),
-  ZEGO_API_TIMEOUT_MS: wholeNumber(100, 120_000).default(5_000),
+  ...zegoApiVariables,
   ZEGO_CALLS_PER_SECOND: wholeNumber(1, 100).default(80),
-  ZEGO_APP_ID: wholeNumber(1, 0xffffffff).optional(),
-  ZEGO_SERVER_SECRET: z.string().optional(),
+  // The apps: the same variables and file format as ingest's.
+  ...appsVariables,
   // Deployment (issue 10): Kafka TLS/SASL and topic ownership, the same variables in both services.
   ...kafkaAccessVariables,
 })
 
 /** Every variable this service reads: for the .env.example and deployment-manifest checks. */
 export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape)
-
-/**
- * The apps file: every app Mixguard stops mixes for, with its ServerSecret and policy overrides.
- * `defaults` applies to every app (also apps seen on Kafka but not listed, which get no credentials).
- */
-const AppsFileSchema = z.object({
-  defaults: PolicyOverridesSchema.optional(),
-  apps: z
-    .array(
-      z.object({
-        appId: z.number().int().min(1).max(0xffffffff, 'must be a uint32 AppID'),
-        serverSecret: z.string().min(1).optional(),
-        policy: PolicyOverridesSchema.optional(),
-      }),
-    )
-    .default([]),
-})
 
 /** Reads the reconciler's configuration; every problem is collected so one run shows all of them. */
 export function loadConfig(
@@ -97,27 +81,7 @@ export function loadConfig(
   if (!parsed.success)
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
 
-  let file: z.output<typeof AppsFileSchema> = { apps: [] }
-  if (present.RECONCILER_APPS_FILE) {
-    let text: string | undefined
-    try {
-      text = readFile(present.RECONCILER_APPS_FILE)
-    } catch (error) {
-      problems.push(
-        `RECONCILER_APPS_FILE: cannot read ${present.RECONCILER_APPS_FILE}: ${(error as Error).message}`,
-      )
-    }
-    const json = text === undefined ? undefined : parseJsonText(text)
-    if (json && !json.ok)
-      problems.push(`RECONCILER_APPS_FILE (${present.RECONCILER_APPS_FILE}) is not JSON: ${json.problem}`)
-    if (json?.ok) {
-      const result = AppsFileSchema.safeParse(json.value)
-      if (result.success) file = result.data
-      else
-        for (const issue of result.error.issues)
-          problems.push(`RECONCILER_APPS_FILE: ${issue.path.join('.') || '(root)'} ${issue.message}`)
-    }
-  }
+  const file = readApps(present, readFile, problems, PolicyOverridesSchema)
   if (
     parsed.success &&
     parsed.data.RECONCILER_HEARTBEAT_INTERVAL_MS * 3 > parsed.data.RECONCILER_SESSION_TIMEOUT_MS
@@ -125,9 +89,6 @@ export function loadConfig(
     problems.push(
       'RECONCILER_HEARTBEAT_INTERVAL_MS must be at most a third of RECONCILER_SESSION_TIMEOUT_MS (a member must survive a lost heartbeat or two)',
     )
-  }
-  if ((present.ZEGO_APP_ID === undefined) !== (present.ZEGO_SERVER_SECRET === undefined)) {
-    problems.push('ZEGO_APP_ID and ZEGO_SERVER_SECRET go together: set both or neither')
   }
   const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
   if (problems.length > 0 || !parsed.success || kafkaAccess === null) {
@@ -138,25 +99,7 @@ export function loadConfig(
     }
   }
   const e = parsed.data
-  const apps = new Map<
-    number,
-    { appId: number; serverSecret: Secret | null; overrides: z.output<typeof PolicyOverridesSchema> }
-  >()
-  for (const a of file.apps) {
-    apps.set(a.appId, {
-      appId: a.appId,
-      serverSecret: a.serverSecret ? new Secret(a.serverSecret) : null,
-      overrides: a.policy ?? {},
-    })
-  }
-  if (e.ZEGO_APP_ID !== undefined && e.ZEGO_SERVER_SECRET !== undefined) {
-    const known = apps.get(e.ZEGO_APP_ID)
-    apps.set(e.ZEGO_APP_ID, {
-      appId: e.ZEGO_APP_ID,
-      serverSecret: new Secret(e.ZEGO_SERVER_SECRET),
-      overrides: known?.overrides ?? {},
-    })
-  }
+  const apps = new Map(file.apps.map((a) => [a.appId, a]))
   const dryRun = e.RECONCILER_DRY_RUN === undefined ? {} : { dryRun: e.RECONCILER_DRY_RUN === 'true' }
   const policies = new Map<number, AppPolicy>()
   const policyFor = (appId: number): AppPolicy => {
@@ -164,15 +107,27 @@ export function loadConfig(
     if (!policy) {
       const base = defaultPolicy(appId)
       policy = mergePolicy(
-        mergePolicy(mergePolicy(base, file.defaults ?? {}), apps.get(appId)?.overrides ?? {}),
+        mergePolicy(mergePolicy(base, file.defaults ?? {}), apps.get(appId)?.policy ?? {}),
         dryRun,
       )
       policies.set(appId, policy)
     }
     return policy
   }
+  // Loud on purpose: such an app's orphaned mixes are found, decided and billed, and never stopped.
+  const warnings = file.apps
+    .filter((a) => a.serverSecret === null)
+    .map(
+      (a) =>
+        `WARNING: app ${a.appId} has no ServerSecret: its mixes are watched but NEVER stopped (set ZEGO_SERVER_SECRET, or serverSecret in ZEGO_APPS_FILE)`,
+    )
+  if (e.RECONCILER_SHUTDOWN_TIMEOUT_MS <= e.ZEGO_API_TIMEOUT_MS)
+    warnings.push(
+      `WARNING: RECONCILER_SHUTDOWN_TIMEOUT_MS (${e.RECONCILER_SHUTDOWN_TIMEOUT_MS}) is not above ZEGO_API_TIMEOUT_MS (${e.ZEGO_API_TIMEOUT_MS}): a ZEGO call hanging at shutdown makes the reconciler leave without saving and handing over cleanly`,
+    )
   return {
     ok: true,
+    warnings,
     config: {
       http: {
         host: e.RECONCILER_HOST,

@@ -13,9 +13,9 @@ const log = pino({ level: loaded.config.logLevel, base: { service: 'reconciler' 
 // Handlers first: a signal that arrives while the consumer is joining (kafkajs joins inside start)
 // still closes the instance cleanly once it has started, rather than killing a member the group
 // would then wait a whole session for.
-for (const app of loaded.config.apps.filter((a) => a.serverSecret === null)) {
-  const warning = `WARNING: app ${app.appId} has no serverSecret: its mixes are watched but NEVER stopped (add serverSecret to RECONCILER_APPS_FILE)`
-  log.warn({ appId: app.appId }, warning)
+for (const warning of loaded.warnings) {
+  // In the structured log for alerting, and on stderr for the person starting it.
+  log.warn(warning)
   console.error(warning)
 }
 const starting = startReconciler(loaded.config, { log, dispatcher: createEgressDispatcher(process.env) })

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { toEvent } from './callback-event.ts'
+import { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
+import { parseCallback } from './callbacks.ts'
+import { asForm, mixStopExample } from './test-fixtures.ts'
+
+describe('withoutCallbackSecrets', () => {
+  it('drops signature, nonce and timestamp in either spelling and keeps every other field', () => {
+    const body = JSON.parse(
+      '{"event":"x","signature[]":"s","nonce":"n","timestamp":1,"__proto__":{"a":1},"Signature":"kept"}',
+    ) as Record<string, unknown>
+    const copy = withoutCallbackSecrets(body)
+    expect(Object.keys(copy)).toEqual(['event', '__proto__', 'Signature'])
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(body).toHaveProperty('nonce', 'n')
+  })
+})
+
+describe('signatureSha256', () => {
+  it('is the sha256 hex of the lowercase signature, so a re-cased replay hashes the same', () => {
+    const sig = 'AB'.repeat(20)
+    expect(signatureSha256(sig)).toBe(createHash('sha256').update(sig.toLowerCase()).digest('hex'))
+    expect(signatureSha256(sig)).toBe(signatureSha256(sig.toLowerCase()))
+  })
+})
+
+describe('toEvent keeps no callback credential', () => {
+  it.each([
+    ['JSON', mixStopExample],
+    ['form', asForm(mixStopExample)],
+  ])('%s body: raw lacks them, the id and the hash stay', (_, body) => {
+    const parsed = parseCallback(body)
+    if (!parsed.ok) throw new Error(parsed.reason)
+    const event = toEvent(parsed.callback, { receivedAt: 0 })
+    const text = JSON.stringify(event)
+    expect(text).not.toContain(mixStopExample.signature)
+    expect(text).not.toContain(`"${mixStopExample.nonce}"`)
+    expect(event.raw).not.toHaveProperty('timestamp')
+    expect(event.signatureSha256).toBe(signatureSha256(mixStopExample.signature))
+    // The mix callbacks' only time is the send time: it is still the event's occurredAt.
+    expect(event.occurredAt).toBe(Number(mixStopExample.timestamp) * 1000)
+  })
+})

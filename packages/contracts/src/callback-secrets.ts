@@ -1,0 +1,31 @@
+import { sha256Hex } from './canonical-hash.ts'
+
+/**
+ * The fields that prove a callback came from ZEGO. ZEGO's signature covers `timestamp` and `nonce`
+ * only, not the body, so the three together are a credential: whoever reads them can sign any body
+ * with them until the freshness window closes. They never leave ingest.
+ */
+const AUTH_FIELDS = new Set(['signature', 'nonce', 'timestamp'])
+
+/** A form may send a field as `name[]`: ingest's verifier reads that spelling too. */
+const fieldName = (key: string): string => (key.endsWith('[]') ? key.slice(0, -2) : key)
+
+/**
+ * A copy of a callback body (JSON or form record) without `signature`, `nonce` and `timestamp`, in
+ * either spelling. Everything else is kept as it came, a field named `__proto__` included.
+ */
+export function withoutCallbackSecrets(body: Record<string, unknown>): Record<string, unknown> {
+  // Spreading defines own data properties, so a "__proto__" key stays a field.
+  const copy: Record<string, unknown> = { ...body }
+  for (const key of Object.keys(copy)) if (AUTH_FIELDS.has(fieldName(key))) delete copy[key]
+  return copy
+}
+
+/**
+ * What is kept of a signature for forensics: its sha256 (lowercase hex, of the lowercase signature).
+ * It cannot be turned back into the signature, yet it ties every record made from one signed delivery
+ * together, so a captured signature replayed with another body shows up as one hash on two bodies.
+ */
+export function signatureSha256(signature: string): string {
+  return sha256Hex(signature.toLowerCase())
+}
