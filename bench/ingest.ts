@@ -7,14 +7,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { runPacedLoad } from './paced-load.ts'
 import { type Row, row } from './row.ts'
 import { writeSignedCallbacks } from './signed-callbacks.ts'
 import { type Subject, startIngestProcess, startReference } from './subject-process.ts'
-import { onTeardown, spawnOwned } from './teardown.ts'
+import { onTeardown } from './teardown.ts'
 import { runWrk, type WrkResult } from './wrk.ts'
 
 export interface IngestBenchOptions {
@@ -160,35 +160,22 @@ async function pacedIngest(
   try {
     await files.warm(ingest)
     progress(`http: Mixguard ingest at ${options.rate}/s offered for ${options.rateSeconds} s (open loop)`)
-    const driver = fileURLToPath(new URL('paced-driver.ts', import.meta.url))
-    const args = [
-      ingest.url,
-      '/zego/callback',
+    const r = await runPacedLoad({
+      origin: ingest.url,
+      path: '/zego/callback',
       callbacksFile,
-      String(options.rate),
-      String(options.rateSeconds),
-    ]
-    const owned = spawnOwned(process.execPath, ['--conditions=@mixguard/source', driver, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      perSecond: options.rate,
+      seconds: options.rateSeconds,
     })
-    let out = ''
-    owned.child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    const code = await owned.exited
-    await owned.stop()
-    if (code !== 0) throw new Error(`paced driver failed (exit ${code})`)
-    const r = JSON.parse(out) as Record<string, number>
-    const n = (k: string) => r[k] ?? Number.NaN
     return row(
       'ingest',
       `Mixguard ingest at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
       {
-        throughput: n('answered') / n('seconds'),
+        throughput: r.answered / r.seconds,
         unit: 'callbacks/s',
-        p50Ms: n('p50Ms'),
-        p99Ms: n('p99Ms'),
-        extra: { 'max ms': n('maxMs'), failed: n('failed'), 'driver lag max ms': n('maxLagMs') },
+        p50Ms: r.p50Ms,
+        p99Ms: r.p99Ms,
+        extra: { 'max ms': r.maxMs, failed: r.failed, 'driver lag max ms': r.maxLagMs },
       },
     )
   } finally {

@@ -90,11 +90,18 @@ export async function benchMassOrphan(
     graceMs: { ...p.graceMs, normal: graceMs },
   })
   const rows: Row[] = []
+  // Each case stands alone: a failure in one becomes its own FAILED row and the other still runs.
+  const attempt = async (subject: string, body: () => Promise<void>): Promise<void> => {
+    try {
+      await body()
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      rows.push(row('mass-orphan', `${subject}: FAILED`, { extra: { error: message.slice(0, 200) } }))
+    }
+  }
   if (oneRoomTasks > 0) {
-    await withOneAppPipeline(
-      brokers,
-      { appId: 7201, name: 'mass-one', policy },
-      async ({ sim, mixRooms }) => {
+    await attempt(`mass orphan, ${oneRoomTasks} tasks in one room`, () =>
+      withOneAppPipeline(brokers, { appId: 7201, name: 'mass-one', policy }, async ({ sim, mixRooms }) => {
         const tasks = Array.from({ length: oneRoomTasks }, (_, i) => `one-${i}`)
         progress(`mass orphan: starting ${oneRoomTasks} tasks in one room`)
         await mixRooms(tasks, 50, () => 'mass-room')
@@ -112,14 +119,12 @@ export async function benchMassOrphan(
             },
           }),
         )
-      },
+      }),
     )
   }
   if (manyRooms > 0) {
-    await withOneAppPipeline(
-      brokers,
-      { appId: 7202, name: 'mass-many', policy },
-      async ({ sim, mixRooms }) => {
+    await attempt(`mass orphan, ${manyRooms} rooms`, () =>
+      withOneAppPipeline(brokers, { appId: 7202, name: 'mass-many', policy }, async ({ sim, mixRooms }) => {
         const tasks = Array.from({ length: manyRooms }, (_, i) => `many-${i}`)
         progress(`mass orphan: starting ${manyRooms} tasks in as many rooms`)
         await mixRooms(tasks)
@@ -139,7 +144,7 @@ export async function benchMassOrphan(
             },
           }),
         )
-      },
+      }),
     )
   }
   return rows

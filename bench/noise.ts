@@ -1,44 +1,39 @@
-// Background traffic for the pipeline benches: streams published and closed (stream_create and
-// stream_close callbacks, through ingest → Kafka → reconciler) in rooms without a mix task, at a
-// steady `perSecond` events. Each noise stream lives for about a second.
-import type { Simulator } from '@mixguard/zego-sim'
+// Background traffic for the pipeline benches: distinct signed stream_create callbacks (new streams
+// in 200 rooms without a mix task) posted straight to ingest at `perSecond`, from a driver process of
+// its own (paced-driver.ts), so they go ingest → Kafka → reconciler without costing the simulator's
+// event loop — the one the pipeline under test shares.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type PacedResult, runPacedLoad } from './paced-load.ts'
+import { writeSignedCallbacks } from './signed-callbacks.ts'
+import { onTeardown } from './teardown.ts'
 
-export interface Noise {
-  /** Stops it; resolves with the events sent per second, as achieved. */
-  stop(): Promise<number>
-}
-
-export function startNoise(sim: Simulator, appId: number, perSecond: number): Noise {
-  const lifetime = Math.max(1, Math.round(perSecond / 2))
-  let sent = 0
-  let running = true
-  const began = performance.now()
-  const loop = (async () => {
-    let step = 0
-    while (running) {
-      // Two events a step: a new stream, and the close of the one started `lifetime` steps ago.
-      const due = Math.floor(((performance.now() - began) / 1000) * (perSecond / 2))
-      for (; step < due; step++) {
-        sim.actions.publish({
-          appId,
-          roomId: `noise-${step % 100}`,
-          streamId: `noise-${step}`,
-          userId: `n-${step}`,
-        })
-        sent += 1
-        if (step >= lifetime) {
-          sim.actions.unpublish({ appId, streamId: `noise-${step - lifetime}` })
-          sent += 1
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5))
+/** Prepares `perSecond × seconds` callbacks, then returns a function that sends them (and resolves when done). */
+export async function prepareNoise(options: {
+  ingestUrl: string
+  appId: number
+  callbackSecret: string
+  perSecond: number
+  seconds: number
+}): Promise<() => Promise<PacedResult>> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-noise-'))
+  const removeDir = onTeardown(() => rm(dir, { recursive: true, force: true }))
+  const callbacksFile = join(dir, 'noise.txt')
+  const count = Math.ceil(options.perSecond * options.seconds)
+  await writeSignedCallbacks(callbacksFile, count, `noise${Date.now().toString(36)}`, options.callbackSecret)
+  return async () => {
+    try {
+      return await runPacedLoad({
+        origin: options.ingestUrl,
+        path: '/zego/callback',
+        callbacksFile,
+        perSecond: options.perSecond,
+        seconds: options.seconds,
+        appId: options.appId,
+      })
+    } finally {
+      await removeDir()
     }
-  })()
-  return {
-    async stop() {
-      running = false
-      await loop
-      return sent / ((performance.now() - began) / 1000)
-    },
   }
 }

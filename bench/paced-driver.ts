@@ -4,19 +4,26 @@
 // offered load down (no coordinated omission). wrk cannot do this: its Lua `delay()` only spaces a
 // connection's next request after the previous answer, a closed loop. wrk2 is not in Debian.
 // Prints one JSON line with the result.
-// Run: node bench/paced-driver.ts <origin> <path> <callbacksFile> <perSecond> <seconds> [connections]
+// Run: node bench/paced-driver.ts <origin> <path> <callbacksFile> <perSecond> <seconds> [connections] [appId]
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { percentile } from './row.ts'
-import { callbackBody, readSignedCallbacks } from './signed-callbacks.ts'
+import { BENCH_APP_ID, callbackBody, readSignedCallbacks } from './signed-callbacks.ts'
 
-const [origin = '', path = '', file = '', rateArg = '2000', secondsArg = '10', connectionsArg = '256'] =
-  process.argv.slice(2)
+const [
+  origin = '',
+  path = '',
+  file = '',
+  rateArg = '2000',
+  secondsArg = '10',
+  connectionsArg = '256',
+  appId,
+] = process.argv.slice(2)
 const rate = Number(rateArg)
 const seconds = Number(secondsArg)
 const auths = await readSignedCallbacks(file)
 const total = Math.min(auths.length, Math.round(rate * seconds))
-const bodies = auths.slice(0, total).map((auth, i) => callbackBody(auth, i))
+const bodies = auths.slice(0, total).map((auth, i) => callbackBody(auth, i, Number(appId ?? BENCH_APP_ID)))
 // Enough connections that a queue forms in the server, not in the driver, until the server stalls.
 const pool = new Pool(origin, { connections: Number(connectionsArg), pipelining: 1 })
 const latencies: number[] = []

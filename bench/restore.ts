@@ -9,7 +9,6 @@
 // bytes per live stream = (full − tasks) / (apps·rooms·(streams − 1));
 // bytes per running task = (tasks − small) / (apps·(rooms − 1)) − bytes per stream (the room included).
 // Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5]
-import { fileURLToPath } from 'node:url'
 import {
   appKey,
   encodeEvent,
@@ -25,7 +24,7 @@ import { loadConfig, startReconciler } from '@mixguard/reconciler'
 import { pino } from 'pino'
 import { waitFor } from '../test/wait-for.ts'
 import { type Row, row } from './row.ts'
-import { spawnOwned } from './teardown.ts'
+import { runJsonChild } from './teardown.ts'
 
 export interface RestoreShape {
   apps: number
@@ -144,26 +143,12 @@ async function restoreShape(brokers: string[], shape: RestoreShape, name: string
     await first.close()
   }
 
-  const child = spawnOwned(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--conditions=@mixguard/source',
-      fileURLToPath(new URL('restore-child.ts', import.meta.url)),
-      brokers.join(','),
-      prefix,
-      group,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const restored = await runJsonChild<Omit<Restored, 'events'>>(
+    'restore-child.ts',
+    [brokers.join(','), prefix, group],
+    ['--expose-gc'],
   )
-  let out = ''
-  child.child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
-  const code = await child.exited
-  await child.stop()
-  if (code !== 0) throw new Error(`restore child failed (exit ${code})`)
-  return { ...(JSON.parse(out) as Omit<Restored, 'events'>), events }
+  return { ...restored, events }
 }
 
 export async function benchRestore(

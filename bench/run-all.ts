@@ -1,7 +1,8 @@
 // `pnpm bench`: every benchmark in one run, on one broker, printed as ONE table (stdout) and written
 // as JSON (bench/results/latest.json, or --out). Progress goes to stderr. A bench that fails becomes a
 // row saying so and the run goes on; every process it started is stopped (teardown.ts).
-// Run: pnpm bench [--quick] [--only ingest,core,...] [--out file] [--seconds 5] [--rate 2000] …
+// Run: pnpm bench [--quick] [--only ingest,core,...] [--out file] [--seconds 5] [--rate 2000]
+//      [--restore 100,1000,5] …
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -13,7 +14,7 @@ import { benchMassOrphan } from './mass-orphan.ts'
 import { benchRestore } from './restore.ts'
 import { formatTable, type Row, row, writeResults } from './row.ts'
 import { benchSweep } from './sweep.ts'
-import { standalone } from './teardown.ts'
+import { onTeardown, standalone } from './teardown.ts'
 import { benchTimeToStop } from './time-to-stop.ts'
 
 const BENCHES = ['core', 'broker', 'ingest', 'time-to-stop', 'mass-orphan', 'sweep', 'restore'] as const
@@ -23,11 +24,27 @@ const { values } = parseArgs({
   options: {
     ...ingestOptionSpec,
     quick: { type: 'boolean', default: false },
+    /** The restore shape, `apps,roomsPerApp,streamsPerTask` (default 100,1000,5: 100k tasks, 500k streams). */
+    restore: { type: 'string', default: '100,1000,5' },
     only: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('results/latest.json', import.meta.url)) },
   },
 })
 const quick = values.quick ?? false
+function restoreShape(text: string): { apps: number; roomsPerApp: number; streamsPerTask: number } {
+  const [apps, roomsPerApp, streamsPerTask] = text.split(',').map(Number)
+  if (![apps, roomsPerApp, streamsPerTask].every((n) => Number.isInteger(n) && (n as number) > 0)) {
+    console.error(
+      `--restore wants apps,roomsPerApp,streamsPerTask (whole numbers), not ${JSON.stringify(text)}`,
+    )
+    process.exit(2)
+  }
+  return {
+    apps: apps as number,
+    roomsPerApp: roomsPerApp as number,
+    streamsPerTask: streamsPerTask as number,
+  }
+}
 const only = values.only?.split(',').map((s) => s.trim()) ?? [...BENCHES]
 const unknown = only.filter((b) => !(BENCHES as readonly string[]).includes(b))
 if (unknown.length > 0) {
@@ -52,7 +69,7 @@ const sizes = quick
       timeToStop: { orphans: 200, perSecond: 20, graceMs: 5_000, load: 1_000 },
       massOrphan: { oneRoomTasks: 500, manyRooms: 2_000, graceMs: 5_000 },
       sweep: { rooms: 1_000, seconds: 30 },
-      restore: { apps: 100, roomsPerApp: 1_000, streamsPerTask: 5 },
+      restore: restoreShape(values.restore),
     }
 
 const began = Date.now()
@@ -62,7 +79,32 @@ const rows: Row[] = []
 const loadBefore = loadavg()
 let kafkaSource = ''
 
+/** The table and the JSON, of whatever was measured: at the end, and after Ctrl-C too. */
+async function report(): Promise<void> {
+  const info = {
+    command: `pnpm bench ${process.argv.slice(2).join(' ')}`.trim(),
+    startedAt: new Date(began).toISOString(),
+    seconds: Math.round((Date.now() - began) / 1000),
+    node: process.version,
+    cpus: cpus().length,
+    load: {
+      before: loadBefore.map((l) => Number(l.toFixed(2))),
+      after: loadavg().map((l) => Number(l.toFixed(2))),
+    },
+    kafka: kafkaSource || 'not needed',
+  }
+  console.log(formatTable(rows))
+  console.log('')
+  console.log(
+    `${info.command}: ${info.seconds} s on ${info.cpus} CPUs, Node ${info.node}; load average (1/5/15 min) ${info.load.before.join(' ')} before, ${info.load.after.join(' ')} after`,
+  )
+  await writeResults(values.out, info, rows)
+  console.log(`results written to ${values.out}`)
+}
+
 await standalone(async () => {
+  // Registered first, so it runs last: after every process the benches started has stopped.
+  onTeardown(report)
   let brokers: string[] | undefined
   const kafka = async () => {
     if (brokers === undefined) {
@@ -96,23 +138,3 @@ await standalone(async () => {
     }
   }
 })
-
-const info = {
-  command: `pnpm bench ${process.argv.slice(2).join(' ')}`.trim(),
-  startedAt: new Date(began).toISOString(),
-  seconds: Math.round((Date.now() - began) / 1000),
-  node: process.version,
-  cpus: cpus().length,
-  load: {
-    before: loadBefore.map((l) => Number(l.toFixed(2))),
-    after: loadavg().map((l) => Number(l.toFixed(2))),
-  },
-  kafka: kafkaSource || 'not needed',
-}
-console.log(formatTable(rows))
-console.log('')
-console.log(
-  `${info.command}: ${info.seconds} s on ${info.cpus} CPUs, Node ${info.node}; load average (1/5/15 min) ${info.load.before.join(' ')} before, ${info.load.after.join(' ')} after`,
-)
-await writeResults(values.out, info, rows)
-console.log(`results written to ${values.out}`)

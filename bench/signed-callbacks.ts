@@ -17,13 +17,18 @@ export interface SignedAuth {
 }
 
 /** Writes `count` signed auth triples (nonces `<run>-<i>`, all distinct) to `path`, one per line. */
-export async function writeSignedCallbacks(path: string, count: number, run: string): Promise<void> {
+export async function writeSignedCallbacks(
+  path: string,
+  count: number,
+  run: string,
+  secret = BENCH_CALLBACK_SECRET,
+): Promise<void> {
   const timestamp = String(Math.floor(Date.now() / 1000))
   const out = createWriteStream(path)
   const chunk: string[] = []
   for (let i = 0; i < count; i++) {
     const nonce = `${run}-${i}`
-    chunk.push(`${timestamp} ${nonce} ${callbackSignature(BENCH_CALLBACK_SECRET, timestamp, nonce)}\n`)
+    chunk.push(`${timestamp} ${nonce} ${callbackSignature(secret, timestamp, nonce)}\n`)
     if (chunk.length === 10_000 || i === count - 1) {
       if (!out.write(chunk.join(''))) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
       chunk.length = 0
@@ -45,8 +50,8 @@ export async function readSignedCallbacks(path: string): Promise<SignedAuth[]> {
 }
 
 /** The callback body; keep in step with `body()` in callbacks.lua. `i` picks the room (200 rooms). */
-export function callbackBody(auth: SignedAuth, i: number): string {
+export function callbackBody(auth: SignedAuth, i: number, appId = BENCH_APP_ID): string {
   const { timestamp, nonce, signature } = auth
   const room = `room-${i % 200}`
-  return `{"event":"stream_create","appid":"${BENCH_APP_ID}","timestamp":"${timestamp}","nonce":"${nonce}","signature":"${signature}","room_id":"${room}","room_session_id":"${900000 + (i % 200)}","user_id":"user-${nonce}","user_name":"user-${nonce}","channel_id":"${room}","stream_id":"stream-${nonce}","stream_sid":"sid-${nonce}","stream_alias":"stream-${nonce}","stream_seq":"1","create_time":"${timestamp}","create_time_ms":"${timestamp}123","recreate":"0","extra_info":"","title":"","stream_attr":"{\\"cid\\":0}","publish_id":"user-${nonce}","publish_name":"user-${nonce}","rtmp_url":["rtmp://example.invalid/live/stream-${nonce}"],"hls_url":["https://example.invalid/live/stream-${nonce}.m3u8"],"hdl_url":["https://example.invalid/live/stream-${nonce}.flv"],"pic_url":[]}`
+  return `{"event":"stream_create","appid":"${appId}","timestamp":"${timestamp}","nonce":"${nonce}","signature":"${signature}","room_id":"${room}","room_session_id":"${900000 + (i % 200)}","user_id":"user-${nonce}","user_name":"user-${nonce}","channel_id":"${room}","stream_id":"stream-${nonce}","stream_sid":"sid-${nonce}","stream_alias":"stream-${nonce}","stream_seq":"1","create_time":"${timestamp}","create_time_ms":"${timestamp}123","recreate":"0","extra_info":"","title":"","stream_attr":"{\\"cid\\":0}","publish_id":"user-${nonce}","publish_name":"user-${nonce}","rtmp_url":["rtmp://example.invalid/live/stream-${nonce}"],"hls_url":["https://example.invalid/live/stream-${nonce}.m3u8"],"hdl_url":["https://example.invalid/live/stream-${nonce}.flv"],"pic_url":[]}`
 }

@@ -3,6 +3,7 @@
 // SIGTERM (then the process exits 130 / 143 once they are done). Child processes are also killed
 // synchronously on exit, in case a cleanup never got its turn.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
 const cleanups: Array<() => Promise<unknown>> = []
 const children = new Set<ChildProcess>()
@@ -49,6 +50,29 @@ export function spawnOwned(
     clearTimeout(timer)
   })
   return { child, exited, stop }
+}
+
+/**
+ * Runs a bench script (`bench/<script>`) in a Node process of its own, from the sources, and parses
+ * the JSON it prints on stdout. `nodeFlags` go before the script (e.g. --expose-gc).
+ */
+export async function runJsonChild<T>(
+  script: string,
+  args: readonly string[],
+  nodeFlags: string[] = [],
+): Promise<T> {
+  const path = fileURLToPath(new URL(script, import.meta.url))
+  const owned = spawnOwned(process.execPath, [...nodeFlags, '--conditions=@mixguard/source', path, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  owned.child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const code = await owned.exited
+  await owned.stop()
+  if (code !== 0) throw new Error(`${script} failed (exit ${code})`)
+  return JSON.parse(out) as T
 }
 
 /** Makes Ctrl-C and SIGTERM run the cleanups before exiting. Idempotent. */
