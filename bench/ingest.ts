@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
 import { type Row, row } from './row.ts'
 import { writeSignedCallbacks } from './signed-callbacks.ts'
@@ -184,12 +185,6 @@ async function pacedIngest(
 }
 
 if (import.meta.main) {
-  const { standalone } = await import('./teardown.ts')
-  const { withKafka } = await import('./kafka.ts')
-  const { formatTable } = await import('./row.ts')
   const { values } = parseArgs({ options: ingestOptionSpec })
-  await standalone(async () => {
-    const brokers = await withKafka()
-    console.log(formatTable(await benchIngest(brokers, ingestOptions(values), (m) => console.error(m))))
-  })
+  await runAlone((brokers, progress) => benchIngest(brokers, ingestOptions(values), progress))
 }

@@ -6,6 +6,7 @@
 //              per AppID) and the last StopMix.
 // Run: pnpm bench:mass-orphan [oneRoomTasks=500] [manyRooms=2000] [graceMs=5000]
 import type { Simulator } from '@mixguard/zego-sim'
+import { runAlone } from './kafka.ts'
 import { withOneAppPipeline } from './one-app-pipeline.ts'
 import { type Row, row } from './row.ts'
 
@@ -151,17 +152,11 @@ export async function benchMassOrphan(
 }
 
 if (import.meta.main) {
-  const { standalone } = await import('./teardown.ts')
-  const { withKafka } = await import('./kafka.ts')
-  const { formatTable } = await import('./row.ts')
   const [oneRoomTasks = '500', manyRooms = '2000', graceMs = '5000'] = process.argv.slice(2)
-  await standalone(async () => {
-    const brokers = await withKafka()
-    const options = {
-      oneRoomTasks: Number(oneRoomTasks),
-      manyRooms: Number(manyRooms),
-      graceMs: Number(graceMs),
-    }
-    console.log(formatTable(await benchMassOrphan(brokers, options, (m) => console.error(m))))
-  })
+  const options = {
+    oneRoomTasks: Number(oneRoomTasks),
+    manyRooms: Number(manyRooms),
+    graceMs: Number(graceMs),
+  }
+  await runAlone((brokers, progress) => benchMassOrphan(brokers, options, progress))
 }

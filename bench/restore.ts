@@ -23,6 +23,7 @@ import { createIdempotentProducer, createKafka, ensureTopics } from '@mixguard/k
 import { loadConfig, startReconciler } from '@mixguard/reconciler'
 import { pino } from 'pino'
 import { waitFor } from '../test/wait-for.ts'
+import { runAlone } from './kafka.ts'
 import { type Row, row } from './row.ts'
 import { runJsonChild } from './teardown.ts'
 
@@ -185,13 +186,7 @@ export async function benchRestore(
 }
 
 if (import.meta.main) {
-  const { standalone } = await import('./teardown.ts')
-  const { withKafka } = await import('./kafka.ts')
-  const { formatTable } = await import('./row.ts')
   const [apps = '100', rooms = '1000', streams = '5'] = process.argv.slice(2)
-  await standalone(async () => {
-    const brokers = await withKafka()
-    const shape = { apps: Number(apps), roomsPerApp: Number(rooms), streamsPerTask: Number(streams) }
-    console.log(formatTable([await benchRestore(brokers, shape, (m) => console.error(m))]))
-  })
+  const shape = { apps: Number(apps), roomsPerApp: Number(rooms), streamsPerTask: Number(streams) }
+  await runAlone((brokers, progress) => benchRestore(brokers, shape, progress))
 }

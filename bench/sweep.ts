@@ -4,6 +4,8 @@
 // the stream lists per second the reconciler makes, the sweep's cycle time (the age of the oldest
 // room's news, sampled every second), and ZEGO's (zego-sim's) rate-limit answers, which must be 0.
 // Run: pnpm bench:sweep [rooms=1000] [seconds=120]
+
+import { runAlone } from './kafka.ts'
 import { withOneAppPipeline } from './one-app-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
 
@@ -67,18 +69,8 @@ export async function benchSweep(
 }
 
 if (import.meta.main) {
-  const { standalone } = await import('./teardown.ts')
-  const { withKafka } = await import('./kafka.ts')
-  const { formatTable } = await import('./row.ts')
   const [rooms = '1000', seconds = '120'] = process.argv.slice(2)
-  await standalone(async () => {
-    const brokers = await withKafka()
-    console.log(
-      formatTable([
-        await benchSweep(brokers, { rooms: Number(rooms), seconds: Number(seconds) }, (m) =>
-          console.error(m),
-        ),
-      ]),
-    )
-  })
+  await runAlone((brokers, progress) =>
+    benchSweep(brokers, { rooms: Number(rooms), seconds: Number(seconds) }, progress),
+  )
 }

@@ -5,6 +5,8 @@
 // Run: pnpm bench:time-to-stop [orphans=200] [perSecond=20] [graceMs=5000] [load=1000]. Graces under
 // the core's 3 s stop floor (STOP_FLOOR_MS: a late close and a late reconnect must get a moment to
 // meet) measure the floor.
+
+import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
 import { withOneAppPipeline } from './one-app-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
@@ -109,18 +111,12 @@ export async function benchTimeToStop(
 }
 
 if (import.meta.main) {
-  const { standalone } = await import('./teardown.ts')
-  const { withKafka } = await import('./kafka.ts')
-  const { formatTable } = await import('./row.ts')
   const [orphans = '200', perSecond = '20', graceMs = '5000', load = '1000'] = process.argv.slice(2)
-  await standalone(async () => {
-    const brokers = await withKafka()
-    const options = {
-      orphans: Number(orphans),
-      perSecond: Number(perSecond),
-      graceMs: Number(graceMs),
-      load: Number(load),
-    }
-    console.log(formatTable([await benchTimeToStop(brokers, options, (m) => console.error(m))]))
-  })
+  const options = {
+    orphans: Number(orphans),
+    perSecond: Number(perSecond),
+    graceMs: Number(graceMs),
+    load: Number(load),
+  }
+  await runAlone((brokers, progress) => benchTimeToStop(brokers, options, progress))
 }
