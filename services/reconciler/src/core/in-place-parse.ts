@@ -7,19 +7,29 @@ import type { z } from 'zod'
  * optionals, defaults, enums, literals, plain strings and numbers (finite, safe-integer, bounds) are
  * checked here, anything else is handed to zod for that value. A value that fails is parsed again by
  * zod as a whole, so a refusal carries zod's error and nothing is refused that zod would accept.
- * `value` is consumed: defaults are filled in, unknown keys removed and transforms applied in place.
+ * `value` is consumed: defaults are filled in, unknown keys removed and transforms applied in place,
+ * and equal long strings in it are made one (a restored state holds each event id many times).
  */
 export function inPlaceParser<T>(schema: z.ZodType<T>): (value: unknown) => z.ZodSafeParseResult<T> {
   const check = compile(schema)
   return (value) => {
-    const checked = check(value)
+    const checked = check(value, new Map())
     if (checked !== FAIL) return { success: true, data: checked as T }
     return schema.safeParse(value)
   }
 }
 
 const FAIL = Symbol('fail')
-type Check = (value: unknown) => unknown
+/** Equal long strings of one value (event ids, above all) are kept once: the first copy read. */
+type Strings = Map<string, string>
+function shared(v: string, strings: Strings): string {
+  if (v.length < 24) return v
+  const known = strings.get(v)
+  if (known !== undefined) return known
+  strings.set(v, v)
+  return v
+}
+type Check = (value: unknown, strings: Strings) => unknown
 
 interface Def {
   type: string
@@ -53,7 +63,9 @@ function compile(schema: z.ZodType): Check {
   const def = defOf(schema)
   switch (def.type) {
     case 'string':
-      return def.checks?.length ? byZod(schema) : (v) => (typeof v === 'string' ? v : FAIL)
+      return def.checks?.length
+        ? byZod(schema)
+        : (v, strings) => (typeof v === 'string' ? shared(v, strings) : FAIL)
     case 'number':
       return compileNumber(schema, def)
     case 'boolean':
@@ -68,15 +80,15 @@ function compile(schema: z.ZodType): Check {
     }
     case 'nullable': {
       const inner = compile(def.innerType as z.ZodType)
-      return (v) => (v === null ? null : inner(v))
+      return (v, strings) => (v === null ? null : inner(v, strings))
     }
     case 'optional': {
       const inner = compile(def.innerType as z.ZodType)
-      return (v) => (v === undefined ? undefined : inner(v))
+      return (v, strings) => (v === undefined ? undefined : inner(v, strings))
     }
     case 'default': {
       const inner = compile(def.innerType as z.ZodType)
-      return (v) => (v === undefined ? def.defaultValue : inner(v))
+      return (v, strings) => (v === undefined ? def.defaultValue : inner(v, strings))
     }
     case 'array':
       return compileArray(compile(def.element as z.ZodType))
@@ -93,8 +105,8 @@ function compile(schema: z.ZodType): Check {
       if (out.type !== 'transform' || (out.transform?.length ?? 2) > 1) return byZod(schema)
       const input = compile(def.in as z.ZodType)
       const transform = out.transform as (value: unknown) => unknown
-      return (v) => {
-        const checked = input(v)
+      return (v, strings) => {
+        const checked = input(v, strings)
         return checked === FAIL ? FAIL : transform(checked)
       }
     }
@@ -121,24 +133,24 @@ function compileNumber(schema: z.ZodType, def: Def): Check {
 }
 
 function compileArray(element: Check): Check {
-  return (v) => {
+  return (v, strings) => {
     if (!Array.isArray(v)) return FAIL
     for (let i = 0; i < v.length; i++) {
-      const checked = element(v[i])
+      const checked = element(v[i], strings)
       if (checked === FAIL) return FAIL
-      if (checked !== v[i]) v[i] = checked
+      v[i] = checked
     }
     return v
   }
 }
 
 function compileRecord(value: Check): Check {
-  return (v) => {
+  return (v, strings) => {
     if (!isObject(v)) return FAIL
     for (const key in v) {
-      const checked = value(v[key])
+      const checked = value(v[key], strings)
       if (checked === FAIL) return FAIL
-      if (checked !== v[key]) v[key] = checked
+      v[key] = checked
     }
     return v
   }
@@ -146,15 +158,15 @@ function compileRecord(value: Check): Check {
 
 function compileObject(shape: Record<string, z.ZodType>): Check {
   const fields = Object.entries(shape).map(([key, schema]) => ({ key, check: compile(schema) }))
-  return (v) => {
+  return (v, strings) => {
     if (!isObject(v)) return FAIL
     let known = 0
     for (const { key, check } of fields) {
-      const current = v[key]
-      const checked = check(current)
+      const checked = check(v[key], strings)
       if (checked === FAIL) return FAIL
-      if (checked !== current) v[key] = checked
-      if (checked !== undefined || key in v) known++
+      if (checked === undefined && !(key in v)) continue
+      v[key] = checked
+      known++
     }
     let keys = 0
     for (const _ in v) keys++
