@@ -1,6 +1,7 @@
 // Restore time: how long a reconciler takes to rebuild large state from the compacted changelog when
 // it is assigned partitions (after a restart or a rebalance).
-// Run: pnpm bench:restore [apps] [roomsPerApp]
+// Each room holds one running task mixing `streamsPerTask` live streams.
+// Run: pnpm bench:restore [apps] [roomsPerApp] [streamsPerTask]
 import {
   appKey,
   encodeEvent,
@@ -18,30 +19,35 @@ import { pino } from 'pino'
 
 const apps = Number(process.argv[2] ?? 20)
 const roomsPerApp = Number(process.argv[3] ?? 250)
+const streamsPerTask = Number(process.argv[4] ?? 1)
 const prefix = `bench-restore-${Date.now()}`
 
 function eventsFor(appId: number): ZegoEvent[] {
   const now = Date.now()
   const events: ZegoEvent[] = []
   for (let r = 0; r < roomsPerApp; r++) {
-    const stream = `host-${r}`
-    const parsed = parseCallback({
-      event: 'stream_create',
-      appid: String(appId),
-      timestamp: String(Math.floor(now / 1000)),
-      nonce: '1',
-      signature: 'x',
-      room_id: `room-${r}`,
-      room_session_id: String(r),
-      stream_id: stream,
-      stream_sid: `sid-${r}`,
-      user_id: stream,
-      stream_seq: '1',
-      create_time_ms: String(now),
-      recreate: '0',
-    })
-    if (!parsed.ok) throw new Error(parsed.reason)
-    events.push(toEvent(parsed.callback, { receivedAt: now }))
+    const streams = Array.from({ length: streamsPerTask }, (_, k) =>
+      k === 0 ? `host-${r}` : `host-${r}-${k}`,
+    )
+    for (const [k, stream] of streams.entries()) {
+      const parsed = parseCallback({
+        event: 'stream_create',
+        appid: String(appId),
+        timestamp: String(Math.floor(now / 1000)),
+        nonce: '1',
+        signature: 'x',
+        room_id: `room-${r}`,
+        room_session_id: String(r),
+        stream_id: stream,
+        stream_sid: `sid-${stream}`,
+        user_id: stream,
+        stream_seq: String(k + 1),
+        create_time_ms: String(now),
+        recreate: '0',
+      })
+      if (!parsed.ok) throw new Error(parsed.reason)
+      events.push(toEvent(parsed.callback, { receivedAt: now }))
+    }
     events.push(
       mixApiCallEvent({
         appId,
@@ -50,7 +56,7 @@ function eventsFor(appId: number): ZegoEvent[] {
           TaskId: `task-${r}`,
           UserId: `mixer-${r}`,
           RoomId: `room-${r}`,
-          MixInput: [{ StreamId: stream }],
+          MixInput: streams.map((StreamId) => ({ StreamId })),
           MixOutput: [{ StreamId: `out-${r}` }],
         },
         response: { httpStatus: 200, code: 0, message: 'success', requestId: `req-${r}` },
@@ -142,7 +148,7 @@ try {
   const ms = performance.now() - began
   await second.close()
   console.log(
-    `restore: ${apps} apps × ${roomsPerApp} rooms (${apps * roomsPerApp} tasks, ${apps * roomsPerApp} streams; ${total} events)`,
+    `restore: ${apps} apps × ${roomsPerApp} rooms × ${streamsPerTask} streams (${apps * roomsPerApp} tasks, ${apps * roomsPerApp * streamsPerTask} streams; ${total} events)`,
   )
   console.log(
     `  ${restored.apps} app states restored; from start to restored: ${Math.round(ms)} ms (reported restore step ${Math.round(Number(restored.ms))} ms)`,
