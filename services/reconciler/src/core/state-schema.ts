@@ -1,8 +1,9 @@
 import { type CommandDecision, type Decision, DecisionSchema } from '@mixguard/contracts'
 import { z } from 'zod'
 import { type CommandTarget, commandOf } from './commands.ts'
+import { inPlaceParser } from './in-place-parse.ts'
 import type { AppState } from './model.ts'
-import { type Table, tableOf } from './table.ts'
+import { bucketOf, type Table } from './table.ts'
 import { TASK_PHASES } from './task-phase.ts'
 
 const nullableInt = z.number().int().nullable()
@@ -39,7 +40,8 @@ const StreamRecordSchema = z.object({
  * (the room of a list, the task of a stop or a verification): what the executor ran for it then.
  */
 function withCommand(decision: Decision, target: CommandTarget): CommandDecision {
-  return { ...decision, command: decision.command ?? commandOf(decision.appId, decision, target) }
+  if (decision.command) return decision as CommandDecision
+  return { ...decision, command: commandOf(decision.appId, decision, target) }
 }
 
 const RoomRecordSchema = z
@@ -62,12 +64,14 @@ const RoomRecordSchema = z
     checkFailedAt: z.number().nullable(),
     touchedAt: z.number(),
   })
-  .transform((room) => ({
-    ...room,
-    pendingCheck:
-      room.pendingCheck &&
-      withCommand(room.pendingCheck, { call: 'DescribeSimpleStreamList', roomId: room.roomId }),
-  }))
+  // In place (no copy of every room on a restore): the input is the parse's own fresh object.
+  .transform((room) =>
+    Object.assign(room, {
+      pendingCheck:
+        room.pendingCheck &&
+        withCommand(room.pendingCheck, { call: 'DescribeSimpleStreamList', roomId: room.roomId }),
+    }),
+  )
 
 const LifecycleFactSchema = z.object({
   at: z.number(),
@@ -137,17 +141,19 @@ const TaskRecordSchema = z
       .default(null),
     touchedAt: z.number(),
   })
-  .transform((task) => ({
-    ...task,
-    pending:
-      task.pending &&
-      withCommand(
-        task.pending,
-        task.pending.action === 'verify'
-          ? { call: 'GetMixTaskInfo', taskId: task.taskId }
-          : { call: 'StopMix', taskId: task.taskId, userId: task.userId },
-      ),
-  }))
+  // In place (no copy of every task on a restore): the input is the parse's own fresh object.
+  .transform((task) =>
+    Object.assign(task, {
+      pending:
+        task.pending &&
+        withCommand(
+          task.pending,
+          task.pending.action === 'verify'
+            ? { call: 'GetMixTaskInfo', taskId: task.taskId }
+            : { call: 'StopMix', taskId: task.taskId, userId: task.userId },
+        ),
+    }),
+  )
 
 /** The changelog's value for one app, checked on restore (an edge: bytes from Kafka). */
 const table = <T extends z.ZodType>(record: T) => z.record(z.string(), z.record(z.string(), record))
@@ -164,15 +170,34 @@ export const AppStateSchema = z.object({
   roomSweepPacedAt: z.number().nullable().default(null),
 }) satisfies z.ZodType<AppState>
 
+const parseState = inPlaceParser(AppStateSchema)
+
 /**
- * A restored state, or null when it is not one this version of the core can use. Records are put
- * back in the bucket their key hashes to, so a state written with other buckets still reads right.
+ * A restored state, or null when it is not one this version of the core can use. `value` is freshly
+ * parsed JSON, and is consumed: the state is checked and completed where it lies (in-place-parse.ts).
+ * Records are put back in the bucket their key hashes to, so a state written with other buckets still
+ * reads right.
  */
 export function parseAppState(value: unknown): AppState | null {
-  const parsed = AppStateSchema.safeParse(value)
+  const parsed = parseState(value)
   if (!parsed.success) return null
   const s = parsed.data
-  const rebucket = <T>(t: Table<T>): Table<T> =>
-    tableOf(Object.fromEntries(Object.values(t).flatMap(Object.entries)))
   return { ...s, streams: rebucket(s.streams), rooms: rebucket(s.rooms) }
+}
+
+/** `t` itself when every key is in its bucket (the usual case), else a new table with each key moved there. */
+function rebucket<T>(t: Table<T>): Table<T> {
+  const misplaced = Object.entries(t).some(([name, bucket]) => {
+    for (const key in bucket) if (bucketOf(key) !== name) return true
+    return false
+  })
+  if (!misplaced) return t
+  const table: Table<T> = {}
+  for (const bucket of Object.values(t))
+    for (const [key, value] of Object.entries(bucket)) {
+      const name = bucketOf(key)
+      table[name] ??= {}
+      table[name][key] = value
+    }
+  return table
 }
