@@ -95,3 +95,69 @@ test('a forged mix_start sharing a live task’s output does not stop it: GetMix
   expect(stopsOfLive[0]).toMatchObject({ reason: 'superseded', evidence: { supersededBy: 'newer' } })
   expect(pipeline.sim.ledger.stopCalls(APP).map((c) => c.taskId)).toEqual(['live'])
 })
+
+test('a forged room_close against a task known only from its mix_start is checked with the room’s stream list, and the task runs on', async () => {
+  const { sim } = pipeline
+  sim.actions.publish({ appId: APP, roomId: 'r3', streamId: 's3', userId: 'host3' })
+  const created = await sim.callbacks.waitForSettled(
+    (d) => d.appId === APP && d.event === 'stream_create' && d.payload.stream_id === 's3',
+  )
+  // Started at ZEGO directly (as a client SDK would), not through the passthrough: Mixguard learns
+  // the task from its mix_start callback alone and does not know its inputs.
+  const started = await sim.customer.client(APP, sim.url).startMix({
+    TaskId: 'sdk',
+    UserId: 'svc3',
+    RoomId: 'r3',
+    MixInput: [{ StreamId: 's3' }],
+    MixOutput: [{ StreamId: 'show3' }],
+  })
+  expect(started.ok).toBe(true)
+  await sim.callbacks.waitForSettled(
+    (d) => d.appId === APP && d.event === 'mix_start' && String(d.payload.task_id).endsWith(':sdk'),
+  )
+
+  // A validly signed room_close (ingest's in-memory nonce store has not seen this nonce): accepted.
+  const secret = sim.world.app(APP)?.callbackSecret
+  if (secret === undefined) throw new Error('no such app in the simulator')
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const nonce = randomBytes(8).toString('hex')
+  const response = await fetch(`${pipeline.ingest.url}/zego/callback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      event: 'room_close',
+      appid: APP,
+      room_id: 'r3',
+      room_session_id: Number(created.payload.room_session_id),
+      close_reason: 0,
+      room_close_time: String(sim.clock.now()),
+      timestamp: Number(timestamp),
+      nonce,
+      signature: callbackSignature(secret, timestamp, nonce),
+    }),
+  })
+  expect(response.status).toBe(200)
+
+  await pipeline.decisions.until('the check of room r3', (records) =>
+    parsed(records).some((d) => d.taskId === 'sdk' && d.command?.call === 'DescribeSimpleStreamList'),
+  )
+  const check = parsed(pipeline.decisions.records).find(
+    (d) => d.taskId === 'sdk' && d.command?.call === 'DescribeSimpleStreamList',
+  )
+  expect(check).toMatchObject({ action: 'verify', command: { roomId: 'r3' } })
+  await pipeline.outcomes.until('ZEGO’s list of room r3', (records) =>
+    parsed(records).some((o) => o.decisionId === check.id && o.result === 'observed'),
+  )
+
+  // Then the stream really closes. The room is empty, not closed: the list refuted the forged close,
+  // which never arms again, and an empty room stops nothing by default (stopWhenRoomEmpty off; the
+  // task's inputs are unknown, so there is no orphan rule for it either). ZEGO's own idle rule
+  // (MaxIdleTime, 90 s) ends the task, not a StopMix: with the forged close brought back, Mixguard
+  // stopped it first (room_close+unconfirmed, 30 s after the stream's close).
+  const ended = pipeline.taskEnded(APP, 'sdk')
+  sim.actions.unpublish({ appId: APP, streamId: 's3' })
+  expect((await ended).reason).toBe('idle')
+  expect(parsed(pipeline.decisions.records).filter((d) => d.taskId === 'sdk' && d.action === 'stop')).toEqual(
+    [],
+  )
+})

@@ -122,8 +122,32 @@ describe('rate limits (100 per second per AppId and Action, sliding)', () => {
     expect(first.body).toMatchObject({ Code: 0, Data: { StreamList: [{ StreamId: 's1', UserId: 'host' }] } })
     const again = await call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })
     expect(again.body.Code).toBe(ZegoCode.RoomQpsLimit)
-    wallNow += 10_000
+    ;(sim.clock as ReturnType<typeof createManualClock>).advance(10_000)
     expect((await call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })).body.Code).toBe(0)
+  })
+
+  it('counts the per-room interval in simulated time: ZEGO’s 10 s are the world’s, not the machine’s', async () => {
+    const list = async () =>
+      (await call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })).body.Code
+    expect(await list()).toBe(0)
+    // Ten real seconds are nothing in a world that has not moved (at scale 20 they are 200 of its s).
+    wallNow += 10_000
+    expect(await list()).toBe(ZegoCode.RoomQpsLimit)
+  })
+
+  it('restarts a room’s interval with every call, a refused one too (the strictest reading of ZEGO’s limit)', async () => {
+    const list = async () =>
+      (await call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })).body.Code
+    const clock = sim.clock as ReturnType<typeof createManualClock>
+    expect(await list()).toBe(0)
+    clock.advance(5_000)
+    expect(await list()).toBe(ZegoCode.RoomQpsLimit)
+    // 10 s after the last answer, 5 s after the refused call: still refused.
+    clock.advance(5_000)
+    expect(await list()).toBe(ZegoCode.RoomQpsLimit)
+    // A client that waits 10 s after every call, refused or not, is served under any reading.
+    clock.advance(10_000)
+    expect(await list()).toBe(0)
   })
 })
 

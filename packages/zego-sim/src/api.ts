@@ -118,6 +118,8 @@ function parseQuery<S extends z.ZodType>(query: Record<string, string>, schema: 
 export function createZegoApiRouter(deps: ApiDeps): Router {
   const { world, ledger, clock, wallClock, switches, faults } = deps
   const limiter = deps.limiter ?? createSlidingWindowLimiter()
+  /** The simulated time of the last stream-list call of each room (`<appId>:<roomId>`), refused or not. */
+  const roomListCalls = new Map<string, number>()
   let requestCounter = 0
   const router = express.Router()
 
@@ -243,8 +245,14 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
         case 'DescribeSimpleStreamList': {
           const p = parseQuery(query, RoomIdQuery)
           if (!p.ok) return p.answer
-          const roomKey = `${appId}:room:${p.value.RoomId}`
-          if (!limiter.tryAcquire(roomKey, 1, switches.api.streamListRoomIntervalMs, receivedAt))
+          // ZEGO: "1 call per 10 s for a single room". Whether a refused call counts is not said, so
+          // the strictest reading: every call restarts the room's interval, a refused one too. The
+          // interval is ZEGO's time, the simulated clock (the clients' timers run on it too), not the
+          // wall clock the per-AppId rates count on.
+          const roomKey = `${appId}:${p.value.RoomId}`
+          const lastCall = roomListCalls.get(roomKey)
+          roomListCalls.set(roomKey, simNow)
+          if (lastCall !== undefined && simNow - lastCall < switches.api.streamListRoomIntervalMs)
             return { code: ZegoCode.RoomQpsLimit, message: 'room QPS too high: 1 call per room per 10 s' }
           const StreamList = world.liveStreamsInRoom(appId, p.value.RoomId).map((s) => ({
             StreamId: s.streamId,

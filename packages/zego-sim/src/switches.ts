@@ -12,7 +12,7 @@ export interface ApiSwitches {
   httpStatus: 'always-200' | 'by-class'
   /** Accepted calls per AppId and Action per second (sliding 1 s window on the real clock). */
   ratePerSecond: number
-  /** DescribeSimpleStreamList: calls per AppId per second, and the minimum real gap per room. */
+  /** DescribeSimpleStreamList: calls per AppId per (real) second, and the minimum simulated gap per room. */
   streamListRatePerSecond: number
   streamListRoomIntervalMs: number
   /** How far a request Timestamp may be from the real clock before 100000004. */

@@ -2,6 +2,7 @@ import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { closeRefuted } from './streams.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 
@@ -211,8 +212,9 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
   }
   const causes: StopPlan[] = []
   if (policy.rooms.stopOnRoomClose && room !== undefined) {
+    // A close a later list refuted (streams.ts closeRefuted) never arms again: only a newer one may.
     const closes = Object.values(room.closed)
-      .filter((c) => c.at > startedAt)
+      .filter((c) => c.at > startedAt && !closeRefuted(room, c))
       .sort((a, b) => a.at - b.at || (a.eventId < b.eventId ? -1 : 1))
     const first = closes[0]
     if (first !== undefined) {
@@ -244,13 +246,18 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
       floorAt = Math.max(floorAt, g.floorAt)
       evidence.push(g.evidence)
     }
-    if (gone.length === 0 && room?.observedAt != null && room.observedReceivedAt !== null) {
-      // An empty stream list is the only evidence for a room whose streams we never saw.
+    const emptyList = room?.observedAt != null && (room.listedAt === null || room.listedAt < room.observedAt)
+    if (gone.length === 0 && emptyList && room?.observedAt != null && room.observedReceivedAt !== null) {
+      // An empty stream list is the only evidence for a room whose streams we never saw (a list that
+      // listed a stream is none, even when callbacks placed that stream elsewhere since).
       emptySince = room.observedAt
       floorAt = room.observedReceivedAt + STOP_FLOOR_MS
       evidence.push(`room_streams:${task.roomId}@${room.observedAt}`)
     }
-    if (emptySince !== null) {
+    // A list that listed a stream in the room since it went empty refutes the emptiness, even when
+    // callbacks place that stream elsewhere; only a close later than that list makes it empty again.
+    const refuted = emptySince !== null && room?.listedAt != null && room.listedAt >= emptySince
+    if (emptySince !== null && !refuted) {
       // The task started with live inputs, whatever we saw of the room before.
       const since = Math.max(emptySince, startedAt)
       const dueAt = Math.max(since + policy.rooms.emptyRoomGraceMs, floorAt)

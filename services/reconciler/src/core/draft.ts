@@ -91,6 +91,7 @@ export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord 
     closed: {},
     observedAt: null,
     observedReceivedAt: null,
+    listedAt: null,
     lastCheckAt: null,
     pendingCheck: null,
     checkFailedAt: null,

@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest'
 import { decide } from './decide.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { liveness } from './streams.ts'
 import {
   APP,
   closed,
   created,
   driver,
+  isRoomCheck,
   mixStarted,
   mixStopped,
   outcomeFor,
@@ -30,6 +32,15 @@ function liveTask(d: ReturnType<typeof driver>): void {
   d.event(created({ streamId: 's2', at: T0 - 10_000, seq: 2 }))
   d.event(startMix({ taskId: LIVE, at: T0, inputs: LIVE_STREAMS, outputs: ['show'], userId: 'svc' }))
 }
+
+/** The property's second live task: started by a client SDK (mix_start alone, inputs unknown) in r3, s3 live. */
+const SDK = 'sdk'
+function sdkTask(d: ReturnType<typeof driver>): void {
+  d.event(created({ streamId: 's3', roomId: 'r3', at: T0 - 10_000, seq: 1 }))
+  d.event(mixStarted({ taskId: SDK, at: T0, roomId: 'r3', output: 'sdk-show', userId: 'svc3', seq: 1 }))
+}
+/** What ZEGO lists: the live tasks' inputs in their rooms, nothing elsewhere. */
+const ROOM_LISTS: Record<string, string[]> = { r1: LIVE_STREAMS, r3: ['s3'] }
 
 describe('a mix_stop for a task we believe runs is verified with GetMixTaskInfo', () => {
   const reported = () => {
@@ -94,13 +105,92 @@ describe('a room_close against a task whose inputs are unknown is confirmed with
   })
 })
 
+describe('a room_close refuted by a later stream list never stops a task again', () => {
+  const FORGED_AT = T0 + 60_000
+  /** sdk (known from mix_start alone) in r1 with s3 live; a forged close of r1; the list shows s3. */
+  const refuted = () => {
+    const d = driver()
+    d.event(created({ streamId: 's3', at: T0 - 10_000, seq: 1 }))
+    d.event(mixStarted({ taskId: 'sdk', at: T0, roomId: 'r1', output: 'o', seq: 1 }))
+    const forged = roomClosed({ at: FORGED_AT })
+    d.event(forged)
+    expect(d.tickAnswered(T0 + 120_000, { r1: ['s3'] })).toEqual([])
+    return { d, forged }
+  }
+  const stopsOf = (d: ReturnType<typeof driver>) =>
+    d.decisions.filter((x) => x.taskId === 'sdk' && x.action === 'stop')
+
+  it('the room’s stream going by its own close does not bring the close back, even when lists fail', () => {
+    const { d } = refuted()
+    d.event(closed({ streamId: 's3', at: T0 + 200_000, seq: 2 }))
+    for (let at = T0 + 200_000; at <= T0 + 900_000; at += 5_000) {
+      for (const check of d.tick(at).filter(isRoomCheck))
+        d.outcome(outcomeFor(check, 'gave_up', at + 1_000, 'DescribeSimpleStreamList'), at + 1_000)
+    }
+    expect(stopsOf(d)).toEqual([])
+    expect(d.task('sdk')?.phase).toBe('running')
+  })
+
+  it('nor does an empty list after that close: the room is empty, not closed (room_empty is off)', () => {
+    const { d } = refuted()
+    d.event(closed({ streamId: 's3', at: T0 + 200_000, seq: 2 }))
+    for (const at of [T0 + 300_000, T0 + 400_000, T0 + 900_000]) d.tickAnswered(at, {})
+    expect(stopsOf(d)).toEqual([])
+  })
+
+  it('a newer room_close does stop it, once its own list confirms it, on its own evidence', () => {
+    const { d, forged } = refuted()
+    const real = roomClosed({ at: T0 + 300_000, session: 'rs2' })
+    d.event(closed({ streamId: 's3', at: T0 + 299_000, seq: 2 }))
+    d.event(real)
+    d.tickAnswered(T0 + 400_000, {})
+    const stops = stopsOf(d)
+    expect(stops).toMatchObject([{ reason: 'room_closed', rule: 'room_close' }])
+    expect(stops[0]?.evidence.eventIds).toContain(real.id)
+    expect(stops[0]?.evidence.eventIds).not.toContain(forged.id)
+  })
+
+  it('a close arriving after a list that already refutes it is refuted on arrival', () => {
+    const d = driver()
+    d.event(created({ streamId: 's3', at: T0 - 10_000, seq: 1 }))
+    d.event(mixStarted({ taskId: 'sdk', at: T0, roomId: 'r1', output: 'o', seq: 1 }))
+    d.roomStreams('r1', ['s3'], T0 + 100_000)
+    d.event(roomClosed({ at: FORGED_AT, receivedAt: T0 + 110_000 }))
+    d.event(closed({ streamId: 's3', at: T0 + 200_000, seq: 2 }))
+    for (let at = T0 + 200_000; at <= T0 + 900_000; at += 5_000) {
+      for (const check of d.tick(at).filter(isRoomCheck))
+        d.outcome(outcomeFor(check, 'gave_up', at + 1_000, 'DescribeSimpleStreamList'), at + 1_000)
+    }
+    expect(stopsOf(d)).toEqual([])
+  })
+
+  it('a refuted close closes none of its session’s streams: one created after the list is live', () => {
+    const { d } = refuted()
+    d.event(created({ streamId: 's4', at: T0 + 150_000, seq: 2 }))
+    expect(liveness(d.stream('s4'), d.state.rooms)).toMatchObject({ live: true })
+    // Its own close still ends it.
+    d.event(closed({ streamId: 's4', at: T0 + 160_000, seq: 3 }))
+    expect(liveness(d.stream('s4'), d.state.rooms)).toMatchObject({ live: false, goneAt: T0 + 160_000 })
+  })
+
+  it('a genuine close with an empty room is confirmed and stops, as before', () => {
+    const d = driver()
+    d.event(created({ streamId: 's3', at: T0 - 10_000, seq: 1 }))
+    d.event(mixStarted({ taskId: 'sdk', at: T0, roomId: 'r1', output: 'o', seq: 1 }))
+    d.event(roomClosed({ at: FORGED_AT }))
+    expect(d.tickAnswered(T0 + 120_000, {})).toMatchObject([
+      { action: 'stop', taskId: 'sdk', reason: 'room_closed', rule: 'room_close' },
+    ])
+  })
+})
+
 /** Arbitrary callbacks under any valid signature: random bodies naming the live task, its room, its streams. */
 const forgedArb: fc.Arbitrary<(at: number) => ZegoEvent> = fc.oneof(
   fc
     .record({
       taskId: fc.constantFrom(LIVE, 'x', 'y'),
       output: fc.constantFrom('show', 'other', null),
-      roomId: fc.constantFrom('r1', 'r2'),
+      roomId: fc.constantFrom('r1', 'r2', 'r3'),
       userId: fc.constantFrom('svc', 'mallory', null),
       seq: fc.integer({ min: 0, max: 20 }),
       back: fc.integer({ min: 0, max: 120_000 }),
@@ -110,12 +200,12 @@ const forgedArb: fc.Arbitrary<(at: number) => ZegoEvent> = fc.oneof(
     .record({ taskId: fc.constantFrom(LIVE, 'x'), seq: fc.integer({ min: 0, max: 20 }) })
     .map((f) => (at: number) => mixStopped({ ...f, at, receivedAt: at })),
   fc
-    .record({ roomId: fc.constantFrom('r1', 'r2'), session: fc.constantFrom('rs1', 'rs2') })
+    .record({ roomId: fc.constantFrom('r1', 'r2', 'r3'), session: fc.constantFrom('rs1', 'rs2') })
     .map((f) => (at: number) => roomClosed({ ...f, at, receivedAt: at })),
   fc
     .record({
-      streamId: fc.constantFrom(...LIVE_STREAMS, 's9'),
-      roomId: fc.constantFrom('r1', 'r2'),
+      streamId: fc.constantFrom(...LIVE_STREAMS, 's3', 's9'),
+      roomId: fc.constantFrom('r1', 'r2', 'r3'),
       session: fc.constantFrom('rs1', 'rs2'),
       seq: fc.integer({ min: 0, max: 20 }),
       reason: fc.constantFrom(0, 1, 5, 100),
@@ -128,10 +218,11 @@ const forgedArb: fc.Arbitrary<(at: number) => ZegoEvent> = fc.oneof(
 )
 
 /**
- * ZEGO as it is: the live task runs, every other task does not exist, the room r1 lists the live
- * inputs and every other room nothing. Each decision is answered so (a stop of another task: done).
+ * ZEGO as it is: the live tasks run, every other task does not exist, r1 and r3 list the live tasks'
+ * inputs and every other room nothing. Each decision is answered so (a stop of another task: done),
+ * except a stream list `fails` turns down (the per-room limit, say): then it fails for good.
  */
-function answer(decision: CommandDecision, at: number): CoreInput | null {
+function answer(decision: CommandDecision, at: number, fails: boolean): CoreInput | null {
   const c = decision.command
   const outcome = (result: 'stopped' | 'still_running' | 'already_gone'): CoreInput => ({
     kind: 'outcome',
@@ -142,28 +233,46 @@ function answer(decision: CommandDecision, at: number): CoreInput | null {
     case 'StopMix':
       return outcome('stopped')
     case 'GetMixTaskInfo':
-      return outcome(c.taskId === LIVE ? 'still_running' : 'already_gone')
+      return outcome(c.taskId === LIVE || c.taskId === SDK ? 'still_running' : 'already_gone')
     case 'DescribeSimpleStreamList':
-      return {
-        kind: 'room_streams',
-        roomId: c.roomId,
-        streamIds: c.roomId === 'r1' ? LIVE_STREAMS : [],
-        observedAt: at,
-      }
+      if (fails)
+        return { kind: 'outcome', outcome: outcomeFor(decision, 'gave_up', at, 'DescribeSimpleStreamList') }
+      return { kind: 'room_streams', roomId: c.roomId, streamIds: ROOM_LISTS[c.roomId] ?? [], observedAt: at }
   }
 }
 
-function run(forged: ((at: number) => ZegoEvent)[], gaps: number[], policy: AppPolicy): CommandDecision[] {
+interface Run {
+  decisions: CommandDecision[]
+  /** The room_close events fed, by id: their room and close time. */
+  closes: Map<string, { roomId: string; at: number }>
+  /** The stream lists fed that listed a stream: room, observedAt, and how many decisions came before. */
+  lists: { roomId: string; at: number; before: number }[]
+}
+
+/** `listFails`, read in turn (and round again), says which stream lists fail; empty: none does. */
+function run(
+  forged: ((at: number) => ZegoEvent)[],
+  gaps: number[],
+  policy: AppPolicy,
+  listFails: boolean[] = [],
+): Run {
   let state: AppState = emptyState(APP)
   const all: CommandDecision[] = []
+  const closes: Run['closes'] = new Map()
+  const lists: Run['lists'] = []
+  let listCalls = 0
   const feed = (input: CoreInput, now: number): void => {
     const queue: { input: CoreInput; now: number }[] = [{ input, now }]
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const step = decide(state, next.input, next.now, policy)
       state = step.state
+      if (next.input.kind === 'room_streams' && next.input.streamIds.length > 0)
+        lists.push({ roomId: next.input.roomId, at: next.input.observedAt, before: all.length })
       all.push(...step.decisions)
       for (const decision of step.decisions) {
-        const reply = answer(decision, next.now + 100)
+        const isList = decision.command.call === 'DescribeSimpleStreamList'
+        const fails = isList && listFails.length > 0 && listFails[listCalls++ % listFails.length] === true
+        const reply = answer(decision, next.now + 100, fails)
         if (reply !== null) queue.push({ input: reply, now: next.now + 100 })
         if (reply?.kind === 'room_streams') queue.push({ input: { kind: 'tick' }, now: next.now + 100 })
       }
@@ -171,15 +280,19 @@ function run(forged: ((at: number) => ZegoEvent)[], gaps: number[], policy: AppP
   }
   const d = driver(policy)
   liveTask(d)
+  sdkTask(d)
   state = d.state
   let now = T0 + 1_000
   forged.forEach((make, i) => {
     now += gaps[i] ?? 1_000
-    feed({ kind: 'event', event: make(now) }, now)
+    const event = make(now)
+    if (event.type === 'room_closed')
+      closes.set(event.id, { roomId: event.body.roomId, at: event.body.closeTimeMs ?? event.receivedAt })
+    feed({ kind: 'event', event }, now)
     feed({ kind: 'tick' }, now)
   })
   for (const later of [60_000, 300_000, 3_600_000]) feed({ kind: 'tick' }, now + later)
-  return all
+  return { decisions: all, closes, lists }
 }
 
 describe('forged callbacks (property)', () => {
@@ -195,10 +308,44 @@ describe('forged callbacks (property)', () => {
             rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: p.empty },
             roomSweep: { enabled: p.sweep, listShare: 0.5 },
           })
-          const stops = run(forged, gaps, policy).filter(
-            (x) => x.taskId === LIVE && (x.action === 'stop' || x.action === 'would_stop'),
+          const stops = run(forged, gaps, policy).decisions.filter(
+            (x) =>
+              (x.taskId === LIVE || x.taskId === SDK) && (x.action === 'stop' || x.action === 'would_stop'),
           )
           expect(stops).toEqual([])
+        },
+      ),
+      { numRuns: RUNS },
+    )
+  }, 60_000)
+
+  // Lists may fail (a stop then falls back to the callbacks alone, by design), but a room_close that an
+  // earlier list refuted (it listed a stream in the room after the close time) never stops anything.
+  it('no stop rests on a room_close that a list observed after it refuted, whichever lists fail', () => {
+    fc.assert(
+      fc.property(
+        fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (forged, gaps, listFails, empty) => {
+          const policy = policyWith({ rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: empty } })
+          const { decisions, closes, lists } = run(forged, gaps, policy, listFails)
+          // A task's first stop: a later one re-sends it (this ZEGO still reports the task after StopMix).
+          const stopped = new Set<string>()
+          decisions.forEach((x, i) => {
+            if (x.action !== 'stop' || stopped.has(x.taskId)) return
+            stopped.add(x.taskId)
+            if (x.reason !== 'room_closed') return
+            for (const id of x.evidence.eventIds) {
+              const close = closes.get(id)
+              if (close === undefined) continue
+              const refuting = lists.find(
+                (l) => l.roomId === close.roomId && l.at > close.at && l.before <= i,
+              )
+              expect(refuting, `${x.taskId} stopped on ${id}, refuted by a list`).toBeUndefined()
+            }
+          })
         },
       ),
       { numRuns: RUNS },

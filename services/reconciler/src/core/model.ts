@@ -103,6 +103,11 @@ export interface RoomRecord {
   observedAt: number | null
   observedReceivedAt: number | null
   /**
+   * observedAt of the latest stream list that listed a stream in this room: the room was open then,
+   * so every room_close with an earlier close time is refuted (streams.ts closeRefuted).
+   */
+  listedAt: number | null
+  /**
    * decidedAt of the last room_streams check, or when it failed for good (the executor's last list of
    * it went out about then). ZEGO allows one list per 10 s per room.
    */

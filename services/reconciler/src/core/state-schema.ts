@@ -59,6 +59,8 @@ const RoomRecordSchema = z
     ),
     observedAt: z.number().nullable(),
     observedReceivedAt: z.number().nullable(),
+    // Absent from states saved before refuted room closes were kept apart: no list refuted one yet.
+    listedAt: z.number().nullable().default(null),
     lastCheckAt: z.number().nullable(),
     pendingCheck: DecisionSchema.nullable(),
     checkFailedAt: z.number().nullable(),

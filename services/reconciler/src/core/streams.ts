@@ -2,7 +2,7 @@ import type { EventOf } from '@mixguard/contracts'
 import { type CloseClass, classifyClose, OBSERVED_ABSENT, ROOM_CLOSED } from './close-reasons.ts'
 import { type Draft, touchEverything, touchRoom, writableStream } from './draft.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
-import type { RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
+import type { RoomClose, RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
 import { type Table, tget, tvalues } from './table.ts'
 
 /**
@@ -72,6 +72,16 @@ function laterAcross(a: Effective, b: Effective): boolean {
   return compareTuples([a.orderAt, a.live ? 0 : 1, a.evidence], [b.orderAt, b.live ? 0 : 1, b.evidence]) > 0
 }
 
+/**
+ * A room_close is refuted by a stream list of its room observed after its close time that lists any
+ * stream: the room was open then. A list answers a call made after the close was known (the stop's
+ * confirmation, a later sweep), so a listed stream is live evidence, not a stale one. A refuted close
+ * closes nothing and stops nothing, whatever follows: the room's streams going later is told by their
+ * own closes (or a later list), and only a newer room_close can stop a task on the room's close.
+ */
+export const closeRefuted = (room: RoomRecord, close: RoomClose): boolean =>
+  room.listedAt !== null && room.listedAt > close.at
+
 function effectiveOf(key: string, fact: StreamFact, rooms: Table<RoomRecord>): Effective {
   const base = {
     orderAt: fact.at,
@@ -84,8 +94,9 @@ function effectiveOf(key: string, fact: StreamFact, rooms: Table<RoomRecord>): E
   if (fact.kind === 'close') return { ...base, live: false, close: classifyClose(fact.closeReason ?? -1) }
   // Nothing happens in a room session after it closed: its room_close ends a create we hold for it,
   // also when the create arrived after the room_close.
-  const closed = tget(rooms, fact.roomId)?.closed[fact.roomSessionId]
-  if (closed) {
+  const room = tget(rooms, fact.roomId)
+  const closed = room?.closed[fact.roomSessionId]
+  if (room !== undefined && closed !== undefined && !closeRefuted(room, closed)) {
     const at = Math.max(closed.at, fact.at)
     return {
       ...base,
@@ -266,6 +277,8 @@ export function applyRoomStreams(
     room.observedAt = input.observedAt
     room.observedReceivedAt = now
   }
+  if (listed.size > 0 && (room.listedAt === null || input.observedAt > room.listedAt))
+    room.listedAt = input.observedAt
   room.pendingCheck = null
 }
 
