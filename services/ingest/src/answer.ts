@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Clock } from '@mixguard/zego-api'
+import type { IngestAnswerReason } from '@mixguard/contracts'
+import type { Clock } from '@mixguard/time'
 import type { Response } from 'express'
 import type { Logger } from 'pino'
 
@@ -63,8 +64,8 @@ class Context implements RequestContext {
 /** Every answer ingest writes itself: `{ ok, reason?, detail?, requestId }`. */
 export interface Answer {
   status: number
-  /** A stable code from the route's list; absent on a plain success. */
-  reason?: string
+  /** A stable code (contracts' INGEST_ANSWER_REASONS); absent on a plain success. */
+  reason?: IngestAnswerReason
   /** Words for a person; never holds a secret or a signature. */
   detail?: string
   /** For the access log and metrics: what happened (stored, spooled, duplicate, bad_signature, …). */

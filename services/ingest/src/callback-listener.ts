@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import express from 'express'
 import type { Logger } from 'pino'
 import { accessLine } from './access-log.ts'
