@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express'
+import type { ServerResponse } from 'node:http'
 import type { RequestContext } from './answer.ts'
 
 /**
@@ -9,8 +9,8 @@ import type { RequestContext } from './answer.ts'
  * holds a Signature.
  */
 export function accessLine(
-  req: Request,
-  res: Response,
+  req: { method: string | undefined; path: string },
+  res: ServerResponse,
   ctx: RequestContext,
   now: number,
 ): Record<string, unknown> {

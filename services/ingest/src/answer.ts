@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { IngestAnswerReason } from '@mixguard/contracts'
+import type { Clock } from '@mixguard/time'
 import type { Response } from 'express'
 import type { Logger } from 'pino'
 
@@ -19,6 +22,45 @@ export function context(res: Response): RequestContext {
   return res.locals.ingest as RequestContext
 }
 
+const REQUEST_ID = /^[\w.:-]{1,100}$/
+
+/** A request's context: its `x-request-id` (the caller's when well-formed, else a new one), also set on the answer. */
+export function startContext(
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+  clock: Clock,
+): RequestContext {
+  const given = req.headers['x-request-id']
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+  res.setHeader('x-request-id', requestId)
+  return new Context(requestId, logger, clock.now())
+}
+
+/** A class, not a literal with a getter: V8 keeps one shape for it, and each request makes one. */
+class Context implements RequestContext {
+  event = 'none'
+  outcome = 'unanswered'
+  appId: number | null = null
+  eventId: string | null = null
+  #log: Logger | undefined
+  readonly requestId: string
+  readonly startedAt: number
+  readonly #logger: Logger
+
+  constructor(requestId: string, logger: Logger, startedAt: number) {
+    this.requestId = requestId
+    this.startedAt = startedAt
+    this.#logger = logger
+  }
+
+  /** Made on first use: most requests log only their access line, and a child costs per request. */
+  get log(): Logger {
+    this.#log ??= this.#logger.child({ requestId: this.requestId })
+    return this.#log
+  }
+}
+
 /** Every answer ingest writes itself: `{ ok, reason?, detail?, requestId }`. */
 export interface Answer {
   status: number
@@ -35,7 +77,10 @@ export interface Answer {
 }
 
 export function send(res: Response, answer: Answer): void {
-  const ctx = context(res)
+  writeAnswer(res, context(res), answer)
+}
+
+export function writeAnswer(res: ServerResponse, ctx: RequestContext, answer: Answer): void {
   ctx.outcome = answer.outcome
   if (answer.event !== undefined) ctx.event = answer.event
   if (answer.appId !== undefined) ctx.appId = answer.appId

@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto'
+import type { RequestListener, ServerResponse } from 'node:http'
 import type { Clock } from '@mixguard/time'
 import { operations } from '@mixguard/zego-api'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { accessLine } from './access-log.ts'
-import { context, type RequestContext, send } from './answer.ts'
+import { createAdmission } from './admission.ts'
+import { type Answer, context, send, startContext } from './answer.ts'
 import { forward, type PassthroughDeps } from './api-passthrough.ts'
-import { checkMediaType, isTooDeepJson, TOO_DEEP_DETAIL } from './body.ts'
-import { type CallbackDeps, handleCallback } from './callback-route.ts'
+import { bodyErrorAnswer, isTooDeepJson, TOO_DEEP_DETAIL } from './body.ts'
+import { serveCallbacks } from './callback-listener.ts'
+import type { CallbackDeps } from './callback-route.ts'
 import type { IngestMetrics, Route } from './metrics.ts'
 import type { Publisher } from './publisher.ts'
 
@@ -38,37 +40,40 @@ export interface RouteLimits {
   passthroughConcurrency: number
 }
 
-const REQUEST_ID = /^[\w.:-]{1,100}$/
-
 /**
- * The public HTTP surface: callbacks, the ZEGO-API passthrough, health and readiness. Never listens.
- * Metrics are on the admin listener (admin-app.ts), never here.
+ * The public HTTP surface: callbacks (callback-listener.ts, on bare node:http), then the ZEGO-API
+ * passthrough, health and readiness (Express). Never listens. Metrics are on the admin listener
+ * (admin-app.ts), never here.
  */
-export function createApp(deps: AppDeps): express.Express {
-  const { clock, logger, metrics, inFlight } = deps
+export function createApp(deps: AppDeps): RequestListener {
+  const shared = { metrics: deps.metrics, shuttingDown: deps.shuttingDown, inFlight: deps.inFlight }
+  return serveCallbacks(
+    {
+      callbackPath: deps.callbackPath,
+      bodyLimitBytes: deps.limits.callbackBodyBytes,
+      clock: deps.clock,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      callback: deps.callback,
+      admit: createAdmission('callback', deps.limits.callbackConcurrency, shared),
+    },
+    createExpressApp(deps, createAdmission('passthrough', deps.limits.passthroughConcurrency, shared)),
+  )
+}
+
+/** Everything but callbacks: the passthrough, health, readiness, and 404s. */
+function createExpressApp(
+  deps: AppDeps,
+  admitPassthrough: (res: ServerResponse) => Answer | null,
+): express.Express {
+  const { clock, logger, metrics } = deps
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
 
   app.use((req, res, next) => {
-    const given = req.headers['x-request-id']
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-    let log: Logger | undefined
-    const ctx: RequestContext = {
-      requestId,
-      // Made on first use: most requests log only their access line, and a child costs per request.
-      get log() {
-        log ??= logger.child({ requestId })
-        return log
-      },
-      startedAt: clock.now(),
-      event: 'none',
-      outcome: 'unanswered',
-      appId: null,
-      eventId: null,
-    }
+    const ctx = startContext(req, res, logger, clock)
     res.locals.ingest = ctx
-    res.setHeader('x-request-id', requestId)
     if (logger.isLevelEnabled('info')) {
       res.on('finish', () => {
         logger.info(accessLine(req, res, ctx, clock.now()), 'request completed')
@@ -88,73 +93,8 @@ export function createApp(deps: AppDeps): express.Express {
       next()
     }
 
-  const busy: Record<Route, number> = { callback: 0, passthrough: 0 }
-  const caps: Record<Route, number> = {
-    callback: deps.limits.callbackConcurrency,
-    passthrough: deps.limits.passthroughConcurrency,
-  }
-  /**
-   * Takes a processing slot once the body is in: a client that is slow to send its body (or never
-   * does) waits on the server's request timeout, never in a slot. Sheds load past the route's cap and
-   * refuses work during shutdown.
-   */
-  const admit =
-    (route: Route): RequestHandler =>
-    (_req, res, next) => {
-      if (deps.shuttingDown()) {
-        res.setHeader('connection', 'close')
-        return send(res, {
-          status: 503,
-          reason: 'shutting_down',
-          outcome: 'shutting_down',
-          headers: { 'retry-after': '1' },
-        })
-      }
-      if (busy[route] >= caps[route]) {
-        metrics.shed(route)
-        return send(res, {
-          status: 503,
-          reason: 'overloaded',
-          detail: `more than ${caps[route]} ${route} requests in flight`,
-          outcome: 'overloaded',
-          headers: { 'retry-after': '1' },
-        })
-      }
-      busy[route] += 1
-      inFlight.count += 1
-      res.on('close', () => {
-        busy[route] -= 1
-        inFlight.count -= 1
-        if (inFlight.count === 0) inFlight.onIdle()
-      })
-      next()
-    }
-
-  // Bodies are read (and inflated) before any slot is taken, each route within its own limit.
+  // Bodies are read (and inflated) before any slot is taken, within the route's limit.
   const readBody = (limit: number) => express.raw({ type: () => true, limit })
-
-  app.post(
-    deps.callbackPath,
-    track('callback'),
-    (req, res, next) => {
-      const media = checkMediaType(req.get('content-type'))
-      if (!media.ok)
-        return send(res, {
-          status: 415,
-          reason: 'unsupported_media_type',
-          detail: media.detail,
-          outcome: 'unsupported_media_type',
-        })
-      res.locals.encoding = media.encoding
-      next()
-    },
-    readBody(deps.limits.callbackBodyBytes),
-    admit('callback'),
-    async (req, res) => {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      send(res, await handleCallback(body, res.locals.encoding, deps.callback))
-    },
-  )
 
   app.all(
     deps.passthroughPath,
@@ -179,7 +119,11 @@ export function createApp(deps: AppDeps): express.Express {
         outcome: 'body_too_deep',
       })
     },
-    admit('passthrough'),
+    (_req, res, next) => {
+      const refused = admitPassthrough(res)
+      if (refused === null) return next()
+      return send(res, refused)
+    },
     async (req, res) => {
       const ctx = context(res)
       const at = req.originalUrl.indexOf('?')
@@ -240,45 +184,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((_req, res) => send(res, { status: 404, reason: 'not_found', outcome: 'not_found' }))
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    const e = error as { type?: string; status?: number; message?: string; limit?: number }
     if (res.headersSent) return
-    switch (e.type) {
-      case 'entity.too.large':
-        return send(res, {
-          status: 413,
-          reason: 'body_too_large',
-          detail: `the body limit is ${e.limit} bytes`,
-          outcome: 'body_too_large',
-        })
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return send(res, {
-          status: 415,
-          reason: 'unsupported_media_type',
-          detail: e.message ?? '',
-          outcome: 'unsupported_media_type',
-        })
-      case 'request.aborted':
-      case 'request.size.invalid':
-        return send(res, {
-          status: 400,
-          reason: 'malformed_body',
-          detail: e.message ?? '',
-          outcome: 'malformed_body',
-        })
-      default:
-        break
-    }
-    const encoding = req.get('content-encoding')?.trim().toLowerCase()
-    // The body reader marks what the client got wrong 4xx: here, a body that does not decompress.
-    if (e.status !== undefined && e.status >= 400 && e.status < 500 && encoding !== undefined) {
-      return send(res, {
-        status: 400,
-        reason: 'bad_content_encoding',
-        detail: `the ${encoding} body could not be decompressed: ${e.message ?? ''}`,
-        outcome: 'bad_content_encoding',
-      })
-    }
+    const answer = bodyErrorAnswer(error, req.get('content-encoding'))
+    if (answer !== null) return send(res, answer)
     context(res).log.error({ err: error }, 'unhandled error')
     return send(res, { status: 500, reason: 'internal_error', outcome: 'internal_error' })
   }

@@ -1,3 +1,5 @@
+import type { Answer } from './answer.ts'
+
 /** The two encodings ZEGO has used for callbacks (docs/zego.md §7.1): JSON now, forms before. */
 export type BodyEncoding = 'json' | 'form'
 
@@ -120,4 +122,45 @@ function nestsDeeperThan(value: object, max: number): boolean {
     }
   }
   return false
+}
+
+/**
+ * The answer for an error of the body reader (express.raw: size, encoding, aborted or undecodable
+ * bodies), or null when the error is not the client's (the caller answers 500).
+ */
+export function bodyErrorAnswer(error: unknown, contentEncoding: string | undefined): Answer | null {
+  const e = error as { type?: string; status?: number; message?: string; limit?: number }
+  switch (e.type) {
+    case 'entity.too.large':
+      return {
+        status: 413,
+        reason: 'body_too_large',
+        detail: `the body limit is ${e.limit} bytes`,
+        outcome: 'body_too_large',
+      }
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return {
+        status: 415,
+        reason: 'unsupported_media_type',
+        detail: e.message ?? '',
+        outcome: 'unsupported_media_type',
+      }
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return { status: 400, reason: 'malformed_body', detail: e.message ?? '', outcome: 'malformed_body' }
+    default:
+      break
+  }
+  const encoding = contentEncoding?.trim().toLowerCase()
+  // The body reader marks what the client got wrong 4xx: here, a body that does not decompress.
+  if (e.status !== undefined && e.status >= 400 && e.status < 500 && encoding !== undefined) {
+    return {
+      status: 400,
+      reason: 'bad_content_encoding',
+      detail: `the ${encoding} body could not be decompressed: ${e.message ?? ''}`,
+      outcome: 'bad_content_encoding',
+    }
+  }
+  return null
 }
