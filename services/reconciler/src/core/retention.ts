@@ -23,7 +23,8 @@ function ended(task: TaskRecord): boolean {
 }
 
 function hasRecords(state: AppState): boolean {
-  return !(tempty(state.streams) && Object.keys(state.tasks).length === 0 && tempty(state.rooms))
+  for (const _ in state.tasks) return true
+  return !(tempty(state.streams) && tempty(state.rooms))
 }
 
 /**
