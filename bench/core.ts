@@ -1,11 +1,11 @@
 // Decision-core throughput: events/s through `decide` for one busy app (the core's state is per app,
 // so this is the per-app ceiling; apps on different partitions run in parallel).
-// Run: pnpm bench:core [rooms]
+// Run: pnpm bench:core [rooms] [rounds]
 import { mixApiCallEvent, parseCallback, toEvent, type ZegoEvent } from '@mixguard/contracts'
 import { decide, defaultPolicy, emptyState } from '@mixguard/reconciler/core'
+import { formatTable, type Row, row } from './row.ts'
 
 const APP = 4001
-const rooms = Number(process.argv[2] ?? 300)
 const t0 = 1_800_000_000_000
 
 function callback(body: Record<string, string>, receivedAt: number): ZegoEvent {
@@ -21,7 +21,7 @@ function callback(body: Record<string, string>, receivedAt: number): ZegoEvent {
 }
 
 /** A day in the life of `rooms` rooms: two publishers and a mix each, a reconnect, then everyone leaves. */
-function history(): ZegoEvent[] {
+function history(rooms: number): ZegoEvent[] {
   const events: ZegoEvent[] = []
   let at = t0
   for (let r = 0; r < rooms; r++) {
@@ -90,28 +90,38 @@ function history(): ZegoEvent[] {
   return events
 }
 
-const events = history()
-const policy = defaultPolicy(APP)
-const rounds: number[] = []
-let decisions = 0
-for (let round = 0; round < 5; round++) {
-  let state = emptyState(APP)
-  const began = performance.now()
-  for (const event of events) {
-    const step = decide(state, { kind: 'event', event }, event.receivedAt, policy)
-    state = step.state
+/** Events/s through `decide`, median of `rounds` rounds over the same history (one core, one app). */
+export function benchCore(rooms = 300, rounds = 5): Row {
+  const events = history(rooms)
+  const policy = defaultPolicy(APP)
+  const perSecond: number[] = []
+  let decisions = 0
+  for (let round = 0; round < rounds; round++) {
+    let state = emptyState(APP)
+    const began = performance.now()
+    for (const event of events) {
+      const step = decide(state, { kind: 'event', event }, event.receivedAt, policy)
+      state = step.state
+      decisions += step.decisions.length
+    }
+    // Every orphan deadline fires in one tick an hour later.
+    const step = decide(state, { kind: 'tick' }, t0 + 3_600_000, policy)
     decisions += step.decisions.length
+    perSecond.push(events.length / ((performance.now() - began) / 1000))
   }
-  // Every orphan deadline fires in one tick an hour later.
-  const step = decide(state, { kind: 'tick' }, t0 + 3_600_000, policy)
-  decisions += step.decisions.length
-  rounds.push(events.length / ((performance.now() - began) / 1000))
+  perSecond.sort((a, b) => a - b)
+  return row('core', `decision core, one app: ${rooms} rooms, ${events.length} events a round`, {
+    throughput: perSecond[Math.floor(rounds / 2)] ?? Number.NaN,
+    unit: 'events/s (median)',
+    extra: {
+      rounds,
+      'min events/s': Math.round(perSecond[0] ?? Number.NaN),
+      'max events/s': Math.round(perSecond.at(-1) ?? Number.NaN),
+      'decisions a round': decisions / rounds,
+    },
+  })
 }
-rounds.sort((a, b) => a - b)
-console.log(
-  `decision core, one app: ${rooms} rooms, ${rooms * 2} streams, ${rooms} tasks, ${events.length} events per round, 5 rounds`,
-)
-console.log(
-  `  events/s (median): ${Math.round(rounds[2] ?? 0).toLocaleString('en')}   (min ${Math.round(rounds[0] ?? 0).toLocaleString('en')}, max ${Math.round(rounds[4] ?? 0).toLocaleString('en')})`,
-)
-console.log(`  decisions per round: ${decisions / 5}`)
+
+if (import.meta.main) {
+  console.log(formatTable([benchCore(Number(process.argv[2] ?? 300), Number(process.argv[3] ?? 5))]))
+}

@@ -1,6 +1,14 @@
-// Restore time: how long a reconciler takes to rebuild large state from the compacted changelog when
-// it is assigned partitions (after a restart or a rebalance).
-// Run: pnpm bench:restore [apps] [roomsPerApp]
+// Restore: how long a reconciler takes from start to "restored partitions from the changelog" (its
+// state rebuilt, after a restart or a rebalance), and what that state costs in memory per running task
+// and per live stream. Each room holds one running task mixing `streams` live input streams.
+// Memory is measured in a child process (restore-child.ts, --expose-gc: heap used after GC, minus the
+// same before the reconciler started) for three shapes, `apps` apps each:
+//   small  1 room × 1 stream      (fixed cost: clients, buffers, per-app overhead)
+//   tasks  rooms × 1 stream
+//   full   rooms × `streams` streams  (the time-to-ready figure)
+// bytes per live stream = (full − tasks) / (apps·rooms·(streams − 1));
+// bytes per running task = (tasks − small) / (apps·(rooms − 1)) − bytes per stream (the room included).
+// Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5]
 import {
   appKey,
   encodeEvent,
@@ -12,36 +20,43 @@ import {
   type ZegoEvent,
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, ensureTopics } from '@mixguard/kafka'
-import { provideKafka } from '@mixguard/kafka/local'
 import { loadConfig, startReconciler } from '@mixguard/reconciler'
 import { pino } from 'pino'
+import { waitFor } from '../test/wait-for.ts'
+import { runAlone } from './kafka.ts'
+import { type Row, row } from './row.ts'
+import { runJsonChild } from './teardown.ts'
 
-const apps = Number(process.argv[2] ?? 20)
-const roomsPerApp = Number(process.argv[3] ?? 250)
-const prefix = `bench-restore-${Date.now()}`
+export interface RestoreShape {
+  apps: number
+  roomsPerApp: number
+  streamsPerTask: number
+}
 
-function eventsFor(appId: number): ZegoEvent[] {
+function eventsFor(appId: number, shape: RestoreShape): ZegoEvent[] {
   const now = Date.now()
   const events: ZegoEvent[] = []
-  for (let r = 0; r < roomsPerApp; r++) {
-    const stream = `host-${r}`
-    const parsed = parseCallback({
-      event: 'stream_create',
-      appid: String(appId),
-      timestamp: String(Math.floor(now / 1000)),
-      nonce: '1',
-      signature: 'x',
-      room_id: `room-${r}`,
-      room_session_id: String(r),
-      stream_id: stream,
-      stream_sid: `sid-${r}`,
-      user_id: stream,
-      stream_seq: '1',
-      create_time_ms: String(now),
-      recreate: '0',
-    })
-    if (!parsed.ok) throw new Error(parsed.reason)
-    events.push(toEvent(parsed.callback, { receivedAt: now }))
+  for (let r = 0; r < shape.roomsPerApp; r++) {
+    const streams = Array.from({ length: shape.streamsPerTask }, (_, k) => `s-${r}-${k}`)
+    for (const [k, stream] of streams.entries()) {
+      const parsed = parseCallback({
+        event: 'stream_create',
+        appid: String(appId),
+        timestamp: String(Math.floor(now / 1000)),
+        nonce: '1',
+        signature: 'x',
+        room_id: `room-${r}`,
+        room_session_id: String(r),
+        stream_id: stream,
+        stream_sid: `sid-${r}-${k}`,
+        user_id: stream,
+        stream_seq: '1',
+        create_time_ms: String(now),
+        recreate: '0',
+      })
+      if (!parsed.ok) throw new Error(parsed.reason)
+      events.push(toEvent(parsed.callback, { receivedAt: now }))
+    }
     events.push(
       mixApiCallEvent({
         appId,
@@ -50,7 +65,7 @@ function eventsFor(appId: number): ZegoEvent[] {
           TaskId: `task-${r}`,
           UserId: `mixer-${r}`,
           RoomId: `room-${r}`,
-          MixInput: [{ StreamId: stream }],
+          MixInput: streams.map((StreamId) => ({ StreamId })),
           MixOutput: [{ StreamId: `out-${r}` }],
         },
         response: { httpStatus: 200, code: 0, message: 'success', requestId: `req-${r}` },
@@ -62,91 +77,116 @@ function eventsFor(appId: number): ZegoEvent[] {
   return events
 }
 
-const kafka = await provideKafka({ env: process.env })
-try {
-  const client = createKafka({ brokers: kafka.brokers, clientId: 'bench-restore' })
+interface Restored {
+  readyMs: number
+  restoreStepMs: number
+  apps: number
+  heapDelta: number
+  events: number
+}
+
+/** Writes the shape's events, lets a first reconciler apply them all (saving the changelog), then restores. */
+async function restoreShape(brokers: string[], shape: RestoreShape, name: string): Promise<Restored> {
+  const prefix = `bench-restore-${name}-${Date.now()}`
+  const group = `${prefix}-group`
+  const client = createKafka({ brokers, clientId: 'bench-restore' })
   await ensureTopics(client, topicSpecs(prefix))
   const producer = createIdempotentProducer(client)
   await producer.connect()
-  let total = 0
-  for (let a = 0; a < apps; a++) {
-    const appId = 5000 + a
-    const events = eventsFor(appId)
-    total += events.length
-    for (let i = 0; i < events.length; i += 500) {
-      await producer.send({
-        topic: topicName('events', prefix),
-        acks: -1,
-        messages: events.slice(i, i + 500).map((e) => ({ key: appKey(appId), value: encodeEvent(e) })),
-      })
+  let events = 0
+  try {
+    for (let a = 0; a < shape.apps; a++) {
+      const appId = 5000 + a
+      const all = eventsFor(appId, shape)
+      events += all.length
+      for (let i = 0; i < all.length; i += 500) {
+        await producer.send({
+          topic: topicName('events', prefix),
+          acks: -1,
+          messages: all.slice(i, i + 500).map((e) => ({ key: appKey(appId), value: encodeEvent(e) })),
+        })
+      }
     }
+  } finally {
+    await producer.disconnect()
   }
-  await producer.disconnect()
 
-  const lines: Array<Record<string, unknown>> = []
-  const waiters = new Set<() => void>()
-  const log = pino(
-    { level: 'info' },
+  const config = loadConfig({
+    KAFKA_BROKERS: brokers.join(','),
+    TOPIC_PREFIX: prefix,
+    RECONCILER_PORT: '0',
+    RECONCILER_GROUP_ID: group,
+  })
+  if (!config.ok) throw new Error(config.message)
+  // Fatal only: the first instance's transient coordinator errors are not news; the wait below times out.
+  const first = await startReconciler(config.config, { log: pino({ level: 'fatal' }) })
+  const admin = client.admin()
+  await admin.connect()
+  try {
+    const events = topicName('events', prefix)
+    await waitFor(
+      'the first reconciler to apply every event',
+      async () => {
+        const [offsets, committed] = await Promise.all([
+          admin.fetchTopicOffsets(events),
+          admin.fetchOffsets({ groupId: group, topics: [events] }),
+        ])
+        return offsets.every(
+          (o) =>
+            o.high === o.low ||
+            committed[0]?.partitions.find((p) => p.partition === o.partition)?.offset === o.high,
+        )
+      },
+      { timeoutMs: 1_800_000, intervalMs: 250 },
+    )
+  } finally {
+    await admin.disconnect()
+    await first.close()
+  }
+
+  const restored = await runJsonChild<Omit<Restored, 'events'>>(
+    'restore-child.ts',
+    [brokers.join(','), prefix, group],
+    ['--expose-gc'],
+  )
+  return { ...restored, events }
+}
+
+export async function benchRestore(
+  brokers: string[],
+  shape: RestoreShape,
+  progress: (message: string) => void,
+): Promise<Row> {
+  const { apps, roomsPerApp: rooms, streamsPerTask: streams } = shape
+  progress(`restore: small shape (${apps} apps × 1 room × 1 stream)`)
+  const small = await restoreShape(brokers, { apps, roomsPerApp: 1, streamsPerTask: 1 }, 'small')
+  progress(`restore: tasks shape (${apps} apps × ${rooms} rooms × 1 stream)`)
+  const tasks = await restoreShape(brokers, { apps, roomsPerApp: rooms, streamsPerTask: 1 }, 'tasks')
+  progress(`restore: full shape (${apps} apps × ${rooms} rooms × ${streams} streams)`)
+  const full = await restoreShape(brokers, shape, 'full')
+  const perStream =
+    streams > 1 ? (full.heapDelta - tasks.heapDelta) / (apps * rooms * (streams - 1)) : Number.NaN
+  const perTask = (tasks.heapDelta - small.heapDelta) / (apps * (rooms - 1)) - (streams > 1 ? perStream : 0)
+  const total = apps * rooms
+  return row(
+    'restore',
+    `restore ${total.toLocaleString('en-US')} running tasks, ${(total * streams).toLocaleString('en-US')} live streams`,
     {
-      write: (line: string) => {
-        lines.push(JSON.parse(line))
-        for (const w of [...waiters]) w()
+      extra: {
+        'time to ready ms': Math.round(full.readyMs),
+        'restore step ms': Math.round(full.restoreStepMs),
+        'app states': full.apps,
+        'bytes per running task': Math.round(perTask),
+        'bytes per live stream': Math.round(perStream),
+        'heap after GC MB': Math.round(full.heapDelta / 2 ** 20),
+        'events applied first': full.events,
       },
     },
   )
-  const until = (match: (l: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      const check = () => {
-        const found = lines.find(match)
-        if (found) {
-          waiters.delete(check)
-          resolve(found)
-        }
-      }
-      waiters.add(check)
-      check()
-    })
-  const config = loadConfig({
-    KAFKA_BROKERS: kafka.brokers.join(','),
-    TOPIC_PREFIX: prefix,
-    RECONCILER_PORT: '0',
-    RECONCILER_GROUP_ID: `${prefix}-group`,
-  })
-  if (!config.ok) throw new Error(config.message)
+}
 
-  // First instance: applies every event and saves every app's state to the changelog.
-  const first = await startReconciler(config.config, { log })
-  const admin = client.admin()
-  await admin.connect()
-  for (;;) {
-    const [offsets, committed] = await Promise.all([
-      admin.fetchTopicOffsets(topicName('events', prefix)),
-      admin.fetchOffsets({ groupId: `${prefix}-group`, topics: [topicName('events', prefix)] }),
-    ])
-    const done = offsets.every(
-      (o) =>
-        o.high === o.low ||
-        committed[0]?.partitions.find((p) => p.partition === o.partition)?.offset === o.high,
-    )
-    if (done) break
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  await admin.disconnect()
-  await first.close()
-  lines.length = 0
-
-  // Second instance: its start-up restores all of it.
-  const began = performance.now()
-  const second = await startReconciler(config.config, { log })
-  const restored = await until((l) => l.msg === 'restored partitions from the changelog')
-  const ms = performance.now() - began
-  await second.close()
-  console.log(
-    `restore: ${apps} apps × ${roomsPerApp} rooms (${apps * roomsPerApp} tasks, ${apps * roomsPerApp} streams; ${total} events)`,
-  )
-  console.log(
-    `  ${restored.apps} app states restored; from start to restored: ${Math.round(ms)} ms (reported restore step ${Math.round(Number(restored.ms))} ms)`,
-  )
-} finally {
-  await kafka.stop()
+if (import.meta.main) {
+  const [apps = '100', rooms = '1000', streams = '5'] = process.argv.slice(2)
+  const shape = { apps: Number(apps), roomsPerApp: Number(rooms), streamsPerTask: Number(streams) }
+  await runAlone((brokers, progress) => benchRestore(brokers, shape, progress))
 }

@@ -9,8 +9,13 @@ import {
   type RunningReconciler,
   startReconciler,
 } from '@mixguard/reconciler'
-import type { Timers } from '@mixguard/zego-api'
-import { type ChaosSwitches, createSimulator, type Simulator, type WorldEvent } from '@mixguard/zego-sim'
+import {
+  type ChaosSwitches,
+  createSimulator,
+  type Simulator,
+  simTimers,
+  type WorldEvent,
+} from '@mixguard/zego-sim'
 import { pino } from 'pino'
 import { type Collector, collectTopic, testBrokers, testKafka, uniqueName } from './kafka.ts'
 
@@ -152,10 +157,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
   const reconcilerConfig = loadReconcilerConfig(reconcilerEnv)
   if (!reconcilerConfig.ok) throw new Error(reconcilerConfig.message)
-  const timers: Timers = {
-    setTimeout: (callback, ms) => sim.clock.setTimer(ms, callback),
-    clearTimeout: (handle) => sim.clock.clearTimer(handle as Parameters<Simulator['clock']['clearTimer']>[0]),
-  }
+  const timers = simTimers(sim.clock)
   const reconcilers: RunningReconciler[] = []
   const addReconciler = async () => {
     const running = await startReconciler(reconcilerConfig.config, {

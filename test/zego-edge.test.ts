@@ -1,4 +1,11 @@
-import { createCallBudget, createZegoClient, type ZegoClientOptions, ZegoCode } from '@mixguard/zego-api'
+import { systemTimers } from '@mixguard/time'
+import {
+  createCallBudget,
+  createZegoClient,
+  retryZegoCall,
+  type ZegoClientOptions,
+  ZegoCode,
+} from '@mixguard/zego-api'
 import { createSimulator, type Simulator } from '@mixguard/zego-sim'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
@@ -46,8 +53,13 @@ describe('error classes, from real simulator answers', () => {
       httpStatus: 200,
     })
     expect(once.error.requestId).toMatch(/\S/)
-    const retried = await client({ retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }).stopMix({
-      TaskId: 'x',
+    const zego = client()
+    const { outcome: retried } = await retryZegoCall(() => zego.stopMix({ TaskId: 'x' }), {
+      attempts: 3,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+      jitter: 'none',
+      timers: systemTimers,
     })
     expect(retried.ok).toBe(true)
   })
@@ -85,11 +97,13 @@ describe('error classes, from real simulator answers', () => {
   })
 
   it('auth: a wrong secret is 100000005 (never retried), a skewed clock 100000004', async () => {
-    const wrong = await client({
-      serverSecret: 'not-the-secret',
-      retry: { attempts: 3, baseDelayMs: 1 },
-    }).stopMix({
-      TaskId: 'x',
+    const wrongSecret = client({ serverSecret: 'not-the-secret' })
+    const { outcome: wrong } = await retryZegoCall(() => wrongSecret.stopMix({ TaskId: 'x' }), {
+      attempts: 3,
+      baseDelayMs: 1,
+      maxDelayMs: 1,
+      jitter: 'none',
+      timers: systemTimers,
     })
     expect(wrong.ok ? undefined : wrong.error).toMatchObject({
       code: 'ZEGO_AUTH_FAILED',

@@ -84,7 +84,10 @@ export const OutcomeSchema = z.object({
   action: z.enum(['StopMix', 'GetMixTaskInfo', 'DescribeSimpleStreamList']),
   result: z.enum(OUTCOME_RESULTS),
   zegoCode: z.number().int().nullable(),
-  errorCode: z.string().nullable().describe('the zego-api error code, when the call failed'),
+  errorCode: z
+    .string()
+    .nullable()
+    .describe('when the call failed: one of OUTCOME_ERROR_CODES (a zego-api error code, or NO_CREDENTIALS)'),
   attempt: z
     .number()
     .int()

@@ -1,3 +1,4 @@
+export { assertNever } from './assert-never.ts'
 export { callbackEventId, toEvent } from './callback-event.ts'
 export { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
 export {
@@ -53,6 +54,7 @@ export {
   type ZegoEvent,
   ZegoEventSchema,
 } from './events.ts'
+export { INGEST_ANSWER_REASONS, type IngestAnswerReason } from './ingest-answer.ts'
 export {
   eventJsonSchema,
   SCHEMA_NAMES,
@@ -74,6 +76,7 @@ export {
   mixApiResponse,
   type StreamRef,
 } from './mix-api.ts'
+export { OUTCOME_ERROR_CODES, type OutcomeErrorCode, ZEGO_ERROR_CODES } from './outcome-error-codes.ts'
 export {
   deadLetterId,
   deadLetterRecordMetadata,

@@ -13,6 +13,7 @@ export function parseBrokerList(value: string): string[] {
     throw new KafkaSetupError(
       'KAFKA_BROKERS_INVALID',
       'KAFKA_BROKERS is set but lists no broker (expected host:port[,host:port…])',
+      { retryable: false },
     )
   }
   const bad = entries.filter((entry) => {
@@ -24,6 +25,7 @@ export function parseBrokerList(value: string): string[] {
     throw new KafkaSetupError(
       'KAFKA_BROKERS_INVALID',
       `KAFKA_BROKERS has ${bad.length === 1 ? 'an entry' : 'entries'} that ${bad.length === 1 ? 'is' : 'are'} not host:port: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      { retryable: false },
     )
   }
   return entries

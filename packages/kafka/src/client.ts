@@ -1,4 +1,6 @@
+import { retry, systemTimers } from '@mixguard/time'
 import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs'
+import { KafkaSetupError } from './errors.ts'
 import { type KafkaSecurity, kafkajsSecurity } from './security.ts'
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug'
@@ -92,20 +94,31 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[], timeoutMs 
       })
     }
     const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const ready = await admin
-        .fetchTopicMetadata({ topics: topics.map((t) => t.name) })
-        .then((m) =>
-          m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
-        )
-        .catch(() => false)
-      if (ready) return
-      if (Date.now() > deadline)
-        throw new Error(
-          `topics without leaders after ${timeoutMs} ms: ${topics.map((t) => t.name).join(', ')}`,
-        )
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    const names = topics.map((t) => t.name)
+    await retry(
+      async () => {
+        const ready = await admin
+          .fetchTopicMetadata({ topics: names })
+          .then((m) =>
+            m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+          )
+          .catch(() => false)
+        if (!ready)
+          throw new KafkaSetupError(
+            'KAFKA_TOPICS_NOT_READY',
+            `topics without leaders after ${timeoutMs} ms: ${names.join(', ')}`,
+            { retryable: true },
+          )
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        baseDelayMs: 50,
+        maxDelayMs: 50,
+        jitter: 'none',
+        timers: systemTimers,
+        retryable: () => Date.now() <= deadline,
+      },
+    )
   } finally {
     await admin.disconnect()
   }

@@ -57,6 +57,7 @@ export async function startDockerBroker(image = `apache/kafka:${KAFKA_VERSION}`)
       'KAFKA_DOCKER_FAILED',
       `could not start ${image} with testcontainers: ${String(error)}`,
       {
+        retryable: false,
         cause: error,
       },
     )

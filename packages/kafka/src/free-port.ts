@@ -1,4 +1,5 @@
 import { createServer } from 'node:net'
+import { KafkaSetupError } from './errors.ts'
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -9,7 +10,11 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))))
+      server.close(() =>
+        port > 0
+          ? resolve(port)
+          : reject(new KafkaSetupError('KAFKA_START_FAILED', 'no free port', { retryable: false })),
+      )
     })
   })
 }

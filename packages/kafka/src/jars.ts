@@ -61,7 +61,7 @@ export async function ensureKafkaJars(env: NodeJS.ProcessEnv, version = KAFKA_VE
       missing
         ? 'Maven (mvn) is not installed: it is needed once to fetch the Kafka jars. Install Maven, or set KAFKA_BROKERS to use an existing cluster.'
         : `mvn could not fetch org.apache.kafka:kafka_2.13:${version}:\n${output.trim().split('\n').slice(-15).join('\n')}`,
-      { cause: error },
+      { retryable: false, cause: error },
     )
   }
   const jars = (await readdir(staging)).filter((f) => f.endsWith('.jar'))
@@ -69,6 +69,7 @@ export async function ensureKafkaJars(env: NodeJS.ProcessEnv, version = KAFKA_VE
     throw new KafkaSetupError(
       'KAFKA_JARS_FAILED',
       `mvn finished but ${staging} holds no kafka_2.13-${version} jar`,
+      { retryable: false },
     )
   }
   await writeFile(join(staging, '.complete'), `${jars.length} jars\n`)

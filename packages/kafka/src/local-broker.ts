@@ -103,6 +103,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       java === null
         ? 'No Java found: the local Kafka broker needs Java 17+ (and Maven, once, for its jars). Install a JDK 17+, or set KAFKA_BROKERS, or use Docker with KAFKA_PROVIDER=docker.'
         : `Java ${java} is too old: Kafka 4 needs Java 17+. Install a JDK 17+ (or point JAVA_HOME at one).`,
+      { retryable: false },
     )
   }
   const libs = await ensureKafkaJars(env)
@@ -144,6 +145,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       'KAFKA_START_FAILED',
       `formatting the Kafka data dir failed:\n${output.trim()}`,
       {
+        retryable: false,
         cause: error,
       },
     )
@@ -204,6 +206,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     new KafkaSetupError(
       'KAFKA_START_FAILED',
       `the local Kafka broker ${why}. Its last lines:\n${recent.join('\n')}`,
+      { retryable: false },
     )
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {

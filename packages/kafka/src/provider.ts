@@ -32,6 +32,7 @@ export async function provideKafka(
     throw new KafkaSetupError(
       'KAFKA_BROKERS_INVALID',
       `KAFKA_PROVIDER must be "jars" or "docker", not ${JSON.stringify(asked)}`,
+      { retryable: false },
     )
   }
   if (asked === 'docker') {
@@ -39,6 +40,7 @@ export async function provideKafka(
       throw new KafkaSetupError(
         'KAFKA_NO_RUNTIME',
         'KAFKA_PROVIDER=docker, but no Docker engine answers `docker info`.',
+        { retryable: false },
       )
     }
     const broker = await startDockerBroker()
@@ -53,6 +55,7 @@ export async function provideKafka(
     throw new KafkaSetupError(
       'KAFKA_NO_RUNTIME',
       'Kafka needs a runtime and this machine has neither Java nor Docker: install a JDK 17+ and Maven (for the Apache Kafka jars), or Docker, or set KAFKA_BROKERS=host:port to use an existing cluster.',
+      { retryable: false },
     )
   }
   const broker = await startLocalBroker(options)

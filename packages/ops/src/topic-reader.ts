@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from '@mixguard/kafka'
+import { retry, systemTimers } from '@mixguard/time'
 
 /** One record as read, with what the tools need besides the value. */
 export interface RawRecord {
@@ -70,16 +71,19 @@ type Admin = ReturnType<Kafka['admin']>
  * A topic's partition ends. Right after a topic is made, a broker may still answer "not the leader"
  * from stale metadata: refresh it and ask again, a few times, before giving up.
  */
-async function topicEnds(admin: Admin, topic: string, attempts = 6) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await admin.fetchTopicOffsets(topic)
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error
+function topicEnds(admin: Admin, topic: string, attempts = 6) {
+  return retry(() => admin.fetchTopicOffsets(topic), {
+    attempts,
+    baseDelayMs: 100,
+    maxDelayMs: 800,
+    jitter: 'none',
+    timers: systemTimers,
+    // kafkajs spells it `retriable`.
+    retryable: (error) => (error as { retriable?: boolean }).retriable === true,
+    onRetry: async () => {
       await admin.fetchTopicMetadata({ topics: [topic] })
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt))
-    }
-  }
+    },
+  })
 }
 
 /** Follows `topics` from their end (or from the start) until stopped: `tail`. */

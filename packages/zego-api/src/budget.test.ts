@@ -1,7 +1,7 @@
+import { createManualTime } from '@mixguard/time'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createCallBudget, type Lane } from './budget.ts'
-import { createManualTime } from './manual-time.ts'
 
 /** Most calls in any half-open window [t, t + width) over sorted times. */
 function busiestWindow(times: number[], width: number): number {

@@ -1,4 +1,4 @@
-import { abortReason, type Clock, systemTimers, type Timers } from './time.ts'
+import { abortReason, type Clock, systemTimers, type Timers } from '@mixguard/time'
 
 /**
  * Priority lanes, highest first. Mixguard maps supersession → urgent, orphans → normal, checks →

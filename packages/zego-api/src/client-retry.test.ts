@@ -1,11 +1,13 @@
+import type { Timers } from '@mixguard/time'
 import { MockAgent } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CallBudget } from './budget.ts'
 import { createZegoClient, type ZegoClientOptions } from './client.ts'
+import { retryZegoCall, type ZegoRetryOptions } from './retry-outcome.ts'
 import { requestSignature } from './sign.ts'
-import type { Timers } from './time.ts'
 
-// The retry policy over undici's MockAgent: scripted ZEGO Codes in, the exact backoff schedule out.
+// retryZegoCall over a one-attempt client and undici's MockAgent: scripted ZEGO Codes in, the exact
+// backoff schedule out.
 
 const APP_ID = 4001
 const SECRET = 'server-secret'
@@ -65,14 +67,20 @@ function countingBudget(): CallBudget & { count: number } {
   return budget
 }
 
-function setup(codes: number[], options: Partial<ZegoClientOptions> = {}) {
+type RetryOverrides = Partial<Pick<ZegoRetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'>>
+
+function setup(
+  codes: number[],
+  options: Partial<ZegoClientOptions> & { retry?: false | RetryOverrides } = {},
+) {
   const { agent, paths } = scripted(codes)
   const timers = instantTimers()
   const budget = countingBudget()
   let now = 1_700_000_000_000
   const draws = [0.5, 0.9, 0.1, 0.99, 0]
   let draw = 0
-  const zego = createZegoClient({
+  const { retry, ...clientOptions } = options
+  const client = createZegoClient({
     appId: APP_ID,
     serverSecret: SECRET,
     dispatcher: agent,
@@ -85,11 +93,22 @@ function setup(codes: number[], options: Partial<ZegoClientOptions> = {}) {
         return now
       },
     },
-    random: () => draws[draw++ % draws.length] as number,
-    retry: { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 },
-    ...options,
+    ...clientOptions,
   })
-  return { zego, paths, timers, budget }
+  const policy: ZegoRetryOptions = {
+    attempts: 5,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    jitter: 'full',
+    timers,
+    random: () => draws[draw++ % draws.length] as number,
+    ...(retry === false ? { attempts: 1 } : retry),
+  }
+  const zego = {
+    stopMix: async (request: { TaskId: string }) =>
+      (await retryZegoCall(() => client.stopMix(request), policy)).outcome,
+  }
+  return { zego, client, paths, timers, budget }
 }
 
 describe('retries', () => {
@@ -172,31 +191,54 @@ describe('retries', () => {
     expect(timers.sleeps).toEqual([])
   })
 
-  it('makes one attempt by default (retry: false)', async () => {
-    const { zego, paths } = setup([110200001, 0], { retry: false })
-    expect(await zego.stopMix({ TaskId: 't' })).toMatchObject({ ok: false, error: { retryable: true } })
+  it("the client alone makes one attempt: retries are the caller's", async () => {
+    const { client, paths } = setup([110200001, 0])
+    expect(await client.stopMix({ TaskId: 't' })).toMatchObject({ ok: false, error: { retryable: true } })
     expect(paths).toHaveLength(1)
+  })
+
+  it('refuses nonsense attempts', async () => {
+    const { client } = setup([0])
+    await expect(
+      retryZegoCall(() => client.stopMix({ TaskId: 't' }), {
+        attempts: 0,
+        baseDelayMs: 1,
+        maxDelayMs: 1,
+        jitter: 'none',
+        timers: instantTimers(),
+      }),
+    ).rejects.toThrow(RangeError)
   })
 
   it('stops during a backoff when the caller aborts', async () => {
     const { agent, paths } = scripted([110200001])
     const controller = new AbortController()
+    const timers: Timers = {
+      setTimeout(_callback, ms) {
+        if (ms !== TIMEOUT_MS) queueMicrotask(() => controller.abort())
+        return undefined
+      },
+      clearTimeout() {},
+    }
     const zego = createZegoClient({
       appId: APP_ID,
       serverSecret: SECRET,
       dispatcher: agent,
       timeoutMs: TIMEOUT_MS,
-      retry: { attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 },
-      random: () => 0.5,
-      timers: {
-        setTimeout(_callback, ms) {
-          if (ms !== TIMEOUT_MS) queueMicrotask(() => controller.abort())
-          return undefined
-        },
-        clearTimeout() {},
-      },
+      timers,
     })
-    const outcome = await zego.stopMix({ TaskId: 't' }, { signal: controller.signal })
+    const { outcome } = await retryZegoCall(
+      () => zego.stopMix({ TaskId: 't' }, { signal: controller.signal }),
+      {
+        attempts: 5,
+        baseDelayMs: 10_000,
+        maxDelayMs: 10_000,
+        jitter: 'full',
+        random: () => 0.5,
+        timers,
+        signal: controller.signal,
+      },
+    )
     expect(outcome).toMatchObject({ ok: false, error: { code: 'ZEGO_ABORTED' } })
     expect(paths).toHaveLength(1)
   })

@@ -1,7 +1,8 @@
+import { type Clock, systemClock, systemTimers, type Timers } from '@mixguard/time'
 import type { Dispatcher } from 'undici'
 import type { z } from 'zod'
 import { type CallBudget, createCallBudget, type Lane, type Release } from './budget.ts'
-import { ZegoError, type ZegoErrorCode } from './errors.ts'
+import { ZegoError } from './errors.ts'
 import {
   type DescribeSimpleStreamListData,
   type DescribeSimpleStreamListRequest,
@@ -17,9 +18,7 @@ import {
   type StopMixRequest,
 } from './operations.ts'
 import { aborted, toOutcome, type ZegoOutcome } from './outcome.ts'
-import { backoffDelay, type RetryOptions, retryPolicy, shouldRetry } from './retry.ts'
 import { newSignatureNonce, signQuery } from './sign.ts'
-import { type Clock, sleep, systemClock, systemTimers, type Timers } from './time.ts'
 import { exchange } from './transport.ts'
 
 export const DEFAULT_BASE_URL = 'https://rtc-api.zego.im/'
@@ -37,7 +36,7 @@ export interface ZegoClientOptions {
   dispatcher?: Dispatcher
   /** Wall clock for signature timestamps (ZEGO allows 10 minutes of skew). */
   clock?: Clock
-  /** Timers for the per-call timeout and the retry backoff. */
+  /** Timers for the per-call timeout. */
   timers?: Timers
   /** Shared by everything in the process that calls ZEGO for the same AppIds. Default: a private budget at 80/s. */
   budget?: CallBudget
@@ -46,12 +45,8 @@ export interface ZegoClientOptions {
    * Default: a private budget at 40/s. The per-room limit (1 per 10 s) is the caller's to respect.
    */
   streamListBudget?: CallBudget
-  /** Per attempt, for the whole exchange. Default DEFAULT_TIMEOUT_MS (10 s). */
+  /** For the whole exchange. Default DEFAULT_TIMEOUT_MS (10 s). */
   timeoutMs?: number
-  /** Default `false`: one attempt. */
-  retry?: false | RetryOptions
-  /** Randomness for the backoff jitter, [0, 1). */
-  random?: () => number
   /** Randomness for the signature nonce (16 hex characters). */
   nonce?: () => string
   /** ZEGO's `IsTest` parameter, needed only by projects created on or before 2021-11-16. */
@@ -61,7 +56,7 @@ export interface ZegoClientOptions {
 export interface CallOptions {
   /** Budget lane. Default 'normal'. */
   lane?: Lane
-  /** Aborts a wait for the budget, the exchange or a backoff; the outcome is then `ZEGO_ABORTED`. */
+  /** Aborts a wait for the budget or the exchange; the outcome is then `ZEGO_ABORTED`. */
   signal?: AbortSignal
 }
 
@@ -100,12 +95,10 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
   const baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL)
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
-  const policy = retryPolicy(options.retry)
   const clock = options.clock ?? systemClock
   const timers = options.timers ?? systemTimers
   const budget = options.budget ?? createCallBudget()
   const streamListBudget = options.streamListBudget ?? createCallBudget({ ratePerSecond: 40 })
-  const random = options.random ?? Math.random
   const nonce = options.nonce ?? newSignatureNonce
 
   const urlFor = (op: Operation<z.ZodType, z.ZodType>, request: Record<string, unknown>): URL => {
@@ -178,19 +171,7 @@ export function createZegoClient(options: ZegoClientOptions): ZegoClient {
         }),
       }
     }
-    const body = parsed.data as Record<string, unknown>
-    const retriesOfCode = new Map<ZegoErrorCode, number>()
-    for (let attempt = 1; ; attempt += 1) {
-      const outcome = await attemptOnce(op, body, lane, signal)
-      if (outcome.ok || !shouldRetry(policy, attempt, outcome.error, retriesOfCode)) return outcome
-      const { error } = outcome
-      retriesOfCode.set(error.code, (retriesOfCode.get(error.code) ?? 0) + 1)
-      try {
-        await sleep(backoffDelay(policy, attempt, error, random), timers, signal)
-      } catch (reason) {
-        return aborted(op.action, reason)
-      }
-    }
+    return attemptOnce(op, parsed.data as Record<string, unknown>, lane, signal)
   }
 
   return {

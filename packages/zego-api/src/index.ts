@@ -59,6 +59,5 @@ export {
   readRequestAuth,
   verifyRequestAuth,
 } from './request-auth.ts'
-export { backoffDelay, type RetryOptions, type RetryPolicy, retryPolicy, shouldRetry } from './retry.ts'
+export { type Retried, retryZegoCall, type ZegoRetryOptions } from './retry-outcome.ts'
 export { newSignatureNonce, requestSignature, type SignedQuery, signQuery } from './sign.ts'
-export { type Clock, systemClock, systemTimers, type Timers } from './time.ts'

@@ -1,5 +1,5 @@
+import type { Timers } from '@mixguard/time'
 import { type Dispatcher, request } from 'undici'
-import type { Timers } from './time.ts'
 
 /** ZEGO's answers are a few hundred bytes; anything this large is not ZEGO talking. */
 const MAX_BODY_BYTES = 1024 * 1024

@@ -1,3 +1,5 @@
+import { createManualTime, type ManualTimer, sleep, type Timers } from '@mixguard/time'
+
 /**
  * Simulated time. Every lifetime rule (idle auto-end, reconnect window, callback retry schedule) runs
  * on a `SimClock`, so one scale factor speeds them all up together. Wire-level times that ZEGO's own
@@ -37,54 +39,30 @@ export interface ManualClock extends SimClock {
   pendingTimers(): number
 }
 
-interface ManualTimer extends SimTimer {
-  readonly id: number
-  readonly fn: () => void
-}
-
-/** A clock that moves only when a test calls `advance`: no sleeping, exact timestamps. */
+/**
+ * A clock that moves only when a test calls `advance`: no sleeping, exact timestamps. The simulated
+ * world's view of the one manual clock every Mixguard test uses (`@mixguard/time`).
+ */
 export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
-  let now = startMs
-  let nextId = 0
-  const timers = new Map<number, ManualTimer>()
-
-  const earliest = (): ManualTimer | undefined => {
-    let best: ManualTimer | undefined
-    for (const t of timers.values()) {
-      if (best === undefined || t.dueAt < best.dueAt || (t.dueAt === best.dueAt && t.id < best.id)) best = t
-    }
-    return best
-  }
-
-  const advanceTo = (target: number): void => {
-    for (;;) {
-      const t = earliest()
-      if (t === undefined || t.dueAt > target) break
-      timers.delete(t.id)
-      now = Math.max(now, t.dueAt)
-      t.fn()
-    }
-    now = Math.max(now, target)
-  }
-
+  const time = createManualTime(startMs)
   return {
     scale: 0,
-    now: () => now,
-    setTimer(delayMs, fn) {
-      const timer: ManualTimer = { id: nextId++, dueAt: now + Math.max(0, delayMs), fn }
-      timers.set(timer.id, timer)
-      return timer
-    },
-    clearTimer(timer) {
-      timers.delete((timer as ManualTimer).id)
-    },
-    dispose() {
-      timers.clear()
-    },
-    advance: (ms) => advanceTo(now + ms),
-    advanceTo,
-    nextDueAt: () => earliest()?.dueAt,
-    pendingTimers: () => timers.size,
+    now: time.clock.now,
+    setTimer: (delayMs, fn) => time.timers.setTimeout(fn, delayMs) as ManualTimer,
+    clearTimer: (timer) => time.timers.clearTimeout(timer),
+    dispose: time.clearAll,
+    advance: time.advanceSync,
+    advanceTo: time.advanceTo,
+    nextDueAt: time.nextDueAt,
+    pendingTimers: time.pendingTimers,
+  }
+}
+
+/** A simulated clock's timers as the `Timers` Mixguard's services take (a pipeline on simulated time). */
+export function simTimers(clock: SimClock): Timers {
+  return {
+    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
+    clearTimeout: (handle) => clock.clearTimer(handle as SimTimer),
   }
 }
 
@@ -146,17 +124,5 @@ export function createScaledClock(options: ScaledClockOptions): SimClock {
 
 /** Resolves once simulated time has moved `ms` forward (or at once for `ms <= 0`). */
 export function sleepSim(clock: SimClock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = clock.setTimer(ms, () => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    })
-    const onAbort = (): void => {
-      clock.clearTimer(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  return ms <= 0 ? Promise.resolve() : sleep(ms, simTimers(clock), signal)
 }

@@ -25,6 +25,7 @@ export {
   type ManualClock,
   type SimClock,
   type SimTimer,
+  simTimers,
   sleepSim,
   systemWallClock,
   type WallClock,

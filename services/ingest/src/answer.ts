@@ -1,3 +1,4 @@
+import type { IngestAnswerReason } from '@mixguard/contracts'
 import type { Response } from 'express'
 import type { Logger } from 'pino'
 
@@ -21,8 +22,8 @@ export function context(res: Response): RequestContext {
 /** Every answer ingest writes itself: `{ ok, reason?, detail?, requestId }`. */
 export interface Answer {
   status: number
-  /** A stable code from the route's list; absent on a plain success. */
-  reason?: string
+  /** A stable code (contracts' INGEST_ANSWER_REASONS); absent on a plain success. */
+  reason?: IngestAnswerReason
   /** Words for a person; never holds a secret or a signature. */
   detail?: string
   /** For the access log and metrics: what happened (stored, spooled, duplicate, bad_signature, …). */

@@ -8,7 +8,8 @@ import {
   mixApiCallEvent,
   mixApiResponse,
 } from '@mixguard/contracts'
-import { type Clock, ZegoCode } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
+import { ZegoCode } from '@mixguard/zego-api'
 import { type Dispatcher, request } from 'undici'
 import type { AppRegistry } from './apps.ts'
 import { endToEndHeaders } from './hop-headers.ts'

@@ -205,7 +205,9 @@ describe('a small public surface', () => {
     const down = {
       kind: 'redis' as const,
       claim: async () => {
-        throw new IngestError('NONCE_STORE_UNAVAILABLE', 'the nonce store did not answer: timeout')
+        throw new IngestError('NONCE_STORE_UNAVAILABLE', 'the nonce store did not answer: timeout', {
+          retryable: true,
+        })
       },
       status: () => ({ up: false, entries: null, evictions: 0 }),
       close: async () => {},

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { type Clock, operations } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
+import { operations } from '@mixguard/zego-api'
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { accessLine } from './access-log.ts'

@@ -150,7 +150,7 @@ describe('handleCallback', () => {
   test('a failed store answers 503 and frees the nonce, so the retry is stored', async () => {
     let full = true
     const d = deps(async () => {
-      if (full) throw new IngestError('SPOOL_FULL', 'full')
+      if (full) throw new IngestError('SPOOL_FULL', 'full', { retryable: true })
       return 'spool'
     })
     const body = json(signed(streamCreate))

@@ -6,13 +6,14 @@ import {
   deadLetterId,
   encodeDeadLetter,
   encodeEvent,
+  type IngestAnswerReason,
   isCallbackEvent,
   parseCallback,
   signatureSha256,
   toEvent,
   withoutCallbackSecrets,
 } from '@mixguard/contracts'
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import type { Answer } from './answer.ts'
 import type { AppRegistry } from './apps.ts'
 import { type BodyEncoding, parseBody } from './body.ts'
@@ -165,7 +166,7 @@ function unauthenticated(outcome: string, event: string): Answer {
   }
 }
 
-function unavailable(reason: string, detail: string, event: string): Answer {
+function unavailable(reason: IngestAnswerReason, detail: string, event: string): Answer {
   // 503 makes ZEGO retry (2, 4, 8, 16, 32 s); Retry-After is for anyone else.
   return { status: 503, reason, detail, outcome: reason, event, headers: { 'retry-after': '1' } }
 }

@@ -5,10 +5,14 @@ export const ingestErrorCodes = [
   'SPOOL_WRITE_FAILED',
   /** The spool directory holds something that is not a spool, or cannot be opened. */
   'SPOOL_OPEN_FAILED',
+  /** A spooled record could not be read back (its segment is gone or changed since it was written). */
+  'SPOOL_READ_FAILED',
   /** The publisher or the spool is closed (shutdown): the record was not taken. */
   'CLOSED',
   /** A Kafka send or connect did not finish in time. */
   'KAFKA_TIMEOUT',
+  /** The Kafka link has no connected producer (never connected, or reset while connecting). */
+  'KAFKA_NOT_CONNECTED',
   /**
    * Kafka refused a record for what it is (too large, invalid), not for its own state: sending it
    * again can never succeed. Not retryable.
@@ -32,20 +36,15 @@ export class IngestError extends Error {
   constructor(
     code: IngestErrorCode,
     message: string,
-    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.retryable = options.retryable ?? true
+    this.retryable = options.retryable
     this.retryAfterMs = options.retryAfterMs
   }
 }
 
 export function isIngestError(error: unknown, code?: IngestErrorCode): error is IngestError {
   return error instanceof IngestError && (code === undefined || error.code === code)
-}
-
-/** Exhaustiveness: a union member without a case is a compile error here. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`)
 }

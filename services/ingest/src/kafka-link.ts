@@ -86,7 +86,9 @@ export function createKafkaLink(options: KafkaLinkOptions): KafkaLink {
     await fresh.connect()
     if (mine !== generation) {
       await fresh.disconnect().catch(() => {})
-      throw new Error('the Kafka link was reset while connecting')
+      throw new IngestError('KAFKA_NOT_CONNECTED', 'the Kafka link was reset while connecting', {
+        retryable: true,
+      })
     }
     producer = fresh
     return fresh
@@ -105,7 +107,8 @@ export function createKafkaLink(options: KafkaLinkOptions): KafkaLink {
         await connectProducer()
       }
       const current = producer
-      if (current === null) throw new Error('kafka producer is not connected')
+      if (current === null)
+        throw new IngestError('KAFKA_NOT_CONNECTED', 'kafka producer is not connected', { retryable: true })
       const byTopic = new Map<string, ({ key: string | null; value: Buffer } & Partial<RecordMetadata>)[]>()
       for (const r of records) {
         const list = byTopic.get(r.topic) ?? []

@@ -1,4 +1,4 @@
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import type { NonceStore } from './nonce-store.ts'
 
 interface Entry {

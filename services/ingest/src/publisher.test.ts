@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeDeadLetter } from '@mixguard/contracts'
+import { createManualTime, type ManualTime } from '@mixguard/time'
 import { afterEach, describe, expect, test } from 'vitest'
 import { IngestError, isIngestError } from './errors.ts'
 import type { KafkaLink } from './kafka-link.ts'
-import { createManualTime, type ManualTime } from './manual-timers.ts'
 import { createPublisher, type Publisher, type PublisherEvent, type PublisherOptions } from './publisher.ts'
 import { openSpool, type Spool } from './spool.ts'
 import { decodeFrame, frameSize, type SpoolRecord } from './spool-format.ts'
@@ -88,7 +88,7 @@ interface Harness {
 }
 
 function harness(link: KafkaLink, spool: Spool, overrides: Partial<PublisherOptions> = {}): Harness {
-  const time = createManualTime()
+  const time = createManualTime(1_700_000_000_000)
   const events: PublisherEvent[] = []
   const waiters: Array<{ type: string; resolve: (e: PublisherEvent) => void }> = []
   const publisher = createPublisher({
@@ -143,7 +143,7 @@ describe('micro-batching', () => {
       h.publisher.publish(rec('c')),
     ]
     expect(link.batches).toEqual([])
-    h.time.advance(5)
+    h.time.advanceSync(5)
     expect(await Promise.all(results)).toEqual(['kafka', 'kafka', 'kafka'])
     expect(link.batches).toEqual([['a', 'b', 'c']])
   })
@@ -155,7 +155,7 @@ describe('micro-batching', () => {
     const first = ['a', 'b', 'c', 'd'].map((n) => h.publisher.publish(rec(n)))
     const second = ['e', 'f'].map((n) => h.publisher.publish(rec(n)))
     await Promise.all(first)
-    h.time.advance(5)
+    h.time.advanceSync(5)
     await Promise.all(second)
     expect(link.batches).toEqual([
       ['a', 'b', 'c', 'd'],
@@ -180,7 +180,7 @@ describe('spool fallback', () => {
 
     link.mode('up')
     const drained = h.next('drained')
-    h.time.advance(100)
+    h.time.advanceSync(100)
     await drained
     // A record published while the spool is not yet empty goes behind the spooled ones.
     await h.publisher.whenUp(10_000)
@@ -199,7 +199,7 @@ describe('spool fallback', () => {
     // Kafka is reachable again, but the drain has not run yet (its timer has not fired).
     expect(await h.publisher.publish(rec('new'))).toBe('spool')
     const drained = h.next('kafka_up')
-    h.time.advance(100)
+    h.time.advanceSync(100)
     await drained
     expect(link.batches.flat()).toEqual(['old', 'new'])
   })
@@ -212,7 +212,7 @@ describe('spool fallback', () => {
     link.mode('hang')
     const result = h.publisher.publish(rec('slow'))
     const failed = h.next('produce_failed')
-    h.time.advance(1_000)
+    h.time.advanceSync(1_000)
     await failed
     expect(await result).toBe('spool')
     expect(spool.depth().records).toBe(1)
@@ -224,7 +224,7 @@ describe('spool fallback', () => {
     const h = harness(link, spool, { lingerMs: 5 })
     h.publisher.start()
     const results = ['x', 'y', 'z'].map((n) => h.publisher.publish(rec(n)).catch((e: unknown) => e))
-    h.time.advance(5)
+    h.time.advanceSync(5)
     const [x, y, z] = await Promise.all(results)
     expect([x, y]).toEqual(['spool', 'spool'])
     expect(isIngestError(z, 'SPOOL_FULL')).toBe(true)
@@ -294,7 +294,7 @@ describe('records Kafka can never take', () => {
     const h = harness(link, await spoolIn(), { maxBatchRecords: 100, maxBatchBytes: one * 3 })
     await up(h)
     const results = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => h.publisher.publish(big(n, 1000)))
-    h.time.advance(5)
+    h.time.advanceSync(5)
     expect(await Promise.all(results)).toEqual(Array(7).fill('kafka'))
     expect(link.batches.map((b) => b.length)).toEqual([3, 3, 1])
     expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'])
@@ -311,7 +311,7 @@ describe('records Kafka can never take', () => {
       h.publisher.publish(big('huge', 240 * 1024)),
       h.publisher.publish(rec('b')),
     ]
-    h.time.advance(5)
+    h.time.advanceSync(5)
     expect(await Promise.all(results)).toEqual(['kafka', 'dead-letter', 'kafka'])
     expect(onTopic(link, 't.events')).toEqual(['a', 'b'])
     const [dead] = deadLetters(link)
@@ -340,7 +340,7 @@ describe('records Kafka can never take', () => {
     await up(h)
     const names = ['a', 'b', 'poison', 'c', 'd', 'e']
     const results = names.map((n) => h.publisher.publish(rec(n)))
-    h.time.advance(5)
+    h.time.advanceSync(5)
     expect(await Promise.all(results)).toEqual(['kafka', 'kafka', 'dead-letter', 'kafka', 'kafka', 'kafka'])
     expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e'])
     expect(deadLetters(link)).toMatchObject([
@@ -415,13 +415,13 @@ describe('records Kafka can never take', () => {
     }
     const names = ['a', 'b', 'poison', 'c', 'd', 'e']
     const results = names.map((n) => h.publisher.publish(rec(n)))
-    h.time.advance(5)
+    h.time.advanceSync(5)
     expect(await Promise.all(results)).toEqual(['kafka', 'kafka', 'spool', 'spool', 'spool', 'spool'])
     expect(onTopic(link, 't.events')).toEqual(['a', 'b'])
     link.mode('up')
     link.send = origSend
     const drained = h.next('kafka_up')
-    h.time.advance(100)
+    h.time.advanceSync(100)
     await drained
     expect(onTopic(link, 't.events')).toEqual(['a', 'b', 'c', 'd', 'e'])
     expect(deadLetters(link)).toHaveLength(1)

@@ -1,4 +1,4 @@
-import type { Clock, Timers } from '@mixguard/zego-api'
+import { type Backoff, backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
 import { IngestError, isIngestError } from './errors.ts'
 import { type KafkaLink, permanentErrorType } from './kafka-link.ts'
 import { deadLetterFor, type Rejection } from './set-aside.ts'
@@ -133,8 +133,11 @@ class Stalled {
 export function createPublisher(options: PublisherOptions): Publisher {
   const { link, spool, clock, timers, lingerMs, maxBatchRecords, maxBatchBytes, sendTimeoutMs } = options
   const { deadLetterTopic } = options
-  const retryMinMs = options.retryMinMs ?? 200
-  const retryMaxMs = options.retryMaxMs ?? 5_000
+  const reconnectBackoff: Backoff = {
+    baseDelayMs: options.retryMinMs ?? 200,
+    maxDelayMs: options.retryMaxMs ?? 5_000,
+    jitter: 'none',
+  }
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000
   const emit = options.onEvent ?? (() => {})
   let queue: Waiting[] = []
@@ -171,9 +174,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
         stop.signal.removeEventListener('abort', stopped)
         reject(error)
       }
-      const stopped = (): void => fail(new IngestError('CLOSED', `${what} was cut short by shutdown`))
+      const stopped = (): void =>
+        fail(new IngestError('CLOSED', `${what} was cut short by shutdown`, { retryable: true }))
       const timer = timers.setTimeout(
-        () => fail(new IngestError('KAFKA_TIMEOUT', `${what} took longer than ${ms} ms`)),
+        () =>
+          fail(new IngestError('KAFKA_TIMEOUT', `${what} took longer than ${ms} ms`, { retryable: true })),
         ms,
       )
       if (stop.signal.aborted) stopped()
@@ -299,9 +304,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const full = new IngestError(
         'SPOOL_FULL',
         `the spool is full (${spool.depth().bytes} of ${spool.maxBytes} bytes)`,
-        {
-          retryAfterMs: 1000,
-        },
+        { retryable: true, retryAfterMs: 1000 },
       )
       for (const w of refused) w.reject(full)
     }
@@ -363,18 +366,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
     if (failure !== null) throw failure.error
   }
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (stop.signal.aborted) return resolve()
-      const timer = timers.setTimeout(done, ms)
-      function done(): void {
-        timers.clearTimeout(timer)
-        stop.signal.removeEventListener('abort', done)
-        resolve()
-      }
-      stop.signal.addEventListener('abort', done, { once: true })
-    })
-
   const settled = (): boolean => kafkaUp && connected && spool.depth().records === 0
 
   /** Runs while Kafka is not known to be up or the spool holds anything; at most one at a time. */
@@ -401,9 +392,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         } catch (error) {
           markDown(error)
           attempt += 1
-          const delayMs = Math.min(retryMinMs * 2 ** (attempt - 1), retryMaxMs)
+          const delayMs = backoffDelay(reconnectBackoff, attempt)
           emit({ type: 'kafka_retry', attempt, delayMs, error })
-          await sleep(delayMs)
+          // Shutdown wakes it: the loop then ends on the aborted signal.
+          await sleep(delayMs, timers, stop.signal).catch(() => {})
         }
       }
     } finally {
@@ -414,7 +406,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   return {
     publish(record) {
-      if (closed) return Promise.reject(new IngestError('CLOSED', 'ingest is shutting down'))
+      if (closed)
+        return Promise.reject(new IngestError('CLOSED', 'ingest is shutting down', { retryable: true }))
       return new Promise<Durability>((resolve, reject) => {
         const slot = slotFor(record)
         queue.push({ slot, resolve, reject })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Clock } from '@mixguard/zego-api'
+import type { Clock } from '@mixguard/time'
 import { Redis } from 'ioredis'
 import { IngestError } from './errors.ts'
 import type { NonceClaim, NonceStore } from './nonce-store.ts'

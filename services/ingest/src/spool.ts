@@ -144,6 +144,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
         if (records.length === 0) return
         if (spool.fits(records) < records.length) {
           throw new IngestError('SPOOL_FULL', `the spool is full (${bytes} of ${maxBytes} bytes)`, {
+            retryable: true,
             retryAfterMs: 1000,
           })
         }
@@ -161,6 +162,7 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
           // they are never behind it (a torn tail is cut on open, and everything after it with it).
           if (active === segment) active = null
           throw new IngestError('SPOOL_WRITE_FAILED', `spool write failed: ${(error as Error).message}`, {
+            retryable: true,
             cause: error,
           })
         }
@@ -192,12 +194,22 @@ export async function openSpool(options: SpoolOptions): Promise<{ spool: Spool; 
           while (j < end && (entries[j] as Entry).seq === first.seq) j += 1
           const last = entries[j - 1] as Entry
           const segment = segments.get(first.seq)
-          if (segment === undefined) throw new Error(`spool segment ${first.seq} is missing`)
+          if (segment === undefined)
+            throw new IngestError('SPOOL_READ_FAILED', `spool segment ${first.seq} is missing`, {
+              retryable: false,
+            })
           const buffer = await readAt(segment, first.pos, last.pos + last.size - first.pos)
           let at = 0
           for (let k = i; k < j; k += 1) {
             const read = decodeFrame(buffer, at)
-            if (!read.ok) throw new Error(`spool segment ${first.seq} changed under us: ${read.reason}`)
+            if (!read.ok)
+              throw new IngestError(
+                'SPOOL_READ_FAILED',
+                `spool segment ${first.seq} changed under us: ${read.reason}`,
+                {
+                  retryable: false,
+                },
+              )
             out.push(read.record)
             at += read.size
           }

@@ -13,14 +13,10 @@ export class ReconcilerError extends Error {
   readonly code: ReconcilerErrorCode
   readonly retryable: boolean
 
-  constructor(
-    code: ReconcilerErrorCode,
-    message: string,
-    options: { retryable?: boolean; cause?: unknown } = {},
-  ) {
+  constructor(code: ReconcilerErrorCode, message: string, options: { retryable: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.retryable = options.retryable ?? false
+    this.retryable = options.retryable
   }
 }
 

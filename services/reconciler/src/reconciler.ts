@@ -12,16 +12,8 @@ import {
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, type KafkaLogSink, preflightKafka } from '@mixguard/kafka'
 import { readHistory, savingsReport } from '@mixguard/ops'
-import {
-  type CallBudget,
-  type Clock,
-  createCallBudget,
-  createZegoClient,
-  systemClock,
-  systemTimers,
-  type Timers,
-  type ZegoClient,
-} from '@mixguard/zego-api'
+import { type Clock, retry, systemClock, systemTimers, type Timers } from '@mixguard/time'
+import { type CallBudget, createCallBudget, createZegoClient, type ZegoClient } from '@mixguard/zego-api'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import { createExecutor } from './adapters/executor.ts'
@@ -35,7 +27,7 @@ import { reconcilerPreflight } from './kafka-preflight.ts'
 import { decisionLogFields, outcomeLogFields } from './log-fields.ts'
 import { createMetrics, type ReconcilerMetrics } from './metrics.ts'
 import { RecentLog } from './recent-log.ts'
-import { retryDelayMs } from './retry-delay.ts'
+import { RETRY_BACKOFF } from './retry-backoff.ts'
 import { createSavingsCache } from './savings-cache.ts'
 import { Shell } from './shell.ts'
 import { createStatusSource } from './status-source.ts'
@@ -117,9 +109,9 @@ export async function startReconciler(
     timers,
     record: async (outcome, decision) => {
       // Retried until it lands (or the process closes): the outcome is what moves the task on.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await producer.send({
+      await retry(
+        () =>
+          producer.send({
             topic: topics.outcomes,
             acks: -1,
             messages: [
@@ -129,17 +121,19 @@ export async function startReconciler(
                 ...outcomeRecordMetadata(outcome, systemClock.now()),
               },
             ],
-          })
-          break
-        } catch (error) {
-          if (closing) throw error
-          log.warn(
-            { err: error, attempt, decisionId: decision.id },
-            'recording an outcome failed (it is tried again)',
-          )
-          await new Promise<void>((resolve) => timers.setTimeout(() => resolve(), retryDelayMs(attempt)))
-        }
-      }
+          }),
+        {
+          ...RETRY_BACKOFF,
+          attempts: Number.POSITIVE_INFINITY,
+          timers,
+          retryable: () => closing === undefined,
+          onRetry: (error, attempt) =>
+            log.warn(
+              { err: error, attempt, decisionId: decision.id },
+              'recording an outcome failed (it is tried again)',
+            ),
+        },
+      )
       metrics.outcome(outcome, decision)
       recent.recorded(outcome)
       log.info(

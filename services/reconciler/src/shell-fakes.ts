@@ -1,7 +1,5 @@
 // Test support for the shell (not part of the service's API): hand-written fakes of its effects.
 import { type Decision, encodeEvent, type ZegoEvent } from '@mixguard/contracts'
-import type { Timers } from '@mixguard/zego-api'
-import { createManualClock } from '@mixguard/zego-sim'
 import type { Executor } from './adapters/executor.ts'
 import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import { type AppPolicy, type AppState, defaultPolicy } from './core/index.ts'
@@ -66,33 +64,6 @@ export function fakeExecutor() {
     drained: () => Promise.resolve(),
   } satisfies Executor & Record<string, unknown>
   return executor
-}
-
-/** The simulator's manual clock as the shell's clock and timers; `advance` lets promises settle. */
-export function manualTime(start: number) {
-  const clock = createManualClock(start)
-  const timers: Timers = {
-    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
-    clearTimeout: (handle) => clock.clearTimer(handle as Parameters<typeof clock.clearTimer>[0]),
-  }
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
-  }
-  return {
-    clock,
-    timers,
-    settle,
-    async advance(ms: number) {
-      const target = clock.now() + ms
-      await settle()
-      for (let due = clock.nextDueAt(); due !== undefined && due <= target; due = clock.nextDueAt()) {
-        clock.advanceTo(due)
-        await settle()
-      }
-      clock.advanceTo(target)
-      await settle()
-    },
-  }
 }
 
 export const records = (events: ZegoEvent[], first = 0): EventRecord[] =>

@@ -1,14 +1,15 @@
 import type { DeadLetter, Decision } from '@mixguard/contracts'
+import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
 import type { AppPolicy } from './core/index.ts'
 import { APP, closed, created, startMix, T0 } from './core/test-kit.ts'
 import { Shell } from './shell.ts'
-import { fakeExecutor, fakeStore, fakeTopic, manualTime, noConfirmation, records } from './shell-fakes.ts'
+import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
 const PARTITION = 3
 
 function setup(policyFor: (appId: number) => AppPolicy = noConfirmation) {
-  const time = manualTime(T0)
+  const time = createManualTime(T0)
   const store = fakeStore()
   const decisions = fakeTopic<Decision>()
   const deadLetters = fakeTopic<DeadLetter>()

@@ -1,5 +1,5 @@
 import { type CommandDecision, type DeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
-import type { Clock, Timers } from '@mixguard/zego-api'
+import { backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
 import type { Executor } from './adapters/executor.ts'
 import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import {
@@ -13,7 +13,7 @@ import {
 } from './core/index.ts'
 import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
-import { DEFAULT_RETRY_DELAYS, type RetryDelays, retryDelayMs } from './retry-delay.ts'
+import { RETRY_BACKOFF } from './retry-backoff.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 export interface ShellObserver {
@@ -48,8 +48,6 @@ export interface ShellOptions {
    * current generation, no rebalance under way, session alive). Checked before every publish and save.
    */
   canWrite?: (partition: number) => boolean
-  /** Backoff of a failed input or coalesced save (default 200 ms doubling to 30 s). */
-  retryDelays?: RetryDelays
 }
 
 export interface EventRecord {
@@ -85,7 +83,8 @@ export class Shell {
   /** Apps changed since their partition was last saved (see #scheduleFlush). */
   readonly #dirty = new Map<number, Set<number>>()
   /** Retries waiting for their backoff; stop() wakes them so they end. */
-  readonly #sleeping = new Map<unknown, () => void>()
+  /** Aborted by stop(): wakes every backoff. */
+  readonly #stopping = new AbortController()
   #flushTimer: unknown = null
   #flushFailures = 0
   /** Bumped by every suspension, so an assignment decided before it is not acted on after it. */
@@ -265,7 +264,9 @@ export class Shell {
       } catch (error) {
         this.#o.observer?.inputFailed?.(appId, error, attempt)
         if (isReconcilerError(error, 'NOT_OWNER')) return
-        await this.#sleep(retryDelayMs(attempt, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+        await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
+          () => {},
+        )
       }
     }
   }
@@ -317,7 +318,7 @@ export class Shell {
         (error: unknown) => {
           this.#o.observer?.saveFailed?.(error)
           this.#flushFailures++
-          this.#scheduleFlush(retryDelayMs(this.#flushFailures, this.#o.retryDelays ?? DEFAULT_RETRY_DELAYS))
+          this.#scheduleFlush(backoffDelay(RETRY_BACKOFF, this.#flushFailures))
         },
       )
     }, delayMs)
@@ -430,16 +431,6 @@ export class Shell {
     this.#timers.delete(appId)
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = this.#o.timers.setTimeout(() => {
-        this.#sleeping.delete(handle)
-        resolve()
-      }, ms)
-      this.#sleeping.set(handle, resolve)
-    })
-  }
-
   /** Armed deadlines (for metrics): how many, and how many are already due. */
   deadlines(now: number): { armed: number; overdue: number } {
     let overdue = 0
@@ -452,14 +443,12 @@ export class Shell {
     for (const appId of [...this.#timers.keys()]) this.#disarm(appId)
     if (this.#flushTimer !== null) this.#o.timers.clearTimeout(this.#flushTimer)
     this.#flushTimer = null
-    for (const [handle, wake] of this.#sleeping) {
-      this.#o.timers.clearTimeout(handle)
-      wake()
-    }
-    this.#sleeping.clear()
+    this.#stopping.abort()
   }
 }
 
 function notOwner(partition: number): ReconcilerError {
-  return new ReconcilerError('NOT_OWNER', `partition ${partition} is not active on this instance`)
+  return new ReconcilerError('NOT_OWNER', `partition ${partition} is not active on this instance`, {
+    retryable: false,
+  })
 }

@@ -1,7 +1,7 @@
 import type { CommandDecision } from '@mixguard/contracts'
+import { createManualTime } from '@mixguard/time'
 import type { ZegoClient } from '@mixguard/zego-api'
 import { expect, test } from 'vitest'
-import { manualTime } from '../shell-fakes.ts'
 import { createExecutor } from './executor.ts'
 
 const stop: CommandDecision = {
@@ -18,7 +18,7 @@ const stop: CommandDecision = {
 }
 
 test('a decision cancelled (partition suspended) and submitted again on resuming runs again', async () => {
-  const time = manualTime(0)
+  const time = createManualTime(0)
   let calls = 0
   // A StopMix that hangs until its call is aborted, as a slow ZEGO would.
   const client = {

@@ -1,6 +1,6 @@
 import type { CommandDecision, Outcome } from '@mixguard/contracts'
-import { type Timers, type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
-import { createManualClock } from '@mixguard/zego-sim'
+import { createManualTime } from '@mixguard/time'
+import { type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { describe, expect, it } from 'vitest'
 import {
   type CoreInput,
@@ -51,11 +51,8 @@ function listClient(failures: number, now: () => number) {
 }
 
 function run(failures: number, decision: CommandDecision = roomCheck) {
-  const clock = createManualClock(0)
-  const timers: Timers = {
-    setTimeout: (callback, ms) => clock.setTimer(ms, callback),
-    clearTimeout: (handle) => clock.clearTimer(handle as ReturnType<typeof clock.setTimer>),
-  }
+  const time = createManualTime(0)
+  const { clock, timers } = time
   const { client, calls, lanes } = listClient(failures, clock.now)
   const outcomes: Outcome[] = []
   const inputs: CoreInput[] = []
@@ -75,9 +72,9 @@ function run(failures: number, decision: CommandDecision = roomCheck) {
   const drive = async (): Promise<void> => {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve))
-      const due = clock.nextDueAt()
+      const due = time.nextDueAt()
       if (due === undefined) return
-      clock.advanceTo(due)
+      time.advanceTo(due)
     }
   }
   return { drive, calls, lanes, outcomes, inputs, executor }
@@ -134,7 +131,7 @@ describe('executor: lanes', () => {
 
 describe('executor: commands', () => {
   it("runs a stop's command as it is: the task, the initiator UserId and the lane", async () => {
-    const time = createManualClock(0)
+    const { clock, timers } = createManualTime(0)
     const requests: unknown[] = []
     const client = {
       async stopMix(request: unknown, options: { lane?: string }) {
@@ -145,8 +142,8 @@ describe('executor: commands', () => {
     const outcomes: Outcome[] = []
     const executor = createExecutor({
       clientFor: () => client,
-      clock: time,
-      timers: { setTimeout: (f, ms) => time.setTimer(ms, f), clearTimeout: () => {} },
+      clock,
+      timers,
       record: async (outcome) => {
         outcomes.push(outcome)
       },

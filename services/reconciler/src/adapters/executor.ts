@@ -1,17 +1,7 @@
-import type { Command, CommandDecision, Outcome } from '@mixguard/contracts'
-import {
-  backoffDelay,
-  type Clock,
-  type RetryOptions,
-  retryPolicy,
-  shouldRetry,
-  type Timers,
-  type ZegoClient,
-  type ZegoError,
-  type ZegoErrorCode,
-  type ZegoOutcome,
-} from '@mixguard/zego-api'
-import { type CoreInput, ROOM_CHECK_INTERVAL_MS } from '../core/index.ts'
+import type { Command, CommandDecision, Outcome, OutcomeErrorCode } from '@mixguard/contracts'
+import type { Backoff, Clock, Timers } from '@mixguard/time'
+import { retryZegoCall, type ZegoClient, type ZegoError, type ZegoOutcome } from '@mixguard/zego-api'
+import { type CoreInput, ROOM_CHECK_INTERVAL_MS, ROOM_LIST_ATTEMPTS } from '../core/index.ts'
 
 export interface ExecutorOptions {
   /** The ZEGO client for an app, or undefined when no credentials are configured for it. */
@@ -23,8 +13,8 @@ export interface ExecutorOptions {
   clock: Clock
   timers: Timers
   random?: () => number
-  /** Our own retries of retryable failures; the client makes one attempt per call. */
-  retry?: RetryOptions
+  /** Our own retries of retryable failures (the client makes one attempt per call). */
+  retry?: Partial<Backoff & { attempts: number }>
   onError?: (error: unknown, decision: CommandDecision) => void
 }
 
@@ -93,9 +83,9 @@ function callFor(command: Command): Call {
             }),
           ),
         // ZEGO answers a second list of one room within 10 s with a rate-limit code, and the
-        // unconfirmed fallback fires after UNCONFIRMED_STOP_MIN_WAIT_MS: three lists fit before it.
+        // unconfirmed fallback (UNCONFIRMED_STOP_MIN_WAIT_MS) counts on these lists.
         minRetryDelayMs: ROOM_CHECK_INTERVAL_MS,
-        attempts: 3,
+        attempts: ROOM_LIST_ATTEMPTS,
       }
   }
 }
@@ -103,7 +93,13 @@ function callFor(command: Command): Call {
 export function createExecutor(options: ExecutorOptions): Executor {
   const { clock, timers } = options
   const random = options.random ?? Math.random
-  const policy = retryPolicy({ attempts: 6, baseDelayMs: 500, maxDelayMs: 15_000, ...options.retry })
+  const policy = {
+    attempts: 6,
+    baseDelayMs: 500,
+    maxDelayMs: 15_000,
+    jitter: 'full' as const,
+    ...options.retry,
+  }
   const running = new Map<string, { appId: number; controller: AbortController; done: Promise<void> }>()
   let idle: Array<() => void> = []
   const settle = () => {
@@ -118,6 +114,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     result: Outcome['result'],
     attempt: number,
     error?: ZegoError,
+    errorCode: OutcomeErrorCode | null = error?.code ?? null,
   ): Outcome => ({
     v: 1,
     decisionId: decision.id,
@@ -126,7 +123,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     action: call.action,
     result,
     zegoCode: error?.zegoCode ?? null,
-    errorCode: error?.code ?? null,
+    errorCode,
     attempt,
     at: clock.now(),
   })
@@ -140,57 +137,40 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const call = callFor(decision.command)
     const client = options.clientFor(decision.appId)
     if (client === undefined) {
-      const result: Outcome = {
-        ...outcome(decision, call, 'failed_permanent', 0),
-        errorCode: 'NO_CREDENTIALS',
-      }
+      const result = outcome(decision, call, 'failed_permanent', 0, undefined, 'NO_CREDENTIALS')
       await finish(decision, result, { kind: 'outcome', outcome: result })
       return
     }
-    const retriesOfCode = new Map<ZegoErrorCode, number>()
-    const callPolicy = { ...policy, attempts: Math.min(policy.attempts, call.attempts ?? policy.attempts) }
-    for (let attempt = 1; ; attempt++) {
-      const answer = await call.run(client, signal)
-      if (signal.aborted) return
-      if (answer.ok) {
-        const result = outcome(decision, call, call.success, attempt)
-        await finish(decision, result, answer.data(result))
-        return
-      }
-      const error = answer.error
-      if (error.code === 'ZEGO_ABORTED') return
-      if (error.errorClass === 'task_not_found') {
-        const result = outcome(decision, call, 'already_gone', attempt, error)
-        await finish(decision, result, { kind: 'outcome', outcome: result })
-        return
-      }
-      if (!shouldRetry(callPolicy, attempt, error, retriesOfCode)) {
-        const result = outcome(
-          decision,
-          call,
-          error.retryable ? 'gave_up' : 'failed_permanent',
-          attempt,
-          error,
-        )
-        await finish(decision, result, { kind: 'outcome', outcome: result })
-        return
-      }
-      retriesOfCode.set(error.code, (retriesOfCode.get(error.code) ?? 0) + 1)
-      await options.record(outcome(decision, call, 'retrying', attempt, error), decision)
-      const delay = Math.max(backoffDelay(callPolicy, attempt, error, random), call.minRetryDelayMs ?? 0)
-      const slept = await new Promise<boolean>((resolve) => {
-        const handle = timers.setTimeout(() => resolve(true), delay)
-        signal.addEventListener(
-          'abort',
-          () => {
-            timers.clearTimeout(handle)
-            resolve(false)
-          },
-          { once: true },
-        )
-      })
-      if (!slept) return
+    const { outcome: answer, attempts: attempt } = await retryZegoCall(() => call.run(client, signal), {
+      ...policy,
+      attempts: Math.min(policy.attempts, call.attempts ?? policy.attempts),
+      minDelayMs: call.minRetryDelayMs ?? 0,
+      timers,
+      random,
+      signal,
+      onRetry: (error, attempt) =>
+        options.record(outcome(decision, call, 'retrying', attempt, error), decision),
+    })
+    if (signal.aborted) return
+    if (answer.ok) {
+      const result = outcome(decision, call, call.success, attempt)
+      await finish(decision, result, answer.data(result))
+      return
     }
+    const error = answer.error
+    if (error.code === 'ZEGO_ABORTED') return
+    const result = outcome(
+      decision,
+      call,
+      error.errorClass === 'task_not_found'
+        ? 'already_gone'
+        : error.retryable
+          ? 'gave_up'
+          : 'failed_permanent',
+      attempt,
+      error,
+    )
+    await finish(decision, result, { kind: 'outcome', outcome: result })
   }
 
   return {

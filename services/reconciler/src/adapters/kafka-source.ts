@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from '@mixguard/kafka'
+import { backoffDelay, sleep, systemTimers } from '@mixguard/time'
 import { isReconcilerError } from '../errors.ts'
-import { DEFAULT_RETRY_DELAYS, retryDelayMs } from '../retry-delay.ts'
+import { RETRY_BACKOFF } from '../retry-backoff.ts'
 import type { Shell } from '../shell.ts'
 
 export interface SourceObserver {
@@ -112,7 +113,7 @@ export function createKafkaSource(options: {
           () => {
             if (stable && assigned === partitions) assign(partitions, attempt + 1)
           },
-          retryDelayMs(attempt, DEFAULT_RETRY_DELAYS),
+          backoffDelay(RETRY_BACKOFF, attempt),
         ).unref()
       })
   }
@@ -175,7 +176,7 @@ export function createKafkaSource(options: {
               // Not ours now (a rebalance or a lapsed session): unresolved, the batch is fetched again;
               // a pause first keeps that from spinning until the group settles.
               if (!holds(partition)) {
-                await beating(delay(timing.heartbeatIntervalMs))
+                await beating(sleep(timing.heartbeatIntervalMs, systemTimers))
                 return
               }
               const applied = await beating(
@@ -199,7 +200,7 @@ export function createKafkaSource(options: {
                 // Ours, but the shell's assignment failed (the broker was unreachable): try it again.
                 assign(assigned)
               }
-              await beating(delay(retryDelayMs(attempt, DEFAULT_RETRY_DELAYS)))
+              await beating(sleep(backoffDelay(RETRY_BACKOFF, attempt), systemTimers))
             }
             options.observer?.lag?.(partition, Number(batch.offsetLag()))
             await heartbeat()
@@ -226,8 +227,6 @@ export function createKafkaSource(options: {
     },
   }
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits for `work` while heartbeating every `intervalMs`; only a failing heartbeat throws. */
 async function whileHeartbeating<T>(

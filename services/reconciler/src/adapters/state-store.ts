@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
+import { retry, systemTimers } from '@mixguard/time'
 import {
   ChangelogReader,
   type ChangelogRecord,
@@ -172,15 +173,16 @@ async function partitionEnds(
   const admin = kafka.admin()
   await admin.connect()
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(topic)
-        return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]))
-      } catch (error) {
-        if ((error as { retriable?: boolean }).retriable !== true || attempt >= 30) throw error
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)))
-      }
-    }
+    const offsets = await retry(() => admin.fetchTopicOffsets(topic), {
+      attempts: 30,
+      baseDelayMs: 50,
+      maxDelayMs: 1_000,
+      jitter: 'none',
+      timers: systemTimers,
+      // kafkajs spells it `retriable`.
+      retryable: (error) => (error as { retriable?: boolean }).retriable === true,
+    })
+    return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]))
   } finally {
     await admin.disconnect()
   }

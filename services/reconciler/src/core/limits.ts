@@ -46,14 +46,16 @@ export const ROOM_SWEEP_STEP_MS = 1_000
  */
 export const ROOM_SWEEP_FRESH_MS = ROOM_CHECK_INTERVAL_MS
 
+/** Lists of one room a room check makes in all, the first included (the executor reads it). */
+export const ROOM_LIST_ATTEMPTS = 3
+
 /**
  * The shortest extra wait before an orphan stop falls back to the callbacks alone when its room check
  * brings no answer (see AppPolicy.confirmOrphansWithStreamList; the wait is otherwise one more grace).
- * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and the executor
- * spaces its retries of a failing list by that interval (three lists in all, the last 20 s after the
- * first): 30 s lets a slow answer still count.
+ * A check may first wait up to ROOM_CHECK_INTERVAL_MS for ZEGO's per-room limit, and its retries of a
+ * failing list are spaced by that interval: one interval per list lets a slow answer still count.
  */
-export const UNCONFIRMED_STOP_MIN_WAIT_MS = 30_000
+export const UNCONFIRMED_STOP_MIN_WAIT_MS = ROOM_LIST_ATTEMPTS * ROOM_CHECK_INTERVAL_MS
 
 /** StopMix calls for one run of a task, the first included, before it is left as stop_failed. */
 export const MAX_STOP_ATTEMPTS = 3

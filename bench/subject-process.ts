@@ -1,0 +1,92 @@
+// Starts the HTTP subjects as processes of their own and waits until they answer.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { freePort } from '@mixguard/kafka/local'
+import { waitFor } from '../test/wait-for.ts'
+import { BENCH_APP_ID, BENCH_CALLBACK_SECRET } from './signed-callbacks.ts'
+import { onTeardown, spawnOwned } from './teardown.ts'
+
+export interface Subject {
+  url: string
+  stop(): Promise<void>
+}
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const SOURCE = '--conditions=@mixguard/source'
+
+/** A reference subject from http-subject.ts (bare, express or naive). */
+export async function startReference(
+  kind: 'bare' | 'express' | 'naive',
+  naive: { brokers: string[]; topic: string } = { brokers: [], topic: '' },
+): Promise<Subject> {
+  const args = [
+    SOURCE,
+    here('http-subject.ts'),
+    kind,
+    naive.brokers.join(','),
+    naive.topic,
+    BENCH_CALLBACK_SECRET,
+  ]
+  const owned = spawnOwned(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: owned.child.stdout as NodeJS.ReadableStream }).once('line', (line) =>
+      resolve((JSON.parse(line) as { url: string }).url),
+    )
+    void owned.exited.then((code) => reject(new Error(`${kind} subject exited (${code}) before listening`)))
+  })
+  return { url, stop: owned.stop }
+}
+
+/**
+ * Mixguard's ingest as deployed: `services/ingest/src/main.ts` in its own process with a real spool
+ * dir, callback verification, the nonce cache and acks = all. Logs at `warn` (one access line per
+ * request at `info` would measure the terminal).
+ */
+export async function startIngestProcess(brokers: string[], topicPrefix: string): Promise<Subject> {
+  const spool = await mkdtemp(join(tmpdir(), 'bench-ingest-spool-'))
+  const removeSpool = onTeardown(() => rm(spool, { recursive: true, force: true }))
+  const port = await freePort()
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: brokers.join(','),
+    TOPIC_PREFIX: topicPrefix,
+    INGEST_HOST: '127.0.0.1',
+    INGEST_PORT: String(port),
+    INGEST_ADMIN_PORT: '0',
+    INGEST_SPOOL_DIR: spool,
+    INGEST_LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'warn',
+    INGEST_DRAIN_DELAY_MS: '0',
+    ZEGO_APP_ID: String(BENCH_APP_ID),
+    ZEGO_CALLBACK_SECRET: BENCH_CALLBACK_SECRET,
+  }
+  const owned = spawnOwned(process.execPath, [SOURCE, here('../services/ingest/src/main.ts')], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  let exited = false
+  void owned.exited.then(() => {
+    exited = true
+  })
+  await waitFor(
+    'ingest to be ready',
+    async () => {
+      if (exited) throw new Error('ingest exited before it was ready')
+      return fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  )
+  return {
+    url,
+    stop: async () => {
+      await owned.stop()
+      await removeSpool()
+    },
+  }
+}

@@ -1,0 +1,3 @@
+export { abortReason, type Clock, sleep, systemClock, systemTimers, type Timers } from './clock.ts'
+export { createManualTime, type ManualTime, type ManualTimer } from './manual-time.ts'
+export { type Backoff, backoffDelay, type RetryOptions, retry } from './retry.ts'
