@@ -1,4 +1,5 @@
 import type { StopPlan } from './causes.ts'
+import { STOP_FLOOR_MS } from './limits.ts'
 import type { Confirming, StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { type RoomCheck, roomReadyAt } from './room-checks.ts'
@@ -11,7 +12,7 @@ import type { View } from './view.ts'
  * orphan deadline passes, the rooms of the gone inputs are listed (DescribeSimpleStreamList) and the
  * stop waits for a list of each room that is
  * - taken after the inputs in that room went: an older list cannot speak for a close it never saw;
- * - and observed at most BURST_MS before the core started confirming (the first time it found the
+ * - and observed at most STOP_FLOOR_MS before the core started confirming (the first time it found the
  *   deadline passed), not earlier, even after the deadline: a cause that only now stands, because a
  *   supersession that hid it ended, needs a list from now, not one of minutes ago.
  * So one list serves a burst: the tasks of a room whose inputs all went at once come due within
@@ -27,11 +28,13 @@ import type { View } from './view.ts'
  * all of them in the state, so a restore or a replay decides the same.
  */
 /**
- * How much older than a task's confirmation a list may be and still confirm it. The callbacks of one
- * burst of closes reach the core within this; a reconnect whose callbacks were lost in the moment
- * between the list and the deadline goes unseen, a moment on the order of the list's own round trip.
+ * How much older than a task's confirmation a list may be and still confirm it: the stop floor
+ * (limits.ts), the spread the core already allows for a callback's way to it. The closes of one burst
+ * carry nearly one ZEGO time but arrive spread by that way, and the floor counts from their arrival,
+ * so their deadlines differ by up to it. A reconnect whose callbacks were lost between such a list and
+ * the deadline goes unseen: the price of one list per burst, bounded by the floor.
  */
-const BURST_MS = 1_000
+const BURST_MS = STOP_FLOOR_MS
 
 /**
  * What a task's stop plan calls for now. `mark` is the confirming mark the task keeps (null before the

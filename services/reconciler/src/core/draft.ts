@@ -43,24 +43,35 @@ export function closeDraft(d: Draft): AppState {
   return d.state
 }
 
+/**
+ * A shallow copy of a record map, in the same key order. Assigning key by key is about twice as fast
+ * as a spread for the large maps the state holds (the task map above all), which V8 keeps as
+ * dictionaries: every input that writes a task pays this copy.
+ */
+function copyMap<T>(map: Record<string, T>): Record<string, T> {
+  const copy: Record<string, T> = {}
+  for (const key of Object.keys(map)) copy[key] = map[key] as T
+  return copy
+}
+
 /** The record map holding `key` (a table's bucket, or the flat task map), writable (copied once per draft). */
 function writableBucket<T>(d: Draft, name: TableName, key: string): Record<string, T> {
   if (name === 'tasks') {
     if (!d.copied.has(name)) {
-      d.state.tasks = { ...d.state.tasks }
+      d.state.tasks = copyMap(d.state.tasks)
       d.copied.add(name)
     }
     return d.state.tasks as Record<string, T>
   }
   if (!d.copied.has(name)) {
-    ;(d.state as Record<TableName, unknown>)[name] = { ...d.state[name] }
+    ;(d.state as Record<TableName, unknown>)[name] = copyMap(d.state[name])
     d.copied.add(name)
   }
   const table = d.state[name] as Table<T>
   const bucket = bucketOf(key)
   const id = `${name}/${bucket}`
   if (!d.copied.has(id)) {
-    table[bucket] = { ...table[bucket] }
+    table[bucket] = copyMap(table[bucket] ?? {})
     d.copied.add(id)
   }
   return table[bucket] as Record<string, T>
