@@ -36,6 +36,12 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
   return readersOf(d.index, keys)
 }
 
+/** Whether the draft holds any task (without enumerating the task map, which is as slow as copying it). */
+export function hasTasks(d: Draft): boolean {
+  reindex(d.index, d.state.tasks, d.touched.tasks)
+  return d.index.keys.size > 0
+}
+
 /** The draft's state is final: its task index stays with its task map. */
 export function closeDraft(d: Draft): AppState {
   reindex(d.index, d.state.tasks, d.touched.tasks)
@@ -64,7 +70,7 @@ function writableBucket<T>(d: Draft, name: TableName, key: string): Record<strin
     return d.state.tasks as Record<string, T>
   }
   if (!d.copied.has(name)) {
-    ;(d.state as Record<TableName, unknown>)[name] = copyMap(d.state[name])
+    ;(d.state as Record<TableName, unknown>)[name] = copyMap(d.state[name] as Table<unknown>)
     d.copied.add(name)
   }
   const table = d.state[name] as Table<T>
