@@ -16,8 +16,11 @@ export interface StopPlan {
 /** The rooms whose stream lists must confirm a stop resting on stream callbacks, and the fallback wait. */
 export interface Confirmation {
   reason: 'orphaned' | 'room_empty' | 'room_closed'
-  /** Sorted by room id: each room with the evidence of the gone streams in it. */
-  rooms: { roomId: string; eventIds: string[] }[]
+  /**
+   * Sorted by room id: each room with the evidence of the gone streams in it, and the latest time
+   * they went (a list of the room older than that cannot speak for them).
+   */
+  rooms: { roomId: string; eventIds: string[]; goneAt: number }[]
   /** How long after the first checks the stop falls back to the callbacks alone, without an answer. */
   waitMs: number
 }
@@ -51,15 +54,22 @@ function roomsSeenIn(streamId: string, view: View): (string | null)[] {
 }
 
 /** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
-function byRoom(gone: readonly { roomId: string | null; evidence: string }[]): Confirmation['rooms'] {
-  const rooms = new Map<string, Set<string>>()
-  for (const { roomId, evidence } of gone) {
+function byRoom(
+  gone: readonly { roomId: string | null; evidence: string; goneAt: number }[],
+): Confirmation['rooms'] {
+  const rooms = new Map<string, { ids: Set<string>; goneAt: number }>()
+  for (const { roomId, evidence, goneAt } of gone) {
     if (roomId === null) continue
-    rooms.set(roomId, (rooms.get(roomId) ?? new Set()).add(evidence))
+    const room = rooms.get(roomId)
+    if (room === undefined) rooms.set(roomId, { ids: new Set([evidence]), goneAt })
+    else {
+      room.ids.add(evidence)
+      room.goneAt = Math.max(room.goneAt, goneAt)
+    }
   }
   return [...rooms]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([roomId, ids]) => ({ roomId, eventIds: [...ids].sort() }))
+    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: [...ids].sort(), goneAt }))
 }
 
 const confirmation = (
@@ -164,7 +174,7 @@ function inputsCause(
   if (inputs === null) return 'no_input_evidence'
   let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
-  const gone: { roomId: string | null; evidence: string }[] = []
+  const gone: { roomId: string | null; evidence: string; goneAt: number }[] = []
   for (const streamId of inputs.ids) {
     const l = view.liveness(streamId)
     if (l === null || l.live) return null
@@ -173,7 +183,7 @@ function inputsCause(
     const graceMs = policy.graceMs[l.close.grace]
     const dueAt = Math.max(goneAt + graceMs, l.floorAt)
     evidence.push(l.evidence)
-    for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence })
+    for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence, goneAt })
     if (last === null || dueAt >= last.dueAt)
       last = { streamId, dueAt, label: l.close.label, goneAt, graceMs }
   }
@@ -231,7 +241,7 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
         },
         confirm: confirmation(
           'room_closed',
-          [{ roomId, eventIds: [first.eventId] }],
+          [{ roomId, eventIds: [first.eventId], goneAt: first.at }],
           policy.graceMs.roomGone,
         ),
       })
@@ -275,7 +285,11 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
         confirm:
           gone.length === 0
             ? null
-            : confirmation('room_empty', [{ roomId, eventIds }], policy.rooms.emptyRoomGraceMs),
+            : confirmation(
+                'room_empty',
+                [{ roomId, eventIds, goneAt: since }],
+                policy.rooms.emptyRoomGraceMs,
+              ),
       })
     }
   }

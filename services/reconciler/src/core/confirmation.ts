@@ -1,4 +1,5 @@
 import type { StopPlan } from './causes.ts'
+import { STOP_FLOOR_MS } from './limits.ts'
 import type { Confirming, StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { type RoomCheck, roomReadyAt } from './room-checks.ts'
@@ -9,9 +10,14 @@ import type { View } from './view.ts'
  * Confirming an orphan before its stop. Stream callbacks can be lost, the reconnect that follows a
  * TCP or heartbeat close included: the closes alone then look exactly like an orphan. So when an
  * orphan deadline passes, the rooms of the gone inputs are listed (DescribeSimpleStreamList) and the
- * stop waits for a list observed since the core started confirming (the first time it found the
- * deadline passed, so at or after it; not earlier, even after the deadline: a cause that only now
- * stands, because a supersession that hid it ended, needs a list from now, not one of minutes ago):
+ * stop waits for a list of each room that is
+ * - taken after the inputs in that room went: an older list cannot speak for a close it never saw;
+ * - and observed at most STOP_FLOOR_MS before the core started confirming (the first time it found the
+ *   deadline passed), not earlier, even after the deadline: a cause that only now stands, because a
+ *   supersession that hid it ended, needs a list from now, not one of minutes ago.
+ * So one list serves a burst: the tasks of a room whose inputs all went at once come due within
+ * moments of each other, and the list asked for the first of them confirms every one, where waiting
+ * for a list newer than each deadline would cost ZEGO's 10 s per room.
  * - every input absent from it: the stop fires, the lists named in its evidence;
  * - an input present: that input is live (streams.ts), the cause is gone, the task waits again;
  * - no answer (the check failed, or was lost): one more grace after the first checks the stop fires
@@ -21,6 +27,15 @@ import type { View } from './view.ts'
  * Everything here follows from the plan, the rooms' records, the task's confirming mark and `now`,
  * all of them in the state, so a restore or a replay decides the same.
  */
+/**
+ * How much older than a task's confirmation a list may be and still confirm it: the stop floor
+ * (limits.ts), the spread the core already allows for a callback's way to it. The closes of one burst
+ * carry nearly one ZEGO time but arrive spread by that way, and the floor counts from their arrival,
+ * so their deadlines differ by up to it. A reconnect whose callbacks were lost between such a list and
+ * the deadline goes unseen: the price of one list per burst, bounded by the floor.
+ */
+const BURST_MS = STOP_FLOOR_MS
+
 /**
  * What a task's stop plan calls for now. `mark` is the confirming mark the task keeps (null before the
  * deadline, or with nothing to confirm): it stays set from the first checks until the stop, so the
@@ -44,14 +59,16 @@ export function verdictOf(
   if (confirm === null || since > now) return { kind: 'due', cause, mark: null }
   const startedAt = task.confirming?.since === since ? task.confirming.startedAt : now
   const fallbackAt = startedAt + confirm.waitMs
-  const rooms = confirm.rooms.map((r) => ({
-    ...r,
-    observedAt: tget(view.state.rooms, r.roomId)?.observedAt ?? null,
-  }))
-  const listed = rooms.flatMap(({ roomId, observedAt }) =>
-    observedAt !== null && observedAt >= startedAt ? [`room_streams:${roomId}@${observedAt}`] : [],
+  const freshFrom = startedAt - BURST_MS
+  const rooms = confirm.rooms.map((r) => {
+    const observedAt = tget(view.state.rooms, r.roomId)?.observedAt ?? null
+    const counts = observedAt !== null && observedAt >= r.goneAt && observedAt >= freshFrom
+    return { ...r, observedAt, counts }
+  })
+  const listed = rooms.flatMap(({ roomId, observedAt, counts }) =>
+    counts ? [`room_streams:${roomId}@${observedAt}`] : [],
   )
-  const open = rooms.filter(({ observedAt }) => observedAt === null || observedAt < startedAt)
+  const open = rooms.filter(({ counts }) => !counts)
   const openIds = open.map((r) => r.roomId)
   const mark: Confirming = { since, startedAt, fallbackAt, rooms: openIds }
   if (open.length === 0) {

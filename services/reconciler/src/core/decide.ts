@@ -2,7 +2,7 @@ import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
 import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
-import { type Draft, openDraft, touchEverything, writableTask } from './draft.ts'
+import { closeDraft, type Draft, openDraft, taskReaders, touchEverything, writableTask } from './draft.ts'
 import type { AppState, Confirming, CoreInput, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
@@ -14,6 +14,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tvalues } from './table.ts'
+import { roomKey, streamKey, taskKey } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { unreachable } from './unreachable.ts'
 import { type View, viewOf } from './view.ts'
@@ -66,7 +67,7 @@ export function decide(
   refreshDue(d, viewOf(d.state), now, policy)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
-  return { state: d.state, decisions: out }
+  return { state: closeDraft(d), decisions: out }
 }
 
 function applyEvent(
@@ -198,24 +199,26 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Comm
  * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
  */
 function affectedTasks(d: Draft): TaskRecord[] {
-  const all = Object.values(d.state.tasks)
   const t = d.touched
-  if (t.everything) return all
-  const rooms = new Set(t.rooms)
+  if (t.everything) return Object.values(d.state.tasks)
+  const keys = new Set<string>()
+  for (const roomId of t.rooms) keys.add(roomKey(roomId))
   for (const streamId of t.streams) {
+    keys.add(streamKey(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    for (const fact of Object.values(stream.facts)) rooms.add(fact.roomId)
-    if (stream.observed?.roomId) rooms.add(stream.observed.roomId)
+    for (const fact of Object.values(stream.facts)) keys.add(roomKey(fact.roomId))
+    if (stream.observed?.roomId) keys.add(roomKey(stream.observed.roomId))
   }
-  return all.filter(
-    (task) =>
-      t.tasks.has(task.taskId) ||
-      (task.roomId !== null && rooms.has(task.roomId)) ||
-      (task.confirming?.rooms.some((roomId) => rooms.has(roomId)) ?? false) ||
-      (task.superseded !== null && t.tasks.has(task.superseded.by)) ||
-      task.inputs?.some((ref) => ref.streamId !== null && t.streams.has(ref.streamId)),
-  )
+  for (const taskId of t.tasks) keys.add(taskKey(taskId))
+  const ids = taskReaders(d, keys)
+  for (const taskId of t.tasks) ids.add(taskId)
+  const tasks: TaskRecord[] = []
+  for (const taskId of [...ids].sort()) {
+    const task = d.state.tasks[taskId]
+    if (task !== undefined) tasks.push(task)
+  }
+  return tasks
 }
 
 /**

@@ -152,7 +152,7 @@ export interface Confirming {
   since: number
   /**
    * When the core first found that deadline passed (the first checks): only lists observed from
-   * then on confirm, and the fallback counts from it.
+   * then on (or up to the stop floor before: a burst, see confirmation.ts) confirm, and the fallback counts from it.
    */
   startedAt: number
   /** Stop on the callbacks alone from here (startedAt + one more grace) if no list has come. */

@@ -1,5 +1,5 @@
 import type { Draft } from './draft.ts'
-import { removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
+import { hasTasks, removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
 import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
 import type { AppState, TaskRecord } from './model.ts'
 import { decidingSession, liveness, roomOf } from './streams.ts'
@@ -22,8 +22,8 @@ function ended(task: TaskRecord): boolean {
   }
 }
 
-function hasRecords(state: AppState): boolean {
-  return !(tempty(state.streams) && Object.keys(state.tasks).length === 0 && tempty(state.rooms))
+function hasRecords(d: Draft): boolean {
+  return hasTasks(d) || !(tempty(d.state.streams) && tempty(d.state.rooms))
 }
 
 /**
@@ -31,7 +31,7 @@ function hasRecords(state: AppState): boolean {
  * expires RETENTION_MS from now at the earliest, and the others were covered before.
  */
 export function scheduleSweep(d: Draft, now: number): void {
-  if (!hasRecords(d.state)) {
+  if (!hasRecords(d)) {
     d.state.sweepAt = null
     return
   }

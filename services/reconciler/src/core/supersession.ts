@@ -1,11 +1,12 @@
 import type { CommandDecision } from '@mixguard/contracts'
 import { supersededCause, supersessionEnabled } from './causes.ts'
 import { emitStop, makeDecision } from './decisions.ts'
-import { type Draft, writableTask } from './draft.ts'
+import { type Draft, taskReaders, writableTask } from './draft.ts'
 import { lifecycleRunning } from './lifecycle.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { SupersessionRule, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { purposeKeys } from './task-index.ts'
 
 /**
  * The rule under which two tasks of one app are one purpose: a shared output (viewers pull it), or a
@@ -53,7 +54,8 @@ export function checkSupersession(
 ): void {
   const subject = d.state.tasks[taskId]
   if (subject === undefined || subject.phase !== 'running') return
-  for (const otherId of Object.keys(d.state.tasks).sort()) {
+  // Only a task sharing an output or an initiator in the room can share a purpose with it.
+  for (const otherId of [...taskReaders(d, purposeKeys(subject))].sort()) {
     const other = d.state.tasks[otherId]
     if (otherId === taskId || other === undefined || other.phase !== 'running') continue
     const current = d.state.tasks[taskId]

@@ -1,0 +1,94 @@
+import type { TaskRecord } from './model.ts'
+
+/**
+ * Which tasks read a room, a stream or a newer task (the tasks an input can affect), and which share
+ * an output or an initiator in a room (the candidates of a supersession): found without a scan of
+ * every task on every input. A memo, not state: it is a function of the task map alone, kept
+ * beside the map object it describes. decide() hands it from the map it was given to the map it
+ * returns, updating only the tasks it wrote; the map it was given loses it (a second decide() from
+ * that map rebuilds it), so an index never describes a map it was not updated for.
+ */
+export interface TaskIndex {
+  /** `r:<roomId>`, `s:<streamId>`, `t:<taskId>`, `o:<output>`, `u:<[userId, roomId]>` → the tasks reading it. */
+  readers: Map<string, Set<string>>
+  /** Each task's keys, to take them out when it changes. */
+  keys: Map<string, string[]>
+}
+
+const indexes = new WeakMap<object, TaskIndex>()
+
+export const roomKey = (roomId: string): string => `r:${roomId}`
+export const streamKey = (streamId: string): string => `s:${streamId}`
+export const taskKey = (taskId: string): string => `t:${taskId}`
+
+/** The keys under which another task could share a purpose with this one (supersession.ts sharedRule). */
+export function purposeKeys(task: TaskRecord): string[] {
+  const keys = task.outputs.map((output) => `o:${output}`)
+  if (task.userId !== null && task.roomId !== null)
+    keys.push(`u:${JSON.stringify([task.userId, task.roomId])}`)
+  return keys
+}
+
+/** What a task reads: its room, the rooms it waits lists of, its stream inputs, the task that superseded it. */
+function keysOf(task: TaskRecord): string[] {
+  const keys: string[] = []
+  if (task.roomId !== null) keys.push(roomKey(task.roomId))
+  for (const roomId of task.confirming?.rooms ?? []) keys.push(roomKey(roomId))
+  for (const ref of task.inputs ?? []) if (ref.streamId !== null) keys.push(streamKey(ref.streamId))
+  if (task.superseded !== null) keys.push(taskKey(task.superseded.by))
+  keys.push(...purposeKeys(task))
+  return keys
+}
+
+function unindex(index: TaskIndex, taskId: string): void {
+  for (const key of index.keys.get(taskId) ?? []) {
+    const readers = index.readers.get(key)
+    readers?.delete(taskId)
+    if (readers?.size === 0) index.readers.delete(key)
+  }
+  index.keys.delete(taskId)
+}
+
+/** Re-reads the given tasks (written or removed) of `tasks` into the index. */
+export function reindex(
+  index: TaskIndex,
+  tasks: Record<string, TaskRecord>,
+  taskIds: Iterable<string>,
+): void {
+  for (const taskId of taskIds) {
+    unindex(index, taskId)
+    const task = tasks[taskId]
+    if (task === undefined) continue
+    const keys = keysOf(task)
+    index.keys.set(taskId, keys)
+    for (const key of keys) {
+      const readers = index.readers.get(key)
+      if (readers === undefined) index.readers.set(key, new Set([taskId]))
+      else readers.add(taskId)
+    }
+  }
+}
+
+/** Takes the index of a task map away from it (built when it has none). */
+export function takeIndex(tasks: Record<string, TaskRecord>): TaskIndex {
+  const index = indexes.get(tasks)
+  if (index !== undefined) {
+    indexes.delete(tasks)
+    return index
+  }
+  const built: TaskIndex = { readers: new Map(), keys: new Map() }
+  reindex(built, tasks, Object.keys(tasks))
+  return built
+}
+
+/** Leaves an index, up to date, with the task map it describes. */
+export function keepIndex(tasks: Record<string, TaskRecord>, index: TaskIndex): void {
+  indexes.set(tasks, index)
+}
+
+/** The tasks reading any of `keys`. */
+export function readersOf(index: TaskIndex, keys: Iterable<string>): Set<string> {
+  const found = new Set<string>()
+  for (const key of keys) for (const taskId of index.readers.get(key) ?? []) found.add(taskId)
+  return found
+}
