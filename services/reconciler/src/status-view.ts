@@ -1,9 +1,9 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
 import type { SavingsReport } from '@mixguard/ops'
-import type { StoredApp } from './adapters/state-store.ts'
 import type { AppState, TaskPhase } from './core/index.ts'
 import { liveness } from './core/streams.ts'
 import { tget } from './core/table.ts'
+import type { StoredApp } from './shell-ports.ts'
 
 export interface InputView {
   ref: string
