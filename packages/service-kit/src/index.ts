@@ -1,5 +1,4 @@
 export { appsVariables, type ConfiguredApp, type ConfiguredApps, readApps } from './apps-env.ts'
-export { ConfigError, type ConfigErrorCode } from './config-error.ts'
 export {
   brokerList,
   httpUrl,

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { KafkaSecurity, SaslMechanism } from '@mixguard/kafka'
+import { type KafkaSecurity, KafkaSetupError, type SaslMechanism } from '@mixguard/kafka'
 import { z } from 'zod'
-import { ConfigError } from './config-error.ts'
 import { presentVariables, wholeNumber } from './env.ts'
 import { secretFrom } from './file-secret.ts'
 import { Secret } from './secret.ts'
@@ -187,9 +186,13 @@ export function kafkaAccessFromEnv(
   return access
 }
 
-function invalid(problems: string[], cause?: unknown): ConfigError {
-  return new ConfigError('CONFIG_INVALID', `Kafka settings are invalid:\n  - ${problems.join('\n  - ')}`, {
-    retryable: false,
-    cause,
-  })
+function invalid(problems: string[], cause?: unknown): KafkaSetupError {
+  return new KafkaSetupError(
+    'KAFKA_SETTINGS_INVALID',
+    `Kafka settings are invalid:\n  - ${problems.join('\n  - ')}`,
+    {
+      retryable: false,
+      cause,
+    },
+  )
 }

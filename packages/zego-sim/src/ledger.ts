@@ -76,7 +76,7 @@ interface Entry {
 const STOP_ACTIONS: ReadonlySet<string> = new Set(['StopMix', 'StopAutoMix'])
 
 /** The overload codes ZEGO answers when a call goes over its rate limit (plus the room-API ones we use). */
-export const OVERLOAD_CODES: ReadonlySet<number> = new Set([110200190, 110200191, 110200194, 206, 207])
+const OVERLOAD_CODES: ReadonlySet<number> = new Set([110200190, 110200191, 110200194, 206, 207])
 
 export function createLedger(options: { maxCalls?: number } = {}): Ledger {
   const maxCalls = options.maxCalls ?? 200_000

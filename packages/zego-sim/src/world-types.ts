@@ -105,8 +105,6 @@ export type WorldEvent =
   | { type: 'task_active'; at: number; app: App; task: TaskSnapshot }
   | { type: 'task_ended'; at: number; app: App; task: TaskSnapshot; reason: TaskEndReason; seq: number }
 
-export type WorldEventType = WorldEvent['type']
-
 /** A ZEGO answer from the world: Code 0 with data, or a ZEGO return code with a message. */
 export type ZegoResult<T> = { ok: true; data: T } | { ok: false; code: number; message: string }
 

@@ -17,7 +17,7 @@ import { SaveCoalescer } from './save-coalescer.ts'
 import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
-export interface ShellObserver {
+interface ShellObserver {
   decided?(decision: CommandDecision): void
   eventsApplied?(count: number, partition: number): void
   deadLettered?(deadLetter: DeadLetter): void

@@ -5,9 +5,9 @@ import type { StateStore, StoredApp } from '../shell-ports.ts'
 import { ChangelogReader, type ChangelogRecord, type ChunkedVersion, encodeApp } from './state-records.ts'
 
 /** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024
+const DEFAULT_CHUNK_BYTES = 1024 * 1024
 /** Uncompressed bytes per produce request: one request's batch stays far below the topic's limit. */
-export const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
+const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
 
 /**
  * The changelog is keyed by AppId and has as many partitions as the events topic; each app's state is

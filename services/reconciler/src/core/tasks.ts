@@ -6,7 +6,7 @@ import type { LifecycleFact, TaskRecord } from './model.ts'
 import { observe } from './streams.ts'
 
 /** `stream:<id>` / `url:<url>`: one key space for comparing outputs. */
-export function outputKeys(refs: readonly StreamRef[]): string[] {
+function outputKeys(refs: readonly StreamRef[]): string[] {
   const keys: string[] = []
   for (const ref of refs) {
     if (ref.streamId) keys.push(`stream:${ref.streamId}`)
