@@ -59,16 +59,8 @@ export interface Ledger {
   totals(now: number): LedgerTotals
 }
 
-interface Entry {
-  appId: number
-  taskId: string
-  kind: TaskKind
-  instance: number
-  userId: string
-  roomId: string
-  startedAt: number
-  endedAt: number | undefined
-  endReason: TaskEndReason | undefined
+/** A task as the ledger tracks it: billing is derived on read, from its idle time so far. */
+interface Entry extends Omit<TaskLedgerEntry, 'billedSec' | 'idleSec'> {
   idleMs: number
   idleSince: number | undefined
 }
