@@ -1,4 +1,4 @@
-import type { TaskEndReason, TaskKind, WorldEvent } from './world-types.ts'
+import type { MixTask, TaskEndReason, WorldEvent } from './world-types.ts'
 
 /**
  * The books: what each mix task cost (billed mix-seconds, of which idle: running with no live input),
@@ -21,13 +21,8 @@ export interface ApiCallRecord {
   caller: string | undefined
 }
 
-export interface TaskLedgerEntry {
-  appId: number
-  taskId: string
-  kind: TaskKind
-  instance: number
-  userId: string
-  roomId: string
+export interface TaskLedgerEntry
+  extends Pick<MixTask, 'appId' | 'taskId' | 'kind' | 'instance' | 'userId' | 'roomId'> {
   startedAt: number
   endedAt: number | undefined
   endReason: TaskEndReason | undefined

@@ -66,7 +66,7 @@ export interface MixOutputRef {
   url: string | undefined
 }
 
-export type TaskKind = 'mix' | 'auto'
+type TaskKind = 'mix' | 'auto'
 export type TaskEndReason = 'stopped' | 'idle' | 'room_gone' | 'abnormal'
 
 export interface MixTask {
