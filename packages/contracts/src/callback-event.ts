@@ -32,6 +32,19 @@ function asText(value: unknown): unknown {
     : value
 }
 
+/** What a stream's created and closed events share, in their order. */
+function streamFields(p: CallbackPayload<'stream_create'> | CallbackPayload<'stream_close'>) {
+  return {
+    roomId: p.room_id,
+    roomSessionId: p.room_session_id,
+    streamId: p.stream_id,
+    streamSid: p.stream_sid,
+    userId: p.user_id,
+    streamSeq: p.stream_seq,
+    createTimeMs: p.create_time_ms,
+  }
+}
+
 /**
  * Turns a parsed callback into the envelope that goes on the events topic. Its `raw` is the body
  * without `signature`, `nonce` and `timestamp` (a credential for anyone who reads the topic); the
@@ -43,26 +56,14 @@ export function toEvent(callback: ZegoCallback, options: { receivedAt: number })
       const p = callback.payload
       const occurredAt = p.create_time_ms ?? (p.create_time === null ? null : p.create_time * 1000)
       return envelope(callback, 'stream_created', occurredAt, options.receivedAt, {
-        roomId: p.room_id,
-        roomSessionId: p.room_session_id,
-        streamId: p.stream_id,
-        streamSid: p.stream_sid,
-        userId: p.user_id,
-        streamSeq: p.stream_seq,
-        createTimeMs: p.create_time_ms,
+        ...streamFields(p),
         recreate: p.recreate,
       })
     }
     case 'stream_close': {
       const p = callback.payload
       return envelope(callback, 'stream_closed', p.destroy_timemillis, options.receivedAt, {
-        roomId: p.room_id,
-        roomSessionId: p.room_session_id,
-        streamId: p.stream_id,
-        streamSid: p.stream_sid,
-        userId: p.user_id,
-        streamSeq: p.stream_seq,
-        createTimeMs: p.create_time_ms,
+        ...streamFields(p),
         destroyTimeMs: p.destroy_timemillis,
         closeReason: p.type,
       })

@@ -19,7 +19,8 @@ export type EventType = (typeof EVENT_TYPES)[number]
 const count = z.number().int().nullable()
 const epochMs = z.number().int().nullable()
 
-export const StreamCreatedBodySchema = z.object({
+/** What a stream's created and closed events share (in this order on the wire and in the schemas). */
+const streamBody = {
   roomId: z.string(),
   roomSessionId: z.string(),
   streamId: z.string(),
@@ -27,17 +28,15 @@ export const StreamCreatedBodySchema = z.object({
   userId: z.string(),
   streamSeq: count,
   createTimeMs: epochMs,
+}
+
+export const StreamCreatedBodySchema = z.object({
+  ...streamBody,
   recreate: z.boolean(),
 })
 
 export const StreamClosedBodySchema = z.object({
-  roomId: z.string(),
-  roomSessionId: z.string(),
-  streamId: z.string(),
-  streamSid: z.string(),
-  userId: z.string(),
-  streamSeq: count,
-  createTimeMs: epochMs,
+  ...streamBody,
   destroyTimeMs: epochMs,
   closeReason: z.number().int().describe('stream_close.type: 0 normal, 1 heartbeat timeout, 4 TCP loss, …'),
 })

@@ -31,8 +31,8 @@ export interface RecordMetadata {
  * (log.message.timestamp.after.max.ms), which would hold up every record batched with it. Outside the
  * window the record is stamped with the receive time; the value keeps ZEGO's time either way.
  */
-export const EVENT_TIME_BEFORE_RECEIPT_MS = 60 * 60 * 1000
-export const EVENT_TIME_AFTER_RECEIPT_MS = 5 * 60 * 1000
+const EVENT_TIME_BEFORE_RECEIPT_MS = 60 * 60 * 1000
+const EVENT_TIME_AFTER_RECEIPT_MS = 5 * 60 * 1000
 
 export function eventRecordMetadata(event: ZegoEvent): RecordMetadata {
   const occurred = event.occurredAt

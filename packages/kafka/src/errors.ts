@@ -1,6 +1,8 @@
-export const kafkaSetupErrorCodes = [
+const kafkaSetupErrorCodes = [
   /** KAFKA_BROKERS or KAFKA_PROVIDER is not what it must be. A configuration bug: not retryable. */
   'KAFKA_BROKERS_INVALID',
+  /** The Kafka access settings (security, SASL, TLS files, topic settings) are invalid or unreadable; the message lists every problem. Not retryable. */
+  'KAFKA_SETTINGS_INVALID',
   /** Neither Java 17+ nor Docker on the machine. Not retryable. */
   'KAFKA_NO_RUNTIME',
   /** Maven could not fetch the Kafka jars (missing, or no network). Not retryable here: the message says what to fix. */

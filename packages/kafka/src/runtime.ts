@@ -38,12 +38,3 @@ export async function javaMajorVersion(env: NodeJS.ProcessEnv): Promise<number |
     return null
   }
 }
-
-export async function hasCommand(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
-  try {
-    await run(file, args, { env })
-    return true
-  } catch {
-    return false
-  }
-}

@@ -93,7 +93,7 @@ export function inputsEnd(history: History, appId: number, streamIds: readonly s
 }
 
 /** When a stream went for the last time, or null when its last fact says it is live (or none is known). */
-export function streamGoneAt(history: History, appId: number, streamId: string): number | null {
+function streamGoneAt(history: History, appId: number, streamId: string): number | null {
   let live = false
   let goneAt: number | null = null
   let room: { roomId: string; session: string } | null = null

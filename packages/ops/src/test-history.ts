@@ -2,7 +2,7 @@ import { type Decision, type EventOf, mixApiCallEvent, type Outcome } from '@mix
 import type { History } from './history.ts'
 
 /** Hand-made topic contents for the tools' unit tests (one app, times in ms from 0 + T0). */
-export const APP = 4001
+const APP = 4001
 export const T0 = 1_800_000_000_000
 
 export function startMix(taskId: string, at: number, inputs: string[], maxIdle: number | null = null) {

@@ -95,3 +95,33 @@ describe('Kafka access from the environment', () => {
     expect(message).toContain('KAFKA_REPLICATION_FACTOR must be -1 or between 1 and 32')
   })
 })
+
+describe('invalid Kafka settings', () => {
+  test('throw a KafkaSetupError: a stable code, not retryable, every problem in the message, the cause kept', () => {
+    const thrown = (env: Record<string, string>): unknown => {
+      try {
+        kafkaAccessFromEnv(env, readFile)
+      } catch (error) {
+        return error
+      }
+      return undefined
+    }
+    const badValue = thrown({ KAFKA_SECURITY_PROTOCOL: 'TELNET' })
+    expect(badValue).toMatchObject({
+      name: 'KafkaSetupError',
+      code: 'KAFKA_SETTINGS_INVALID',
+      retryable: false,
+    })
+    expect((badValue as Error).message).toContain('KAFKA_SECURITY_PROTOCOL')
+    expect((badValue as Error).cause).toBeDefined()
+    const unreadable = thrown({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_FILE: '/run/missing.pem' })
+    expect(unreadable).toMatchObject({
+      name: 'KafkaSetupError',
+      code: 'KAFKA_SETTINGS_INVALID',
+      retryable: false,
+    })
+    expect((unreadable as Error).message).toContain(
+      'KAFKA_SSL_CA_FILE cannot be read (/run/missing.pem): ENOENT',
+    )
+  })
+})

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { KafkaSecurity, SaslMechanism } from '@mixguard/kafka'
+import { type KafkaSecurity, KafkaSetupError, type SaslMechanism } from '@mixguard/kafka'
 import { z } from 'zod'
 import { presentVariables, wholeNumber } from './env.ts'
 import { secretFrom } from './file-secret.ts'
@@ -179,9 +179,20 @@ export function kafkaAccessFromEnv(
   const parsed = AccessSchema.safeParse(present)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')} ${issue.message}`)
-    throw new Error(`Kafka settings are invalid:\n  - ${problems.join('\n  - ')}`)
+    throw invalid(problems, parsed.error)
   }
   const access = readKafkaAccess(parsed.data, present, readFile, problems)
-  if (problems.length > 0) throw new Error(`Kafka settings are invalid:\n  - ${problems.join('\n  - ')}`)
+  if (problems.length > 0) throw invalid(problems)
   return access
+}
+
+function invalid(problems: string[], cause?: unknown): KafkaSetupError {
+  return new KafkaSetupError(
+    'KAFKA_SETTINGS_INVALID',
+    `Kafka settings are invalid:\n  - ${problems.join('\n  - ')}`,
+    {
+      retryable: false,
+      cause,
+    },
+  )
 }

@@ -195,7 +195,7 @@ export const StreamListItem = z.looseObject({
 export const DescribeSimpleStreamListData = z.looseObject({ StreamList: list(StreamListItem) })
 
 /** StopMix and StopAutoMix answer no Data; whatever comes is ignored. */
-export const NoData = z.unknown().transform((): undefined => undefined)
+const NoData = z.unknown().transform((): undefined => undefined)
 
 export type RectInfo = z.input<typeof RectInfo>
 export type MixInput = z.input<typeof MixInput>

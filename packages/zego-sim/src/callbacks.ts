@@ -76,7 +76,7 @@ export interface Delivery {
   nextAttemptAt: number | undefined
 }
 
-export type DeliveryNotice = { type: 'attempt'; delivery: Delivery } | { type: 'settled'; delivery: Delivery }
+type DeliveryNotice = { type: 'attempt'; delivery: Delivery } | { type: 'settled'; delivery: Delivery }
 
 export interface CallbackSenderOptions {
   clock: SimClock

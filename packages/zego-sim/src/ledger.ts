@@ -1,4 +1,4 @@
-import type { TaskEndReason, TaskKind, WorldEvent } from './world-types.ts'
+import type { MixTask, TaskEndReason, WorldEvent } from './world-types.ts'
 
 /**
  * The books: what each mix task cost (billed mix-seconds, of which idle: running with no live input),
@@ -21,13 +21,8 @@ export interface ApiCallRecord {
   caller: string | undefined
 }
 
-export interface TaskLedgerEntry {
-  appId: number
-  taskId: string
-  kind: TaskKind
-  instance: number
-  userId: string
-  roomId: string
+export interface TaskLedgerEntry
+  extends Pick<MixTask, 'appId' | 'taskId' | 'kind' | 'instance' | 'userId' | 'roomId'> {
   startedAt: number
   endedAt: number | undefined
   endReason: TaskEndReason | undefined
@@ -59,16 +54,8 @@ export interface Ledger {
   totals(now: number): LedgerTotals
 }
 
-interface Entry {
-  appId: number
-  taskId: string
-  kind: TaskKind
-  instance: number
-  userId: string
-  roomId: string
-  startedAt: number
-  endedAt: number | undefined
-  endReason: TaskEndReason | undefined
+/** A task as the ledger tracks it: billing is derived on read, from its idle time so far. */
+interface Entry extends Omit<TaskLedgerEntry, 'billedSec' | 'idleSec'> {
   idleMs: number
   idleSince: number | undefined
 }
@@ -76,7 +63,7 @@ interface Entry {
 const STOP_ACTIONS: ReadonlySet<string> = new Set(['StopMix', 'StopAutoMix'])
 
 /** The overload codes ZEGO answers when a call goes over its rate limit (plus the room-API ones we use). */
-export const OVERLOAD_CODES: ReadonlySet<number> = new Set([110200190, 110200191, 110200194, 206, 207])
+const OVERLOAD_CODES: ReadonlySet<number> = new Set([110200190, 110200191, 110200194, 206, 207])
 
 export function createLedger(options: { maxCalls?: number } = {}): Ledger {
   const maxCalls = options.maxCalls ?? 200_000

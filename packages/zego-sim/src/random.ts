@@ -23,12 +23,3 @@ export function deriveSeed(seed: number, label: string): number {
 export function randomInt(random: Random, minInclusive: number, maxInclusive: number): number {
   return minInclusive + Math.floor(random() * (maxInclusive - minInclusive + 1))
 }
-
-export function randomHex(random: Random, bytes: number): string {
-  let out = ''
-  for (let i = 0; i < bytes; i++)
-    out += Math.floor(random() * 256)
-      .toString(16)
-      .padStart(2, '0')
-  return out
-}

@@ -28,7 +28,7 @@ export const defaultApiSwitches: ApiSwitches = {
   signatureMaxSkewSec: 600,
 }
 
-export const defaultCallbackSwitches: CallbackSwitches = { autoEndSendsMixStop: true }
+const defaultCallbackSwitches: CallbackSwitches = { autoEndSendsMixStop: true }
 
 export interface Switches {
   api: ApiSwitches

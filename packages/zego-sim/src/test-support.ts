@@ -51,7 +51,7 @@ export async function rawZegoCall(baseUrl: string, call: RawCall): Promise<ZegoA
   return { status: res.statusCode, body: (await res.body.json()) as ZegoAnswer['body'] }
 }
 
-export interface Received {
+interface Received {
   contentType: string
   raw: string
   /** JSON body, or the form decoded (repeated keys become arrays). */

@@ -37,7 +37,7 @@ export function liveStreamsInRoom(core: WorldCore, appId: number, roomId: string
 }
 
 /** URL inputs give no liveness signal: they count as present, as a pulled URL would keep playing. */
-export function hasLiveInput(core: WorldCore, task: MixTask): boolean {
+function hasLiveInput(core: WorldCore, task: MixTask): boolean {
   for (const input of task.inputs) {
     switch (input.kind) {
       case 'url':

@@ -37,7 +37,7 @@ export interface StopAutoMixCommand {
   userId?: string | undefined
 }
 
-export interface PlayInfo {
+interface PlayInfo {
   StreamId: string
   RTMP: string
   HLS: string

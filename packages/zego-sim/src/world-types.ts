@@ -66,7 +66,7 @@ export interface MixOutputRef {
   url: string | undefined
 }
 
-export type TaskKind = 'mix' | 'auto'
+type TaskKind = 'mix' | 'auto'
 export type TaskEndReason = 'stopped' | 'idle' | 'room_gone' | 'abnormal'
 
 export interface MixTask {
@@ -104,8 +104,6 @@ export type WorldEvent =
   | { type: 'task_idle'; at: number; app: App; task: TaskSnapshot }
   | { type: 'task_active'; at: number; app: App; task: TaskSnapshot }
   | { type: 'task_ended'; at: number; app: App; task: TaskSnapshot; reason: TaskEndReason; seq: number }
-
-export type WorldEventType = WorldEvent['type']
 
 /** A ZEGO answer from the world: Code 0 with data, or a ZEGO return code with a message. */
 export type ZegoResult<T> = { ok: true; data: T } | { ok: false; code: number; message: string }

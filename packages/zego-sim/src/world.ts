@@ -48,7 +48,7 @@ export interface CloseRoomCommand {
 
 export type { PublishCommand, UnpublishCommand }
 
-export type WorldListener = (event: WorldEvent) => void
+type WorldListener = (event: WorldEvent) => void
 
 /**
  * The simulated ZEGO: apps, rooms, streams and mix tasks. Every operation takes `now` (simulated ms)

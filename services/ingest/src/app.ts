@@ -32,7 +32,7 @@ export interface AppDeps {
   inFlight: { count: number; onIdle: () => void }
 }
 
-export interface RouteLimits {
+interface RouteLimits {
   callbackBodyBytes: number
   passthroughBodyBytes: number
   /** Requests processed at once (their bodies already read); past it, 503 with Retry-After. */

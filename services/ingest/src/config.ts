@@ -63,7 +63,7 @@ export interface IngestConfig {
 }
 
 /** Where replay protection remembers signatures: this process (one replica) or a Redis every replica shares. */
-export type NonceStoreConfig =
+type NonceStoreConfig =
   | { kind: 'memory'; maxEntries: number }
   | {
       kind: 'redis'

@@ -10,7 +10,7 @@ export interface Rejection {
 }
 
 /** How much of a set-aside value the dead-letter record keeps: enough to see what it was. */
-export const DEAD_LETTER_PAYLOAD_BYTES = 8 * 1024
+const DEAD_LETTER_PAYLOAD_BYTES = 8 * 1024
 
 /**
  * The record that stands in for one Kafka can never take: on the dead-letter topic, under the same

@@ -13,10 +13,10 @@ export interface SpoolRecord {
  * the tail; reading stops there, so every earlier frame survives untouched.
  * Payload: `u16 topic length | topic | u32 key length (0xffffffff = no key) | key | value`.
  */
-export const FRAME_HEADER_BYTES = 8
+const FRAME_HEADER_BYTES = 8
 const NO_KEY = 0xffffffff
 // No callback comes close; a length beyond this is a torn or corrupt header, not a record.
-export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
+const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 
 export function frameSize(record: SpoolRecord): number {
   const key = record.key === null ? 0 : Buffer.byteLength(record.key, 'utf8')

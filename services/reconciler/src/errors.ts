@@ -1,4 +1,4 @@
-export const reconcilerErrorCodes = [
+const reconcilerErrorCodes = [
   /**
    * This instance does not hold the partition now (revoked, lost, or suspended while the group
    * rebalances): nothing may be written or executed for it. Not retryable here: its owner takes over.

@@ -1,9 +1,7 @@
 // Test support for the shell (not part of the service's API): hand-written fakes of its effects.
 import { type Decision, encodeEvent, type ZegoEvent } from '@mixguard/contracts'
-import type { Executor } from './adapters/executor.ts'
-import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import { type AppPolicy, type AppState, defaultPolicy } from './core/index.ts'
-import type { EventRecord } from './shell.ts'
+import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
 
 /** A changelog in memory; `failSaves` makes the next saves throw, like a broker refusing records. */
 export function fakeStore() {

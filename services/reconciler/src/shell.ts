@@ -1,7 +1,5 @@
 import { type CommandDecision, type DeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
 import { backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
-import type { Executor } from './adapters/executor.ts'
-import type { StateStore, StoredApp } from './adapters/state-store.ts'
 import {
   type AppPolicy,
   type AppState,
@@ -11,12 +9,15 @@ import {
   nextDeadline,
   pendingDecisions,
 } from './core/index.ts'
+import { DeadlineTimers } from './deadline-timers.ts'
 import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
 import { RETRY_BACKOFF } from './retry-backoff.ts'
+import { SaveCoalescer } from './save-coalescer.ts'
+import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
-export interface ShellObserver {
+interface ShellObserver {
   decided?(decision: CommandDecision): void
   eventsApplied?(count: number, partition: number): void
   deadLettered?(deadLetter: DeadLetter): void
@@ -50,11 +51,6 @@ export interface ShellOptions {
   canWrite?: (partition: number) => boolean
 }
 
-export interface EventRecord {
-  offset: string
-  value: Buffer | null
-}
-
 interface Owned {
   apps: Map<number, StoredApp<AppState>>
   lock: PartitionLock
@@ -79,20 +75,26 @@ export class Shell {
   readonly #o: ShellOptions
   readonly #owned = new Map<number, Owned>()
   readonly #partitionOf = new Map<number, number>()
-  readonly #timers = new Map<number, { handle: unknown; at: number }>()
-  /** Apps changed since their partition was last saved (see #scheduleFlush). */
-  readonly #dirty = new Map<number, Set<number>>()
-  /** Retries waiting for their backoff; stop() wakes them so they end. */
+  readonly #deadlines: DeadlineTimers
+  /** Apps changed by deadlines and outcomes since their partition was last saved. */
+  readonly #saves: SaveCoalescer
   /** Aborted by stop(): wakes every backoff. */
   readonly #stopping = new AbortController()
-  #flushTimer: unknown = null
-  #flushFailures = 0
   /** Bumped by every suspension, so an assignment decided before it is not acted on after it. */
   #epoch = 0
   #stopped = false
 
   constructor(options: ShellOptions) {
     this.#o = options
+    this.#deadlines = new DeadlineTimers(options.clock, options.timers, (appId) => {
+      void this.input(appId, { kind: 'tick' })
+    })
+    this.#saves = new SaveCoalescer({
+      timers: options.timers,
+      delayMs: options.saveDelayMs ?? 250,
+      savePartition: (partition) => this.#flushPartition(partition),
+      onFailed: (error) => this.#o.observer?.saveFailed?.(error),
+    })
   }
 
   /**
@@ -162,7 +164,7 @@ export class Shell {
     for (const owned of this.#owned.values()) {
       owned.active = false
       for (const appId of owned.apps.keys()) {
-        this.#disarm(appId)
+        this.#deadlines.disarm(appId)
         apps.push(appId)
       }
     }
@@ -228,7 +230,7 @@ export class Shell {
         if (deadLetters.length > 0) await this.#o.publishDeadLetters(deadLetters)
         if (decisions.length > 0) await this.#o.publishDecisions(decisions)
         this.#assertWritable(partition, owned)
-        const dirty = [...(this.#dirty.get(partition) ?? [])].filter((id) => !drafts.has(id))
+        const dirty = [...(this.#saves.marked(partition) ?? [])].filter((id) => !drafts.has(id))
         await this.#o.store.save(partition, [
           ...drafts.values(),
           ...dirty.flatMap((id) => owned.apps.get(id) ?? []),
@@ -237,7 +239,7 @@ export class Shell {
         if (!isReconcilerError(error, 'NOT_OWNER')) this.#reload(partition, owned)
         throw error
       }
-      this.#dirty.delete(partition)
+      this.#saves.clear(partition)
       for (const app of drafts.values()) {
         owned.apps.set(app.appId, app)
         this.#partitionOf.set(app.appId, partition)
@@ -282,7 +284,7 @@ export class Shell {
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
     const next = { ...app, state: step.state }
     owned.apps.set(appId, next)
-    this.#markDirty(partition, appId)
+    this.#saves.mark(partition, appId)
     this.#act([next], step.decisions)
   }
 
@@ -300,50 +302,24 @@ export class Shell {
       throw notOwner(partition)
   }
 
-  #markDirty(partition: number, appId: number): void {
-    const dirty = this.#dirty.get(partition) ?? new Set<number>()
-    dirty.add(appId)
-    this.#dirty.set(partition, dirty)
-    this.#scheduleFlush(this.#o.saveDelayMs ?? 250)
-  }
-
-  #scheduleFlush(delayMs: number): void {
-    if (this.#flushTimer !== null || this.#dirty.size === 0 || this.#stopped) return
-    this.#flushTimer = this.#o.timers.setTimeout(() => {
-      this.#flushTimer = null
-      this.flush().then(
-        () => {
-          this.#flushFailures = 0
-        },
-        (error: unknown) => {
-          this.#o.observer?.saveFailed?.(error)
-          this.#flushFailures++
-          this.#scheduleFlush(backoffDelay(RETRY_BACKOFF, this.#flushFailures))
-        },
-      )
-    }, delayMs)
-  }
-
   /**
    * Saves every app changed since its last save (also before a graceful hand-over). A partition that is
    * suspended stays marked; one whose save fails is marked again (and the failure reported).
    */
-  async flush(): Promise<void> {
-    const results = await Promise.allSettled([...this.#dirty.keys()].map((p) => this.#flushPartition(p)))
-    const failed = results.find((r) => r.status === 'rejected')
-    if (failed) throw failed.reason
+  flush(): Promise<void> {
+    return this.#saves.flush()
   }
 
   #flushPartition(partition: number): Promise<void> {
     const owned = this.#owned.get(partition)
     if (!owned) {
-      this.#dirty.delete(partition)
+      this.#saves.clear(partition)
       return Promise.resolve()
     }
     return owned.lock.run(async () => {
-      const ids = this.#dirty.get(partition)
+      const ids = this.#saves.marked(partition)
       if (!ids || this.#owned.get(partition) !== owned || !owned.active) return
-      this.#dirty.delete(partition)
+      this.#saves.clear(partition)
       try {
         this.#assertWritable(partition, owned)
         await this.#o.store.save(
@@ -351,9 +327,7 @@ export class Shell {
           [...ids].flatMap((id) => owned.apps.get(id) ?? []),
         )
       } catch (error) {
-        const again = this.#dirty.get(partition) ?? new Set<number>()
-        for (const id of ids) again.add(id)
-        if (this.#owned.get(partition) === owned) this.#dirty.set(partition, again)
+        if (this.#owned.get(partition) === owned) this.#saves.putBack(partition, ids)
         throw error
       }
     })
@@ -365,11 +339,11 @@ export class Shell {
     if (!owned) return []
     const apps = [...owned.apps.keys()]
     for (const appId of apps) {
-      this.#disarm(appId)
+      this.#deadlines.disarm(appId)
       this.#partitionOf.delete(appId)
     }
     this.#owned.delete(partition)
-    this.#dirty.delete(partition)
+    this.#saves.clear(partition)
     return apps
   }
 
@@ -377,11 +351,11 @@ export class Shell {
   #reload(partition: number, owned: Owned): void {
     owned.ready = owned.lock.run(async () => {
       for (const appId of owned.apps.keys()) {
-        this.#disarm(appId)
+        this.#deadlines.disarm(appId)
         this.#partitionOf.delete(appId)
       }
       owned.apps.clear()
-      this.#dirty.delete(partition)
+      this.#saves.clear(partition)
       const restored = await this.#o.store.restore([partition])
       if (this.#owned.get(partition) !== owned) return
       this.#install(partition, owned, restored.get(partition))
@@ -407,42 +381,22 @@ export class Shell {
       this.#arm(app)
       for (const decision of pendingDecisions(app.state)) this.#o.executor.submit(decision)
     }
-    this.#scheduleFlush(this.#o.saveDelayMs ?? 250)
+    this.#saves.schedule()
   }
 
   #arm(app: StoredApp<AppState>): void {
-    const at = nextDeadline(app.state)
-    const current = this.#timers.get(app.appId)
-    if (current && current.at === at) return
-    this.#disarm(app.appId)
-    if (at === null || this.#stopped) return
-    // setTimeout holds at most ~24.8 days; a later deadline is re-armed when this one fires.
-    const delay = Math.min(Math.max(0, at - this.#o.clock.now()), 2 ** 31 - 1)
-    const handle = this.#o.timers.setTimeout(() => {
-      this.#timers.delete(app.appId)
-      void this.input(app.appId, { kind: 'tick' })
-    }, delay)
-    this.#timers.set(app.appId, { handle, at })
-  }
-
-  #disarm(appId: number): void {
-    const current = this.#timers.get(appId)
-    if (current) this.#o.timers.clearTimeout(current.handle)
-    this.#timers.delete(appId)
+    this.#deadlines.arm(app.appId, nextDeadline(app.state))
   }
 
   /** Armed deadlines (for metrics): how many, and how many are already due. */
   deadlines(now: number): { armed: number; overdue: number } {
-    let overdue = 0
-    for (const { at } of this.#timers.values()) if (at <= now) overdue++
-    return { armed: this.#timers.size, overdue }
+    return this.#deadlines.count(now)
   }
 
   stop(): void {
     this.#stopped = true
-    for (const appId of [...this.#timers.keys()]) this.#disarm(appId)
-    if (this.#flushTimer !== null) this.#o.timers.clearTimeout(this.#flushTimer)
-    this.#flushTimer = null
+    this.#deadlines.stop()
+    this.#saves.stop()
     this.#stopping.abort()
   }
 }

@@ -4,7 +4,7 @@ import type { AppView, InputView, StatusView } from './status-view.ts'
 const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 
 /** "in 1 min 05 s" / "overdue 3 s": deadlines count down with each refresh. */
-export function countdown(at: number, now: number): string {
+function countdown(at: number, now: number): string {
   const ms = at - now
   const s = Math.round(Math.abs(ms) / 1000)
   const text = s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`

@@ -1,7 +1,7 @@
 import type { SavingsReport } from '@mixguard/ops'
-import type { StoredApp } from './adapters/state-store.ts'
 import type { AppPolicy, AppState } from './core/index.ts'
 import type { RecentLog } from './recent-log.ts'
+import type { StoredApp } from './shell-ports.ts'
 import { statusPage } from './status-page.ts'
 import { type AppView, appTasks } from './status-view.ts'
 

@@ -1,6 +1,5 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
 import type { SavingsReport } from '@mixguard/ops'
-import type { StoredApp } from './adapters/state-store.ts'
 import type { AppState, TaskPhase } from './core/index.ts'
 import { liveness } from './core/streams.ts'
 import { tget } from './core/table.ts'
@@ -92,8 +91,4 @@ export function appTasks(state: AppState): { tasks: TaskView[]; deadlines: Deadl
   tasks.sort((a, b) => a.taskId.localeCompare(b.taskId))
   deadlines.sort((a, b) => a.at - b.at)
   return { tasks, deadlines }
-}
-
-export function ownedStates(apps: Iterable<StoredApp<AppState>>): Map<number, AppState> {
-  return new Map([...apps].map((app) => [app.appId, app.state]))
 }

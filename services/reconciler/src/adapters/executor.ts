@@ -2,6 +2,7 @@ import type { Command, CommandDecision, Outcome, OutcomeErrorCode } from '@mixgu
 import type { Backoff, Clock, Timers } from '@mixguard/time'
 import { retryZegoCall, type ZegoClient, type ZegoError, type ZegoOutcome } from '@mixguard/zego-api'
 import { type CoreInput, ROOM_CHECK_INTERVAL_MS, ROOM_LIST_ATTEMPTS } from '../core/index.ts'
+import type { Executor } from '../shell-ports.ts'
 
 export interface ExecutorOptions {
   /** The ZEGO client for an app, or undefined when no credentials are configured for it. */
@@ -16,16 +17,6 @@ export interface ExecutorOptions {
   /** Our own retries of retryable failures (the client makes one attempt per call). */
   retry?: Partial<Backoff & { attempts: number }>
   onError?: (error: unknown, decision: CommandDecision) => void
-}
-
-export interface Executor {
-  /** Carries a decision's command out once; a decision already in flight is not started twice. */
-  submit(decision: CommandDecision): void
-  /** Abandons the work of apps this instance no longer owns (their new owner re-executes it). */
-  cancel(appIds: Iterable<number>): void
-  inFlight(): number
-  /** Resolves when nothing is in flight (graceful shutdown). */
-  drained(): Promise<void>
 }
 
 /** What a successful call feeds back into the core, given the outcome recorded for it. */

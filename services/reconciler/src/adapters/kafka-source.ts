@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from '@mixguard/kafka'
-import { backoffDelay, sleep, systemTimers } from '@mixguard/time'
+import { backoffDelay, sleep, systemTimers, type Timers } from '@mixguard/time'
 import { isReconcilerError } from '../errors.ts'
 import { RETRY_BACKOFF } from '../retry-backoff.ts'
 import type { Shell } from '../shell.ts'
@@ -74,8 +74,13 @@ export function createKafkaSource(options: {
   observer?: SourceObserver
   partitionsConsumedConcurrently?: number
   timing?: GroupTiming
+  /** For the waits before an assignment is tried again (default: the system's). */
+  timers?: Timers
 }): KafkaSource {
   const { kafka, topic, shell } = options
+  const timers = options.timers ?? systemTimers
+  /** Aborted by stop(): a pending retry of an assignment ends instead of waiting. */
+  const stopping = new AbortController()
   const timing = options.timing ?? DEFAULT_GROUP_TIMING
   const consumer = kafka.consumer({
     groupId: options.groupId,
@@ -109,12 +114,12 @@ export function createKafkaSource(options: {
       })
       .catch((error: unknown) => {
         options.observer?.assignFailed?.(error, attempt)
-        setTimeout(
+        sleep(backoffDelay(RETRY_BACKOFF, attempt), timers, stopping.signal).then(
           () => {
             if (stable && assigned === partitions) assign(partitions, attempt + 1)
           },
-          backoffDelay(RETRY_BACKOFF, attempt),
-        ).unref()
+          () => {}, // stopped
+        )
       })
   }
   // The coordinator drops a member a session timeout after the last heartbeat it received. Our last
@@ -176,7 +181,7 @@ export function createKafkaSource(options: {
               // Not ours now (a rebalance or a lapsed session): unresolved, the batch is fetched again;
               // a pause first keeps that from spinning until the group settles.
               if (!holds(partition)) {
-                await beating(sleep(timing.heartbeatIntervalMs, systemTimers))
+                await beating(sleep(timing.heartbeatIntervalMs, timers))
                 return
               }
               const applied = await beating(
@@ -200,7 +205,7 @@ export function createKafkaSource(options: {
                 // Ours, but the shell's assignment failed (the broker was unreachable): try it again.
                 assign(assigned)
               }
-              await beating(sleep(backoffDelay(RETRY_BACKOFF, attempt), systemTimers))
+              await beating(sleep(backoffDelay(RETRY_BACKOFF, attempt), timers))
             }
             options.observer?.lag?.(partition, Number(batch.offsetLag()))
             await heartbeat()
@@ -219,6 +224,7 @@ export function createKafkaSource(options: {
       await Promise.allSettled([...batches])
     },
     async stop() {
+      stopping.abort()
       clearTimeout(leaseTimer)
       await consumer.disconnect()
       stable = false

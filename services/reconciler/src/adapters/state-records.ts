@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { appKey } from '@mixguard/contracts'
-
-/**
- * One app's state as it sits on the compacted changelog: the core's state plus the offset of the
- * last event applied to it, so that events replayed after a crash (state saved, offsets not yet
- * committed) are recognised and skipped.
- */
-export interface StoredApp<S> {
-  appId: number
-  /** Offset (decimal string) of the last events-topic record applied to this app; null: none yet. */
-  appliedOffset: string | null
-  state: S
-}
+import type { StoredApp } from '../shell-ports.ts'
 
 /**
  * How an app's state is laid out on the changelog. A state that fits in `chunkBytes` is one record

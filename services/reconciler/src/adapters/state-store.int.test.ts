@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { createIdempotentProducer, ensureTopics, type Producer } from '@mixguard/kafka'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
-import { createKafkaStateStore, type StateStore } from './state-store.ts'
+import type { StateStore } from '../shell-ports.ts'
+import { createKafkaStateStore } from './state-store.ts'
 
 // A changelog topic that refuses records above 64 KB: a state several times that size must still be
 // saved and restored whole (it is split), and a later smaller save must leave nothing stale behind.

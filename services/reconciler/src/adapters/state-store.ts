@@ -1,32 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
 import { retry, systemTimers } from '@mixguard/time'
-import {
-  ChangelogReader,
-  type ChangelogRecord,
-  type ChunkedVersion,
-  encodeApp,
-  type StoredApp,
-} from './state-records.ts'
-
-export type { StoredApp } from './state-records.ts'
-
-export interface StateStore<S> {
-  /** Every app stored in `partitions` of the changelog, read to its end: partition → appId → app. */
-  restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>>
-  /** Writes apps to the changelog partition that matches their events partition; resolves once acked by all replicas. */
-  save(partition: number, apps: StoredApp<S>[]): Promise<void>
-  /**
-   * Of `partitions`, those whose changelog nobody else wrote since this store last restored or wrote
-   * them (their end offset is where this store left it): what this instance holds of them is current.
-   */
-  unchanged(partitions: number[]): Promise<Set<number>>
-}
+import type { StateStore, StoredApp } from '../shell-ports.ts'
+import { ChangelogReader, type ChangelogRecord, type ChunkedVersion, encodeApp } from './state-records.ts'
 
 /** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
-export const DEFAULT_CHUNK_BYTES = 1024 * 1024
+const DEFAULT_CHUNK_BYTES = 1024 * 1024
 /** Uncompressed bytes per produce request: one request's batch stays far below the topic's limit. */
-export const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
+const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
 
 /**
  * The changelog is keyed by AppId and has as many partitions as the events topic; each app's state is

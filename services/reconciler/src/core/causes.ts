@@ -14,7 +14,7 @@ export interface StopPlan {
 }
 
 /** The rooms whose stream lists must confirm a stop resting on stream callbacks, and the fallback wait. */
-export interface Confirmation {
+interface Confirmation {
   reason: 'orphaned' | 'room_empty' | 'room_closed'
   /**
    * Sorted by room id: each room with the evidence of the gone streams in it, and the latest time
@@ -135,7 +135,7 @@ export function supersededCause(s: NonNullable<TaskRecord['superseded']>, by: Ta
 }
 
 /** The evidence id of a GetMixTaskInfo that found a task running. */
-export const runCheckEvidence = (taskId: string, at: number): string => `get_mix_task_info:${taskId}@${at}`
+const runCheckEvidence = (taskId: string, at: number): string => `get_mix_task_info:${taskId}@${at}`
 
 /** The stream ids a task's liveness depends on, or null when its inputs say nothing. */
 function streamInputs(

@@ -1,6 +1,6 @@
 import type { AppPolicy } from './policy.ts'
 
-export type GraceKind = keyof AppPolicy['graceMs']
+type GraceKind = keyof AppPolicy['graceMs']
 
 export interface CloseClass {
   grace: GraceKind

@@ -1,4 +1,5 @@
 import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
+import { assertNever as unreachable } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
 import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
@@ -16,7 +17,6 @@ import { checkSupersession } from './supersession.ts'
 import { tget, tvalues } from './table.ts'
 import { roomKey, streamKey, taskKey } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
-import { unreachable } from './unreachable.ts'
 import { type View, viewOf } from './view.ts'
 
 export type { CoreInput } from './model.ts'

@@ -87,7 +87,7 @@ export interface StreamRecord {
   touchedAt: number
 }
 
-export interface RoomClose {
+interface RoomClose {
   roomSessionId: string
   eventId: string
   at: number
@@ -132,7 +132,7 @@ export interface LifecycleFact {
 
 export type SupersessionRule = 'shared_output' | 'shared_user_in_room'
 
-export type StopReason = 'orphaned' | 'superseded' | 'room_closed' | 'room_empty'
+type StopReason = 'orphaned' | 'superseded' | 'room_closed' | 'room_empty'
 
 /** Why a task should stop, and from when: the audit trail of a stop decision. */
 export interface StopCause {

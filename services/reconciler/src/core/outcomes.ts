@@ -1,4 +1,5 @@
 import type { CommandDecision, Outcome } from '@mixguard/contracts'
+import { assertNever as unreachable } from '@mixguard/contracts'
 import { stopDecision } from './decisions.ts'
 import { type Draft, touchEverything, writableRoom, writableTask } from './draft.ts'
 import { applyExternalStop, recordOurStop } from './lifecycle.ts'
@@ -8,7 +9,6 @@ import type { AppPolicy } from './policy.ts'
 import { MIX_STOP_RULE } from './reported-stops.ts'
 import { checkSupersession } from './supersession.ts'
 import { tvalues } from './table.ts'
-import { unreachable } from './unreachable.ts'
 
 /**
  * The executor's result for one of our decisions. Only the outcome of the decision a task is waiting

@@ -1,10 +1,10 @@
+import { assertNever as unreachable } from '@mixguard/contracts'
 import type { Draft } from './draft.ts'
 import { hasTasks, removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
 import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
 import type { AppState, TaskRecord } from './model.ts'
 import { decidingSession, liveness, roomOf } from './streams.ts'
 import { tempty, tvalues } from './table.ts'
-import { unreachable } from './unreachable.ts'
 
 /** Nothing more will happen to this task unless ZEGO starts it again. */
 function ended(task: TaskRecord): boolean {

@@ -13,7 +13,7 @@ import { purposeKeys } from './task-index.ts'
  * shared initiator UserId in the same room. A shared UserId across rooms is never one: many backends
  * start every task under one service UserId.
  */
-export function sharedRule(a: TaskRecord, b: TaskRecord, policy: AppPolicy): SupersessionRule | null {
+function sharedRule(a: TaskRecord, b: TaskRecord, policy: AppPolicy): SupersessionRule | null {
   if (policy.supersession.sharedOutput && a.outputs.some((key) => b.outputs.includes(key)))
     return 'shared_output'
   if (
@@ -32,7 +32,7 @@ export function sharedRule(a: TaskRecord, b: TaskRecord, policy: AppPolicy): Sup
  * Which of two runs started first, or null when that cannot be told: request times recorded by the
  * passthrough are exact; callback times are whole seconds, so a gap under a second is no order.
  */
-export function olderOf(a: TaskRecord, b: TaskRecord): TaskRecord | null {
+function olderOf(a: TaskRecord, b: TaskRecord): TaskRecord | null {
   if (a.run === null || b.run === null) return null
   const gap = a.run.precise && b.run.precise ? 1 : CALLBACK_TIME_SLACK_MS
   if (b.run.startedAt - a.run.startedAt >= gap) return a
@@ -128,4 +128,4 @@ function askRun(d: Draft, taskId: string, supersedes: string, now: number, out: 
 }
 
 /** The rule of the GetMixTaskInfo check of a superseding task known from callbacks alone. */
-export const SUPERSEDING_RUN_RULE = 'superseding_run'
+const SUPERSEDING_RUN_RULE = 'superseding_run'

@@ -1,12 +1,12 @@
 import type { EventOf, MixApiResponse, StreamRef } from '@mixguard/contracts'
+import { assertNever as unreachable } from '@mixguard/contracts'
 import { type Draft, writableTask } from './draft.ts'
 import { applyExternalStop, applyStart, lifecycleRunning, type StartResult } from './lifecycle.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 import { observe } from './streams.ts'
-import { unreachable } from './unreachable.ts'
 
 /** `stream:<id>` / `url:<url>`: one key space for comparing outputs. */
-export function outputKeys(refs: readonly StreamRef[]): string[] {
+function outputKeys(refs: readonly StreamRef[]): string[] {
   const keys: string[] = []
   for (const ref of refs) {
     if (ref.streamId) keys.push(`stream:${ref.streamId}`)

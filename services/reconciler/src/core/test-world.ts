@@ -7,7 +7,7 @@ import type { ZegoEvent } from '@mixguard/contracts'
 import fc from 'fast-check'
 import { closed, created, mixStarted, mixStopped, roomClosed, startMix, stopMix, T0 } from './test-kit.ts'
 
-export type Action =
+type Action =
   | { kind: 'publish'; stream: number; reconnect: boolean }
   | { kind: 'unpublish'; stream: number; reason: number }
   | { kind: 'start'; task: number; inputs: number; output: number; user: number; room: string; url: boolean }
@@ -80,7 +80,7 @@ export const scriptArb: fc.Arbitrary<Script> = fc.record({
   roomClose: fc.boolean(),
 })
 
-export interface TaskTruth {
+interface TaskTruth {
   taskId: string
   startAt: number
   userId: string
