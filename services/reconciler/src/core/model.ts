@@ -87,7 +87,7 @@ export interface StreamRecord {
   touchedAt: number
 }
 
-interface RoomClose {
+export interface RoomClose {
   roomSessionId: string
   eventId: string
   at: number
