@@ -152,16 +152,24 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     auto: false,
     roomId: null,
     userId: null,
-    inputs: null,
-    inputsSequence: null,
-    inputsAt: null,
-    inputsEventId: null,
-    outputs: [],
     lastStart: null,
     lastStop: null,
     run: null,
     // No start seen yet: not running until a start fact says so.
     phase: 'stopped',
+    ...unknownRun(),
+    touchedAt: now,
+  }))
+}
+
+/** What a task knows of a run before its StartMix or callbacks tell: nothing (a new run starts here). */
+export function unknownRun() {
+  return {
+    inputs: null,
+    inputsSequence: null,
+    inputsAt: null,
+    inputsEventId: null,
+    outputs: [],
     confirmedRun: null,
     runCheckFailedAt: null,
     reportedStop: null,
@@ -174,8 +182,7 @@ export function writableTask(d: Draft, taskId: string, now: number): TaskRecord 
     reported: [],
     due: { stopAt: null, silentAt: null },
     confirming: null,
-    touchedAt: now,
-  }))
+  } satisfies Partial<TaskRecord>
 }
 
 /** Marks a room as having news, creating its record. */

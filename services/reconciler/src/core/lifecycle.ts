@@ -1,5 +1,5 @@
 import type { Draft } from './draft.ts'
-import { writableTask } from './draft.ts'
+import { unknownRun, writableTask } from './draft.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 
@@ -37,23 +37,7 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
       run: { startedAt: fact.at, precise, eventIds: [fact.eventId] },
       phase: 'running',
       auto: false,
-      inputs: null,
-      inputsSequence: null,
-      inputsAt: null,
-      inputsEventId: null,
-      outputs: [],
-      confirmedRun: null,
-      runCheckFailedAt: null,
-      reportedStop: null,
-      superseded: null,
-      stopCause: null,
-      stopAttempts: 0,
-      pending: null,
-      verifyAt: null,
-      problem: null,
-      reported: [],
-      due: { stopAt: null, silentAt: null },
-      confirming: null,
+      ...unknownRun(),
     } satisfies Partial<TaskRecord>)
     return 'new_run'
   }
