@@ -1,7 +1,7 @@
 import type { Decision, Outcome } from '@mixguard/contracts'
 import type { SavingsReport } from '@mixguard/ops'
 import type { AppState, TaskPhase } from './core/index.ts'
-import { liveness } from './core/streams.ts'
+import { liveness } from './core/liveness.ts'
 import { tget } from './core/table.ts'
 
 export interface InputView {

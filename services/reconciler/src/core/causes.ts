@@ -1,8 +1,8 @@
 import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
+import { closeRefuted } from './liveness.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { closeRefuted } from './streams.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 

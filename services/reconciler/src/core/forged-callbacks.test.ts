@@ -2,9 +2,9 @@ import type { CommandDecision, Decision, ZegoEvent } from '@mixguard/contracts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decide } from './decide.ts'
+import { liveness } from './liveness.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { liveness } from './streams.ts'
 import {
   APP,
   closed,

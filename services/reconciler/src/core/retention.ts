@@ -2,8 +2,8 @@ import { assertNever as unreachable } from '@mixguard/contracts'
 import type { Draft } from './draft.ts'
 import { hasTasks, removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
 import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
+import { decidingSession, liveness, roomOf } from './liveness.ts'
 import type { AppState, TaskRecord } from './model.ts'
-import { decidingSession, liveness, roomOf } from './streams.ts'
 import { tempty, tvalues } from './table.ts'
 
 /** Nothing more will happen to this task unless ZEGO starts it again. */

@@ -1,5 +1,5 @@
+import { type Liveness, liveness, roomOf } from './liveness.ts'
 import type { AppState } from './model.ts'
-import { type Liveness, liveness, roomOf } from './streams.ts'
 import { tget, tvalues } from './table.ts'
 
 /**

@@ -1,0 +1,170 @@
+import { type CloseClass, classifyClose, OBSERVED_ABSENT, ROOM_CLOSED } from './close-reasons.ts'
+import { STOP_FLOOR_MS } from './limits.ts'
+import type { RoomClose, RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
+import { type Table, tget } from './table.ts'
+
+/**
+ * What we believe about one stream id. `null` means we know nothing (no callback, no observation):
+ * callers treat that as live, because a stop on no evidence is the one mistake we must not make.
+ */
+export type Liveness =
+  | { live: true; since: number; evidence: string }
+  | {
+      live: false
+      /** When it went: ZEGO's close time, the room's close time, or the observation's time. */
+      goneAt: number
+      /** The earliest a stop may fire because of it (see STOP_FLOOR_MS). */
+      floorAt: number
+      close: CloseClass
+      evidence: string
+    }
+
+/** The callback view of a stream at one room session's latest fact, a room_close overriding a create. */
+interface Effective {
+  live: boolean
+  /** Orders room sessions against each other: the time of the session's latest stream fact. */
+  orderAt: number
+  /** The latest time this view speaks for (a room's close time can be later than its last stream fact). */
+  at: number
+  receivedAt: number
+  close: CloseClass | null
+  evidence: string
+  roomId: string
+  key: string
+}
+
+export const sessionKey = (roomId: string, roomSessionId: string): string =>
+  JSON.stringify([roomId, roomSessionId])
+
+function compareTuples(a: readonly (number | string)[], b: readonly (number | string)[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number | string
+    const y = b[i] as number | string
+    if (x < y) return -1
+    if (x > y) return 1
+  }
+  return 0
+}
+
+const kindRank = (kind: StreamFact['kind']): number => (kind === 'create' ? 0 : 1)
+
+/**
+ * Inside one room session stream_seq is ZEGO's own count of changes to the room's stream list, so it
+ * orders create/close/re-create whatever the arrival order; time, then close-after-create, then the
+ * event id only break ties, so the winner is a function of the set of facts.
+ */
+export function laterInSession(a: StreamFact, b: StreamFact): boolean {
+  return (
+    compareTuples(
+      [a.seq ?? -1, a.at, kindRank(a.kind), a.eventId],
+      [b.seq ?? -1, b.at, kindRank(b.kind), b.eventId],
+    ) > 0
+  )
+}
+
+/**
+ * Across room sessions (or rooms) only time can order facts. A session is placed by its latest stream
+ * fact, not by its room's close time: a stream seen again in another room later than that fact has
+ * left the closed one, whenever the room itself closed.
+ */
+function laterAcross(a: Effective, b: Effective): boolean {
+  return compareTuples([a.orderAt, a.live ? 0 : 1, a.evidence], [b.orderAt, b.live ? 0 : 1, b.evidence]) > 0
+}
+
+/**
+ * A room_close is refuted by a stream list of its room observed after its close time that lists any
+ * stream: the room was open then. A list answers a call made after the close was known (the stop's
+ * confirmation, a later sweep), so a listed stream is live evidence, not a stale one. A refuted close
+ * closes nothing and stops nothing, whatever follows: the room's streams going later is told by their
+ * own closes (or a later list), and only a newer room_close can stop a task on the room's close.
+ */
+export const closeRefuted = (room: RoomRecord, close: RoomClose): boolean =>
+  room.listedAt !== null && room.listedAt > close.at
+
+function effectiveOf(key: string, fact: StreamFact, rooms: Table<RoomRecord>): Effective {
+  const base = {
+    orderAt: fact.at,
+    at: fact.at,
+    receivedAt: fact.receivedAt,
+    evidence: fact.eventId,
+    roomId: fact.roomId,
+    key,
+  }
+  if (fact.kind === 'close') return { ...base, live: false, close: classifyClose(fact.closeReason ?? -1) }
+  // Nothing happens in a room session after it closed: its room_close ends a create we hold for it,
+  // also when the create arrived after the room_close.
+  const room = tget(rooms, fact.roomId)
+  const closed = room?.closed[fact.roomSessionId]
+  if (room !== undefined && closed !== undefined && !closeRefuted(room, closed)) {
+    const at = Math.max(closed.at, fact.at)
+    return {
+      ...base,
+      live: false,
+      at,
+      receivedAt: closed.receivedAt,
+      close: ROOM_CLOSED,
+      evidence: closed.eventId,
+    }
+  }
+  return { ...base, live: true, close: null }
+}
+
+export function callbackView(stream: StreamRecord, rooms: Table<RoomRecord>): Effective | null {
+  let winner: Effective | null = null
+  for (const [key, fact] of Object.entries(stream.facts)) {
+    const effective = effectiveOf(key, fact, rooms)
+    if (winner === null || laterAcross(effective, winner)) winner = effective
+  }
+  return winner
+}
+
+/** The room session whose fact decides the stream's callback view (the others may be forgotten). */
+export function decidingSession(stream: StreamRecord, rooms: Table<RoomRecord>): string | null {
+  return callbackView(stream, rooms)?.key ?? null
+}
+
+/**
+ * An observation decides only when it is later than the callbacks' latest fact and disagrees with it:
+ * a later create/close callback wins over an older observation, and when both say "gone" the
+ * callback's own close time and reason are the better evidence.
+ */
+function observationDecides(
+  observed: StreamObservation | null,
+  cb: Effective | null,
+): observed is StreamObservation {
+  if (observed === null) return false
+  return cb === null || (observed.at > cb.at && observed.present !== cb.live)
+}
+
+export function liveness(stream: StreamRecord | undefined, rooms: Table<RoomRecord>): Liveness | null {
+  if (stream === undefined) return null
+  const cb = callbackView(stream, rooms)
+  const observed = stream.observed
+  if (observationDecides(observed, cb)) {
+    if (observed.present) return { live: true, since: observed.at, evidence: observed.evidence }
+    return {
+      live: false,
+      goneAt: observed.at,
+      floorAt: observed.receivedAt + STOP_FLOOR_MS,
+      close: OBSERVED_ABSENT,
+      evidence: observed.evidence,
+    }
+  }
+  if (cb === null) return null
+  if (cb.live) return { live: true, since: cb.at, evidence: cb.evidence }
+  return {
+    live: false,
+    goneAt: cb.at,
+    floorAt: cb.receivedAt + STOP_FLOOR_MS,
+    close: cb.close ?? classifyClose(-1),
+    evidence: cb.evidence,
+  }
+}
+
+/** The room the stream is in now, by whichever source decides its liveness. */
+export function roomOf(stream: StreamRecord, rooms: Table<RoomRecord>): string | null {
+  const cb = callbackView(stream, rooms)
+  if (observationDecides(stream.observed, cb) && stream.observed.roomId !== null)
+    return stream.observed.roomId
+  return cb?.roomId ?? stream.observed?.roomId ?? null
+}
