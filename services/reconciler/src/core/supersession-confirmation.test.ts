@@ -1,6 +1,6 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { created, driver, mixStarted, outcomeFor, startMix, T0 } from './test-kit.ts'
+import { created, driver, mixStarted, mixStopped, outcomeFor, startMix, T0 } from './test-kit.ts'
 
 /** A live task started through the passthrough (ZEGO accepted it), its input stream live. */
 function liveTask() {
@@ -72,6 +72,29 @@ describe('supersession by a task known from callbacks alone is confirmed with Ge
     expect(check?.command?.call).toBe('GetMixTaskInfo')
     const accepted = startMix({ taskId: 'forged', at: T0 + 60_100, inputs: ['s2'], outputs: ['show'] })
     expect(d.event(accepted)).toMatchObject([{ action: 'stop', taskId: 'task-a', rule: 'shared_output' }])
+  })
+
+  it('the accepted StartMix answers the pending check: the newer task’s silence is checked again', () => {
+    const d = liveTask()
+    d.event(created({ streamId: 's2', at: T0 - 10_000, seq: 2 }))
+    d.event(forged())
+    d.event(startMix({ taskId: 'forged', at: T0 + 60_100, inputs: ['s2'], outputs: ['show'] }))
+    expect(d.task('forged')?.pending).toBeNull()
+    // No outcome of the GetMixTaskInfo ever comes: news of its input stops, and its room is listed.
+    const silentAt = d.task('forged')?.due.silentAt ?? Number.POSITIVE_INFINITY
+    expect(silentAt).toBeLessThan(T0 + 60_100 + d.policy.silentTaskMs + 1_000)
+    expect(d.tick(silentAt)).toMatchObject([
+      { taskId: 'forged', action: 'verify', reason: 'silent', command: { call: 'DescribeSimpleStreamList' } },
+    ])
+  })
+
+  it('a held mix_stop keeps the check pending after the accepted StartMix: its answer decides the claim', () => {
+    const d = liveTask()
+    d.event(created({ streamId: 's2', at: T0 - 10_000, seq: 2 }))
+    const [check] = d.event(forged())
+    d.event(mixStopped({ taskId: 'forged', at: T0 + 60_050, seq: 2 }))
+    d.event(startMix({ taskId: 'forged', at: T0 + 60_100, inputs: ['s2'], outputs: ['show'] }))
+    expect(d.task('forged')?.pending?.id).toBe(check?.id)
   })
 
   it('a StartMix ZEGO refused confirms nothing', () => {

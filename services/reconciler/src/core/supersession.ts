@@ -128,4 +128,4 @@ function askRun(d: Draft, taskId: string, supersedes: string, now: number, out: 
 }
 
 /** The rule of the GetMixTaskInfo check of a superseding task known from callbacks alone. */
-const SUPERSEDING_RUN_RULE = 'superseding_run'
+export const SUPERSEDING_RUN_RULE = 'superseding_run'

@@ -4,6 +4,7 @@ import { type Draft, writableTask } from './draft.ts'
 import { applyExternalStop, applyStart, lifecycleRunning, type StartResult } from './lifecycle.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 import { observe } from './streams.ts'
+import { SUPERSEDING_RUN_RULE } from './supersession.ts'
 
 /** `stream:<id>` / `url:<url>`: one key space for comparing outputs. */
 function outputKeys(refs: readonly StreamRef[]): string[] {
@@ -57,6 +58,10 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
       if (staleUpdate && result === 'same_run') return null
       const task = writableTask(d, b.taskId, now)
       task.confirmedRun = task.confirmedRun ?? { at: fact.at, by: 'start_mix' }
+      // The accepted StartMix answers a pending "does it run?" of a supersession: nothing waits on its
+      // GetMixTaskInfo any more (a held mix_stop still would), and a pending check holds back the
+      // task's silence checks, the only way to find it orphaned once its inputs' last closes are lost.
+      if (task.pending?.rule === SUPERSEDING_RUN_RULE && task.reportedStop === null) task.pending = null
       task.auto = b.action === 'StartAutoMix'
       task.roomId = b.roomId ?? task.roomId
       task.userId = b.userId ?? task.userId
