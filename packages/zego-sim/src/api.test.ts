@@ -149,6 +149,18 @@ describe('rate limits (100 per second per AppId and Action, sliding)', () => {
     clock.advance(10_000)
     expect(await list()).toBe(0)
   })
+
+  it('counts a room list when it arrives, even when a delay fault carries it out later', async () => {
+    const clock = sim.clock as ReturnType<typeof createManualClock>
+    sim.faults.add({ action: 'DescribeSimpleStreamList', kind: 'delay', delayMs: 50, count: 1 })
+    const held = call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })
+    // The fault is taken when the call arrives; the world moves on 10 s while ZEGO sits on the call.
+    while (sim.faults.list().length > 0) await new Promise((resolve) => setImmediate(resolve))
+    clock.advance(10_000)
+    expect((await held).body.Code).toBe(0)
+    // 10 s after the held call arrived (its client timed out and waited 10 s): served.
+    expect((await call({ action: 'DescribeSimpleStreamList', query: { RoomId: 'r1' } })).body.Code).toBe(0)
+  })
 })
 
 describe('body validation', () => {

@@ -135,6 +135,9 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
     const receivedAt = arrivals.get(req) ?? wallClock.now()
     // Refreshed when a delay fault holds the call: the work happens when the call is let through.
     let simNow = clock.now()
+    // ZEGO's per-room list interval counts a call when it arrives, like the per-AppId rates: a call a
+    // delay fault holds is carried out later but was counted on arrival.
+    const arrivedAt = simNow
     requestCounter += 1
     const requestId = `sim-${Math.floor(receivedAt)}-${requestCounter}`
     const query: Record<string, string> = {}
@@ -251,8 +254,8 @@ export function createZegoApiRouter(deps: ApiDeps): Router {
           // wall clock the per-AppId rates count on.
           const roomKey = `${appId}:${p.value.RoomId}`
           const lastCall = roomListCalls.get(roomKey)
-          roomListCalls.set(roomKey, simNow)
-          if (lastCall !== undefined && simNow - lastCall < switches.api.streamListRoomIntervalMs)
+          roomListCalls.set(roomKey, arrivedAt)
+          if (lastCall !== undefined && arrivedAt - lastCall < switches.api.streamListRoomIntervalMs)
             return { code: ZegoCode.RoomQpsLimit, message: 'room QPS too high: 1 call per room per 10 s' }
           const StreamList = world.liveStreamsInRoom(appId, p.value.RoomId).map((s) => ({
             StreamId: s.streamId,
