@@ -1,6 +1,8 @@
 /**
  * Every `reason` ingest answers with, in the body `{ ok, reason?, detail?, requestId }`: stable codes a
  * client switches on (`detail` holds the words for a person). Adding one is a change to this list.
+ * The authentication failures (`unknown_app` … `nonce_reused`) are never answered: the public answer
+ * is `unauthenticated`, and they stay here as the access log's `outcome` and the metric label.
  */
 export const INGEST_ANSWER_REASONS = [
   // 2xx
