@@ -36,12 +36,6 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
   return readersOf(d.index, keys)
 }
 
-/** Whether the draft holds any task (without enumerating the task map, which is as slow as copying it). */
-export function hasTasks(d: Draft): boolean {
-  reindex(d.index, d.state.tasks, d.touched.tasks)
-  return d.index.keys.size > 0
-}
-
 /** The draft's state is final: its task index stays with its task map. */
 export function closeDraft(d: Draft): AppState {
   reindex(d.index, d.state.tasks, d.touched.tasks)
@@ -50,9 +44,8 @@ export function closeDraft(d: Draft): AppState {
 }
 
 /**
- * A shallow copy of a record map, in the same key order. Assigning key by key is about twice as fast
- * as a spread for the large maps the state holds (the task map above all), which V8 keeps as
- * dictionaries: every input that writes a task pays this copy.
+ * A shallow copy of a bucket, in the same key order. Assigning key by key is about twice as fast as a
+ * spread for the maps V8 keeps as dictionaries, as it does a large bucket.
  */
 function copyMap<T>(map: Record<string, T>): Record<string, T> {
   const copy: Record<string, T> = {}
@@ -60,17 +53,11 @@ function copyMap<T>(map: Record<string, T>): Record<string, T> {
   return copy
 }
 
-/** The record map holding `key` (a table's bucket, or the flat task map), writable (copied once per draft). */
+/** The bucket of a table holding `key`, writable (the table's top level and the bucket copied once per draft). */
 function writableBucket<T>(d: Draft, name: TableName, key: string): Record<string, T> {
-  if (name === 'tasks') {
-    if (!d.copied.has(name)) {
-      d.state.tasks = copyMap(d.state.tasks)
-      d.copied.add(name)
-    }
-    return d.state.tasks as Record<string, T>
-  }
   if (!d.copied.has(name)) {
-    ;(d.state as Record<TableName, unknown>)[name] = copyMap(d.state[name] as Table<unknown>)
+    // A spread: the top level has one fast shape (table.ts), which V8 copies flat.
+    ;(d.state as Record<TableName, unknown>)[name] = { ...(d.state[name] as Table<unknown>) }
     d.copied.add(name)
   }
   const table = d.state[name] as Table<T>
@@ -87,8 +74,7 @@ export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
   const bucket = writableBucket(d, name, key)
   delete bucket[key]
-  if (name !== 'tasks' && Object.keys(bucket).length === 0)
-    delete (d.state[name] as Table<unknown>)[bucketOf(key)]
+  if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketOf(key)] = undefined
 }
 
 /** Something changed that can affect any task (a room closed, a room's stream list, a sweep). */
@@ -98,13 +84,18 @@ export function touchEverything(d: Draft): void {
 
 /**
  * A deep copy of a record, which is plain JSON (numbers, strings, booleans, null, arrays, objects):
- * several times faster than structuredClone, which each first write of a record used to pay.
+ * several times faster than structuredClone, which each first write of a record used to pay. Objects
+ * are copied by a spread, which keeps their shape: a copy built key by key turns a task record (some
+ * 30 keys) into a dictionary, slower to copy and to read.
  */
 function cloneJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value
   if (Array.isArray(value)) return value.map(cloneJson) as T
-  const copy: Record<string, unknown> = {}
-  for (const key in value) copy[key] = cloneJson((value as Record<string, unknown>)[key])
+  const copy = { ...(value as Record<string, unknown>) }
+  for (const key in copy) {
+    const field = copy[key]
+    if (typeof field === 'object' && field !== null) copy[key] = cloneJson(field)
+  }
   return copy as T
 }
 
@@ -147,7 +138,7 @@ export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord 
 }
 
 export function writableTask(d: Draft, taskId: string, now: number): TaskRecord {
-  return own<TaskRecord>(d, 'tasks', taskId, d.state.tasks[taskId], () => ({
+  return own<TaskRecord>(d, 'tasks', taskId, tget(d.state.tasks, taskId), () => ({
     taskId,
     auto: false,
     roomId: null,

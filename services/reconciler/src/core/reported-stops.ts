@@ -3,6 +3,7 @@ import { makeDecision } from './decisions.ts'
 import { type Draft, writableTask } from './draft.ts'
 import { applyExternalStop, isAfter, lifecycleRunning } from './lifecycle.ts'
 import type { LifecycleFact } from './model.ts'
+import { tget } from './table.ts'
 
 /** The rule of the GetMixTaskInfo check of a task a mix_stop says has ended. */
 export const MIX_STOP_RULE = 'mix_stop'
@@ -28,7 +29,7 @@ export function applyMixStopped(
     eventId: event.id,
   }
   const taskId = event.body.taskId
-  const current = d.state.tasks[taskId]
+  const current = tget(d.state.tasks, taskId)
   if (
     current === undefined ||
     current.phase !== 'running' ||

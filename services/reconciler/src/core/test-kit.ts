@@ -229,7 +229,7 @@ export function driver(policy: AppPolicy = policyWith({}), initial: AppState = e
     outcome: (outcome: Outcome, now: number = outcome.at) => feed({ kind: 'outcome', outcome }, now),
     roomStreams: (roomId: string, streamIds: string[], observedAt: number, now: number = observedAt) =>
       feed({ kind: 'room_streams', roomId, streamIds, observedAt }, now),
-    task: (taskId: string) => state.tasks[taskId],
+    task: (taskId: string) => tget(state.tasks, taskId),
     stream: (streamId: string) => tget(state.streams, streamId),
   }
 }
