@@ -7,6 +7,16 @@ function live(d: ReturnType<typeof driver>, ...streamIds: string[]) {
     d.event(created({ streamId, at: T0 - 10_000 + i, seq: i + 1 }))
 }
 
+/**
+ * task-a (input s1, in r1) and, 5 s later, task-b (input s2, in `roomB`), both started by UserId 'svc':
+ * the decisions task-b's start brings.
+ */
+function sameInitiator(roomB: string, d = driver()): Decision[] {
+  live(d, 's1', 's2')
+  d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
+  return d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: roomB }))
+}
+
 describe('supersession', () => {
   it('stops the older task at once when a newer one shares its output stream', () => {
     const d = driver()
@@ -46,12 +56,7 @@ describe('supersession', () => {
   })
 
   it('stops the older task when a newer one has the same initiator UserId in the same room', () => {
-    const d = driver()
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
-    ).toMatchObject([
+    expect(sameInitiator('r1')).toMatchObject([
       {
         taskId: 'task-a',
         reason: 'superseded',
@@ -63,22 +68,14 @@ describe('supersession', () => {
 
   it('never treats a shared UserId across different rooms as a supersession', () => {
     const d = driver()
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r2' })),
-    ).toEqual([])
+    expect(sameInitiator('r2', d)).toEqual([])
     expect(d.tick(T0 + 60_000)).toEqual([])
     expect(d.task('task-a')?.phase).toBe('running')
   })
 
   it('does nothing when the rule is switched off', () => {
     const d = driver(policyWith({ supersession: { sharedOutput: true, sharedUserInRoom: false } }))
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
-    ).toEqual([])
+    expect(sameInitiator('r1', d)).toEqual([])
 
     const e = driver(policyWith({ supersession: { sharedOutput: false, sharedUserInRoom: false } }))
     live(e, 's1', 's2')
