@@ -12,6 +12,7 @@ import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
+import { cpuMicrosPerRequest, processCpuSeconds } from './process-cpu.ts'
 import { type Row, row } from './row.ts'
 import { writeSignedCallbacks } from './signed-callbacks.ts'
 import { type Subject, startIngestProcess, startReference } from './subject-process.ts'
@@ -48,6 +49,9 @@ export function ingestOptions(values: Record<string, string | boolean | undefine
   }
 }
 
+/** A wrk run, with the server process's CPU time per callback (null where /proc is not there). */
+type Measured = WrkResult & { cpuMicros: number | null }
+
 /** Callbacks per file: more than any subject here can take in the run (the HTTP ceiling is ~20k/s). */
 const CEILING_PER_SECOND = 40_000
 
@@ -75,9 +79,10 @@ export async function benchIngest(
 
   let file = 0
   // Fresh timestamps for each run, well inside ingest's 300 s freshness window; distinct nonces throughout.
-  const load = async (subject: Subject, seconds: number): Promise<WrkResult> => {
+  const load = async (subject: Subject, seconds: number): Promise<Measured> => {
     const callbacksFile = join(dir, `callbacks-${file}.txt`)
     await writeSignedCallbacks(callbacksFile, CEILING_PER_SECOND * seconds, `${run}-${file++}`)
+    const cpuFrom = await processCpuSeconds(subject.pid)
     const result = await runWrk({
       ...options,
       url: subject.url,
@@ -85,13 +90,14 @@ export async function benchIngest(
       callbacksFile,
       seconds,
     })
+    const cpuMicros = await cpuMicrosPerRequest(subject.pid, cpuFrom, result.requests)
     await rm(callbacksFile)
-    return result
+    return { ...result, cpuMicros }
   }
   const warm = async (subject: Subject): Promise<void> => {
     if (options.warmup > 0) await load(subject, options.warmup)
   }
-  const measure = async (name: string, subject: Subject): Promise<WrkResult> => {
+  const measure = async (name: string, subject: Subject): Promise<Measured> => {
     try {
       await warm(subject)
       progress(
@@ -102,7 +108,7 @@ export async function benchIngest(
       await subject.stop()
     }
   }
-  const wrkRow = (subject: string, r: WrkResult, bare: number, extra: Row['extra'] = {}): Row =>
+  const wrkRow = (subject: string, r: Measured, bare: number, extra: Row['extra'] = {}): Row =>
     row('ingest', subject, {
       throughput: r.perSecond,
       unit: 'callbacks/s',
@@ -112,6 +118,7 @@ export async function benchIngest(
         'of bare': `${Math.round((100 * r.perSecond) / bare)} %`,
         'non-2xx': r.non2xx,
         'socket errors': r.socketErrors,
+        ...(r.cpuMicros === null ? {} : { 'server CPU µs/callback': r.cpuMicros }),
         ...(r.wraps > 0 ? { 'callbacks repeated (file ran out)': r.wraps } : {}),
         ...extra,
       },
@@ -161,6 +168,7 @@ async function pacedIngest(
   try {
     await files.warm(ingest)
     progress(`http: Mixguard ingest at ${options.rate}/s offered for ${options.rateSeconds} s (open loop)`)
+    const cpuFrom = await processCpuSeconds(ingest.pid)
     const r = await runPacedLoad({
       origin: ingest.url,
       path: '/zego/callback',
@@ -168,6 +176,7 @@ async function pacedIngest(
       perSecond: options.rate,
       seconds: options.rateSeconds,
     })
+    const cpuMicros = await cpuMicrosPerRequest(ingest.pid, cpuFrom, r.answered)
     return row(
       'ingest',
       `Mixguard ingest at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
@@ -176,7 +185,12 @@ async function pacedIngest(
         unit: 'callbacks/s',
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
-        extra: { 'max ms': r.maxMs, failed: r.failed, 'driver lag max ms': r.maxLagMs },
+        extra: {
+          'max ms': r.maxMs,
+          failed: r.failed,
+          'driver lag max ms': r.maxLagMs,
+          ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
+        },
       },
     )
   } finally {

@@ -11,6 +11,8 @@ import { onTeardown, spawnOwned } from './teardown.ts'
 
 export interface Subject {
   url: string
+  /** The server's process, for its CPU time. */
+  pid: number | undefined
   stop(): Promise<void>
 }
 
@@ -37,7 +39,7 @@ export async function startReference(
     )
     void owned.exited.then((code) => reject(new Error(`${kind} subject exited (${code}) before listening`)))
   })
-  return { url, stop: owned.stop }
+  return { url, pid: owned.child.pid, stop: owned.stop }
 }
 
 /**
@@ -84,6 +86,7 @@ export async function startIngestProcess(brokers: string[], topicPrefix: string)
   )
   return {
     url,
+    pid: owned.child.pid,
     stop: async () => {
       await owned.stop()
       await removeSpool()

@@ -15,11 +15,18 @@ const fieldName = (key: string): string => (key.endsWith('[]') ? key.slice(0, -2
  * either spelling. Everything else is kept as it came, a field named `__proto__` included.
  */
 export function withoutCallbackSecrets(body: Record<string, unknown>): Record<string, unknown> {
-  // Spreading defines own data properties, so a "__proto__" key stays a field.
-  const copy: Record<string, unknown> = { ...body }
-  for (const key of Object.keys(copy)) if (AUTH_FIELDS.has(fieldName(key))) delete copy[key]
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(body)) {
+    if (AUTH_FIELDS.has(fieldName(key))) continue
+    // Defined, not assigned, so a "__proto__" key stays a field. Built without `delete`, which would
+    // turn the copy into a slow dictionary object for JSON.stringify (every event's `raw`).
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: body[key], ...FIELD })
+    else copy[key] = body[key]
+  }
   return copy
 }
+
+const FIELD = { enumerable: true, writable: true, configurable: true } as const
 
 /**
  * What is kept of a signature for forensics: its sha256 (lowercase hex, of the lowercase signature).

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { assertNever } from './assert-never.ts'
+import { type ObjectRead, objectReader } from './field-reader.ts'
 import {
   appIdField,
   decimalIdField,
@@ -116,6 +117,15 @@ export const CALLBACK_SCHEMAS = {
   room_close: RoomCloseCallbackSchema,
 } as const
 
+/** The schemas as the hot path reads them (same results as their safeParse). */
+const READERS = {
+  stream_create: objectReader(StreamCreateCallbackSchema),
+  stream_close: objectReader(StreamCloseCallbackSchema),
+  mix_start: objectReader(MixStartCallbackSchema),
+  mix_stop: objectReader(MixStopCallbackSchema),
+  room_close: objectReader(RoomCloseCallbackSchema),
+} as const
+
 export type CallbackEvent = keyof typeof CALLBACK_SCHEMAS
 export const CALLBACK_EVENTS = Object.keys(CALLBACK_SCHEMAS) as CallbackEvent[]
 export type CallbackPayload<E extends CallbackEvent> = z.output<(typeof CALLBACK_SCHEMAS)[E]>
@@ -156,15 +166,15 @@ export function parseCallback(body: unknown): CallbackParseResult {
   }
   switch (event) {
     case 'stream_create':
-      return finish(event, StreamCreateCallbackSchema, withLegacyNames(input), raw)
+      return finish(event, READERS.stream_create, withLegacyNames(input), raw)
     case 'stream_close':
-      return finish(event, StreamCloseCallbackSchema, withLegacyNames(input), raw)
+      return finish(event, READERS.stream_close, withLegacyNames(input), raw)
     case 'mix_start':
-      return finish(event, MixStartCallbackSchema, input, raw)
+      return finish(event, READERS.mix_start, input, raw)
     case 'mix_stop':
-      return finish(event, MixStopCallbackSchema, input, raw)
+      return finish(event, READERS.mix_stop, input, raw)
     case 'room_close':
-      return finish(event, RoomCloseCallbackSchema, input, raw)
+      return finish(event, READERS.room_close, input, raw)
     default:
       return assertNever(event)
   }
@@ -172,7 +182,7 @@ export function parseCallback(body: unknown): CallbackParseResult {
 
 function finish<E extends CallbackEvent, S extends z.ZodType<{ appid: number }>>(
   event: E,
-  schema: S,
+  read: ObjectRead<S>,
   input: Record<string, unknown>,
   raw: Record<string, unknown>,
 ):
@@ -182,7 +192,7 @@ function finish<E extends CallbackEvent, S extends z.ZodType<{ appid: number }>>
       kind: 'malformed'
       reason: string
     } {
-  const result = schema.safeParse(input)
+  const result = read(input)
   if (!result.success) return malformed(`${event}: ${describeIssues(result.error.issues)}`)
   return { ok: true, callback: { event, appId: result.data.appid, payload: result.data, raw } }
 }

@@ -13,22 +13,39 @@ function issue(ctx: z.RefinementCtx, message: string): typeof z.NEVER {
   return z.NEVER
 }
 
+/** What a field schema does, as a plain function: the callback hot path reads with these (field-reader.ts). */
+export type FieldRead = (value: unknown) => Parsed<unknown>
+const readers = new WeakMap<z.ZodType, FieldRead>()
+
+/** The plain function behind a field schema of this file, if `schema` is one. */
+export function fieldRead(schema: z.ZodType): FieldRead | undefined {
+  return readers.get(schema)
+}
+
+/** A field schema that runs `read`: zod's issue on a problem, else the value. */
+function field<T>(read: (value: unknown) => Parsed<T>) {
+  const schema = z.unknown().transform((value, ctx): T => {
+    const parsed = read(value)
+    return 'problem' in parsed ? issue(ctx, parsed.problem) : parsed.value
+  })
+  readers.set(schema, read)
+  return schema
+}
+
 /** A field that must be present (null or absent is an error). */
 function required<T>(parse: (value: unknown) => Parsed<T>) {
-  return z.unknown().transform((value, ctx): T => {
-    if (value === undefined) return issue(ctx, MISSING)
-    if (value === null) return issue(ctx, 'is null')
-    const parsed = parse(value)
-    return 'problem' in parsed ? issue(ctx, parsed.problem) : parsed.value
+  return field((value): Parsed<T> => {
+    if (value === undefined) return { problem: MISSING }
+    if (value === null) return { problem: 'is null' }
+    return parse(value)
   })
 }
 
 /** A field that may be absent; absent, null and '' (forms send empty values) all give `absent`. */
 function optional<T, A>(parse: (value: unknown) => Parsed<T>, absent: A) {
-  return z.unknown().transform((value, ctx): T | A => {
-    if (value === undefined || value === null || value === '') return absent
-    const parsed = parse(value)
-    return 'problem' in parsed ? issue(ctx, parsed.problem) : parsed.value
+  return field((value): Parsed<T | A> => {
+    if (value === undefined || value === null || value === '') return { value: absent }
+    return parse(value)
   })
 }
 

@@ -1,4 +1,4 @@
-import { decodeDeadLetter, decodeEvent } from '@mixguard/contracts'
+import { decodeDeadLetter, decodeEvent, recordMetadataOfValue } from '@mixguard/contracts'
 import { Secret } from '@mixguard/service-kit'
 import { callbackSignature } from '@mixguard/zego-api'
 import { describe, expect, test } from 'vitest'
@@ -77,6 +77,18 @@ describe('handleCallback', () => {
       appId: 4001,
       body: { streamId: 's-1' },
     })
+  })
+
+  test('a record carries the timestamp and headers its value gives, so the Kafka link need not read it back', async () => {
+    const d = deps()
+    await handleCallback(json(signed(streamCreate)), 'json', d)
+    await handleCallback(json(signed({ ...streamCreate, nonce: '8813', room_id: '' })), 'json', d)
+    const [event, deadLetter] = d.stored as [SpoolRecord, SpoolRecord]
+    expect(deadLetter.topic).toBe('t.dead-letter')
+    for (const record of [event, deadLetter]) {
+      expect(record.metadata?.headers['mixguard-id']).toMatch(/^[0-9a-f]{64}$/)
+      expect(record.metadata).toEqual(recordMetadataOfValue(record.value))
+    }
   })
 
   test('either secret of a rotation is accepted; a third is a forgery', async () => {

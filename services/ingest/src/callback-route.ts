@@ -4,8 +4,10 @@ import {
   callbackAuthFields,
   type DeadLetter,
   deadLetterId,
+  deadLetterRecordMetadata,
   encodeDeadLetter,
   encodeEvent,
+  eventRecordMetadata,
   type IngestAnswerReason,
   isCallbackEvent,
   parseCallback,
@@ -184,7 +186,12 @@ function toRecord(
     try {
       const event = toEvent(parsed.callback, { receivedAt })
       return {
-        record: { topic: topics.events, key: appKey(appId), value: encodeEvent(event) },
+        record: {
+          topic: topics.events,
+          key: appKey(appId),
+          value: encodeEvent(event),
+          metadata: eventRecordMetadata(event),
+        },
         deadLettered: null,
         eventId: event.id,
       }
@@ -205,9 +212,13 @@ function toRecord(
     payload: JSON.stringify(withoutCallbackSecrets(body)),
     ...(signature === null ? {} : { signatureSha256: signatureSha256(signature) }),
   }
-  const value = encodeDeadLetter(deadLetter)
   return {
-    record: { topic: topics.deadLetter, key: appKey(appId), value },
+    record: {
+      topic: topics.deadLetter,
+      key: appKey(appId),
+      value: encodeDeadLetter(deadLetter),
+      metadata: deadLetterRecordMetadata(deadLetter),
+    },
     deadLettered: reason,
     eventId: deadLetterId(deadLetter),
   }

@@ -112,7 +112,7 @@ export function createKafkaLink(options: KafkaLinkOptions): KafkaLink {
       const byTopic = new Map<string, ({ key: string | null; value: Buffer } & Partial<RecordMetadata>)[]>()
       for (const r of records) {
         const list = byTopic.get(r.topic) ?? []
-        list.push({ key: r.key, value: r.value, ...recordMetadataOfValue(r.value) })
+        list.push({ key: r.key, value: r.value, ...(r.metadata ?? recordMetadataOfValue(r.value)) })
         byTopic.set(r.topic, list)
       }
       try {

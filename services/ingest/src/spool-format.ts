@@ -1,10 +1,17 @@
 import { crc32 } from 'node:zlib'
+import type { RecordMetadata } from '@mixguard/contracts'
 
 /** One record waiting for Kafka: where it goes and its bytes. */
 export interface SpoolRecord {
   topic: string
   key: string | null
   value: Buffer
+  /**
+   * Its record timestamp and headers, when whoever made the value had them at hand (then the Kafka
+   * link need not read the value back). Not stored in the spool: a drained record's are read from its
+   * value, which gives the same (contracts' recordMetadataOfValue).
+   */
+  metadata?: RecordMetadata
 }
 
 /**
