@@ -1,7 +1,7 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
-import { STOP_FLOOR_MS } from './limits.ts'
+import { ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closed, created, driver, isRoomCheck, policyWith, startMix, T0 } from './test-kit.ts'
 
 const TASKS = 500
@@ -53,7 +53,8 @@ describe('a burst of orphans in one room is confirmed by one stream list', () =>
       expect(at).toBe(decision.evidence.deadline)
     }
     expect(Math.max(...stops.map((s) => s.at))).toBe(closeAt + TASKS - 1 + grace)
-  })
+    // 500 tasks in one room: every close and tick re-reads the room's tasks (about 30 s on a loaded 2-core machine).
+  }, 120_000)
 })
 
 describe('a list never confirms a close it did not see', () => {
@@ -182,5 +183,41 @@ describe('a list too old for a late close does not confirm it', () => {
         evidence: { deadline: due, eventIds: expect.arrayContaining([`room_streams:r1@${listAt}`]) },
       },
     ])
+  })
+})
+
+describe('a burst over many rooms', () => {
+  it('gives each confirmation’s fallback the time the lists asked before it take at the list budget', () => {
+    const rooms = 60
+    const d = driver(policy)
+    for (let i = 0; i < rooms; i++) {
+      d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
+      d.event(
+        startMix({
+          taskId: `t${i}`,
+          at: T0 + 1_000,
+          inputs: [`s${i}`],
+          roomId: `room-${i}`,
+          userId: `u${i}`,
+        }),
+      )
+    }
+    const closeAt = T0 + 60_000
+    for (let i = 0; i < rooms; i++)
+      d.event(closed({ streamId: `s${i}`, at: closeAt, seq: 2, roomId: `room-${i}` }))
+    const due = closeAt + grace
+    expect(d.tick(due).filter(isRoomCheck)).toHaveLength(rooms)
+    // The executor makes ROOM_LISTS_PER_SECOND lists a second: the last of these is answered about
+    // (rooms - 1) / 40 s after the first, and no stop falls back to the callbacks alone before then.
+    const behind = ((rooms - 1) * 1000) / ROOM_LISTS_PER_SECOND
+    for (let i = 0; i < rooms; i++)
+      expect(d.task(`t${i}`)?.confirming).toMatchObject({
+        startedAt: due,
+        fallbackAt: due + UNCONFIRMED_STOP_MIN_WAIT_MS + behind,
+      })
+    // Kept as the lists come in (the fallback does not move with the queue).
+    d.roomStreams('room-0', [], due + 25)
+    expect(d.task('t1')?.confirming?.fallbackAt).toBe(due + UNCONFIRMED_STOP_MIN_WAIT_MS + behind)
+    expect(d.tick(due + 25)).toMatchObject([{ action: 'stop', taskId: 't0' }])
   })
 })

@@ -1,5 +1,5 @@
 import type { StopPlan } from './causes.ts'
-import { ROOM_CHECK_INTERVAL_MS, STOP_FLOOR_MS } from './limits.ts'
+import { ROOM_CHECK_INTERVAL_MS, ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS } from './limits.ts'
 import type { Confirming, StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { type RoomCheck, roomReadyAt } from './room-checks.ts'
@@ -55,6 +55,17 @@ function oldestConfirming(since: number, startedAt: number, graceEndsAt: number)
 }
 
 /**
+ * How long the stream lists asked before this confirmation's take at the executor's list budget
+ * (ROOM_LISTS_PER_SECOND): a burst over many rooms asks a list per room at once, and the last ones are
+ * answered long after the first. Added to the fallback when the confirmation begins (and kept, so it
+ * does not move as the queue drains): a stop falls back to the callbacks alone when its list failed or
+ * was lost, not because it waited its turn.
+ */
+function listsAheadMs(view: View): number {
+  return (Math.max(0, view.listsPending() - 1) * 1000) / ROOM_LISTS_PER_SECOND
+}
+
+/**
  * What a task's stop plan calls for now. `mark` is the confirming mark the task keeps (null before the
  * deadline, or with nothing to confirm): it stays set from the first checks until the stop, so the
  * confirmation's start survives the ticks and lists in between.
@@ -75,8 +86,9 @@ export function verdictOf(
   const { cause, confirm } = plan
   const since = cause.dueAt
   if (confirm === null || since > now) return { kind: 'due', cause, mark: null }
-  const startedAt = task.confirming?.since === since ? task.confirming.startedAt : now
-  const fallbackAt = startedAt + confirm.waitMs
+  const kept = task.confirming?.since === since ? task.confirming : null
+  const startedAt = kept?.startedAt ?? now
+  const fallbackAt = kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view)
   const freshFrom = oldestConfirming(since, startedAt, confirm.graceEndsAt)
   const rooms = confirm.rooms.map((r) => {
     const observedAt = tget(view.state.rooms, r.roomId)?.observedAt ?? null
