@@ -137,45 +137,44 @@ describe('a burst whose closes are received spread over more than the stop floor
 })
 
 describe('a list too old for a late close does not confirm it', () => {
-  /** Task a mixes s1 in r1; s1 closes at CLOSE_AT, its callback received `lateMs` later (ZEGO's retries). */
-  function lateClose(graceMs: number, lateMs: number) {
+  const CLOSE_AT = T0 + 60_000
+  /**
+   * Task a mixes s1 in r1; s1 closes at CLOSE_AT, its callback received `lateMs` later (ZEGO's retries),
+   * after a list of r1 taken `listAfterMs` after the close (the sweep's, or another task's).
+   */
+  function lateClose(graceMs: number, lateMs: number, listAfterMs: number) {
     const d = driver(policyWith({ graceMs: { ...policy.graceMs, normal: graceMs } }))
     d.event(created({ streamId: 's1', at: T0, seq: 1 }))
     d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
     const receivedAt = CLOSE_AT + lateMs
-    const close = closed({ streamId: 's1', at: CLOSE_AT, seq: 2, receivedAt })
-    return { d, close, due: Math.max(CLOSE_AT + graceMs, receivedAt + STOP_FLOOR_MS) }
+    const listAt = CLOSE_AT + listAfterMs
+    d.roomStreams('r1', [], listAt)
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, receivedAt }))
+    return { d, listAt, due: Math.max(CLOSE_AT + graceMs, receivedAt + STOP_FLOOR_MS) }
   }
-  const CLOSE_AT = T0 + 60_000
-
-  it('a list taken inside the grace, less the burst window, cannot see a comeback later in it', () => {
-    // Grace 10 s; the close arrives 9.5 s late, so the floor moves the deadline to 12.5 s.
-    const { d, close, due } = lateClose(10_000, 9_500)
-    // A list of r1 (the sweep's, say) 5 s after the close; s1 then comes back at 8 s, its create lost.
-    d.roomStreams('r1', [], CLOSE_AT + 5_000)
-    d.event(close)
+  /** At the deadline the room is asked again, and its list shows s1 back (its create was lost): no stop. */
+  function asksAgainAndSeesTheReturn(d: ReturnType<typeof driver>, due: number) {
     expect(d.tick(due)).toMatchObject([{ action: 'verify', rule: 'room_streams', evidence: { note: 'r1' } }])
     d.roomStreams('r1', ['s1'], due + 200)
     expect(d.tick(due + 3_600_000)).not.toContainEqual(expect.objectContaining({ action: 'stop' }))
+  }
+
+  it('a list taken inside the grace, less the burst window, cannot see a comeback later in it', () => {
+    // Grace 10 s; the close arrives 9.5 s late, so the floor moves the deadline to 12.5 s. The list is
+    // 5 s after the close; s1 comes back at 8 s.
+    const { d, due } = lateClose(10_000, 9_500, 5_000)
+    asksAgainAndSeesTheReturn(d, due)
   })
 
   it('the floor makes a list older only up to ZEGO’s per-room interval', () => {
-    // Grace 5 s; the close arrives 30 s late (ZEGO's fourth retry): the deadline is 33 s after it.
-    const { d, close, due } = lateClose(5_000, 30_000)
-    // A list taken after the grace ended (for another task of r1, say); s1 comes back 15 s after the
-    // close, its create lost. That list is 27 s older than the deadline: the room is asked again.
-    d.roomStreams('r1', [], CLOSE_AT + 6_000)
-    d.event(close)
-    expect(d.tick(due)).toMatchObject([{ action: 'verify', rule: 'room_streams', evidence: { note: 'r1' } }])
-    d.roomStreams('r1', ['s1'], due + 200)
-    expect(d.tick(due + 3_600_000)).not.toContainEqual(expect.objectContaining({ action: 'stop' }))
+    // Grace 5 s; the close arrives 30 s late (ZEGO's fourth retry): the deadline is 33 s after it. The
+    // list, after the grace ended, is 27 s older than the deadline; s1 comes back 15 s after the close.
+    const { d, due } = lateClose(5_000, 30_000, 6_000)
+    asksAgainAndSeesTheReturn(d, due)
   })
 
   it('within that interval, the list taken after the grace confirms the late close', () => {
-    const { d, close, due } = lateClose(5_000, 8_000)
-    const listAt = CLOSE_AT + 6_000
-    d.roomStreams('r1', [], listAt)
-    d.event(close)
+    const { d, due, listAt } = lateClose(5_000, 8_000, 6_000)
     expect(d.tick(due)).toMatchObject([
       {
         action: 'stop',
