@@ -1,6 +1,7 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
+import { ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closed, created, driver, isRoomCheck, policyWith, startMix, T0 } from './test-kit.ts'
 
 const TASKS = 500
@@ -52,7 +53,8 @@ describe('a burst of orphans in one room is confirmed by one stream list', () =>
       expect(at).toBe(decision.evidence.deadline)
     }
     expect(Math.max(...stops.map((s) => s.at))).toBe(closeAt + TASKS - 1 + grace)
-  })
+    // 500 tasks in one room: every close and tick re-reads the room's tasks (about 30 s on a loaded 2-core machine).
+  }, 120_000)
 })
 
 describe('a list never confirms a close it did not see', () => {
@@ -72,5 +74,149 @@ describe('a list never confirms a close it did not see', () => {
     expect(nextDeadline(d.state)).toBe(dueB)
     expect(d.tick(dueB)).toEqual([])
     expect(d.task('task-b')?.confirming).toMatchObject({ since: dueB, rooms: ['r1'] })
+  })
+})
+
+/**
+ * One room's burst as the pipeline delivers it under load: every input closes at one ZEGO time, but
+ * the closes are received spread over `spreadMs`, so the stop floor (receipt + 3 s) sets each deadline.
+ * Closes and deadlines are fed in time order; ZEGO answers each list at once, with no stream.
+ */
+function spreadBurst(tasks: number, spreadMs: number, graceMs: number) {
+  const d = driver(policyWith({ graceMs: { ...policy.graceMs, normal: graceMs } }))
+  const ids = Array.from({ length: tasks }, (_, i) => `t${String(i).padStart(3, '0')}`)
+  for (const [i, taskId] of ids.entries()) {
+    d.event(created({ streamId: `in-${taskId}`, at: T0 + i, seq: i + 1 }))
+    d.event(startMix({ taskId, at: T0 + 1_000 + i, inputs: [`in-${taskId}`], userId: `svc-${taskId}` }))
+  }
+  const closeAt = T0 + 60_000
+  const arrivals = ids.map((taskId, i) => ({
+    receivedAt: closeAt + 500 + Math.floor((i * spreadMs) / Math.max(1, tasks - 1)),
+    event: closed({
+      streamId: `in-${taskId}`,
+      at: closeAt,
+      seq: tasks + i + 1,
+      receivedAt: closeAt + 500 + Math.floor((i * spreadMs) / Math.max(1, tasks - 1)),
+    }),
+  }))
+  const lists: number[] = []
+  const stops = new Map<string, { decision: Decision; at: number }>()
+  const run = (now: number) => {
+    for (const decision of d.tick(now)) {
+      if (decision.action === 'stop') stops.set(decision.taskId, { decision, at: now })
+      if (!isRoomCheck(decision)) continue
+      lists.push(now)
+      d.roomStreams('r1', [], now)
+    }
+  }
+  const until = (t: number) => {
+    for (let due = nextDeadline(d.state); due !== null && due <= t; due = nextDeadline(d.state)) run(due)
+  }
+  for (const { event, receivedAt } of arrivals) {
+    until(receivedAt)
+    d.event(event, receivedAt)
+  }
+  until(closeAt + 120_000)
+  return { d, ids, closeAt, arrivals, lists, stops }
+}
+
+describe('a burst whose closes are received spread over more than the stop floor', () => {
+  it('is confirmed by one list, and each task stops at its own deadline', () => {
+    // Closes received over 8 s (a loaded pipeline), grace 5 s: the floor sets every deadline.
+    const { ids, closeAt, arrivals, lists, stops } = spreadBurst(40, 8_000, 5_000)
+    expect(lists).toHaveLength(1)
+    expect([...stops.keys()].sort()).toEqual(ids)
+    for (const [i, taskId] of ids.entries()) {
+      const stop = stops.get(taskId)
+      const deadline = Math.max(closeAt + 5_000, (arrivals[i]?.receivedAt ?? 0) + STOP_FLOOR_MS)
+      expect(stop?.decision.evidence.deadline).toBe(deadline)
+      expect(stop?.at).toBe(deadline)
+      expect(stop?.decision.evidence.eventIds).toContain(`room_streams:r1@${lists[0]}`)
+    }
+  })
+})
+
+describe('a list too old for a late close does not confirm it', () => {
+  const CLOSE_AT = T0 + 60_000
+  /**
+   * Task a mixes s1 in r1; s1 closes at CLOSE_AT, its callback received `lateMs` later (ZEGO's retries),
+   * after a list of r1 taken `listAfterMs` after the close (the sweep's, or another task's).
+   */
+  function lateClose(graceMs: number, lateMs: number, listAfterMs: number) {
+    const d = driver(policyWith({ graceMs: { ...policy.graceMs, normal: graceMs } }))
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
+    const receivedAt = CLOSE_AT + lateMs
+    const listAt = CLOSE_AT + listAfterMs
+    d.roomStreams('r1', [], listAt)
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, receivedAt }))
+    return { d, listAt, due: Math.max(CLOSE_AT + graceMs, receivedAt + STOP_FLOOR_MS) }
+  }
+  /** At the deadline the room is asked again, and its list shows s1 back (its create was lost): no stop. */
+  function asksAgainAndSeesTheReturn(d: ReturnType<typeof driver>, due: number) {
+    expect(d.tick(due)).toMatchObject([{ action: 'verify', rule: 'room_streams', evidence: { note: 'r1' } }])
+    d.roomStreams('r1', ['s1'], due + 200)
+    expect(d.tick(due + 3_600_000)).not.toContainEqual(expect.objectContaining({ action: 'stop' }))
+  }
+
+  it('a list taken inside the grace, less the burst window, cannot see a comeback later in it', () => {
+    // Grace 10 s; the close arrives 9.5 s late, so the floor moves the deadline to 12.5 s. The list is
+    // 5 s after the close; s1 comes back at 8 s.
+    const { d, due } = lateClose(10_000, 9_500, 5_000)
+    asksAgainAndSeesTheReturn(d, due)
+  })
+
+  it('the floor makes a list older only up to ZEGO’s per-room interval', () => {
+    // Grace 5 s; the close arrives 30 s late (ZEGO's fourth retry): the deadline is 33 s after it. The
+    // list, after the grace ended, is 27 s older than the deadline; s1 comes back 15 s after the close.
+    const { d, due } = lateClose(5_000, 30_000, 6_000)
+    asksAgainAndSeesTheReturn(d, due)
+  })
+
+  it('within that interval, the list taken after the grace confirms the late close', () => {
+    const { d, due, listAt } = lateClose(5_000, 8_000, 6_000)
+    expect(d.tick(due)).toMatchObject([
+      {
+        action: 'stop',
+        reason: 'orphaned',
+        evidence: { deadline: due, eventIds: expect.arrayContaining([`room_streams:r1@${listAt}`]) },
+      },
+    ])
+  })
+})
+
+describe('a burst over many rooms', () => {
+  it('gives each confirmation’s fallback the time the lists asked before it take at the list budget', () => {
+    const rooms = 60
+    const d = driver(policy)
+    for (let i = 0; i < rooms; i++) {
+      d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
+      d.event(
+        startMix({
+          taskId: `t${i}`,
+          at: T0 + 1_000,
+          inputs: [`s${i}`],
+          roomId: `room-${i}`,
+          userId: `u${i}`,
+        }),
+      )
+    }
+    const closeAt = T0 + 60_000
+    for (let i = 0; i < rooms; i++)
+      d.event(closed({ streamId: `s${i}`, at: closeAt, seq: 2, roomId: `room-${i}` }))
+    const due = closeAt + grace
+    expect(d.tick(due).filter(isRoomCheck)).toHaveLength(rooms)
+    // The executor makes ROOM_LISTS_PER_SECOND lists a second: the last of these is answered about
+    // (rooms - 1) / 40 s after the first, and no stop falls back to the callbacks alone before then.
+    const behind = ((rooms - 1) * 1000) / ROOM_LISTS_PER_SECOND
+    for (let i = 0; i < rooms; i++)
+      expect(d.task(`t${i}`)?.confirming).toMatchObject({
+        startedAt: due,
+        fallbackAt: due + UNCONFIRMED_STOP_MIN_WAIT_MS + behind,
+      })
+    // Kept as the lists come in (the fallback does not move with the queue).
+    d.roomStreams('room-0', [], due + 25)
+    expect(d.task('t1')?.confirming?.fallbackAt).toBe(due + UNCONFIRMED_STOP_MIN_WAIT_MS + behind)
+    expect(d.tick(due + 25)).toMatchObject([{ action: 'stop', taskId: 't0' }])
   })
 })

@@ -11,12 +11,15 @@ export interface View {
   liveness(streamId: string): Liveness | null
   roomOf(streamId: string): string | null
   streamsInRoom(roomId: string): string[]
+  /** Stream lists asked and not yet answered or failed, but the room sweep's (which go last). */
+  listsPending(): number
 }
 
 export function viewOf(state: AppState): View {
   const memo = new Map<string, Liveness | null>()
   const rooms = new Map<string, string | null>()
   let byRoom: Map<string, string[]> | null = null
+  let pending: number | null = null
   return {
     state,
     liveness(streamId) {
@@ -43,6 +46,14 @@ export function viewOf(state: AppState): View {
         for (const list of byRoom.values()) list.sort()
       }
       return byRoom.get(roomId) ?? []
+    },
+    listsPending() {
+      if (pending === null) {
+        pending = 0
+        for (const room of tvalues(state.rooms))
+          if (room.pendingCheck !== null && room.pendingCheck.command?.lane !== 'idle') pending++
+      }
+      return pending
     },
   }
 }
