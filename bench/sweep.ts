@@ -5,6 +5,7 @@
 // room's news, sampled every second), and ZEGO's (zego-sim's) rate-limit answers, which must be 0.
 // Run: pnpm bench:sweep [rooms=1000] [seconds=120]
 
+import { tvalues } from '@mixguard/reconciler/core'
 import { runAlone } from './kafka.ts'
 import { withOneAppPipeline } from './one-app-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
@@ -27,9 +28,8 @@ export async function benchSweep(
     const listedAt = (): number[] => {
       const times: number[] = []
       for (const app of reconciler.shell.apps())
-        for (const bucket of Object.values(app.state.rooms))
-          for (const room of Object.values(bucket))
-            if (room.observedReceivedAt !== null) times.push(room.observedReceivedAt)
+        for (const room of tvalues(app.state.rooms))
+          if (room.observedReceivedAt !== null) times.push(room.observedReceivedAt)
       return times
     }
     const warmup = Date.now()

@@ -6,6 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { topicName } from '@mixguard/contracts'
 import { createKafka } from '@mixguard/kafka'
 import { readTopics, runCli, type SavingsReport } from '@mixguard/ops'
+import { tget } from '@mixguard/reconciler/core'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { testBrokers } from './kafka.ts'
 import { testOutputDir } from './output-dir.ts'
@@ -219,7 +220,7 @@ test('the status page shows apps, running tasks, armed deadlines, recent decisio
   // No event says "deadline armed": look at the reconciler's state.
   await waitFor('the orphan deadline of task waiting', () =>
     [...reconciler.shell.apps()].some(
-      (a) => a.appId === SLOW && (a.state.tasks.waiting?.due.stopAt ?? null) !== null,
+      (a) => a.appId === SLOW && (tget(a.state.tasks, 'waiting')?.due.stopAt ?? null) !== null,
     ),
   )
 

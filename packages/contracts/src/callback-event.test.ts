@@ -1,30 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { callbackEventId, toEvent } from './callback-event.ts'
+import { callbackEventId } from './callback-event.ts'
 import { signatureSha256 } from './callback-secrets.ts'
-import { parseCallback, type ZegoCallback } from './callbacks.ts'
-import type { ZegoEvent } from './events.ts'
 import {
   asForm,
+  callbackEvent,
   mixStartExample,
   mixStopExample,
   omit,
+  parsedCallback,
   roomCloseExample,
   streamCloseExample,
   streamCreateExample,
   withNumbers,
 } from './test-fixtures.ts'
 
-function parsed(body: unknown): ZegoCallback {
-  const result = parseCallback(body)
-  if (!result.ok) throw new Error(result.reason)
-  return result.callback
-}
-
-const event = (body: unknown): ZegoEvent => toEvent(parsed(body), { receivedAt: 1_700_002_000_000 })
-
 describe('toEvent', () => {
   it('stream_create → stream_created', () => {
-    expect(event(streamCreateExample)).toMatchObject({
+    expect(callbackEvent(streamCreateExample)).toMatchObject({
       v: 1,
       appId: 4001,
       type: 'stream_created',
@@ -46,14 +38,14 @@ describe('toEvent', () => {
   })
 
   it('stream_create without create_time_ms falls back to create_time in ms', () => {
-    expect(event(omit(streamCreateExample, 'create_time_ms'))).toMatchObject({
+    expect(callbackEvent(omit(streamCreateExample, 'create_time_ms'))).toMatchObject({
       occurredAt: 1700000000000,
       body: { createTimeMs: null },
     })
   })
 
   it('stream_close → stream_closed', () => {
-    expect(event(streamCloseExample)).toMatchObject({
+    expect(callbackEvent(streamCloseExample)).toMatchObject({
       type: 'stream_closed',
       occurredAt: 1700000500456,
       body: {
@@ -71,7 +63,7 @@ describe('toEvent', () => {
   })
 
   it('mix_start → mix_started, with the AppID prefix removed from the task id', () => {
-    expect(event(mixStartExample)).toMatchObject({
+    expect(callbackEvent(mixStartExample)).toMatchObject({
       type: 'mix_started',
       occurredAt: 1700000100000,
       body: {
@@ -88,7 +80,7 @@ describe('toEvent', () => {
 
   it('mix_stop → mix_stopped; empty or absent values are null', () => {
     const rest = omit(mixStopExample, 'seq', 'timestamp')
-    expect(event({ ...rest, channel_id: '', mix_url: '' })).toMatchObject({
+    expect(callbackEvent({ ...rest, channel_id: '', mix_url: '' })).toMatchObject({
       type: 'mix_stopped',
       occurredAt: null,
       body: { taskId: 'mix-r7', roomId: null, outputUrl: null, outputStreamId: 'mix-r7-out', seq: null },
@@ -96,7 +88,7 @@ describe('toEvent', () => {
   })
 
   it('room_close → room_closed', () => {
-    expect(event(roomCloseExample)).toMatchObject({
+    expect(callbackEvent(roomCloseExample)).toMatchObject({
       type: 'room_closed',
       appId: 4001,
       occurredAt: 1700000999000,
@@ -116,13 +108,13 @@ describe('the content-derived event id', () => {
   ]
 
   it('is a sha256 hex digest', () => {
-    expect(event(mixStopExample).id).toMatch(/^[0-9a-f]{64}$/)
+    expect(callbackEvent(mixStopExample).id).toMatch(/^[0-9a-f]{64}$/)
   })
 
   // Consumers drop duplicates by id across ingest versions: these must never change (a new id rule
   // needs a new version tag in the hash, 'zego-callback/v2').
   it('is stable across versions for the documented examples', () => {
-    expect(examples.map((example) => event(example).id)).toEqual([
+    expect(examples.map((example) => callbackEvent(example).id)).toEqual([
       '9bf4f7462e64b156f85e55c8a9dafe1b04795dadea2cb8437b1474ac062b2063',
       '6d14bdb7eb25c8dea97542e66e107336170842bdf7dc06d89826540998acb9f1',
       '18e413f3f040494e01c53fb0959340cf13bb39bcc81de1298f0fee92dd73b86a',
@@ -131,41 +123,47 @@ describe('the content-derived event id', () => {
     ])
     // Unknown nested fields: sorted at every depth, scalars as text, array-index keys first.
     const nested = { ...mixStartExample, extra: { z: 1, a: [true, 2, { '10': 'x', '9': null, b: 'y' }] } }
-    expect(event(nested).id).toBe('ec8664ae835e2f94434c07258e9d93f47f868a417a260a0176e94c4fc89d447f')
+    expect(callbackEvent(nested).id).toBe('ec8664ae835e2f94434c07258e9d93f47f868a417a260a0176e94c4fc89d447f')
   })
 
   for (const example of examples) {
     it(`is the same for a re-signed retry of ${example.event}`, () => {
       const retry = { ...example, nonce: '99999', timestamp: '1700000532', signature: 'f'.repeat(40) }
-      expect(event(retry).id).toBe(event(example).id)
+      expect(callbackEvent(retry).id).toBe(callbackEvent(example).id)
     })
 
     it(`is the same for ${example.event} sent as JSON numbers or as a form`, () => {
-      const id = event(example).id
-      expect(event(withNumbers(example)).id).toBe(id)
-      expect(event(asForm(example)).id).toBe(id)
+      const id = callbackEvent(example).id
+      expect(callbackEvent(withNumbers(example)).id).toBe(id)
+      expect(callbackEvent(asForm(example)).id).toBe(id)
     })
   }
 
   it('differs for a different event of the same stream', () => {
     const again = { ...streamCreateExample, stream_seq: '14', create_time_ms: '1700000600000', recreate: '1' }
-    expect(event(again).id).not.toBe(event(streamCreateExample).id)
+    expect(callbackEvent(again).id).not.toBe(callbackEvent(streamCreateExample).id)
   })
 
   it('differs between mix_start and mix_stop of one task', () => {
-    expect(event(mixStartExample).id).not.toBe(event({ ...mixStartExample, event: 'mix_stop' }).id)
+    expect(callbackEvent(mixStartExample).id).not.toBe(
+      callbackEvent({ ...mixStartExample, event: 'mix_stop' }).id,
+    )
   })
 
   it('differs between apps', () => {
-    expect(event({ ...mixStopExample, appid: '4002' }).id).not.toBe(event(mixStopExample).id)
+    expect(callbackEvent({ ...mixStopExample, appid: '4002' }).id).not.toBe(callbackEvent(mixStopExample).id)
   })
 
   it('differs when only an unknown business field differs', () => {
-    expect(event({ ...mixStopExample, stop_reason: 'idle' }).id).not.toBe(event(mixStopExample).id)
+    expect(callbackEvent({ ...mixStopExample, stop_reason: 'idle' }).id).not.toBe(
+      callbackEvent(mixStopExample).id,
+    )
   })
 
   it('does not depend on the order of fields', () => {
     const reversed = Object.fromEntries(Object.entries(streamCloseExample).reverse())
-    expect(callbackEventId(parsed(reversed), 'stream_closed')).toBe(event(streamCloseExample).id)
+    expect(callbackEventId(parsedCallback(reversed), 'stream_closed')).toBe(
+      callbackEvent(streamCloseExample).id,
+    )
   })
 })

@@ -30,18 +30,28 @@ const auth = {
   signature: textField(),
 }
 
-export const StreamCreateCallbackSchema = z.looseObject({
-  event: z.literal('stream_create'),
+/** What both stream callbacks open with: the signature fields, the room and the publisher. */
+const publisherFields = {
   ...auth,
   room_id: idField(),
   room_session_id: decimalIdField(),
   user_id: idField(),
   user_name: textField(),
   channel_id: textField(),
+}
+
+/** Which stream, in both stream callbacks. */
+const streamIdFields = {
   stream_id: idField(),
   stream_sid: idField(),
   stream_alias: textField(),
   stream_seq: optionalIntegerField(),
+}
+
+export const StreamCreateCallbackSchema = z.looseObject({
+  event: z.literal('stream_create'),
+  ...publisherFields,
+  ...streamIdFields,
   create_time: optionalIntegerField(),
   create_time_ms: optionalIntegerField(),
   recreate: flagField(),
@@ -58,17 +68,9 @@ export const StreamCreateCallbackSchema = z.looseObject({
 
 export const StreamCloseCallbackSchema = z.looseObject({
   event: z.literal('stream_close'),
-  ...auth,
-  room_id: idField(),
-  room_session_id: decimalIdField(),
-  user_id: idField(),
-  user_name: textField(),
-  channel_id: textField(),
+  ...publisherFields,
   type: integerField(),
-  stream_id: idField(),
-  stream_sid: idField(),
-  stream_alias: textField(),
-  stream_seq: optionalIntegerField(),
+  ...streamIdFields,
   third_define_data: textField(),
   create_time_ms: optionalIntegerField(),
   destroy_timemillis: optionalIntegerField(),

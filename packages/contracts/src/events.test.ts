@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { toEvent } from './callback-event.ts'
-import { parseCallback } from './callbacks.ts'
 import { decodeEvent, EVENT_TYPES, encodeEvent, type ZegoEvent } from './events.ts'
 import { mixApiCallEvent, mixApiResponse } from './mix-api.ts'
 import {
+  callbackEvent,
   mixStartExample,
   mixStopExample,
   roomCloseExample,
@@ -11,18 +10,12 @@ import {
   streamCreateExample,
 } from './test-fixtures.ts'
 
-function fromCallback(body: unknown): ZegoEvent {
-  const result = parseCallback(body)
-  if (!result.ok) throw new Error(result.reason)
-  return toEvent(result.callback, { receivedAt: 1_700_002_000_000 })
-}
-
 const everyType: ZegoEvent[] = [
-  fromCallback(streamCreateExample),
-  fromCallback(streamCloseExample),
-  fromCallback(mixStartExample),
-  fromCallback(mixStopExample),
-  fromCallback(roomCloseExample),
+  callbackEvent(streamCreateExample),
+  callbackEvent(streamCloseExample),
+  callbackEvent(mixStartExample),
+  callbackEvent(mixStopExample),
+  callbackEvent(roomCloseExample),
   mixApiCallEvent({
     appId: 4001,
     action: 'StartMix',
@@ -49,7 +42,7 @@ describe('encodeEvent / decodeEvent', () => {
     expect(decodeEvent(encodeEvent(event as ZegoEvent).toString('utf8')).ok).toBe(true)
   })
 
-  const valid = JSON.parse(encodeEvent(fromCallback(streamCloseExample)).toString('utf8'))
+  const valid = JSON.parse(encodeEvent(callbackEvent(streamCloseExample)).toString('utf8'))
   const failures: [string, Uint8Array | string | null, string][] = [
     ['an empty (tombstone) value', null, 'event: empty value'],
     ['bytes that are not UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'event: value is not UTF-8'],

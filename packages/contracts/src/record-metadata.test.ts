@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { toEvent } from './callback-event.ts'
-import { parseCallback } from './callbacks.ts'
 import { type DeadLetter, type Decision, encodeDeadLetter, type Outcome } from './decisions.ts'
-import { encodeEvent, type ZegoEvent } from './events.ts'
+import { encodeEvent } from './events.ts'
 import { mixApiCallEvent } from './mix-api.ts'
 import {
   deadLetterRecordMetadata,
@@ -11,13 +9,7 @@ import {
   outcomeRecordMetadata,
   recordMetadataOfValue,
 } from './record-metadata.ts'
-import { mixStopExample, streamCloseExample } from './test-fixtures.ts'
-
-function callbackEvent(body: unknown): ZegoEvent {
-  const parsed = parseCallback(body)
-  if (!parsed.ok) throw new Error(parsed.reason)
-  return toEvent(parsed.callback, { receivedAt: 1_700_002_000_000 })
-}
+import { callbackEvent, mixStopExample, streamCloseExample } from './test-fixtures.ts'
 
 const headers = (type: string, id: string) => ({
   'mixguard-type': type,

@@ -1,4 +1,7 @@
 import { parse } from 'node:querystring'
+import { toEvent } from './callback-event.ts'
+import { parseCallback, type ZegoCallback } from './callbacks.ts'
+import type { ZegoEvent } from './events.ts'
 
 /**
  * ZEGO's documented example shapes (docs/zego.md §7.4–7.8), with illustrative values of our own.
@@ -147,4 +150,16 @@ export function asForm(body: Record<string, unknown>, brackets = false): Record<
 /** The body without some fields. */
 export function omit(body: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)))
+}
+
+/** The body parsed as a callback; a body that does not parse fails the test with the reason. */
+export function parsedCallback(body: unknown): ZegoCallback {
+  const result = parseCallback(body)
+  if (!result.ok) throw new Error(result.reason)
+  return result.callback
+}
+
+/** The body's event, as ingest makes it on receipt (at 1_700_002_000_000 unless `receivedAt` says). */
+export function callbackEvent(body: unknown, receivedAt = 1_700_002_000_000): ZegoEvent {
+  return toEvent(parsedCallback(body), { receivedAt })
 }

@@ -1,4 +1,5 @@
 export { appsVariables, type ConfiguredApp, type ConfiguredApps, readApps } from './apps-env.ts'
+export { CodedError, codedErrorGuard } from './coded-error.ts'
 export {
   brokerList,
   httpUrl,

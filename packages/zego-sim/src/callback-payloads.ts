@@ -1,5 +1,5 @@
 import { callbackSignature } from '@mixguard/zego-api'
-import type { App, CallbackEncoding, MixOutputRef, TaskSnapshot, WorldEvent } from './world-types.ts'
+import type { App, CallbackEncoding, MixOutputRef, Stream, TaskSnapshot, WorldEvent } from './world-types.ts'
 
 /**
  * ZEGO's five callback bodies (docs/zego.md §7.4–7.8), built from world events. Field names and
@@ -49,6 +49,26 @@ function signed(
   }
 }
 
+/** The room and publisher fields both stream callbacks start with. */
+const publisherFields = (appid: string, s: Stream) => ({
+  appid,
+  room_id: s.roomId,
+  room_session_id: s.roomSessionId,
+  user_id: s.userId,
+  user_name: s.userName,
+  channel_id: s.roomId,
+})
+
+/** The task fields both mix callbacks carry. */
+const mixFields = (seq: number, t: TaskSnapshot) => ({
+  seq: String(seq),
+  task_id: callbackTaskId(t.appId, t.taskId),
+  channel_id: t.roomId,
+  publish_id: t.userId,
+  mix_url: outputUrl(t),
+  mix_stream_alias: outputAlias(t),
+})
+
 /** The callback a world event causes, if any (idle/active/update transitions cause none). */
 export function callbackFor(event: WorldEvent, stamp: CallbackStamp): CallbackPayload | undefined {
   const { app } = event
@@ -59,12 +79,7 @@ export function callbackFor(event: WorldEvent, stamp: CallbackStamp): CallbackPa
       const urls = playUrls(app.appId, s.streamId)
       return signed(app, stamp, {
         event: 'stream_create',
-        appid,
-        room_id: s.roomId,
-        room_session_id: s.roomSessionId,
-        user_id: s.userId,
-        user_name: s.userName,
-        channel_id: s.roomId,
+        ...publisherFields(appid, s),
         stream_id: s.streamId,
         stream_sid: s.streamSid,
         title: '',
@@ -87,12 +102,7 @@ export function callbackFor(event: WorldEvent, stamp: CallbackStamp): CallbackPa
       const s = event.stream
       return signed(app, stamp, {
         event: 'stream_close',
-        appid,
-        room_id: s.roomId,
-        room_session_id: s.roomSessionId,
-        user_id: s.userId,
-        user_name: s.userName,
-        channel_id: s.roomId,
+        ...publisherFields(appid, s),
         type: String(event.closeType),
         stream_alias: s.streamId,
         stream_id: s.streamId,
@@ -109,12 +119,7 @@ export function callbackFor(event: WorldEvent, stamp: CallbackStamp): CallbackPa
       return signed(app, stamp, {
         appid,
         event: 'mix_start',
-        seq: String(event.seq),
-        task_id: callbackTaskId(app.appId, t.taskId),
-        channel_id: t.roomId,
-        publish_id: t.userId,
-        mix_url: outputUrl(t),
-        mix_stream_alias: outputAlias(t),
+        ...mixFields(event.seq, t),
         rtmp_urls: [urls.rtmp],
         hls_urls: [urls.hls],
         hdl_urls: [urls.hdl],
@@ -130,12 +135,7 @@ export function callbackFor(event: WorldEvent, stamp: CallbackStamp): CallbackPa
       return signed(app, stamp, {
         appid,
         event: 'mix_stop',
-        seq: String(event.seq),
-        task_id: callbackTaskId(app.appId, t.taskId),
-        channel_id: t.roomId,
-        publish_id: t.userId,
-        mix_url: outputUrl(t),
-        mix_stream_alias: outputAlias(t),
+        ...mixFields(event.seq, t),
       })
     }
     case 'room_closed': {

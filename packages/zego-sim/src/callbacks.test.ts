@@ -60,6 +60,33 @@ async function lifeOfARoom(): Promise<void> {
   sim.actions.closeRoom({ appId: APP, roomId: 'r-7', reason: 2 })
 }
 
+/** The delivery of the next notice of one of these types. */
+function nextNotice(...types: Array<'attempt' | 'settled'>): Promise<Delivery> {
+  return new Promise((resolve) => {
+    const off = sim.callbacks.subscribe((n) => {
+      if (types.includes(n.type)) {
+        off()
+        resolve(n.delivery)
+      }
+    })
+  })
+}
+
+/** `count` times: waits for the next notice of these types, then moves the clock to the next timer (a retry). */
+async function retryAfterEach(count: number, ...types: Array<'attempt' | 'settled'>): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await nextNotice(...types)
+    const due = clock.nextDueAt()
+    if (due !== undefined) clock.advanceTo(due)
+  }
+}
+
+/** A customer's StartMix of one input stream into one output stream. */
+const startOneToOne = (TaskId: string, UserId: string, input: string, output: string) =>
+  sim.customer
+    .client(APP)
+    .startMix({ TaskId, UserId, MixInput: [{ StreamId: input }], MixOutput: [{ StreamId: output }] })
+
 const byEvent = (name: string) => receiver.received.find((r) => r.body.event === name)?.body
 
 describe('callback payloads', () => {
@@ -147,25 +174,13 @@ describe('callback payloads', () => {
   it('sends mix_stop for an idle auto-end by default, and none when switched off', async () => {
     await setUp()
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'a', userId: 'u' })
-    await sim.customer
-      .client(APP)
-      .startMix({ TaskId: 't1', UserId: 'm', MixInput: [{ StreamId: 'a' }], MixOutput: [{ StreamId: 'o1' }] })
-    await sim.customer.client(APP).startMix({
-      TaskId: 't2',
-      UserId: 'm2',
-      MixInput: [{ StreamId: 'a' }],
-      MixOutput: [{ StreamId: 'o2' }],
-    })
+    await startOneToOne('t1', 'm', 'a', 'o1')
+    await startOneToOne('t2', 'm2', 'a', 'o2')
     sim.actions.unpublish({ appId: APP, streamId: 'a' })
     clock.advance(90_000)
     sim.switches.callbacks.autoEndSendsMixStop = false
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'b', userId: 'u' })
-    await sim.customer.client(APP).startMix({
-      TaskId: 't3',
-      UserId: 'm3',
-      MixInput: [{ StreamId: 'b' }],
-      MixOutput: [{ StreamId: 'o3' }],
-    })
+    await startOneToOne('t3', 'm3', 'b', 'o3')
     sim.actions.unpublish({ appId: APP, streamId: 'b' })
     clock.advance(90_000)
     await sim.callbacks.idle()
@@ -181,16 +196,7 @@ describe('callback payloads', () => {
 describe('retries', () => {
   it('retries a failing receiver 2, 4, 8, 16, 32 s (simulated) after each attempt, then drops', async () => {
     await setUp({ status: () => 500 })
-    const attempted = () =>
-      new Promise<Delivery>((resolve) => {
-        const off = sim.callbacks.subscribe((n) => {
-          if (n.type === 'attempt') {
-            off()
-            resolve(n.delivery)
-          }
-        })
-      })
-    let next = attempted()
+    let next = nextNotice('attempt')
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'a', userId: 'u' })
     const gaps: number[] = []
     for (let i = 0; i < 5; i++) {
@@ -199,7 +205,7 @@ describe('retries', () => {
       expect(d.status).toBe('pending')
       const due = clock.nextDueAt() ?? Number.NaN
       gaps.push(due - (last?.finishedAt ?? 0))
-      next = attempted()
+      next = nextNotice('attempt')
       clock.advanceTo(due - 1)
       expect(d.attempts).toHaveLength(i + 1)
       clock.advanceTo(due)
@@ -218,18 +224,7 @@ describe('retries', () => {
   it('stops retrying once the receiver answers 2xx', async () => {
     await setUp({ status: (n) => (n < 2 ? 503 : 204) })
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'a', userId: 'u' })
-    for (let i = 0; i < 2; i++) {
-      await new Promise<void>((resolve) => {
-        const off = sim.callbacks.subscribe((n) => {
-          if (n.type === 'attempt') {
-            off()
-            resolve()
-          }
-        })
-      })
-      const due = clock.nextDueAt()
-      if (due !== undefined) clock.advanceTo(due)
-    }
+    await retryAfterEach(2, 'attempt')
     const d = await sim.callbacks.waitForSettled(() => true)
     expect(d.status).toBe('delivered')
     expect(d.attempts.map((a) => a.httpStatus)).toEqual([503, 503, 204])
@@ -239,18 +234,7 @@ describe('retries', () => {
     await setUp()
     await receiver.close()
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'a', userId: 'u' })
-    for (let i = 0; i < 6; i++) {
-      await new Promise<void>((resolve) => {
-        const off = sim.callbacks.subscribe((n) => {
-          if (n.type === 'attempt' || n.type === 'settled') {
-            off()
-            resolve()
-          }
-        })
-      })
-      const due = clock.nextDueAt()
-      if (due !== undefined) clock.advanceTo(due)
-    }
+    await retryAfterEach(6, 'attempt', 'settled')
     const d = await sim.callbacks.waitForSettled(() => true)
     expect(d.status).toBe('dropped')
     expect(d.attempts.every((a) => a.error !== undefined && a.httpStatus === undefined)).toBe(true)
@@ -329,14 +313,10 @@ describe('chaos (seeded)', () => {
   it('omits mix_stop on an abnormal end by default, and sends it when the fraction is 0', async () => {
     await setUp()
     sim.actions.publish({ appId: APP, roomId: 'r', streamId: 'a', userId: 'u' })
-    await sim.customer
-      .client(APP)
-      .startMix({ TaskId: 'c1', UserId: 'm', MixInput: [{ StreamId: 'a' }], MixOutput: [{ StreamId: 'o1' }] })
+    await startOneToOne('c1', 'm', 'a', 'o1')
     sim.actions.crashTask({ appId: APP, taskId: 'c1' })
     sim.switches.chaos.omitMixStopOnAbnormal = 0
-    await sim.customer
-      .client(APP)
-      .startMix({ TaskId: 'c2', UserId: 'm', MixInput: [{ StreamId: 'a' }], MixOutput: [{ StreamId: 'o2' }] })
+    await startOneToOne('c2', 'm', 'a', 'o2')
     sim.actions.crashTask({ appId: APP, taskId: 'c2' })
     await sim.callbacks.idle()
     const stops = sim.callbacks.deliveries({ event: 'mix_stop' }).map((d) => [d.payload.task_id, d.status])

@@ -15,36 +15,17 @@ const Ref = z.string().min(1)
 /** A mix input or output: a stream id, or a URL when it contains `://`. */
 const toSource = (s: string) => (s.includes('://') ? { StreamUrl: s } : { StreamId: s })
 
+/** A step: what it does, when (simulated seconds from the start), on which AppId, and its own fields. */
+const step = <Do extends string, Fields extends z.ZodRawShape>(name: Do, fields: Fields) =>
+  z.object({ do: z.literal(name), at: z.number().min(0), appId: AppId, ...fields })
+
 export const ScenarioStep = z.discriminatedUnion('do', [
-  z.object({
-    do: z.literal('publish'),
-    at: z.number().min(0),
-    appId: AppId,
-    roomId: Ref,
-    streamId: Ref,
-    userId: Ref,
-    userName: z.string().optional(),
-  }),
-  z.object({
-    do: z.literal('unpublish'),
-    at: z.number().min(0),
-    appId: AppId,
-    streamId: Ref,
-    type: z.number().int().optional(),
-  }),
-  z.object({ do: z.literal('reconnect'), at: z.number().min(0), appId: AppId, streamId: Ref }),
-  z.object({
-    do: z.literal('closeRoom'),
-    at: z.number().min(0),
-    appId: AppId,
-    roomId: Ref,
-    reason: z.number().int().optional(),
-  }),
-  z.object({ do: z.literal('crashTask'), at: z.number().min(0), appId: AppId, taskId: Ref }),
-  z.object({
-    do: z.literal('startMix'),
-    at: z.number().min(0),
-    appId: AppId,
+  step('publish', { roomId: Ref, streamId: Ref, userId: Ref, userName: z.string().optional() }),
+  step('unpublish', { streamId: Ref, type: z.number().int().optional() }),
+  step('reconnect', { streamId: Ref }),
+  step('closeRoom', { roomId: Ref, reason: z.number().int().optional() }),
+  step('crashTask', { taskId: Ref }),
+  step('startMix', {
     taskId: Ref,
     userId: Ref,
     roomId: z.string().optional(),
@@ -53,31 +34,9 @@ export const ScenarioStep = z.discriminatedUnion('do', [
     maxIdleTime: z.number().int().optional(),
     sequence: z.number().int().optional(),
   }),
-  z.object({
-    do: z.literal('stopMix'),
-    at: z.number().min(0),
-    appId: AppId,
-    taskId: Ref,
-    userId: z.string().optional(),
-    sequence: z.number().int().optional(),
-  }),
-  z.object({
-    do: z.literal('startAutoMix'),
-    at: z.number().min(0),
-    appId: AppId,
-    taskId: Ref,
-    userId: Ref,
-    roomId: Ref,
-    outputs: z.array(Ref).min(1),
-  }),
-  z.object({
-    do: z.literal('stopAutoMix'),
-    at: z.number().min(0),
-    appId: AppId,
-    taskId: Ref,
-    roomId: Ref,
-    userId: z.string().optional(),
-  }),
+  step('stopMix', { taskId: Ref, userId: z.string().optional(), sequence: z.number().int().optional() }),
+  step('startAutoMix', { taskId: Ref, userId: Ref, roomId: Ref, outputs: z.array(Ref).min(1) }),
+  step('stopAutoMix', { taskId: Ref, roomId: Ref, userId: z.string().optional() }),
 ])
 export type ScenarioStep = z.infer<typeof ScenarioStep>
 export const Scenario = z.array(ScenarioStep)

@@ -138,6 +138,56 @@ function newTask(core: WorldCore, app: App, fields: Omit<MixTask, RunFields>, no
   return task
 }
 
+/** What a start call sets on its task; an undefined optional field keeps a running task's value. */
+interface TaskChange {
+  userId: string
+  inputs: MixInputRef[]
+  outputs: MixOutputRef[]
+  sequence: number | undefined
+  roomId?: string | undefined
+  maxIdleMs?: number | undefined
+}
+
+/**
+ * A start call's task. Same TaskId as a running task: an update of it in place (inputs, outputs, idle
+ * time, initiator), announced with `task_updated`. Otherwise a new task, whose `fresh` values stand
+ * where the change leaves a field undefined.
+ */
+function startOrUpdate(
+  core: WorldCore,
+  app: App,
+  existing: MixTask | undefined,
+  change: TaskChange,
+  fresh: Pick<MixTask, 'taskId' | 'kind' | 'roomId' | 'maxIdleMs'>,
+  now: number,
+): MixTask {
+  if (existing === undefined)
+    return newTask(
+      core,
+      app,
+      {
+        taskId: fresh.taskId,
+        kind: fresh.kind,
+        userId: change.userId,
+        roomId: change.roomId ?? fresh.roomId,
+        inputs: change.inputs,
+        outputs: change.outputs,
+        maxIdleMs: change.maxIdleMs ?? fresh.maxIdleMs,
+        sequence: change.sequence,
+      },
+      now,
+    )
+  existing.inputs = change.inputs
+  existing.outputs = change.outputs
+  existing.userId = change.userId
+  if (change.roomId !== undefined) existing.roomId = change.roomId
+  if (change.maxIdleMs !== undefined) existing.maxIdleMs = change.maxIdleMs
+  if (change.sequence !== undefined) existing.sequence = change.sequence
+  existing.updatedAt = now
+  core.emit({ type: 'task_updated', at: now, app, task: snapshot(existing) })
+  return existing
+}
+
 /** ZEGO's StartMix / StartAutoMix answer for a running task. */
 function startAnswer(task: MixTask): ZegoResult<StartMixData> {
   return {
@@ -191,35 +241,21 @@ export function startMix(
   if (missing.length > 0)
     return fail(ZegoCode.MixInputMissing, `input stream does not exist: ${missing.map(inputKey).join(', ')}`)
 
-  let task: MixTask
-  if (existing !== undefined) {
-    // Same TaskId: an update of the running task (inputs, outputs, idle time, initiator).
-    task = existing
-    task.inputs = cmd.inputs
-    task.outputs = cmd.outputs
-    task.userId = cmd.userId
-    if (cmd.roomId !== undefined) task.roomId = cmd.roomId
-    if (cmd.maxIdleSec !== undefined) task.maxIdleMs = cmd.maxIdleSec * 1000
-    if (cmd.sequence !== undefined) task.sequence = cmd.sequence
-    task.updatedAt = now
-    core.emit({ type: 'task_updated', at: now, app, task: snapshot(task) })
-  } else {
-    task = newTask(
-      core,
-      app,
-      {
-        taskId: cmd.taskId,
-        kind: 'mix',
-        userId: cmd.userId,
-        roomId: cmd.roomId ?? '',
-        inputs: cmd.inputs,
-        outputs: cmd.outputs,
-        maxIdleMs: (cmd.maxIdleSec ?? rules.defaultMaxIdleSec) * 1000,
-        sequence: cmd.sequence,
-      },
-      now,
-    )
-  }
+  const task = startOrUpdate(
+    core,
+    app,
+    existing,
+    {
+      userId: cmd.userId,
+      inputs: cmd.inputs,
+      outputs: cmd.outputs,
+      sequence: cmd.sequence,
+      roomId: cmd.roomId,
+      maxIdleMs: cmd.maxIdleSec === undefined ? undefined : cmd.maxIdleSec * 1000,
+    },
+    { taskId: cmd.taskId, kind: 'mix', roomId: '', maxIdleMs: rules.defaultMaxIdleSec * 1000 },
+    now,
+  )
   refreshTask(core, task, now)
   return startAnswer(task)
 }
@@ -257,32 +293,14 @@ export function startAutoMix(
   if (extra.length > core.rules.maxInputs)
     return fail(ZegoCode.MixTooManyInputs, `at most ${core.rules.maxInputs} extra inputs`)
 
-  let task: MixTask
-  if (existing !== undefined) {
-    task = existing
-    task.inputs = extra
-    task.outputs = cmd.outputs
-    task.userId = cmd.userId
-    if (cmd.sequence !== undefined) task.sequence = cmd.sequence
-    task.updatedAt = now
-    core.emit({ type: 'task_updated', at: now, app, task: snapshot(task) })
-  } else {
-    task = newTask(
-      core,
-      app,
-      {
-        taskId: cmd.taskId,
-        kind: 'auto',
-        userId: cmd.userId,
-        roomId: cmd.roomId,
-        inputs: extra,
-        outputs: cmd.outputs,
-        maxIdleMs: core.rules.autoMixIdleSec * 1000,
-        sequence: cmd.sequence,
-      },
-      now,
-    )
-  }
+  const task = startOrUpdate(
+    core,
+    app,
+    existing,
+    { userId: cmd.userId, inputs: extra, outputs: cmd.outputs, sequence: cmd.sequence },
+    { taskId: cmd.taskId, kind: 'auto', roomId: cmd.roomId, maxIdleMs: core.rules.autoMixIdleSec * 1000 },
+    now,
+  )
   // An auto task started in an empty (or not yet existing) room waits for streams: its idle clock runs.
   refreshTask(core, task, now)
   return startAnswer(task)

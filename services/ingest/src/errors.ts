@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from '@mixguard/service-kit'
+
 export const ingestErrorCodes = [
   /** The spool cannot hold more records: answer 503 so ZEGO retries later. */
   'SPOOL_FULL',
@@ -27,24 +29,8 @@ export const ingestErrorCodes = [
 export type IngestErrorCode = (typeof ingestErrorCodes)[number]
 
 /** Every failure ingest's parts report to each other; callers switch on `code`. */
-export class IngestError extends Error {
+export class IngestError extends CodedError<IngestErrorCode> {
   override readonly name = 'IngestError'
-  readonly code: IngestErrorCode
-  readonly retryable: boolean
-  readonly retryAfterMs: number | undefined
-
-  constructor(
-    code: IngestErrorCode,
-    message: string,
-    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown },
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.retryable = options.retryable
-    this.retryAfterMs = options.retryAfterMs
-  }
 }
 
-export function isIngestError(error: unknown, code?: IngestErrorCode): error is IngestError {
-  return error instanceof IngestError && (code === undefined || error.code === code)
-}
+export const isIngestError = codedErrorGuard(IngestError)

@@ -28,6 +28,17 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
   const registry = new Registry()
   registerStandardMetrics(registry, 'ingest', packageVersion(import.meta.url))
   const registers = [registry]
+  /** A gauge read from its source at scrape time. */
+  const sampled = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read())
+      },
+    })
+  }
   const requests = new Counter({
     name: 'mixguard_ingest_requests_total',
     help: 'Requests by route, event (callback event or API Action) and outcome',
@@ -72,54 +83,34 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
     labelNames: ['destination'] as const,
     registers,
   })
-  new Gauge({
-    name: 'mixguard_ingest_kafka_up',
-    help: '1 while Kafka takes records directly',
-    registers,
-    collect() {
-      this.set(sources.publisher().kafkaUp ? 1 : 0)
-    },
-  })
-  new Gauge({
-    name: 'mixguard_ingest_spool_records',
-    help: 'Records in the spool waiting for Kafka',
-    registers,
-    collect() {
-      this.set(sources.publisher().spool.records)
-    },
-  })
-  new Gauge({
-    name: 'mixguard_ingest_spool_bytes',
-    help: 'Bytes in the spool waiting for Kafka',
-    registers,
-    collect() {
-      this.set(sources.publisher().spool.bytes)
-    },
-  })
-  new Gauge({
-    name: 'mixguard_ingest_spool_max_bytes',
-    help: 'Spool bound; at it, callbacks are answered 503',
-    registers,
-    collect() {
-      this.set(sources.publisher().spool.maxBytes)
-    },
-  })
-  new Gauge({
-    name: 'mixguard_ingest_nonce_cache_entries',
-    help: 'Signatures remembered for replay detection (the in-memory store; 0 with Redis)',
-    registers,
-    collect() {
-      this.set(sources.nonceStore().entries ?? 0)
-    },
-  })
-  new Gauge({
-    name: 'mixguard_ingest_nonce_store_up',
-    help: '1 while the nonce store answers (always, in memory); at 0 callbacks are answered 503',
-    registers,
-    collect() {
-      this.set(sources.nonceStore().up ? 1 : 0)
-    },
-  })
+  sampled('mixguard_ingest_kafka_up', '1 while Kafka takes records directly', () =>
+    sources.publisher().kafkaUp ? 1 : 0,
+  )
+  sampled(
+    'mixguard_ingest_spool_records',
+    'Records in the spool waiting for Kafka',
+    () => sources.publisher().spool.records,
+  )
+  sampled(
+    'mixguard_ingest_spool_bytes',
+    'Bytes in the spool waiting for Kafka',
+    () => sources.publisher().spool.bytes,
+  )
+  sampled(
+    'mixguard_ingest_spool_max_bytes',
+    'Spool bound; at it, callbacks are answered 503',
+    () => sources.publisher().spool.maxBytes,
+  )
+  sampled(
+    'mixguard_ingest_nonce_cache_entries',
+    'Signatures remembered for replay detection (the in-memory store; 0 with Redis)',
+    () => sources.nonceStore().entries ?? 0,
+  )
+  sampled(
+    'mixguard_ingest_nonce_store_up',
+    '1 while the nonce store answers (always, in memory); at 0 callbacks are answered 503',
+    () => (sources.nonceStore().up ? 1 : 0),
+  )
   const nonceStoreErrors = new Counter({
     name: 'mixguard_ingest_nonce_store_errors_total',
     help: 'Nonce-store commands that failed or timed out, by operation (claim: the callback was answered 503)',
@@ -137,14 +128,9 @@ export function createMetrics(sources: MetricSources): IngestMetrics {
       evictionsCounted = evictions
     },
   })
-  new Gauge({
-    name: 'mixguard_ingest_in_flight_requests',
-    help: 'Callback and passthrough requests being handled',
-    registers,
-    collect() {
-      this.set(sources.inFlight())
-    },
-  })
+  sampled('mixguard_ingest_in_flight_requests', 'Callback and passthrough requests being handled', () =>
+    sources.inFlight(),
+  )
 
   return {
     registry,

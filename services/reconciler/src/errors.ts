@@ -1,3 +1,5 @@
+import { CodedError, codedErrorGuard } from '@mixguard/service-kit'
+
 const reconcilerErrorCodes = [
   /**
    * This instance does not hold the partition now (revoked, lost, or suspended while the group
@@ -10,18 +12,8 @@ const reconcilerErrorCodes = [
 export type ReconcilerErrorCode = (typeof reconcilerErrorCodes)[number]
 
 /** Failures the reconciler's parts report to each other; callers switch on `code`. */
-export class ReconcilerError extends Error {
+export class ReconcilerError extends CodedError<ReconcilerErrorCode> {
   override readonly name = 'ReconcilerError'
-  readonly code: ReconcilerErrorCode
-  readonly retryable: boolean
-
-  constructor(code: ReconcilerErrorCode, message: string, options: { retryable: boolean; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.retryable = options.retryable
-  }
 }
 
-export function isReconcilerError(error: unknown, code?: ReconcilerErrorCode): error is ReconcilerError {
-  return error instanceof ReconcilerError && (code === undefined || error.code === code)
-}
+export const isReconcilerError = codedErrorGuard(ReconcilerError)

@@ -2,6 +2,7 @@ import type { DeadLetter, Decision } from '@mixguard/contracts'
 import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
 import type { AppPolicy } from './core/index.ts'
+import { tget } from './core/table.ts'
 import { APP, closed, created, startMix, T0 } from './core/test-kit.ts'
 import { Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
@@ -83,7 +84,7 @@ describe('Shell: a batch is applied atomically', () => {
       expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
       const saved = s.store.saved.get(PARTITION)?.get(APP)
       expect(saved?.appliedOffset).toBe('1')
-      expect(saved?.state.tasks['task-a']?.phase).toBe('stopping')
+      expect(saved && tget(saved.state.tasks, 'task-a')?.phase).toBe('stopping')
     },
   )
 
@@ -158,8 +159,10 @@ describe('Shell: deadlines and feedback', () => {
     })
     await s.time.advance(60_000)
     await fed
-    const saved = s.store.saved.get(PARTITION)?.get(APP)?.state.tasks['task-o']
-    expect(saved?.phase).toBe([...s.shell.apps()][0]?.state.tasks['task-o']?.phase)
+    const app = s.store.saved.get(PARTITION)?.get(APP)
+    const saved = app && tget(app.state.tasks, 'task-o')
+    const live = [...s.shell.apps()][0]
+    expect(saved?.phase).toBe(live && tget(live.state.tasks, 'task-o')?.phase)
     expect(saved?.phase).not.toBe('stopping')
     s.shell.stop()
   })

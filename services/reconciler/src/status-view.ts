@@ -2,7 +2,7 @@ import type { Decision, Outcome } from '@mixguard/contracts'
 import type { SavingsReport } from '@mixguard/ops'
 import type { AppState, TaskPhase } from './core/index.ts'
 import { liveness } from './core/liveness.ts'
-import { tget } from './core/table.ts'
+import { tget, tvalues } from './core/table.ts'
 
 export interface InputView {
   ref: string
@@ -51,7 +51,7 @@ export interface StatusView {
 export function appTasks(state: AppState): { tasks: TaskView[]; deadlines: DeadlineView[] } {
   const tasks: TaskView[] = []
   const deadlines: DeadlineView[] = []
-  for (const task of Object.values(state.tasks)) {
+  for (const task of tvalues(state.tasks)) {
     if (task.phase === 'stopped') continue
     tasks.push({
       taskId: task.taskId,

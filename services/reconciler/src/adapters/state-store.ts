@@ -19,13 +19,15 @@ export function createKafkaStateStore<S>(options: {
   topic: string
   /** Parses a stored state; returns null for a record that cannot be used (it is then skipped). */
   parse: (value: unknown) => S | null
+  /** The stored form of a state, which `parse` reads back (default: the state itself). */
+  encode?: (state: S) => unknown
   onSkipped?: (reason: string, key: string | null) => void
   chunkBytes?: number
   sendBytes?: number
   /** Bytes per fetch answer while restoring (default 10 MiB). */
   fetchBytes?: number
 }): StateStore<S> {
-  const { kafka, producer, topic, parse } = options
+  const { kafka, producer, topic, parse, encode = (state: S): unknown => state } = options
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
   const sendBytes = options.sendBytes ?? DEFAULT_SEND_BYTES
   /** Each partition's end offset as this store last left it (after its restore or its own write). */
@@ -79,7 +81,7 @@ export function createKafkaStateStore<S>(options: {
     const records: ChangelogRecord[] = []
     const versions = new Map<number, ChunkedVersion | undefined>()
     for (const app of apps) {
-      const encoded = encodeApp(app, chunkBytes, chunked.get(app.appId))
+      const encoded = encodeApp({ ...app, state: encode(app.state) }, chunkBytes, chunked.get(app.appId))
       records.push(...encoded.records)
       versions.set(app.appId, encoded.chunked)
     }

@@ -93,7 +93,7 @@ export function supersessionEnabled(
 function supersessionCause(task: TaskRecord, view: View, policy: AppPolicy): StopCause | null {
   const s = task.superseded
   if (s === null || !supersessionEnabled(policy, s.rule)) return null
-  const by = view.state.tasks[s.by]
+  const by = tget(view.state.tasks, s.by)
   if (by === undefined || !lifecycleRunning(by)) return null
   return supersededCause(s, by)
 }

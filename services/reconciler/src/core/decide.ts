@@ -14,7 +14,7 @@ import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
-import { tget, tvalues } from './table.ts'
+import { tget, tkeys, tvalues } from './table.ts'
 import { roomKey, streamKey, taskKey } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
@@ -132,8 +132,8 @@ function assess(task: TaskRecord, view: View, policy: AppPolicy, now: number, ap
 function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: CommandDecision[]): void {
   const silent: { taskId: string; dueAt: number }[] = []
   const checks = new Map<string, RoomCheck>()
-  for (const taskId of Object.keys(d.state.tasks).sort()) {
-    const task = d.state.tasks[taskId]
+  for (const taskId of tkeys(d.state.tasks).sort()) {
+    const task = tget(d.state.tasks, taskId)
     if (task === undefined) continue
     const a = assess(task, view, policy, now, d.state.appId)
     if (a.kind === 'stop') {
@@ -200,7 +200,7 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Comm
  */
 function affectedTasks(d: Draft): TaskRecord[] {
   const t = d.touched
-  if (t.everything) return Object.values(d.state.tasks)
+  if (t.everything) return tvalues(d.state.tasks)
   const keys = new Set<string>()
   for (const roomId of t.rooms) keys.add(roomKey(roomId))
   for (const streamId of t.streams) {
@@ -215,7 +215,7 @@ function affectedTasks(d: Draft): TaskRecord[] {
   for (const taskId of t.tasks) ids.add(taskId)
   const tasks: TaskRecord[] = []
   for (const taskId of [...ids].sort()) {
-    const task = d.state.tasks[taskId]
+    const task = tget(d.state.tasks, taskId)
     if (task !== undefined) tasks.push(task)
   }
   return tasks
@@ -267,7 +267,7 @@ export function nextDeadline(state: AppState): number | null {
     state.sweepAt ?? Number.POSITIVE_INFINITY,
     state.roomSweepAt ?? Number.POSITIVE_INFINITY,
   )
-  for (const task of Object.values(state.tasks)) {
+  for (const task of tvalues(state.tasks)) {
     if (task.due.stopAt !== null) next = Math.min(next, task.due.stopAt)
     if (task.due.silentAt !== null) next = Math.min(next, task.due.silentAt)
     if (task.phase === 'stop_requested_ok' && task.pending === null && task.verifyAt !== null) {
@@ -280,7 +280,7 @@ export function nextDeadline(state: AppState): number | null {
 /** Stops and verifications decided but without a final outcome yet: the shell re-executes them after a restart. */
 export function pendingDecisions(state: AppState): CommandDecision[] {
   const pending: CommandDecision[] = []
-  for (const task of Object.values(state.tasks)) if (task.pending !== null) pending.push(task.pending)
+  for (const task of tvalues(state.tasks)) if (task.pending !== null) pending.push(task.pending)
   for (const room of tvalues(state.rooms)) if (room.pendingCheck !== null) pending.push(room.pendingCheck)
   return pending.sort((a, b) => a.decidedAt - b.decidedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }

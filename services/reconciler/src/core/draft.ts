@@ -13,8 +13,8 @@ type TableName = 'streams' | 'tasks' | 'rooms'
  */
 export interface Draft {
   state: AppState
+  /** The tables, buckets and records this draft copied, which it may write. */
   owned: WeakSet<object>
-  copied: Set<string>
   touched: { streams: Set<string>; tasks: Set<string>; rooms: Set<string>; everything: boolean }
   /** The task index of the state (task-index.ts), brought up to date by taskReaders() and closeDraft(). */
   index: TaskIndex
@@ -24,7 +24,6 @@ export function openDraft(state: AppState): Draft {
   return {
     state: { ...state },
     owned: new WeakSet(),
-    copied: new Set(),
     touched: { streams: new Set(), tasks: new Set(), rooms: new Set(), everything: false },
     index: takeIndex(state.tasks),
   }
@@ -36,12 +35,6 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
   return readersOf(d.index, keys)
 }
 
-/** Whether the draft holds any task (without enumerating the task map, which is as slow as copying it). */
-export function hasTasks(d: Draft): boolean {
-  reindex(d.index, d.state.tasks, d.touched.tasks)
-  return d.index.keys.size > 0
-}
-
 /** The draft's state is final: its task index stays with its task map. */
 export function closeDraft(d: Draft): AppState {
   reindex(d.index, d.state.tasks, d.touched.tasks)
@@ -49,46 +42,46 @@ export function closeDraft(d: Draft): AppState {
   return d.state
 }
 
+/** V8 keeps an object of up to about this many keys added one by one in fast mode, above as a dictionary. */
+const FAST_KEYS = 12
+
 /**
- * A shallow copy of a record map, in the same key order. Assigning key by key is about twice as fast
- * as a spread for the large maps the state holds (the task map above all), which V8 keeps as
- * dictionaries: every input that writes a task pays this copy.
+ * A shallow copy of a bucket, in the same key order. Object.assign copies a small bucket (a fast
+ * object) several times faster than a loop or a spread, buckets having as many shapes as key sets; a
+ * large one, which V8 keeps as a dictionary, is copied key by key, several times faster than by either.
  */
-function copyMap<T>(map: Record<string, T>): Record<string, T> {
+function copyBucket<T>(bucket: Record<string, T>): Record<string, T> {
+  const keys = Object.keys(bucket)
+  if (keys.length <= FAST_KEYS) return Object.assign({}, bucket)
   const copy: Record<string, T> = {}
-  for (const key of Object.keys(map)) copy[key] = map[key] as T
+  for (const key of keys) copy[key] = bucket[key] as T
   return copy
 }
 
-/** The record map holding `key` (a table's bucket, or the flat task map), writable (copied once per draft). */
+/** The bucket of a table holding `key`, writable (the table's top level and the bucket copied once per draft). */
 function writableBucket<T>(d: Draft, name: TableName, key: string): Record<string, T> {
-  if (name === 'tasks') {
-    if (!d.copied.has(name)) {
-      d.state.tasks = copyMap(d.state.tasks)
-      d.copied.add(name)
-    }
-    return d.state.tasks as Record<string, T>
+  let table = d.state[name] as Table<T>
+  if (!d.owned.has(table)) {
+    // A spread: the top level has one fast shape (table.ts), which V8 copies flat.
+    table = { ...table }
+    d.owned.add(table)
+    ;(d.state as Record<TableName, unknown>)[name] = table
   }
-  if (!d.copied.has(name)) {
-    ;(d.state as Record<TableName, unknown>)[name] = copyMap(d.state[name] as Table<unknown>)
-    d.copied.add(name)
+  const bucketName = bucketOf(key)
+  let bucket = table[bucketName]
+  if (bucket === undefined || !d.owned.has(bucket)) {
+    bucket = bucket === undefined ? {} : copyBucket(bucket)
+    d.owned.add(bucket)
+    table[bucketName] = bucket
   }
-  const table = d.state[name] as Table<T>
-  const bucket = bucketOf(key)
-  const id = `${name}/${bucket}`
-  if (!d.copied.has(id)) {
-    table[bucket] = copyMap(table[bucket] ?? {})
-    d.copied.add(id)
-  }
-  return table[bucket] as Record<string, T>
+  return bucket
 }
 
 export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
   const bucket = writableBucket(d, name, key)
   delete bucket[key]
-  if (name !== 'tasks' && Object.keys(bucket).length === 0)
-    delete (d.state[name] as Table<unknown>)[bucketOf(key)]
+  if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketOf(key)] = undefined
 }
 
 /** Something changed that can affect any task (a room closed, a room's stream list, a sweep). */
@@ -98,13 +91,18 @@ export function touchEverything(d: Draft): void {
 
 /**
  * A deep copy of a record, which is plain JSON (numbers, strings, booleans, null, arrays, objects):
- * several times faster than structuredClone, which each first write of a record used to pay.
+ * several times faster than structuredClone, which each first write of a record used to pay. Objects
+ * are copied by a spread, which keeps their shape: a copy built key by key turns a task record (some
+ * 30 keys) into a dictionary, slower to copy and to read.
  */
 function cloneJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value
   if (Array.isArray(value)) return value.map(cloneJson) as T
-  const copy: Record<string, unknown> = {}
-  for (const key in value) copy[key] = cloneJson((value as Record<string, unknown>)[key])
+  const copy = { ...(value as Record<string, unknown>) }
+  for (const key in copy) {
+    const field = copy[key]
+    if (typeof field === 'object' && field !== null) copy[key] = cloneJson(field)
+  }
   return copy as T
 }
 
@@ -147,7 +145,7 @@ export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord 
 }
 
 export function writableTask(d: Draft, taskId: string, now: number): TaskRecord {
-  return own<TaskRecord>(d, 'tasks', taskId, d.state.tasks[taskId], () => ({
+  return own<TaskRecord>(d, 'tasks', taskId, tget(d.state.tasks, taskId), () => ({
     taskId,
     auto: false,
     roomId: null,

@@ -1,22 +1,48 @@
+/**
+ * Starts and stops of a task, from StartMix/StopMix records, mix_start/mix_stop callbacks and our own
+ * outcomes. Two callback facts are ordered by their seq (a mix_start with the same or a lower seq than
+ * a mix_stop does not revive the task); any other pair by time. Ties go to the stop, and a callback's
+ * floored second counts as a tie: treating a task as stopped when unsure costs a late stop, never a
+ * wrong one.
+ */
 import type { Draft } from './draft.ts'
 import { unknownRun, writableTask } from './draft.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 
-/**
- * Starts and stops of a task, from StartMix/StopMix records, mix_start/mix_stop callbacks and our own
- * outcomes. Two callback facts are ordered by their seq (a mix_start with the same or a lower seq than
- * a mix_stop does not revive the task); any other pair by time. Ties go to the stop: treating a task
- * as stopped when unsure costs a late stop, never a wrong one.
- */
-export function isAfter(a: LifecycleFact, b: LifecycleFact): boolean {
+/** Whether start `a` is known to be the later of two starts of a task. */
+export function startsLater(a: LifecycleFact, b: LifecycleFact): boolean {
   if (a.seq !== null && b.seq !== null) return a.seq > b.seq
   return a.at > b.at
 }
 
+/**
+ * The last moment a fact can have happened: a callback's time is floored to the second, so a stop
+ * callback at T may have happened up to T + 999 ms.
+ */
+function latest(fact: LifecycleFact): number {
+  return fact.source === 'callback' ? fact.at + CALLBACK_TIME_SLACK_MS - 1 : fact.at
+}
+
+/**
+ * Whether a start certainly came after a stop. A StartMix at T + 1 ms and a mix_stop floored to T are
+ * a tie: ZEGO may have stopped the task after the call, so the call updated the run that then ended
+ * (a customer's late update of a task we stopped is no new run that could supersede its successor).
+ */
+export function startFollows(start: LifecycleFact, stop: LifecycleFact): boolean {
+  if (start.seq !== null && stop.seq !== null) return start.seq > stop.seq
+  return start.at > latest(stop)
+}
+
+/** Whether stop `a` is known to be the later of two stops of a task (the one a start must follow). */
+export function stopsLater(a: LifecycleFact, b: LifecycleFact): boolean {
+  if (a.seq !== null && b.seq !== null) return a.seq > b.seq
+  return latest(a) > latest(b)
+}
+
 /** Running by ZEGO's facts (our phase may say stopping/stop_requested_ok on top of it). */
 export function lifecycleRunning(task: TaskRecord): boolean {
-  return task.lastStart !== null && (task.lastStop === null || isAfter(task.lastStart, task.lastStop))
+  return task.lastStart !== null && (task.lastStop === null || startFollows(task.lastStart, task.lastStop))
 }
 
 export type StartResult = 'new_run' | 'same_run' | 'stale'
@@ -29,7 +55,7 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
   const task = writableTask(d, taskId, now)
   task.touchedAt = now
   const wasRunning = lifecycleRunning(task)
-  if (task.lastStart === null || isAfter(fact, task.lastStart)) task.lastStart = fact
+  if (task.lastStart === null || startsLater(fact, task.lastStart)) task.lastStart = fact
   if (!lifecycleRunning(task)) return 'stale'
   const precise = fact.source === 'api'
   if (!wasRunning || task.run === null) {
@@ -75,8 +101,8 @@ function datesEarlier(fact: LifecycleFact, run: NonNullable<TaskRecord['run']>):
 export function applyExternalStop(d: Draft, taskId: string, fact: LifecycleFact, now: number): boolean {
   const task = writableTask(d, taskId, now)
   task.touchedAt = now
-  if (task.lastStart !== null && isAfter(task.lastStart, fact)) return false
-  if (task.lastStop === null || isAfter(fact, task.lastStop)) task.lastStop = fact
+  if (task.lastStart !== null && startFollows(task.lastStart, fact)) return false
+  if (task.lastStop === null || stopsLater(fact, task.lastStop)) task.lastStop = fact
   task.reportedStop = null
   if (task.phase !== 'stopped') {
     task.phase = 'stopped'
@@ -93,6 +119,6 @@ export function applyExternalStop(d: Draft, taskId: string, fact: LifecycleFact,
  * the task somewhere in between, and erring early makes a racing restart count as new.
  */
 export function recordOurStop(task: TaskRecord, fact: LifecycleFact): void {
-  if (task.lastStart !== null && isAfter(task.lastStart, fact)) return
-  if (task.lastStop === null || isAfter(fact, task.lastStop)) task.lastStop = fact
+  if (task.lastStart !== null && startFollows(task.lastStart, fact)) return
+  if (task.lastStop === null || stopsLater(fact, task.lastStop)) task.lastStop = fact
 }

@@ -1,5 +1,5 @@
 import type { CommandDecision, Outcome, StreamRef, ZegoEvent } from '@mixguard/contracts'
-import type { Table } from './table.ts'
+import { emptyTable, type Table } from './table.ts'
 import type { TaskPhase } from './task-phase.ts'
 
 export { TASK_PHASES, type TaskPhase } from './task-phase.ts'
@@ -13,8 +13,11 @@ export interface AppState {
   appId: number
   /** Bucketed (see table.ts): an app can have many streams, and each event writes one of them. */
   streams: Table<StreamRecord>
-  /** Flat: an app runs far fewer tasks than it has streams, and the shell reads them by TaskId. */
-  tasks: Record<string, TaskRecord>
+  /**
+   * Bucketed like the streams: every input that writes a task copies the top level and one bucket,
+   * not every task. Stored flat on the changelog (stored-state.ts); read them with tget/tvalues.
+   */
+  tasks: Table<TaskRecord>
   rooms: Table<RoomRecord>
   /** When expired records are next swept out (null while the state is empty). */
   sweepAt: number | null
@@ -28,9 +31,9 @@ export function emptyState(appId: number): AppState {
   return {
     v: 1,
     appId,
-    streams: {},
-    tasks: {},
-    rooms: {},
+    streams: emptyTable(),
+    tasks: emptyTable(),
+    rooms: emptyTable(),
     sweepAt: null,
     roomSweepAt: null,
     roomSweepPacedAt: null,

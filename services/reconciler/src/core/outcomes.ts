@@ -8,7 +8,7 @@ import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { MIX_STOP_RULE } from './reported-stops.ts'
 import { checkSupersession } from './supersession.ts'
-import { tvalues } from './table.ts'
+import { tget, tvalues } from './table.ts'
 
 /**
  * The executor's result for one of our decisions. Only the outcome of the decision a task is waiting
@@ -25,7 +25,7 @@ export function applyOutcome(
     onRoomCheckOutcome(d, outcome, now)
     return
   }
-  const existing = d.state.tasks[outcome.taskId]
+  const existing = tget(d.state.tasks, outcome.taskId)
   const pending = existing?.pending
   if (existing === undefined || pending == null || pending.id !== outcome.decisionId) return
   if (outcome.action !== pending.command.call) return

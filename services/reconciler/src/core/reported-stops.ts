@@ -1,8 +1,9 @@
 import type { CommandDecision, EventOf } from '@mixguard/contracts'
 import { makeDecision } from './decisions.ts'
 import { type Draft, writableTask } from './draft.ts'
-import { applyExternalStop, isAfter, lifecycleRunning } from './lifecycle.ts'
+import { applyExternalStop, lifecycleRunning, startFollows, stopsLater } from './lifecycle.ts'
 import type { LifecycleFact } from './model.ts'
+import { tget } from './table.ts'
 
 /** The rule of the GetMixTaskInfo check of a task a mix_stop says has ended. */
 export const MIX_STOP_RULE = 'mix_stop'
@@ -28,19 +29,19 @@ export function applyMixStopped(
     eventId: event.id,
   }
   const taskId = event.body.taskId
-  const current = d.state.tasks[taskId]
+  const current = tget(d.state.tasks, taskId)
   if (
     current === undefined ||
     current.phase !== 'running' ||
     !lifecycleRunning(current) ||
-    (current.lastStart !== null && isAfter(current.lastStart, fact))
+    (current.lastStart !== null && startFollows(current.lastStart, fact))
   ) {
     applyExternalStop(d, taskId, fact, now)
     return
   }
   const task = writableTask(d, taskId, now)
   task.touchedAt = now
-  if (task.reportedStop === null || isAfter(fact, task.reportedStop)) task.reportedStop = fact
+  if (task.reportedStop === null || stopsLater(fact, task.reportedStop)) task.reportedStop = fact
   if (task.pending !== null) return
   const decision = makeDecision(
     {

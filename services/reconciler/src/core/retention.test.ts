@@ -28,7 +28,7 @@ describe('retention', () => {
     d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
     d.event(roomClosed({ at: T0 + 7_000 }))
     expect(d.tick(T0 + 5_000 + RETENTION_MS - 1)).toEqual([])
-    expect(Object.keys(d.state.tasks)).toEqual(['task-a'])
+    expect(tkeys(d.state.tasks)).toEqual(['task-a'])
     const end = T0 + 7_000
     const sweep = nextDeadline(d.state)
     expect(sweep).not.toBeNull()

@@ -1,6 +1,6 @@
 import { assertNever as unreachable } from '@mixguard/contracts'
 import type { Draft } from './draft.ts'
-import { hasTasks, removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
+import { removeRecord, touchEverything, writableRoom, writableStream } from './draft.ts'
 import { RETENTION_MS, STALE_LIVE_STREAM_MS, SWEEP_INTERVAL_MS } from './limits.ts'
 import { decidingSession, liveness, roomOf } from './liveness.ts'
 import type { AppState, TaskRecord } from './model.ts'
@@ -23,7 +23,7 @@ function ended(task: TaskRecord): boolean {
 }
 
 function hasRecords(d: Draft): boolean {
-  return hasTasks(d) || !(tempty(d.state.streams) && tempty(d.state.rooms))
+  return !(tempty(d.state.tasks) && tempty(d.state.streams) && tempty(d.state.rooms))
 }
 
 /**
@@ -41,7 +41,7 @@ export function scheduleSweep(d: Draft, now: number): void {
 /** After a sweep: the earliest expiry left, but not sooner than SWEEP_INTERVAL_MS (records kept for a reason). */
 function nextSweep(state: AppState, now: number): number | null {
   let earliest = Number.POSITIVE_INFINITY
-  const records = [...tvalues(state.streams), ...Object.values(state.tasks), ...tvalues(state.rooms)]
+  const records = [...tvalues(state.streams), ...tvalues(state.tasks), ...tvalues(state.rooms)]
   for (const record of records) earliest = Math.min(earliest, record.touchedAt + RETENTION_MS)
   return Number.isFinite(earliest) ? Math.max(earliest, now + SWEEP_INTERVAL_MS) : null
 }
@@ -55,13 +55,13 @@ export function sweep(d: Draft, now: number): void {
   touchEverything(d)
   const expired = (touchedAt: number, keep = RETENTION_MS): boolean => touchedAt + keep <= now
   const s = d.state
-  for (const task of Object.values(s.tasks)) {
+  for (const task of tvalues(s.tasks)) {
     if (ended(task) && expired(task.touchedAt)) removeRecord(d, 'tasks', task.taskId)
   }
   const inputs = new Set<string>()
   const taskRooms = new Set<string>()
   const activeRooms = new Set<string>()
-  for (const task of Object.values(s.tasks)) {
+  for (const task of tvalues(s.tasks)) {
     for (const ref of task.inputs ?? []) if (ref.streamId !== null) inputs.add(ref.streamId)
     if (task.roomId === null) continue
     taskRooms.add(task.roomId)

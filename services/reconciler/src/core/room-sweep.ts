@@ -10,7 +10,7 @@ import type { TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { askRoom, ROOM_SWEEP_RULE, roomReadyAt } from './room-checks.ts'
 import { checkRoomsOf, hasStreamInputs } from './silence.ts'
-import { tget, tvalues } from './table.ts'
+import { tget, tkeys, tvalues } from './table.ts'
 import type { View } from './view.ts'
 
 /**
@@ -72,8 +72,8 @@ function newsIn(task: TaskRecord, roomId: string, view: View): number {
 function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
   const rooms = new Map<string, SweptRoom>()
   const held = new Set<string>()
-  for (const taskId of Object.keys(view.state.tasks).sort()) {
-    const task = view.state.tasks[taskId]
+  for (const taskId of tkeys(view.state.tasks).sort()) {
+    const task = tget(view.state.tasks, taskId)
     if (task === undefined) continue
     const stopAt = task.due.stopAt
     if (task.phase === 'running' && stopAt !== null && stopAt < now + ROOM_CHECK_INTERVAL_MS)

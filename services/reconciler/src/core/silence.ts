@@ -71,7 +71,7 @@ export function checkSilentTasks(
 ): void {
   const rooms = new Map<string, { taskId: string; dueAt: number }>()
   for (const { taskId, dueAt } of due) {
-    const task = d.state.tasks[taskId]
+    const task = tget(d.state.tasks, taskId)
     if (task === undefined) continue
     const roomIds = checkRoomsOf(task, view)
     if (roomIds.length === 0) {

@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { type CommandTarget, commandOf } from './commands.ts'
 import { inPlaceParser } from './in-place-parse.ts'
 import type { AppState } from './model.ts'
-import { bucketOf, type Table } from './table.ts'
+import { withTaskBuckets } from './stored-state.ts'
+import { rebucket } from './table.ts'
 import { TASK_PHASES } from './task-phase.ts'
 
 const nullableInt = z.number().int().nullable()
@@ -157,14 +158,16 @@ const TaskRecordSchema = z
     }),
   )
 
-/** The changelog's value for one app, checked on restore (an edge: bytes from Kafka). */
-const table = <T extends z.ZodType>(record: T) => z.record(z.string(), z.record(z.string(), record))
+// A bucket may be undefined in memory (table.ts), never in JSON.
+const table = <T extends z.ZodType>(record: T) =>
+  z.record(z.string(), z.record(z.string(), record).optional())
 
+/** An app's state, checked on restore (an edge: bytes from Kafka) once its task map is bucketed. */
 export const AppStateSchema = z.object({
   v: z.literal(1),
   appId: z.number().int().min(1).max(0xffffffff),
   streams: table(StreamRecordSchema),
-  tasks: z.record(z.string(), TaskRecordSchema),
+  tasks: table(TaskRecordSchema),
   rooms: table(RoomRecordSchema),
   sweepAt: z.number().nullable(),
   // Absent from states saved before the room sweep existed: the next tick schedules it.
@@ -177,29 +180,12 @@ const parseState = inPlaceParser(AppStateSchema)
 /**
  * A restored state, or null when it is not one this version of the core can use. `value` is freshly
  * parsed JSON, and is consumed: the state is checked and completed where it lies (in-place-parse.ts).
- * Records are put back in the bucket their key hashes to, so a state written with other buckets still
- * reads right.
+ * It reads the stored shape (a flat task map, stored-state.ts) and the JSON of an AppState alike. Records
+ * are put back in the bucket their key hashes to, so a state written with other buckets still reads right.
  */
 export function parseAppState(value: unknown): AppState | null {
-  const parsed = parseState(value)
+  const parsed = parseState(withTaskBuckets(value))
   if (!parsed.success) return null
   const s = parsed.data
-  return { ...s, streams: rebucket(s.streams), rooms: rebucket(s.rooms) }
-}
-
-/** `t` itself when every key is in its bucket (the usual case), else a new table with each key moved there. */
-function rebucket<T>(t: Table<T>): Table<T> {
-  const misplaced = Object.entries(t).some(([name, bucket]) => {
-    for (const key in bucket) if (bucketOf(key) !== name) return true
-    return false
-  })
-  if (!misplaced) return t
-  const table: Table<T> = {}
-  for (const bucket of Object.values(t))
-    for (const [key, value] of Object.entries(bucket)) {
-      const name = bucketOf(key)
-      table[name] ??= {}
-      table[name][key] = value
-    }
-  return table
+  return { ...s, streams: rebucket(s.streams), tasks: rebucket(s.tasks), rooms: rebucket(s.rooms) }
 }

@@ -1,10 +1,20 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { created, driver, mixStarted, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
+import { created, driver, mixStarted, mixStopped, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
 
 function live(d: ReturnType<typeof driver>, ...streamIds: string[]) {
   for (const [i, streamId] of streamIds.entries())
     d.event(created({ streamId, at: T0 - 10_000 + i, seq: i + 1 }))
+}
+
+/**
+ * task-a (input s1, in r1) and, 5 s later, task-b (input s2, in `roomB`), both started by UserId 'svc':
+ * the decisions task-b's start brings.
+ */
+function sameInitiator(roomB: string, d = driver()): Decision[] {
+  live(d, 's1', 's2')
+  d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
+  return d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: roomB }))
 }
 
 describe('supersession', () => {
@@ -46,12 +56,7 @@ describe('supersession', () => {
   })
 
   it('stops the older task when a newer one has the same initiator UserId in the same room', () => {
-    const d = driver()
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
-    ).toMatchObject([
+    expect(sameInitiator('r1')).toMatchObject([
       {
         taskId: 'task-a',
         reason: 'superseded',
@@ -63,22 +68,14 @@ describe('supersession', () => {
 
   it('never treats a shared UserId across different rooms as a supersession', () => {
     const d = driver()
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r2' })),
-    ).toEqual([])
+    expect(sameInitiator('r2', d)).toEqual([])
     expect(d.tick(T0 + 60_000)).toEqual([])
     expect(d.task('task-a')?.phase).toBe('running')
   })
 
   it('does nothing when the rule is switched off', () => {
     const d = driver(policyWith({ supersession: { sharedOutput: true, sharedUserInRoom: false } }))
-    live(d, 's1', 's2')
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], userId: 'svc', roomId: 'r1' }))
-    expect(
-      d.event(startMix({ taskId: 'task-b', at: T0 + 5_000, inputs: ['s2'], userId: 'svc', roomId: 'r1' })),
-    ).toEqual([])
+    expect(sameInitiator('r1', d)).toEqual([])
 
     const e = driver(policyWith({ supersession: { sharedOutput: false, sharedUserInRoom: false } }))
     live(e, 's1', 's2')
@@ -184,6 +181,37 @@ describe('supersession', () => {
     expect(
       d.event(startMix({ taskId: 'task-b', at: T0 + 3_000, inputs: ['s2'], outputs: ['show'] }), T0 + 5_300),
     ).toMatchObject([{ taskId: 'task-a', reason: 'superseded', evidence: { supersededBy: 'task-b' } }])
+  })
+
+  it('a late update of a task stopped in the same second as its mix_stop is no new run that supersedes its successor', () => {
+    // Found by the live-feed property (seed -1860672725): the update's exact time (T + 1 ms) read as
+    // after the floored mix_stop (T), so the old task became "newer" and its successor was stopped.
+    const d = driver()
+    live(d, 's1')
+    d.event(startMix({ taskId: 'old', at: T0, inputs: ['s1'], outputs: ['show'] }))
+    const replaced = d.event(startMix({ taskId: 'new', at: T0 + 187_000, inputs: ['s1'], outputs: ['show'] }))
+    expect(replaced).toMatchObject([{ action: 'stop', taskId: 'old', evidence: { supersededBy: 'new' } }])
+    d.event(mixStopped({ taskId: 'old', at: T0 + 188_400, seq: 3 }))
+    const update = startMix({
+      taskId: 'old',
+      at: T0 + 188_001,
+      inputs: ['s1'],
+      outputs: ['show'],
+      sequence: 2,
+    })
+    expect(d.event(update)).toEqual([])
+    expect(d.task('new')?.phase).toBe('running')
+    // A StartMix a whole second after the stop's second is a new run, and it is the newer task.
+    const restart = startMix({
+      taskId: 'old',
+      at: T0 + 189_000,
+      inputs: ['s1'],
+      outputs: ['show'],
+      sequence: 3,
+    })
+    expect(d.event(restart)).toMatchObject([
+      { action: 'stop', taskId: 'new', evidence: { supersededBy: 'old' } },
+    ])
   })
 
   it('never stops a pinned task, and a dry-run reports the supersession once', () => {

@@ -6,6 +6,7 @@ import { lifecycleRunning } from './lifecycle.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { SupersessionRule, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { tget } from './table.ts'
 import { purposeKeys } from './task-index.ts'
 
 /**
@@ -52,13 +53,13 @@ export function checkSupersession(
   policy: AppPolicy,
   out: CommandDecision[],
 ): void {
-  const subject = d.state.tasks[taskId]
+  const subject = tget(d.state.tasks, taskId)
   if (subject === undefined || subject.phase !== 'running') return
   // Only a task sharing an output or an initiator in the room can share a purpose with it.
   for (const otherId of [...taskReaders(d, purposeKeys(subject))].sort()) {
-    const other = d.state.tasks[otherId]
+    const other = tget(d.state.tasks, otherId)
     if (otherId === taskId || other === undefined || other.phase !== 'running') continue
-    const current = d.state.tasks[taskId]
+    const current = tget(d.state.tasks, taskId)
     if (current === undefined || current.phase !== 'running') return
     const rule = sharedRule(current, other, policy)
     if (rule === null) continue
@@ -79,7 +80,7 @@ function supersede(
   out: CommandDecision[],
 ): void {
   const older = writableTask(d, olderId, now)
-  const previous = older.superseded === null ? undefined : d.state.tasks[older.superseded.by]
+  const previous = older.superseded === null ? undefined : tget(d.state.tasks, older.superseded.by)
   if (previous === undefined || !lifecycleRunning(previous)) {
     older.superseded = {
       by: newer.taskId,
@@ -90,7 +91,7 @@ function supersede(
   }
   const s = older.superseded
   if (s === null || !supersessionEnabled(policy, s.rule)) return
-  const by = d.state.tasks[s.by]
+  const by = tget(d.state.tasks, s.by)
   if (by === undefined) return
   const cause = supersededCause(s, by)
   if (cause !== null) emitStop(d.state.appId, older, cause, now, policy, out)
@@ -104,7 +105,7 @@ function supersede(
  * The answer comes back as an outcome (see outcomes.ts), which decides the supersession again.
  */
 function askRun(d: Draft, taskId: string, supersedes: string, now: number, out: CommandDecision[]): void {
-  const task = d.state.tasks[taskId]
+  const task = tget(d.state.tasks, taskId)
   if (task === undefined || task.pending !== null || task.phase !== 'running') return
   const decision = makeDecision(
     {

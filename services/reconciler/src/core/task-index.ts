@@ -1,4 +1,5 @@
 import type { TaskRecord } from './model.ts'
+import { type Table, tget, tkeys } from './table.ts'
 
 /**
  * Which tasks read a room, a stream or a newer task (the tasks an input can affect), and which share
@@ -50,16 +51,15 @@ function unindex(index: TaskIndex, taskId: string): void {
 }
 
 /** Re-reads the given tasks (written or removed) of `tasks` into the index. */
-export function reindex(
-  index: TaskIndex,
-  tasks: Record<string, TaskRecord>,
-  taskIds: Iterable<string>,
-): void {
+export function reindex(index: TaskIndex, tasks: Table<TaskRecord>, taskIds: Iterable<string>): void {
   for (const taskId of taskIds) {
+    const task = tget(tasks, taskId)
+    const keys = task === undefined ? undefined : keysOf(task)
+    const before = index.keys.get(taskId)
+    // Most writes (a deadline, a phase) leave what a task reads as it was.
+    if (keys !== undefined && before !== undefined && sameKeys(before, keys)) continue
     unindex(index, taskId)
-    const task = tasks[taskId]
-    if (task === undefined) continue
-    const keys = keysOf(task)
+    if (keys === undefined) continue
     index.keys.set(taskId, keys)
     for (const key of keys) {
       const readers = index.readers.get(key)
@@ -69,20 +69,26 @@ export function reindex(
   }
 }
 
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** Takes the index of a task map away from it (built when it has none). */
-export function takeIndex(tasks: Record<string, TaskRecord>): TaskIndex {
+export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
   const index = indexes.get(tasks)
   if (index !== undefined) {
     indexes.delete(tasks)
     return index
   }
   const built: TaskIndex = { readers: new Map(), keys: new Map() }
-  reindex(built, tasks, Object.keys(tasks))
+  reindex(built, tasks, tkeys(tasks))
   return built
 }
 
 /** Leaves an index, up to date, with the task map it describes. */
-export function keepIndex(tasks: Record<string, TaskRecord>, index: TaskIndex): void {
+export function keepIndex(tasks: Table<TaskRecord>, index: TaskIndex): void {
   indexes.set(tasks, index)
 }
 

@@ -5,6 +5,7 @@ import { applyExternalStop, applyStart, lifecycleRunning, type StartResult } fro
 import type { LifecycleFact, TaskRecord } from './model.ts'
 import { observe } from './streams.ts'
 import { SUPERSEDING_RUN_RULE } from './supersession.ts'
+import { tget } from './table.ts'
 
 /** `stream:<id>` / `url:<url>`: one key space for comparing outputs. */
 function outputKeys(refs: readonly StreamRef[]): string[] {
@@ -49,7 +50,7 @@ export function applyMixApiCall(d: Draft, event: EventOf<'mix_api_call'>, now: n
   switch (b.action) {
     case 'StartMix':
     case 'StartAutoMix': {
-      const existing = d.state.tasks[b.taskId]
+      const existing = tget(d.state.tasks, b.taskId)
       const staleUpdate =
         existing !== undefined && lifecycleRunning(existing) && isStaleUpdate(existing, b.sequence, fact.at)
       // Even a stale update tells when the run started at the latest.

@@ -43,14 +43,21 @@ interface StreamArgs {
   userId?: string
 }
 
-export function created(a: StreamArgs & { recreate?: boolean }): ZegoEvent {
-  const body = {
+/** The fields both stream events' bodies start with. */
+function streamBody(a: StreamArgs) {
+  return {
     roomId: a.roomId ?? 'r1',
     roomSessionId: a.session ?? 'rs1',
     streamId: a.streamId,
     streamSid: a.sid ?? `${a.streamId}-sid`,
     userId: a.userId ?? `user-${a.streamId}`,
     streamSeq: a.seq ?? null,
+  }
+}
+
+export function created(a: StreamArgs & { recreate?: boolean }): ZegoEvent {
+  const body = {
+    ...streamBody(a),
     createTimeMs: a.at,
     recreate: a.recreate ?? false,
   }
@@ -59,12 +66,7 @@ export function created(a: StreamArgs & { recreate?: boolean }): ZegoEvent {
 
 export function closed(a: StreamArgs & { reason?: number }): ZegoEvent {
   const body = {
-    roomId: a.roomId ?? 'r1',
-    roomSessionId: a.session ?? 'rs1',
-    streamId: a.streamId,
-    streamSid: a.sid ?? `${a.streamId}-sid`,
-    userId: a.userId ?? `user-${a.streamId}`,
-    streamSeq: a.seq ?? null,
+    ...streamBody(a),
     createTimeMs: null,
     destroyTimeMs: a.at,
     closeReason: a.reason ?? 0,
@@ -229,7 +231,7 @@ export function driver(policy: AppPolicy = policyWith({}), initial: AppState = e
     outcome: (outcome: Outcome, now: number = outcome.at) => feed({ kind: 'outcome', outcome }, now),
     roomStreams: (roomId: string, streamIds: string[], observedAt: number, now: number = observedAt) =>
       feed({ kind: 'room_streams', roomId, streamIds, observedAt }, now),
-    task: (taskId: string) => state.tasks[taskId],
+    task: (taskId: string) => tget(state.tasks, taskId),
     stream: (streamId: string) => tget(state.streams, streamId),
   }
 }
