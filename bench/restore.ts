@@ -26,7 +26,14 @@ import {
 } from '@mixguard/contracts'
 import { createIdempotentProducer, createKafka, ensureTopics, type Kafka } from '@mixguard/kafka'
 import { loadConfig, startReconciler } from '@mixguard/reconciler'
-import { type AppState, decide, defaultPolicy, emptyState, parseAppState } from '@mixguard/reconciler/core'
+import {
+  type AppState,
+  decide,
+  defaultPolicy,
+  emptyState,
+  parseAppState,
+  storedState,
+} from '@mixguard/reconciler/core'
 import { pino } from 'pino'
 import { createKafkaStateStore } from '../services/reconciler/src/adapters/state-store.ts'
 import { waitFor } from '../test/wait-for.ts'
@@ -195,6 +202,7 @@ async function saveStates(client: Kafka, prefix: string, shape: RestoreShape): P
       producer,
       topic: topicName('reconciler-state', prefix),
       parse: parseAppState,
+      encode: storedState,
     })
     const partitions = topicSpecs(prefix)[0]?.partitions ?? 1
     for (let a = 0; a < shape.apps; a++) {
