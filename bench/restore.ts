@@ -8,7 +8,12 @@
 //   full   rooms × `streams` streams  (the time-to-ready figure)
 // bytes per live stream = (full − tasks) / (apps·rooms·(streams − 1));
 // bytes per running task = (tasks − small) / (apps·(rooms − 1)) − bytes per stream (the room included).
-// Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5]
+// How the changelog is written (`from`):
+//   events     the shape's events go to Kafka and a first reconciler applies them all, saving as it goes
+//              (what a restart meets; its time grows with the decision core's speed on large apps)
+//   changelog  the core builds one app's state from the same events and the reconciler's state store
+//              saves it for every app, once each (what a restart meets after compaction; quick to set up)
+// Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5] [from=events|changelog]
 import {
   appKey,
   encodeEvent,
@@ -19,9 +24,18 @@ import {
   topicSpecs,
   type ZegoEvent,
 } from '@mixguard/contracts'
-import { createIdempotentProducer, createKafka, ensureTopics } from '@mixguard/kafka'
+import { createIdempotentProducer, createKafka, ensureTopics, type Kafka } from '@mixguard/kafka'
 import { loadConfig, startReconciler } from '@mixguard/reconciler'
+import {
+  type AppState,
+  decide,
+  defaultPolicy,
+  emptyState,
+  parseAppState,
+  storedState,
+} from '@mixguard/reconciler/core'
 import { pino } from 'pino'
+import { createKafkaStateStore } from '../services/reconciler/src/adapters/state-store.ts'
 import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
 import { type Row, row } from './row.ts'
@@ -31,6 +45,8 @@ export interface RestoreShape {
   apps: number
   roomsPerApp: number
   streamsPerTask: number
+  /** How the changelog is written (see above); default 'events'. */
+  from?: 'events' | 'changelog'
 }
 
 function eventsFor(appId: number, shape: RestoreShape): ZegoEvent[] {
@@ -85,12 +101,32 @@ interface Restored {
   events: number
 }
 
-/** Writes the shape's events, lets a first reconciler apply them all (saving the changelog), then restores. */
+/** Writes the shape's changelog (see `from`), then restores it in a child process. */
 async function restoreShape(brokers: string[], shape: RestoreShape, name: string): Promise<Restored> {
   const prefix = `bench-restore-${name}-${Date.now()}`
   const group = `${prefix}-group`
   const client = createKafka({ brokers, clientId: 'bench-restore' })
   await ensureTopics(client, topicSpecs(prefix))
+  const events =
+    shape.from === 'changelog'
+      ? await saveStates(client, prefix, shape)
+      : await applyEvents(client, brokers, prefix, group, shape)
+  const restored = await runJsonChild<Omit<Restored, 'events'>>(
+    'restore-child.ts',
+    [brokers.join(','), prefix, group],
+    ['--expose-gc'],
+  )
+  return { ...restored, events }
+}
+
+/** The shape's events to Kafka, applied by a first reconciler (which saves the changelog as it goes). */
+async function applyEvents(
+  client: Kafka,
+  brokers: string[],
+  prefix: string,
+  group: string,
+  shape: RestoreShape,
+): Promise<number> {
   const producer = createIdempotentProducer(client)
   await producer.connect()
   let events = 0
@@ -123,13 +159,13 @@ async function restoreShape(brokers: string[], shape: RestoreShape, name: string
   const admin = client.admin()
   await admin.connect()
   try {
-    const events = topicName('events', prefix)
+    const topic = topicName('events', prefix)
     await waitFor(
       'the first reconciler to apply every event',
       async () => {
         const [offsets, committed] = await Promise.all([
-          admin.fetchTopicOffsets(events),
-          admin.fetchOffsets({ groupId: group, topics: [events] }),
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId: group, topics: [topic] }),
         ])
         return offsets.every(
           (o) =>
@@ -143,13 +179,41 @@ async function restoreShape(brokers: string[], shape: RestoreShape, name: string
     await admin.disconnect()
     await first.close()
   }
+  return events
+}
 
-  const restored = await runJsonChild<Omit<Restored, 'events'>>(
-    'restore-child.ts',
-    [brokers.join(','), prefix, group],
-    ['--expose-gc'],
-  )
-  return { ...restored, events }
+/**
+ * One app's state built by the core from the shape's events, saved by the reconciler's state store for
+ * every app (its AppID set), once each, spread over the partitions (the one reconciler restores them
+ * all). Returns 0: no events.
+ */
+async function saveStates(client: Kafka, prefix: string, shape: RestoreShape): Promise<number> {
+  const now = Date.now()
+  let state: AppState = emptyState(5000)
+  const policy = defaultPolicy(5000)
+  for (const event of eventsFor(5000, shape))
+    state = decide(state, { kind: 'event', event }, now, policy).state
+  const json = JSON.stringify(state)
+  const producer = createIdempotentProducer(client)
+  await producer.connect()
+  try {
+    const store = createKafkaStateStore({
+      kafka: client,
+      producer,
+      topic: topicName('reconciler-state', prefix),
+      parse: parseAppState,
+      encode: storedState,
+    })
+    const partitions = topicSpecs(prefix)[0]?.partitions ?? 1
+    for (let a = 0; a < shape.apps; a++) {
+      const appId = 5000 + a
+      const app = { ...(JSON.parse(json) as AppState), appId }
+      await store.save(a % partitions, [{ appId, appliedOffset: null, state: app }])
+    }
+  } finally {
+    await producer.disconnect()
+  }
+  return 0
 }
 
 export async function benchRestore(
@@ -157,11 +221,11 @@ export async function benchRestore(
   shape: RestoreShape,
   progress: (message: string) => void,
 ): Promise<Row> {
-  const { apps, roomsPerApp: rooms, streamsPerTask: streams } = shape
+  const { apps, roomsPerApp: rooms, streamsPerTask: streams, from = 'events' } = shape
   progress(`restore: small shape (${apps} apps × 1 room × 1 stream)`)
-  const small = await restoreShape(brokers, { apps, roomsPerApp: 1, streamsPerTask: 1 }, 'small')
+  const small = await restoreShape(brokers, { apps, roomsPerApp: 1, streamsPerTask: 1, from }, 'small')
   progress(`restore: tasks shape (${apps} apps × ${rooms} rooms × 1 stream)`)
-  const tasks = await restoreShape(brokers, { apps, roomsPerApp: rooms, streamsPerTask: 1 }, 'tasks')
+  const tasks = await restoreShape(brokers, { apps, roomsPerApp: rooms, streamsPerTask: 1, from }, 'tasks')
   progress(`restore: full shape (${apps} apps × ${rooms} rooms × ${streams} streams)`)
   const full = await restoreShape(brokers, shape, 'full')
   const perStream =
@@ -179,6 +243,7 @@ export async function benchRestore(
         'bytes per running task': Math.round(perTask),
         'bytes per live stream': Math.round(perStream),
         'heap after GC MB': Math.round(full.heapDelta / 2 ** 20),
+        'changelog from': from,
         'events applied first': full.events,
       },
     },
@@ -186,7 +251,13 @@ export async function benchRestore(
 }
 
 if (import.meta.main) {
-  const [apps = '100', rooms = '1000', streams = '5'] = process.argv.slice(2)
-  const shape = { apps: Number(apps), roomsPerApp: Number(rooms), streamsPerTask: Number(streams) }
+  const [apps = '100', rooms = '1000', streams = '5', from = 'events'] = process.argv.slice(2)
+  if (from !== 'events' && from !== 'changelog') throw new Error(`from is events or changelog, not ${from}`)
+  const shape: RestoreShape = {
+    apps: Number(apps),
+    roomsPerApp: Number(rooms),
+    streamsPerTask: Number(streams),
+    from,
+  }
   await runAlone((brokers, progress) => benchRestore(brokers, shape, progress))
 }

@@ -6,6 +6,8 @@ const reconcilerErrorCodes = [
    * rebalances): nothing may be written or executed for it. Not retryable here: its owner takes over.
    */
   'NOT_OWNER',
+  /** The Kafka client lacks what the changelog restore reads with (a kafkajs other than 2.2.4). */
+  'KAFKA_CLIENT_UNSUPPORTED',
 ] as const
 export type ReconcilerErrorCode = (typeof reconcilerErrorCodes)[number]
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createIdempotentProducer, ensureTopics, type Producer } from '@mixguard/kafka'
+import { createIdempotentProducer, ensureTopics, type Kafka, type Producer } from '@mixguard/kafka'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
 import type { StateStore } from '../shell-ports.ts'
@@ -16,14 +16,16 @@ const kafka = testKafka()
 const topic = uniqueName('state')
 let producer: Producer
 
-const storeOf = (): StateStore<State> =>
+const storeOf = (client: Kafka = kafka): StateStore<State> =>
   createKafkaStateStore<State>({
-    kafka,
+    kafka: client,
     producer,
     topic,
     parse: (value) => value as State,
     chunkBytes: 16 * 1024,
     sendBytes: 48 * 1024,
+    // Far less than one partition holds: a restore takes many fetches.
+    fetchBytes: 32 * 1024,
   })
 
 // Random bytes as base64: gzip cannot shrink it below the topic's limit.
@@ -83,6 +85,24 @@ describe('the changelog state store', () => {
     } finally {
       await changelog.stop()
     }
+  })
+
+  test('a restore reads every partition to its end without a consumer group', async () => {
+    const states = new Map([0, 1, 2, 3].map((p) => [p, big(10 + p)]))
+    const writer = storeOf()
+    for (const [p, state] of states)
+      await writer.save(p, [{ appId: APP + 10 + p, appliedOffset: '1', state }])
+    // The same client, but one that records any consumer made from it (a group's join costs the
+    // broker's group.initial.rebalance.delay.ms on every restore).
+    const consumers: string[] = []
+    const watched = Object.create(kafka) as Kafka
+    watched.consumer = (config) => {
+      consumers.push(config?.groupId ?? '')
+      return kafka.consumer(config)
+    }
+    const restored = await storeOf(watched).restore([0, 1, 2, 3])
+    for (const [p, state] of states) expect(restored.get(p)?.get(APP + 10 + p)?.state).toEqual(state)
+    expect(consumers).toEqual([])
   })
 
   test('unchanged(): true while only this store wrote the partition since its restore', async () => {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
 import { retry, systemTimers } from '@mixguard/time'
 import type { StateStore, StoredApp } from '../shell-ports.ts'
+import { fetchPartitions } from './changelog-fetch.ts'
 import { ChangelogReader, type ChangelogRecord, type ChunkedVersion, encodeApp } from './state-records.ts'
 
 /** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
@@ -24,6 +24,8 @@ export function createKafkaStateStore<S>(options: {
   onSkipped?: (reason: string, key: string | null) => void
   chunkBytes?: number
   sendBytes?: number
+  /** Bytes per fetch answer while restoring (default 10 MiB). */
+  fetchBytes?: number
 }): StateStore<S> {
   const { kafka, producer, topic, parse, encode = (state: S): unknown => state } = options
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
@@ -36,60 +38,42 @@ export function createKafkaStateStore<S>(options: {
   async function restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>> {
     const readers = new Map(partitions.map((p) => [p, new ChangelogReader<S>(parse, skipped)]))
     const offsets = await partitionEnds(kafka, topic)
-    const wanted = new Map<number, bigint>()
+    const ranges = new Map<number, { from: bigint; last: bigint }>()
     for (const p of partitions) {
       const end = offsets.get(p)
       ends.set(p, end?.high ?? 0n)
-      if (end && end.high > end.low) wanted.set(p, end.high - 1n)
+      if (end && end.high > end.low) ranges.set(p, { from: end.low, last: end.high - 1n })
     }
-    if (wanted.size > 0) await readTo(wanted, readers)
+    // A partition's apps are rebuilt (its chunked states parsed) as soon as it is read, while the
+    // others are still fetched; only its latest version of each app is parsed.
+    const read = new Map<number, ReturnType<ChangelogReader<S>['finish']>>()
+    const finish = (p: number) => {
+      const done = read.get(p) ?? readers.get(p)?.finish()
+      if (done) read.set(p, done)
+      readers.delete(p) // and with it the chunks' bytes
+      return done
+    }
+    await fetchPartitions({
+      kafka,
+      topic,
+      ranges,
+      onRecord: (partition, key, value) => readers.get(partition)?.add(key, value),
+      onRead: finish,
+      fetchBytes: options.fetchBytes,
+    })
     const apps = new Map<number, Map<number, StoredApp<S>>>()
-    for (const [p, reader] of readers) {
-      const read = reader.finish()
-      for (const appId of read.apps.keys()) chunked.delete(appId)
-      for (const [appId, version] of read.chunked) chunked.set(appId, version)
-      apps.set(p, read.apps)
+    for (const p of partitions) {
+      const done = finish(p)
+      if (!done) continue
+      for (const appId of done.apps.keys()) chunked.delete(appId)
+      for (const [appId, version] of done.chunked) chunked.set(appId, version)
+      apps.set(p, done.apps)
     }
     return apps
   }
 
   function skipped(reason: string, key: string | null): void {
     options.onSkipped?.(reason, key)
-  }
-
-  // kafkajs has no manual assignment: a throwaway group that never commits reads the changelog,
-  // ignores the partitions that are not ours, and stops once each of ours reached its end.
-  async function readTo(wanted: Map<number, bigint>, readers: Map<number, ChangelogReader<S>>) {
-    const consumer = kafka.consumer({
-      groupId: `mixguard-restore-${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 64 * 1024 * 1024,
-    })
-    await consumer.connect()
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true })
-      await new Promise<void>((resolve, reject) => {
-        const remaining = new Set(wanted.keys())
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const last = wanted.get(batch.partition)
-              const reader = readers.get(batch.partition)
-              if (last === undefined || reader === undefined || !remaining.has(batch.partition)) return
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) > last) break
-                reader.add(message.key, message.value)
-                if (BigInt(message.offset) >= last) remaining.delete(batch.partition)
-              }
-              if (remaining.size === 0) resolve()
-            },
-          })
-          .catch(reject)
-      })
-    } finally {
-      await consumer.disconnect()
-    }
   }
 
   async function save(partition: number, apps: StoredApp<S>[]): Promise<void> {
