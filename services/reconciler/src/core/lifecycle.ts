@@ -11,7 +11,7 @@ import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 
 /** Whether start `a` is known to be the later of two starts of a task. */
-export function startsLater(a: LifecycleFact, b: LifecycleFact): boolean {
+function startsLater(a: LifecycleFact, b: LifecycleFact): boolean {
   if (a.seq !== null && b.seq !== null) return a.seq > b.seq
   return a.at > b.at
 }
