@@ -11,7 +11,7 @@ import { benchCore } from './core.ts'
 import { benchIngest, ingestOptionSpec, ingestOptions } from './ingest.ts'
 import { withKafka } from './kafka.ts'
 import { benchMassOrphan } from './mass-orphan.ts'
-import { benchRestore } from './restore.ts'
+import { benchRestore, type RestoreShape } from './restore.ts'
 import { formatTable, type Row, row, writeResults } from './row.ts'
 import { benchSweep } from './sweep.ts'
 import { onTeardown, standalone } from './teardown.ts'
@@ -24,18 +24,26 @@ const { values } = parseArgs({
   options: {
     ...ingestOptionSpec,
     quick: { type: 'boolean', default: false },
-    /** The restore shape, `apps,roomsPerApp,streamsPerTask` (default 100,1000,5: 100k tasks, 500k streams). */
-    restore: { type: 'string', default: '100,1000,5' },
+    /**
+     * The restore shape, `apps,roomsPerApp,streamsPerTask[,from]` (default 100,1000,5: 100k tasks, 500k
+     * streams, the changelog written by the state store: see bench/restore.ts for `from`).
+     */
+    restore: { type: 'string', default: '100,1000,5,changelog' },
     only: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('results/latest.json', import.meta.url)) },
   },
 })
 const quick = values.quick ?? false
-function restoreShape(text: string): { apps: number; roomsPerApp: number; streamsPerTask: number } {
-  const [apps, roomsPerApp, streamsPerTask] = text.split(',').map(Number)
-  if (![apps, roomsPerApp, streamsPerTask].every((n) => Number.isInteger(n) && (n as number) > 0)) {
+function restoreShape(text: string): RestoreShape {
+  const [apps, roomsPerApp, streamsPerTask] = text.split(',').slice(0, 3).map(Number)
+  const from = text.split(',')[3] ?? 'changelog'
+  const counts = [apps, roomsPerApp, streamsPerTask]
+  if (
+    !counts.every((n) => Number.isInteger(n) && (n as number) > 0) ||
+    (from !== 'events' && from !== 'changelog')
+  ) {
     console.error(
-      `--restore wants apps,roomsPerApp,streamsPerTask (whole numbers), not ${JSON.stringify(text)}`,
+      `--restore wants apps,roomsPerApp,streamsPerTask (whole numbers)[,events|changelog], not ${JSON.stringify(text)}`,
     )
     process.exit(2)
   }
@@ -43,6 +51,7 @@ function restoreShape(text: string): { apps: number; roomsPerApp: number; stream
     apps: apps as number,
     roomsPerApp: roomsPerApp as number,
     streamsPerTask: streamsPerTask as number,
+    from,
   }
 }
 const only = values.only?.split(',').map((s) => s.trim()) ?? [...BENCHES]
@@ -60,7 +69,7 @@ const sizes = quick
       timeToStop: { orphans: 5, perSecond: 20, graceMs: 3_000, load: 50 },
       massOrphan: { oneRoomTasks: 10, manyRooms: 10, graceMs: 3_000 },
       sweep: { rooms: 20, seconds: 3 },
-      restore: { apps: 2, roomsPerApp: 10, streamsPerTask: 5 },
+      restore: { apps: 2, roomsPerApp: 10, streamsPerTask: 5, from: 'events' as const },
     }
   : {
       core: { rooms: 300, rounds: 5 },
