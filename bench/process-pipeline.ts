@@ -102,6 +102,8 @@ export async function withProcessPipeline(
         RECONCILER_LOG_LEVEL: process.env.BENCH_RECONCILER_LOG_LEVEL ?? 'warn',
       },
       readyUrl: `http://127.0.0.1:${reconcilerPort}/readyz`,
+      // Its graceful close (RECONCILER_SHUTDOWN_TIMEOUT_MS, 15 s) leaves the group and writes a profile.
+      stopGraceMs: 20_000,
       nodeFlags: process.env.BENCH_RECONCILER_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [],
       ...logFile('reconciler'),
     })

@@ -98,6 +98,8 @@ export async function startServiceProcess(
     args?: string[]
     logFile?: string
     nodeFlags?: string[]
+    /** How long it may take to stop on SIGTERM before it is killed (default 5 s). */
+    stopGraceMs?: number
   },
 ): Promise<{ stop: () => Promise<void>; exited: Promise<number | null> }> {
   const out = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a')
@@ -107,6 +109,7 @@ export async function startServiceProcess(
     {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', out, 'inherit'],
+      ...(options.stopGraceMs === undefined ? {} : { graceMs: options.stopGraceMs }),
     },
   )
   if (typeof out === 'number') closeSync(out)
