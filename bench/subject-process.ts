@@ -1,4 +1,5 @@
 // Starts the HTTP subjects as processes of their own and waits until they answer.
+import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -45,51 +46,90 @@ export async function startReference(
 /**
  * Mixguard's ingest as deployed: `services/ingest/src/main.ts` in its own process with a real spool
  * dir, callback verification, the nonce cache and acks = all. Logs at `warn` (one access line per
- * request at `info` would measure the terminal).
+ * request at `info` would measure the terminal). `env` adds to or overrides its settings (another
+ * app, the passthrough's ZEGO_API_BASE_URL, a fixed INGEST_PORT…).
  */
-export async function startIngestProcess(brokers: string[], topicPrefix: string): Promise<Subject> {
+export async function startIngestProcess(
+  brokers: string[],
+  topicPrefix: string,
+  env: Record<string, string> = {},
+  logFile?: string,
+): Promise<Subject> {
   const spool = await mkdtemp(join(tmpdir(), 'bench-ingest-spool-'))
   const removeSpool = onTeardown(() => rm(spool, { recursive: true, force: true }))
-  const port = await freePort()
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: brokers.join(','),
-    TOPIC_PREFIX: topicPrefix,
-    INGEST_HOST: '127.0.0.1',
-    INGEST_PORT: String(port),
-    INGEST_ADMIN_PORT: '0',
-    INGEST_SPOOL_DIR: spool,
-    INGEST_LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'warn',
-    INGEST_DRAIN_DELAY_MS: '0',
-    ZEGO_APP_ID: String(BENCH_APP_ID),
-    ZEGO_CALLBACK_SECRET: BENCH_CALLBACK_SECRET,
-  }
-  const owned = spawnOwned(process.execPath, [SOURCE, here('../services/ingest/src/main.ts')], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const port = env.INGEST_PORT ?? String(await freePort())
   const url = `http://127.0.0.1:${port}`
+  const service = await startServiceProcess('ingest', here('../services/ingest/src/main.ts'), {
+    env: {
+      KAFKA_BROKERS: brokers.join(','),
+      TOPIC_PREFIX: topicPrefix,
+      INGEST_HOST: '127.0.0.1',
+      INGEST_ADMIN_PORT: '0',
+      INGEST_SPOOL_DIR: spool,
+      INGEST_LOG_LEVEL: process.env.BENCH_INGEST_LOG_LEVEL ?? 'warn',
+      INGEST_DRAIN_DELAY_MS: '0',
+      ZEGO_APP_ID: String(BENCH_APP_ID),
+      ZEGO_CALLBACK_SECRET: BENCH_CALLBACK_SECRET,
+      ...env,
+      INGEST_PORT: port,
+    },
+    readyUrl: `${url}/readyz`,
+    ...(logFile === undefined ? {} : { logFile }),
+  })
+  return {
+    url,
+    pid: service.pid,
+    stop: async () => {
+      await service.stop()
+      await removeSpool()
+    },
+  }
+}
+
+/**
+ * A Node entry point (`script`, from the sources) in a process of its own with `env` over this
+ * process's environment; resolves once `readyUrl` answers 2xx. Its stdout goes to `logFile` when
+ * given (otherwise nowhere), its stderr to ours; `nodeFlags` go before the script (e.g. --cpu-prof),
+ * `args` after it.
+ */
+export async function startServiceProcess(
+  name: string,
+  script: string,
+  options: {
+    env: Record<string, string>
+    readyUrl: string
+    args?: string[]
+    logFile?: string
+    nodeFlags?: string[]
+    /** How long it may take to stop on SIGTERM before it is killed (default 5 s). */
+    stopGraceMs?: number
+  },
+): Promise<{ stop: () => Promise<void>; exited: Promise<number | null>; pid: number | undefined }> {
+  const out = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a')
+  const owned = spawnOwned(
+    process.execPath,
+    [...(options.nodeFlags ?? []), SOURCE, script, ...(options.args ?? [])],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', out, 'inherit'],
+      ...(options.stopGraceMs === undefined ? {} : { graceMs: options.stopGraceMs }),
+    },
+  )
+  if (typeof out === 'number') closeSync(out)
   let exited = false
   void owned.exited.then(() => {
     exited = true
   })
   await waitFor(
-    'ingest to be ready',
+    `${name} to be ready`,
     async () => {
-      if (exited) throw new Error('ingest exited before it was ready')
-      return fetch(`${url}/readyz`).then(
+      if (exited) throw new Error(`${name} exited before it was ready`)
+      return fetch(options.readyUrl).then(
         (r) => r.ok,
         () => false,
       )
     },
     { timeoutMs: 60_000, intervalMs: 100 },
   )
-  return {
-    url,
-    pid: owned.child.pid,
-    stop: async () => {
-      await owned.stop()
-      await removeSpool()
-    },
-  }
+  return { stop: owned.stop, exited: owned.exited, pid: owned.child.pid }
 }

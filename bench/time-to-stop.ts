@@ -1,14 +1,16 @@
 // Time-to-stop beyond the grace: from the moment an orphan's grace ends (ZEGO's close time + grace)
 // to ZEGO receiving our StopMix, through the whole pipeline (zego-sim → ingest → Kafka → reconciler →
 // confirmation → StopMix), on the real clock, below the budget rate, while `load` other events/s
-// (noise.ts) flow through the same pipeline.
+// (noise.ts) flow through the same pipeline. Each component runs in a process of its own, as in
+// production (process-pipeline.ts), and the load comes from a driver process.
 // Run: pnpm bench:time-to-stop [orphans=200] [perSecond=20] [graceMs=5000] [load=1000]. Graces under
 // the core's 3 s stop floor (STOP_FLOOR_MS: a late close and a late reconnect must get a moment to
 // meet) measure the floor.
 
+import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
-import { withOneAppPipeline } from './one-app-pipeline.ts'
+import { withProcessPipeline } from './process-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
 
 export interface TimeToStopOptions {
@@ -29,28 +31,14 @@ export async function benchTimeToStop(
 ): Promise<Row> {
   const { orphans, perSecond, graceMs, load } = options
   let result: Row | undefined
-  await withOneAppPipeline(
+  await withProcessPipeline(
     brokers,
-    {
-      appId: APP,
-      name: 'tts',
-      policy: (policy) => ({ ...policy, graceMs: { ...policy.graceMs, normal: graceMs } }),
-    },
-    async ({ sim, mixRooms, ingestUrl, callbackSecret }) => {
+    { appId: APP, name: 'tts', policy: { graceMs: { normal: graceMs } } },
+    async ({ mixRooms, unpublish, stopCalls, overloads, ingestUrl, callbackSecret }) => {
       const tasks = Array.from({ length: orphans }, (_, i) => `tts-${i}`)
       progress(`time-to-stop: starting ${orphans} tasks`)
       await mixRooms(tasks)
-      const ended = tasks.map(
-        (task) =>
-          new Promise<void>((resolve) => {
-            const off = sim.world.subscribe((e) => {
-              if (e.type === 'task_ended' && e.task.taskId === task) {
-                off()
-                resolve()
-              }
-            })
-          }),
-      )
+      const setupOverloads = await overloads()
       // The load runs from before the first close until well after the last grace.
       const sendNoise = await prepareNoise({
         ingestUrl,
@@ -69,19 +57,19 @@ export async function benchTimeToStop(
         await new Promise((resolve) =>
           setTimeout(resolve, Math.max(0, began + (i * 1000) / perSecond - Date.now())),
         )
-        closedAt.set(task, sim.clock.now())
-        sim.actions.unpublish({ appId: APP, streamId: `in-${task}` })
+        closedAt.set(task, await unpublish(`in-${task}`))
       }
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        Promise.all(ended),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, (orphans / perSecond) * 1000 + graceMs + GIVE_UP_MS)
-        }),
-      ])
-      clearTimeout(timer)
+      // ZEGO is another process: its ledger is read until every task has its stop or the bench gives up.
+      let stops = new Map<string, number>()
+      await waitFor(
+        'every orphan to be stopped',
+        async () => {
+          stops = await stopCalls()
+          return tasks.every((t) => stops.has(t))
+        },
+        { timeoutMs: graceMs + GIVE_UP_MS, intervalMs: 250 },
+      ).catch(() => undefined)
       const loadResult = await noise
-      const stops = new Map(sim.ledger.stopCalls(APP).map((c) => [c.taskId, c.simAt]))
       const beyond = tasks
         // A task never stopped counts as infinitely late: it sorts last and shows as ∞.
         .map((t) => (stops.get(t) ?? Number.POSITIVE_INFINITY) - ((closedAt.get(t) ?? 0) + graceMs))
@@ -100,7 +88,8 @@ export async function benchTimeToStop(
               loadResult ? loadResult.answered / loadResult.seconds : 0,
             ),
             'their p99 ms': Math.round(loadResult?.p99Ms ?? 0),
-            'overload answers': Object.values(sim.ledger.overloads()).reduce((n, x) => n + x, 0),
+            'overload answers': (await overloads()) - setupOverloads,
+            'overload answers in setup': setupOverloads,
           },
         },
       )

@@ -32,12 +32,14 @@ export function fakeStore() {
   return store
 }
 
-/** A decisions topic that refuses the next `fail` publishes. */
+/** A decisions topic that refuses the next `fail` publishes; `publishes` counts its round trips. */
 export function fakeTopic<T>() {
   const topic = {
     records: [] as T[],
     fail: 0,
+    publishes: 0,
     async publish(records: T[]) {
+      topic.publishes++
       if (topic.fail > 0) {
         topic.fail--
         throw Object.assign(new Error('refused'), { code: 'MESSAGE_TOO_LARGE' })

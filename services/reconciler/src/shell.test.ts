@@ -3,7 +3,7 @@ import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
 import type { AppPolicy } from './core/index.ts'
 import { tget } from './core/table.ts'
-import { APP, closed, created, startMix, T0 } from './core/test-kit.ts'
+import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
 import { Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
@@ -164,6 +164,53 @@ describe('Shell: deadlines and feedback', () => {
     const live = [...s.shell.apps()][0]
     expect(saved?.phase).toBe(live && tget(live.state.tasks, 'task-o')?.phase)
     expect(saved?.phase).not.toBe('stopping')
+    s.shell.stop()
+  })
+})
+
+describe('Shell: inputs that wait for the partition', () => {
+  // Under load the partition is busy with batches of events; every outcome, observation and deadline
+  // that arrives meanwhile waits for it. Applied one by one, each would cost its own decisions publish
+  // (a Kafka round trip with acks = all), so the last stop of a burst waited one round trip per input
+  // ahead of it. Waiting together, they are decided in order and published in one round trip.
+  it('inputs queued behind a batch land together: one publish carries all their stops', async () => {
+    const s = setup(() => policyWith({}))
+    await s.shell.assign([PARTITION])
+    const rooms = ['r1', 'r2', 'r3']
+    await s.shell.applyBatch(
+      PARTITION,
+      records(
+        rooms.flatMap((room, i) => [
+          created({ streamId: `in-${room}`, roomId: room, at: T0 - 5_000, seq: 1 }),
+          startMix({ taskId: `task-${room}`, at: T0 - 4_000, inputs: [`in-${room}`], roomId: room }),
+          closed({ streamId: `in-${room}`, roomId: room, at: T0 - 1_000, seq: 2, receivedAt: T0 + i }),
+        ]),
+      ),
+    )
+    // The deadline passes: each orphan's room is listed before it is stopped.
+    await s.time.advance(policyWith({}).graceMs.normal + 1_000)
+    expect(s.executor.submitted.filter((d) => d.action === 'verify')).toHaveLength(rooms.length)
+    // A batch holds the partition (its save is slow) while the three rooms' lists come back empty.
+    let release = () => {}
+    const slowSave = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const save = s.store.save
+    s.store.save = async (partition, apps) => {
+      await slowSave
+      return save(partition, apps)
+    }
+    const batch = s.shell.applyBatch(PARTITION, records([created({ streamId: 'x', at: T0, seq: 1 })], 9))
+    const observedAt = s.time.clock.now()
+    const landed = rooms.map((roomId) =>
+      s.shell.input(APP, { kind: 'room_streams', roomId, streamIds: [], observedAt }),
+    )
+    const publishes = s.decisions.publishes
+    release()
+    await Promise.all([batch, ...landed])
+    expect(stopsOf(s.decisions.records)).toEqual(['task-r1:orphaned', 'task-r2:orphaned', 'task-r3:orphaned'])
+    expect(s.decisions.publishes - publishes).toBe(1)
+    expect(stopsOf(s.executor.submitted)).toEqual(stopsOf(s.decisions.records))
     s.shell.stop()
   })
 })

@@ -60,6 +60,12 @@ interface Owned {
   active: boolean
 }
 
+interface WaitingInputs {
+  inputs: CoreInput[]
+  /** Resolves once they landed (or were given up with the partition). */
+  landed: Promise<void>
+}
+
 /**
  * load → decide → save → apply, for the partitions this instance owns. The state of every app lives
  * here while its partition is assigned; it is restored from the changelog on assignment and dropped on
@@ -83,6 +89,8 @@ export class Shell {
   /** Bumped by every suspension, so an assignment decided before it is not acted on after it. */
   #epoch = 0
   #stopped = false
+  /** Per app, the inputs waiting for its partition's next turn. */
+  readonly #waiting = new Map<number, WaitingInputs>()
 
   constructor(options: ShellOptions) {
     this.#o = options
@@ -254,38 +262,78 @@ export class Shell {
    * Feeds a non-event input (a deadline, an outcome, an observation) into one app. Never rejects: a
    * failure is retried after a backoff until it lands, or until the app's partition is no longer
    * active here (its next owner, or this one on resuming, re-derives it from the saved state).
+   *
+   * Inputs of one app that wait for its partition (busy with a batch, or with inputs before them)
+   * wait together: they are decided in order in the partition's next turn and their decisions
+   * published in one round trip, so a burst of outcomes does not queue one publish behind another.
    */
-  async input(appId: number, input: CoreInput): Promise<void> {
-    for (let attempt = 1; !this.#stopped; attempt++) {
-      const partition = this.#partitionOf.get(appId)
-      const owned = partition === undefined ? undefined : this.#owned.get(partition)
-      if (partition === undefined || !owned?.active) return
-      try {
-        await owned.lock.run(() => this.#inputOnce(partition, owned, appId, input))
-        return
-      } catch (error) {
-        this.#o.observer?.inputFailed?.(appId, error, attempt)
-        if (isReconcilerError(error, 'NOT_OWNER')) return
-        await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
-          () => {},
-        )
+  input(appId: number, input: CoreInput): Promise<void> {
+    const waiting = this.#waiting.get(appId)
+    if (waiting) {
+      waiting.inputs.push(input)
+      return waiting.landed
+    }
+    const group: WaitingInputs = { inputs: [input], landed: Promise.resolve() }
+    this.#waiting.set(appId, group)
+    group.landed = this.#land(appId, group)
+    return group.landed
+  }
+
+  async #land(appId: number, group: WaitingInputs): Promise<void> {
+    // Inputs that come once the group has its turn (or gave up) wait for the next one.
+    const close = () => {
+      if (this.#waiting.get(appId) === group) this.#waiting.delete(appId)
+    }
+    try {
+      for (let attempt = 1; !this.#stopped; attempt++) {
+        const partition = this.#partitionOf.get(appId)
+        const owned = partition === undefined ? undefined : this.#owned.get(partition)
+        if (partition === undefined || !owned?.active) return
+        try {
+          await owned.lock.run(() => {
+            close()
+            return this.#inputOnce(partition, owned, appId, group.inputs)
+          })
+          return
+        } catch (error) {
+          this.#o.observer?.inputFailed?.(appId, error, attempt)
+          if (isReconcilerError(error, 'NOT_OWNER')) return
+          await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
+            () => {},
+          )
+        }
       }
+    } finally {
+      close()
     }
   }
 
-  async #inputOnce(partition: number, owned: Owned, appId: number, input: CoreInput): Promise<void> {
+  async #inputOnce(partition: number, owned: Owned, appId: number, inputs: CoreInput[]): Promise<void> {
     const app = owned.apps.get(appId)
     if (!app || this.#owned.get(partition) !== owned) return // being restored: that re-arms and re-submits
     this.#assertWritable(partition, owned)
-    const step = decide(app.state, input, this.#o.clock.now(), this.#o.policyFor(appId))
-    if (step.decisions.length > 0) await this.#o.publishDecisions(step.decisions)
+    const now = this.#o.clock.now()
+    const policy = this.#o.policyFor(appId)
+    let state = app.state
+    const decisions: CommandDecision[] = []
+    const apply = (input: CoreInput) => {
+      const step = decide(state, input, now, policy)
+      state = step.state
+      decisions.push(...step.decisions)
+    }
+    for (const input of inputs) apply(input)
+    // A deadline the inputs made due (an orphan its room list confirmed) is decided in this turn: as a
+    // timer's tick it would wait for the partition again, behind the next batch.
+    const due = nextDeadline(state)
+    if (due !== null && due <= now && inputs.some((input) => input.kind !== 'tick')) apply({ kind: 'tick' })
+    if (decisions.length > 0) await this.#o.publishDecisions(decisions)
     // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
     // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
-    const next = { ...app, state: step.state }
+    const next = { ...app, state }
     owned.apps.set(appId, next)
     this.#saves.mark(partition, appId)
-    this.#act([next], step.decisions)
+    this.#act([next], decisions)
   }
 
   /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */

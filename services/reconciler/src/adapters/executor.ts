@@ -1,7 +1,12 @@
 import type { Command, CommandDecision, Outcome, OutcomeErrorCode } from '@mixguard/contracts'
 import type { Backoff, Clock, Timers } from '@mixguard/time'
 import { retryZegoCall, type ZegoClient, type ZegoError, type ZegoOutcome } from '@mixguard/zego-api'
-import { type CoreInput, ROOM_CHECK_INTERVAL_MS, ROOM_LIST_ATTEMPTS } from '../core/index.ts'
+import {
+  type CoreInput,
+  ROOM_CHECK_INTERVAL_MS,
+  ROOM_LIST_ATTEMPTS,
+  UNCONFIRMED_STOP_MIN_WAIT_MS,
+} from '../core/index.ts'
 import type { Executor } from '../shell-ports.ts'
 
 export interface ExecutorOptions {
@@ -32,6 +37,15 @@ type Call = {
   /** Attempts in all, when fewer than the executor's default. */
   attempts?: number
 }
+
+/**
+ * How long a finished call's answer is kept for its decision submitted again. A decision is submitted
+ * again only while it is pending in the state: its answer was fed back into a partition that had been
+ * suspended meanwhile (a lapsed session lease under load) and was dropped. ZEGO is not asked twice:
+ * a second list of a room within 10 s would be refused, and a stop is not repeated. Long enough for a
+ * group to settle and the partition to resume; afterwards (or the second time) the call runs again.
+ */
+const ANSWER_MEMORY_MS = UNCONFIRMED_STOP_MIN_WAIT_MS
 
 const asOutcome: Learned = (result) => ({ kind: 'outcome', outcome: result })
 
@@ -119,12 +133,33 @@ export function createExecutor(options: ExecutorOptions): Executor {
     at: clock.now(),
   })
 
+  /** Recorded answers by decision id, oldest first (see ANSWER_MEMORY_MS). */
+  const answered = new Map<string, { at: number; input: CoreInput }>()
+  const recall = (decisionId: string): CoreInput | undefined => {
+    const now = clock.now()
+    for (const [id, answer] of answered) {
+      if (answer.at > now - ANSWER_MEMORY_MS) break
+      answered.delete(id)
+    }
+    // Once: should it be dropped again, or the core decide the same decision again, ZEGO is asked.
+    const input = answered.get(decisionId)?.input
+    answered.delete(decisionId)
+    return input
+  }
+
   async function finish(decision: CommandDecision, result: Outcome, input: CoreInput): Promise<void> {
     await options.record(result, decision)
+    answered.delete(decision.id)
+    answered.set(decision.id, { at: clock.now(), input })
     await options.feedback(decision.appId, input)
   }
 
   async function execute(decision: CommandDecision, signal: AbortSignal): Promise<void> {
+    const earlier = recall(decision.id)
+    if (earlier !== undefined) {
+      await options.feedback(decision.appId, earlier)
+      return
+    }
     const call = callFor(decision.command)
     const client = options.clientFor(decision.appId)
     if (client === undefined) {
