@@ -12,10 +12,10 @@ import { scheduleSweep, sweep } from './retention.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
 import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
-import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
+import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { roomKey, streamKey, taskKey } from './task-index.ts'
+import { readersOf, roomKey, roomStreamsKey, streamKey, taskKey } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -41,6 +41,17 @@ export function decide(
   now: number,
   policy: AppPolicy,
 ): { state: AppState; decisions: CommandDecision[] } {
+  return decideWaking(state, input, now, policy, 'readers')
+}
+
+/** decide() with a chosen wake rule (see Wake): the differential property test compares the two. */
+export function decideWaking(
+  state: AppState,
+  input: CoreInput,
+  now: number,
+  policy: AppPolicy,
+  wake: Wake,
+): { state: AppState; decisions: CommandDecision[] } {
   const d = openDraft(state)
   const out: CommandDecision[] = []
   switch (input.kind) {
@@ -64,7 +75,8 @@ export function decide(
       return unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
-  refreshDue(d, viewOf(d.state), now, policy)
+  const refreshed = refreshDue(d, viewOf(d.state), now, policy, wake)
+  markStale(d, refreshed)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
   return { state: closeDraft(d), decisions: out }
@@ -194,25 +206,57 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Comm
 }
 
 /**
+ * Which tasks an input wakes. `readers` (the core's): the tasks reading what it wrote. `rooms` (the
+ * former rule, kept for the differential property test): also every task of a room a stream callback
+ * named, which that callback cannot affect.
+ */
+export type Wake = 'readers' | 'rooms'
+
+/**
  * The tasks whose cause or silence can have changed with what this input wrote: the tasks written,
  * those reading a written stream or room or waiting for its list, those superseded by a written task. A
  * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
+ *
+ * A stream callback writes its stream and its room's stream news (room.touchedAt): it wakes the tasks
+ * reading that stream, and those reading the room's stream set (roomStreamsKey). The room's other
+ * tasks read neither, so their assessment is the one cached — unless time alone changed it: a task
+ * whose cached deadline has passed (an input fed late, a backlog) is re-assessed as when every task of
+ * the room was woken, so its confirmation starts at the same `now` as it did then.
  */
-function affectedTasks(d: Draft): TaskRecord[] {
+function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
   const t = d.touched
   if (t.everything) return tvalues(d.state.tasks)
   const keys = new Set<string>()
+  /** Rooms whose tasks were woken by the former rule only: their tasks overdue still are. */
+  const overdueFrom = new Set<string>()
+  // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
+  // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
+  const byStreams = wake === 'rooms' || t.rooms.size > 0 ? roomKey : roomStreamsKey
   for (const roomId of t.rooms) keys.add(roomKey(roomId))
+  for (const roomId of t.roomStreams) {
+    keys.add(byStreams(roomId))
+    overdueFrom.add(roomKey(roomId))
+  }
   for (const streamId of t.streams) {
     keys.add(streamKey(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    for (const fact of Object.values(stream.facts)) keys.add(roomKey(fact.roomId))
-    if (stream.observed?.roomId) keys.add(roomKey(stream.observed.roomId))
+    const rooms = Object.values(stream.facts).map((fact) => fact.roomId)
+    if (stream.observed?.roomId) rooms.push(stream.observed.roomId)
+    for (const roomId of rooms) {
+      keys.add(byStreams(roomId))
+      overdueFrom.add(roomKey(roomId))
+    }
   }
   for (const taskId of t.tasks) keys.add(taskKey(taskId))
   const ids = taskReaders(d, keys)
   for (const taskId of t.tasks) ids.add(taskId)
+  for (const taskId of readersOf(d.index, overdueFrom)) {
+    if (ids.has(taskId)) continue
+    const task = tget(d.state.tasks, taskId)
+    const stale = d.index.stale
+    if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
+  }
   const tasks: TaskRecord[] = []
   for (const taskId of [...ids].sort()) {
     const task = tget(d.state.tasks, taskId)
@@ -221,14 +265,21 @@ function affectedTasks(d: Draft): TaskRecord[] {
   return tasks
 }
 
+/** A cached deadline has passed: time alone may have changed the task's assessment (confirmation.ts verdictOf). */
+const overdue = (task: TaskRecord, now: number): boolean =>
+  (task.due.stopAt !== null && task.due.stopAt <= now) ||
+  (task.due.silentAt !== null && task.due.silentAt <= now)
+
 /**
  * Recomputes the cached deadlines and the confirming mark of the affected tasks with the current
  * policy, so nextDeadline() needs nothing but the state. A dry-run cause already reported is not
  * armed again. A confirming task is due when one of its rooms may be asked, or at its fallback; once
  * its lists are in, at its (passed) deadline, so the next tick stops it.
  */
-function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy): void {
-  for (const task of affectedTasks(d)) {
+function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy, wake: Wake): Set<string> {
+  const refreshed = new Set<string>()
+  for (const task of affectedTasks(d, now, wake)) {
+    refreshed.add(task.taskId)
     let stopAt: number | null = null
     let silentAt: number | null = null
     let confirming: Confirming | null = null
@@ -249,6 +300,23 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy): void 
       writable.confirming = confirming
     }
   }
+  return refreshed
+}
+
+/** Keeps the index's stale set (task-index.ts): re-assessed tasks leave it, readers of a written room's streams join it. */
+function markStale(d: Draft, refreshed: ReadonlySet<string>): void {
+  if (d.touched.everything) {
+    d.index.stale = new Set()
+    return
+  }
+  const stale = d.index.stale
+  if (stale === 'all') return
+  for (const taskId of refreshed) stale.delete(taskId)
+  if (d.touched.rooms.size === 0) return
+  const keys: string[] = []
+  for (const stream of tvalues(d.state.streams))
+    for (const roomId of d.touched.rooms) if (everIn(stream, roomId)) keys.push(streamKey(stream.streamId))
+  for (const taskId of taskReaders(d, keys)) if (!refreshed.has(taskId)) stale.add(taskId)
 }
 
 function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {

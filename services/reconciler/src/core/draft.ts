@@ -15,7 +15,14 @@ export interface Draft {
   state: AppState
   /** The tables, buckets and records this draft copied, which it may write. */
   owned: WeakSet<object>
-  touched: { streams: Set<string>; tasks: Set<string>; rooms: Set<string>; everything: boolean }
+  /** `roomStreams`: rooms whose stream set alone changed (a stream callback), not their lists, checks or closes. */
+  touched: {
+    streams: Set<string>
+    tasks: Set<string>
+    rooms: Set<string>
+    roomStreams: Set<string>
+    everything: boolean
+  }
   /** The task index of the state (task-index.ts), brought up to date by taskReaders() and closeDraft(). */
   index: TaskIndex
 }
@@ -24,7 +31,13 @@ export function openDraft(state: AppState): Draft {
   return {
     state: { ...state },
     owned: new WeakSet(),
-    touched: { streams: new Set(), tasks: new Set(), rooms: new Set(), everything: false },
+    touched: {
+      streams: new Set(),
+      tasks: new Set(),
+      rooms: new Set(),
+      roomStreams: new Set(),
+      everything: false,
+    },
     index: takeIndex(state.tasks),
   }
 }
@@ -188,4 +201,17 @@ export function touchRoom(d: Draft, roomId: string, now: number): RoomRecord {
   const room = writableRoom(d, roomId, now)
   room.touchedAt = now
   return room
+}
+
+/**
+ * Marks a room as having stream news (a stream callback in it): only the tasks reading the room's
+ * stream set or its news (task-index.ts roomStreamsKey) can be affected, not those reading its lists,
+ * checks or closes, which this does not write.
+ */
+export function touchRoomStreams(d: Draft, roomId: string, now: number): void {
+  const wasTouched = d.touched.rooms.has(roomId)
+  const room = writableRoom(d, roomId, now)
+  if (!wasTouched) d.touched.rooms.delete(roomId)
+  d.touched.roomStreams.add(roomId)
+  room.touchedAt = now
 }

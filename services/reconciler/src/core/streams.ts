@@ -1,5 +1,5 @@
 import type { EventOf } from '@mixguard/contracts'
-import { type Draft, touchEverything, touchRoom, writableStream } from './draft.ts'
+import { type Draft, touchEverything, touchRoom, touchRoomStreams, writableStream } from './draft.ts'
 import { callbackView, laterInSession, roomOf, sessionKey } from './liveness.ts'
 import type { RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
 import { type Table, tget, tvalues } from './table.ts'
@@ -42,7 +42,7 @@ export function applyStreamEvent(
   // A duplicate is not later than itself, and an early close is not overtaken by its late create.
   if (current === undefined || laterInSession(fact, current)) stream.facts[key] = fact
   stream.touchedAt = now
-  touchRoom(d, b.roomId, now)
+  touchRoomStreams(d, b.roomId, now)
 }
 
 function isNewer(candidate: StreamObservation, existing: StreamObservation | null): boolean {
@@ -74,7 +74,7 @@ export function observe(d: Draft, streamId: string, observation: StreamObservati
 }
 
 /** Cheap pre-check for roomOf(): a stream can only be in a room one of its facts or its observation names. */
-function everIn(stream: StreamRecord, roomId: string): boolean {
+export function everIn(stream: StreamRecord, roomId: string): boolean {
   if (stream.observed?.roomId === roomId) return true
   for (const fact of Object.values(stream.facts)) if (fact.roomId === roomId) return true
   return false

@@ -1,4 +1,5 @@
 import type { TaskRecord } from './model.ts'
+import { hasStreamInputs } from './silence.ts'
 import { type Table, tget, tkeys } from './table.ts'
 
 /**
@@ -10,15 +11,23 @@ import { type Table, tget, tkeys } from './table.ts'
  * that map rebuilds it), so an index never describes a map it was not updated for.
  */
 export interface TaskIndex {
-  /** `r:<roomId>`, `s:<streamId>`, `t:<taskId>`, `o:<output>`, `u:<[userId, roomId]>` → the tasks reading it. */
+  /** `r:<roomId>`, `rs:<roomId>`, `s:<streamId>`, `t:<taskId>`, `o:<output>`, `u:<[userId, roomId]>` → the tasks reading it. */
   readers: Map<string, Set<string>>
   /** Each task's keys, to take them out when it changes. */
   keys: Map<string, string[]>
+  /**
+   * Tasks whose cached deadlines may be stale ('all': not known): those reading a stream ever in a room
+   * an input wrote, which a task does not index (its silence waits for its inputs' rooms, silence.ts),
+   * until they are re-assessed. A stream callback re-assesses them as the former rule did (decide.ts).
+   */
+  stale: Set<string> | 'all'
 }
 
 const indexes = new WeakMap<object, TaskIndex>()
 
 export const roomKey = (roomId: string): string => `r:${roomId}`
+/** The tasks reading a room's stream set or its news: those without stream inputs (auto, unknown or URL inputs). */
+export const roomStreamsKey = (roomId: string): string => `rs:${roomId}`
 export const streamKey = (streamId: string): string => `s:${streamId}`
 export const taskKey = (taskId: string): string => `t:${taskId}`
 
@@ -34,6 +43,8 @@ export function purposeKeys(task: TaskRecord): string[] {
 function keysOf(task: TaskRecord): string[] {
   const keys: string[] = []
   if (task.roomId !== null) keys.push(roomKey(task.roomId))
+  // Only these read streamsInRoom (causes.ts roomCause, auto inputs) and the room's touchedAt (silence.ts).
+  if (task.roomId !== null && !hasStreamInputs(task)) keys.push(roomStreamsKey(task.roomId))
   for (const roomId of task.confirming?.rooms ?? []) keys.push(roomKey(roomId))
   for (const ref of task.inputs ?? []) if (ref.streamId !== null) keys.push(streamKey(ref.streamId))
   if (task.superseded !== null) keys.push(taskKey(task.superseded.by))
@@ -82,7 +93,7 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
     indexes.delete(tasks)
     return index
   }
-  const built: TaskIndex = { readers: new Map(), keys: new Map() }
+  const built: TaskIndex = { readers: new Map(), keys: new Map(), stale: 'all' }
   reindex(built, tasks, tkeys(tasks))
   return built
 }

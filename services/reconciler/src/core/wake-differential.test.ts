@@ -1,0 +1,124 @@
+import { type Decision, OUTCOME_RESULTS, type ZegoEvent } from '@mixguard/contracts'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decideWaking, nextDeadline, type Wake } from './decide.ts'
+import { type AppState, type CoreInput, emptyState } from './model.ts'
+import { policyArb } from './test-checks.ts'
+import { APP, isRoomCheck, outcomeFor } from './test-kit.ts'
+import { buildWorld, prng, scriptArb } from './test-world.ts'
+
+// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
+const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
+const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+
+const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || event.type === 'stream_closed'
+
+/**
+ * The world's tasks all have known stream inputs; some of these become auto tasks, tasks known from
+ * their mix callbacks alone (unknown inputs) or tasks with URL inputs only: the tasks that read their
+ * room's stream set.
+ */
+function variedStarts(events: readonly ZegoEvent[], random: () => number): ZegoEvent[] {
+  const kinds = new Map<string, number>()
+  const varied: ZegoEvent[] = []
+  for (const event of events) {
+    const body = event.body as { action?: string; taskId?: string }
+    if (event.type !== 'mix_api_call' || body.action !== 'StartMix' || body.taskId === undefined) {
+      varied.push(event)
+      continue
+    }
+    if (!kinds.has(body.taskId)) kinds.set(body.taskId, random())
+    const kind = kinds.get(body.taskId) ?? 1
+    if (kind < 0.2) continue
+    const url = [{ streamId: null, streamUrl: `rtmp://cdn.example/${body.taskId}` }]
+    if (kind < 0.4)
+      varied.push({ ...event, body: { ...event.body, action: 'StartAutoMix', inputs: [] } } as ZegoEvent)
+    else if (kind < 0.5) varied.push({ ...event, body: { ...event.body, inputs: url } } as ZegoEvent)
+    else varied.push(event)
+  }
+  return varied
+}
+
+/** Two cores fed the same inputs: one waking by readers (decide's), one every task of a named room (the former rule). */
+function pair() {
+  const states: Record<Wake, AppState> = { readers: emptyState(APP), rooms: emptyState(APP) }
+  const feed = (input: CoreInput, now: number): Decision[] => {
+    const a = decideWaking(states.readers, input, now, policy.current, 'readers')
+    const b = decideWaking(states.rooms, input, now, policy.current, 'rooms')
+    expect(a.decisions).toEqual(b.decisions)
+    expect(JSON.stringify(a.state)).toBe(JSON.stringify(b.state))
+    states.readers = a.state
+    states.rooms = b.state
+    return a.decisions
+  }
+  const policy = { current: undefined as unknown as Parameters<typeof decideWaking>[3] }
+  return { states, feed, policy }
+}
+
+describe('waking only the readers of what an input wrote', () => {
+  it(
+    'decides exactly as waking every task of the rooms a stream callback names, whatever the history',
+    () => {
+      fc.assert(
+        fc.property(scriptArb, policyArb, policyArb, fc.integer(), (script, policy, reloaded, seed) => {
+          const world = buildWorld(script)
+          const random = prng(seed)
+          const streamIds = [
+            ...new Set(
+              world.events.flatMap((e) =>
+                isStreamEvent(e) ? [(e.body as { streamId: string }).streamId] : [],
+              ),
+            ),
+          ]
+          const { states, feed, policy: current } = pair()
+          current.current = policy
+          let clock = world.events[0]?.receivedAt ?? 0
+          const answer = (made: Decision[]) => {
+            for (const decision of made) {
+              const r = random()
+              if (isRoomCheck(decision)) {
+                if (r < 0.2) continue
+                // Any subset, sometimes an answer older than the room's last one.
+                const listed = streamIds.filter(() => random() < 0.5)
+                const observedAt = r < 0.3 ? clock - Math.floor(random() * 60_000) : clock
+                const roomId = decision.evidence.note ?? ''
+                feed({ kind: 'room_streams', roomId, streamIds: listed, observedAt }, clock)
+              } else if (decision.command !== null && r < 0.8) {
+                const result = OUTCOME_RESULTS[Math.floor(random() * OUTCOME_RESULTS.length)] ?? 'stopped'
+                feed({ kind: 'outcome', outcome: outcomeFor(decision, result, clock) }, clock)
+              }
+            }
+          }
+          const tickUntil = (t: number) => {
+            for (let due = nextDeadline(states.readers); due !== null && due <= t; ) {
+              clock = Math.max(clock, due)
+              answer(feed({ kind: 'tick' }, clock))
+              const next = nextDeadline(states.readers)
+              due = next !== null && next > clock ? next : null
+            }
+          }
+          for (const event of variedStarts(world.events, random)) {
+            const at = event.occurredAt ?? event.receivedAt
+            const r = random()
+            // A perfect timer, a late one (a backlog fed past its deadlines), or a tick at a random time.
+            if (r < 0.6) tickUntil(at)
+            else if (r < 0.7) {
+              clock = Math.max(clock, at - Math.floor(random() * 30_000))
+              answer(feed({ kind: 'tick' }, clock))
+            }
+            // A policy reload, with the tick the shell gives it.
+            if (random() < 0.02) {
+              current.current = current.current === policy ? reloaded : policy
+              answer(feed({ kind: 'tick' }, clock))
+            }
+            clock = Math.max(clock, at + (random() < 0.2 ? Math.floor(random() * 200_000) : 0))
+            answer(feed({ kind: 'event', event: { ...event, receivedAt: clock } }, clock))
+          }
+          tickUntil(world.end + 3 * 60 * 60_000)
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT_MS,
+  )
+})
