@@ -121,17 +121,18 @@ function spreadBurst(tasks: number, spreadMs: number, graceMs: number) {
 }
 
 describe('a burst whose closes are received spread over more than the stop floor', () => {
-  it('is confirmed by one list, and each task stops at its own deadline', () => {
-    // Closes received over 8 s (a loaded pipeline), grace 5 s: the floor sets every deadline.
+  it('stops every task, each on a list taken at most the stop floor before its own deadline', () => {
+    // Closes received over 8 s (a loaded pipeline), grace 5 s: the floor sets every deadline. A list
+    // older than that may have missed a publisher's return whose create was lost (the sweep property's
+    // seed -1236445464), so a task whose deadline is later than the floor after a list waits for the next.
     const { ids, closeAt, arrivals, lists, stops } = spreadBurst(40, 8_000, 5_000)
-    expect(lists).toHaveLength(1)
     expect([...stops.keys()].sort()).toEqual(ids)
     for (const [i, taskId] of ids.entries()) {
       const stop = stops.get(taskId)
       const deadline = Math.max(closeAt + 5_000, (arrivals[i]?.receivedAt ?? 0) + STOP_FLOOR_MS)
       expect(stop?.decision.evidence.deadline).toBe(deadline)
-      expect(stop?.at).toBe(deadline)
-      expect(stop?.decision.evidence.eventIds).toContain(`room_streams:r1@${lists[0]}`)
+      const list = lists.find((at) => stop?.decision.evidence.eventIds.includes(`room_streams:r1@${at}`))
+      expect(list).toBeGreaterThanOrEqual(deadline - STOP_FLOOR_MS)
     }
   })
 })
@@ -150,7 +151,7 @@ describe('a list too old for a late close does not confirm it', () => {
     const listAt = CLOSE_AT + listAfterMs
     d.roomStreams('r1', [], listAt)
     d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, receivedAt }))
-    return { d, listAt, due: Math.max(CLOSE_AT + graceMs, receivedAt + STOP_FLOOR_MS) }
+    return { d, due: Math.max(CLOSE_AT + graceMs, receivedAt + STOP_FLOOR_MS) }
   }
   /** At the deadline the room is asked again, and its list shows s1 back (its create was lost): no stop. */
   function asksAgainAndSeesTheReturn(d: ReturnType<typeof driver>, due: number) {
@@ -166,22 +167,18 @@ describe('a list too old for a late close does not confirm it', () => {
     asksAgainAndSeesTheReturn(d, due)
   })
 
-  it('the floor makes a list older only up to ZEGO’s per-room interval', () => {
+  it('a list taken in the last seconds of the grace cannot see a comeback after it (sweep property, seed -1236445464)', () => {
+    // Grace 10 s; the close arrives 8.54 s late, the deadline is 11.54 s after it. The sweep listed the
+    // room 7.63 s after the close; s1 came back a millisecond later, its create lost.
+    const { d, due } = lateClose(10_000, 8_540, 7_630)
+    asksAgainAndSeesTheReturn(d, due)
+  })
+
+  it('a list taken after the grace but long before a late close’s deadline cannot see a comeback either', () => {
     // Grace 5 s; the close arrives 30 s late (ZEGO's fourth retry): the deadline is 33 s after it. The
     // list, after the grace ended, is 27 s older than the deadline; s1 comes back 15 s after the close.
     const { d, due } = lateClose(5_000, 30_000, 6_000)
     asksAgainAndSeesTheReturn(d, due)
-  })
-
-  it('within that interval, the list taken after the grace confirms the late close', () => {
-    const { d, due, listAt } = lateClose(5_000, 8_000, 6_000)
-    expect(d.tick(due)).toMatchObject([
-      {
-        action: 'stop',
-        reason: 'orphaned',
-        evidence: { deadline: due, eventIds: expect.arrayContaining([`room_streams:r1@${listAt}`]) },
-      },
-    ])
   })
 })
 

@@ -21,11 +21,6 @@ interface Confirmation {
    * they went (a list of the room older than that cannot speak for them).
    */
   rooms: { roomId: string; eventIds: string[]; goneAt: number }[]
-  /**
-   * When the cause's grace ends by ZEGO's times (its deadline before the stop floor moved it later
-   * for a callback received late): a list taken from about then on saw any comeback inside the grace.
-   */
-  graceEndsAt: number
   /** How long after the first checks the stop falls back to the callbacks alone, without an answer. */
   waitMs: number
 }
@@ -80,12 +75,9 @@ function byRoom(
 const confirmation = (
   reason: Confirmation['reason'],
   rooms: Confirmation['rooms'],
-  graceEndsAt: number,
   graceMs: number,
 ): Confirmation | null =>
-  rooms.length === 0
-    ? null
-    : { reason, rooms, graceEndsAt, waitMs: Math.max(graceMs, UNCONFIRMED_STOP_MIN_WAIT_MS) }
+  rooms.length === 0 ? null : { reason, rooms, waitMs: Math.max(graceMs, UNCONFIRMED_STOP_MIN_WAIT_MS) }
 
 export function supersessionEnabled(
   policy: AppPolicy,
@@ -181,7 +173,6 @@ function inputsCause(
   if (inputs === 'live') return null
   if (inputs === null) return 'no_input_evidence'
   let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
-  let graceEndsAt = Number.NEGATIVE_INFINITY
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
   const gone: { roomId: string | null; evidence: string; goneAt: number }[] = []
   for (const streamId of inputs.ids) {
@@ -191,7 +182,6 @@ function inputsCause(
     const goneAt = inputs.auto ? Math.max(l.goneAt, startedAt) : l.goneAt
     const graceMs = policy.graceMs[l.close.grace]
     const dueAt = Math.max(goneAt + graceMs, l.floorAt)
-    graceEndsAt = Math.max(graceEndsAt, goneAt + graceMs)
     evidence.push(l.evidence)
     for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence, goneAt })
     if (last === null || dueAt >= last.dueAt)
@@ -209,7 +199,7 @@ function inputsCause(
       note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
     },
     // One more grace of the input that decided the deadline.
-    confirm: confirmation('orphaned', byRoom(gone), graceEndsAt, last.graceMs),
+    confirm: confirmation('orphaned', byRoom(gone), last.graceMs),
   }
 }
 
@@ -252,7 +242,6 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
         confirm: confirmation(
           'room_closed',
           [{ roomId, eventIds: [first.eventId], goneAt: first.at }],
-          first.at + policy.graceMs.roomGone,
           policy.graceMs.roomGone,
         ),
       })
@@ -299,7 +288,6 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
             : confirmation(
                 'room_empty',
                 [{ roomId, eventIds, goneAt: since }],
-                since + policy.rooms.emptyRoomGraceMs,
                 policy.rooms.emptyRoomGraceMs,
               ),
       })

@@ -1,5 +1,5 @@
 import type { StopPlan } from './causes.ts'
-import { ROOM_CHECK_INTERVAL_MS, ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS } from './limits.ts'
+import { ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS } from './limits.ts'
 import type { Confirming, StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { type RoomCheck, roomReadyAt } from './room-checks.ts'
@@ -12,14 +12,12 @@ import type { View } from './view.ts'
  * orphan deadline passes, the rooms of the gone inputs are listed (DescribeSimpleStreamList) and the
  * stop waits for a list of each room that is
  * - taken after the inputs in that room went: an older list cannot speak for a close it never saw;
- * - and fresh (see oldestConfirming): observed at most STOP_FLOOR_MS before the core started
- *   confirming (the first time it found the deadline passed), or earlier by as much as the stop floor
- *   alone moved the deadline past the end of the grace, up to ZEGO's per-room interval. Not earlier,
- *   even after the deadline: a cause that only now stands, because a supersession that hid it ended,
- *   needs a list from now, not one of minutes ago.
- * So one list serves a burst: the list asked for the first task of a room whose inputs all went at
- * once confirms every other one whose inputs went before it was taken, however spread their closes
- * reach the core, where waiting for a list newer than each deadline would cost ZEGO's 10 s per room.
+ * - and observed at most STOP_FLOOR_MS before the core started confirming (the first time it found the
+ *   deadline passed), not earlier, even after the deadline: a cause that only now stands, because a
+ *   supersession that hid it ended, needs a list from now, not one of minutes ago.
+ * So one list serves a burst: the tasks of a room whose inputs all went at once come due within
+ * moments of each other, and the list asked for the first of them confirms every one, where waiting
+ * for a list newer than each deadline would cost ZEGO's 10 s per room.
  * - every input absent from it: the stop fires, the lists named in its evidence;
  * - an input present: that input is live (streams.ts), the cause is gone, the task waits again;
  * - no answer (the check failed, or was lost): one more grace after the first checks the stop fires
@@ -31,28 +29,12 @@ import type { View } from './view.ts'
  */
 /**
  * How much older than a task's confirmation a list may be and still confirm it: the stop floor
- * (limits.ts), the spread the core already allows for a callback's way to it. A reconnect whose
- * callbacks were lost between such a list and the deadline goes unseen: the price of one list per
- * burst, bounded by the floor.
+ * (limits.ts), the spread the core already allows for a callback's way to it. The closes of one burst
+ * carry nearly one ZEGO time but arrive spread by that way, and the floor counts from their arrival,
+ * so their deadlines differ by up to it. A reconnect whose callbacks were lost between such a list and
+ * the deadline goes unseen: the price of one list per burst, bounded by the floor.
  */
 const BURST_MS = STOP_FLOOR_MS
-
-/**
- * The oldest list that may confirm a task whose confirmation began at `startedAt` for its deadline
- * `since`. A close received late (a loaded pipeline, ZEGO's retries) gets its deadline from the stop
- * floor, after its grace ended by ZEGO's times. The floor waits for callbacks still on their way; a
- * list taken since the grace ended (less BURST_MS) already speaks for them, a comeback inside the grace
- * included. So the floor's part of a deadline does not age a list: when the closes of one burst reach
- * the core spread over more than the floor, the list asked at the first deadline still confirms the
- * last. Capped at ZEGO's per-room interval: a list older than that is not the freshest ZEGO allows, so
- * the room is asked again rather than a stop resting on it. So no stop rests on a list older than
- * BURST_MS plus the floor's part (at most ROOM_CHECK_INTERVAL_MS) before its confirmation began, and a
- * deadline the floor did not move keeps plain BURST_MS, also for a confirmation that began late.
- */
-function oldestConfirming(since: number, startedAt: number, graceEndsAt: number): number {
-  const flooredBy = Math.min(Math.max(0, since - graceEndsAt), ROOM_CHECK_INTERVAL_MS)
-  return startedAt - BURST_MS - flooredBy
-}
 
 /**
  * How long the stream lists asked before this confirmation's take at the executor's list budget
@@ -89,7 +71,7 @@ export function verdictOf(
   const kept = task.confirming?.since === since ? task.confirming : null
   const startedAt = kept?.startedAt ?? now
   const fallbackAt = kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view)
-  const freshFrom = oldestConfirming(since, startedAt, confirm.graceEndsAt)
+  const freshFrom = startedAt - BURST_MS
   const rooms = confirm.rooms.map((r) => {
     const observedAt = tget(view.state.rooms, r.roomId)?.observedAt ?? null
     const counts = observedAt !== null && observedAt >= r.goneAt && observedAt >= freshFrom
