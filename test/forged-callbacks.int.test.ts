@@ -47,16 +47,20 @@ async function forgeMixStart(taskId: string, output: string): Promise<number> {
   return response.status
 }
 
-test('a forged mix_start sharing a live task’s output does not stop it: GetMixTaskInfo finds no such task', async () => {
-  pipeline.sim.actions.publish({ appId: APP, roomId: 'r1', streamId: 's1', userId: 'host' })
-  const started = await pipeline.customer(APP).startMix({
-    TaskId: 'live',
-    UserId: 'svc',
-    RoomId: 'r1',
-    MixInput: [{ StreamId: 's1' }],
+/** A host publishes `stream` in `room`, and the customer mixes it into `show` through the passthrough. */
+function publishAndMix(a: { task: string; user: string; room: string; stream: string }) {
+  pipeline.sim.actions.publish({ appId: APP, roomId: a.room, streamId: a.stream, userId: `host-${a.stream}` })
+  return pipeline.customer(APP).startMix({
+    TaskId: a.task,
+    UserId: a.user,
+    RoomId: a.room,
+    MixInput: [{ StreamId: a.stream }],
     MixOutput: [{ StreamId: 'show' }],
   })
-  expect(started.ok).toBe(true)
+}
+
+test('a forged mix_start sharing a live task’s output does not stop it: GetMixTaskInfo finds no such task', async () => {
+  expect((await publishAndMix({ task: 'live', user: 'svc', room: 'r1', stream: 's1' })).ok).toBe(true)
 
   expect(await forgeMixStart('forged', 'show')).toBe(200)
 
@@ -76,15 +80,7 @@ test('a forged mix_start sharing a live task’s output does not stop it: GetMix
   // A real newer task with the same output does supersede it: its stop is the first for `live`, so
   // nothing stopped it before (the decisions topic is in order per app).
   const liveEnded = pipeline.taskEnded(APP, 'live')
-  pipeline.sim.actions.publish({ appId: APP, roomId: 'r2', streamId: 's2', userId: 'host2' })
-  const newer = await pipeline.customer(APP).startMix({
-    TaskId: 'newer',
-    UserId: 'svc2',
-    RoomId: 'r2',
-    MixInput: [{ StreamId: 's2' }],
-    MixOutput: [{ StreamId: 'show' }],
-  })
-  expect(newer.ok).toBe(true)
+  expect((await publishAndMix({ task: 'newer', user: 'svc2', room: 'r2', stream: 's2' })).ok).toBe(true)
   expect((await liveEnded).reason).toBe('stopped')
   await pipeline.decisions.until('the stop of live', (records) =>
     parsed(records).some((d) => d.taskId === 'live' && d.action === 'stop'),
