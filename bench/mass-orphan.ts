@@ -12,7 +12,7 @@
 import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
 import { processCpuSeconds } from './process-cpu.ts'
-import { type ProcessPipeline, withProcessPipeline } from './process-pipeline.ts'
+import { overloadsBetween, type ProcessPipeline, withProcessPipeline } from './process-pipeline.ts'
 import { type Row, row } from './row.ts'
 
 /** zego-api's default StopMix budget per AppID (budget.ts), for the target column. */
@@ -26,7 +26,7 @@ interface Outcome {
   lastBeyondMs: number
   listsPeakPerSecond: number
   lists: number
-  overloads: number
+  overloads: { total: number; byAction: string }
   setupOverloads: number
   /** Stops whose decision cites a stream list of the task's room (not `+unconfirmed`). */
   onRoomList: number
@@ -53,7 +53,7 @@ async function orphanAll(
   roomOf: (task: string) => string,
   graceMs: number,
 ): Promise<Outcome> {
-  const setupOverloads = await pipeline.overloads()
+  const setupOverloads = await pipeline.overloadsByAction()
   const listsBefore = (await pipeline.calls('DescribeSimpleStreamList')).length
   const cpuBefore = await processCpuSeconds(pipeline.pids.reconciler)
   const closedAtReal = Date.now()
@@ -102,8 +102,8 @@ async function orphanAll(
     lastBeyondMs: beyond.at(-1) ?? Number.NaN,
     listsPeakPerSecond: peakPerSecond(lists),
     lists: lists.length,
-    overloads: (await pipeline.overloads()) - setupOverloads,
-    setupOverloads,
+    overloads: overloadsBetween(setupOverloads, await pipeline.overloadsByAction()),
+    setupOverloads: overloadsBetween({}, setupOverloads).total,
     onRoomList: [...firstStop.values()].filter((s) => s.onRoomList).length,
     closesReachedIngestOverMs:
       closes.length === 0 ? Number.NaN : (closes.at(-1) as number) - (closes[0] as number),
@@ -119,7 +119,8 @@ function common(o: Outcome, tasks: number): Record<string, string | number> {
     'first stop after grace ms': Math.round(o.firstBeyondMs),
     stopped: `${o.stopped}/${tasks}`,
     'on their room list': `${o.onRoomList}/${o.stopped}`,
-    'overload answers': o.overloads,
+    'overload answers': o.overloads.total,
+    'by action': o.overloads.byAction,
     'overload answers in setup': o.setupOverloads,
     'stream lists': o.lists,
     'closes reached ingest over ms': Math.round(o.closesReachedIngestOverMs),

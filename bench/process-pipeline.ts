@@ -44,8 +44,24 @@ export interface ProcessPipeline {
   stopCalls(): Promise<Map<string, number>>
   /** Overload answers ZEGO gave, every call counted. */
   overloads(): Promise<number>
+  /** Overload answers ZEGO gave so far, per action. */
+  overloadsByAction(): Promise<Record<string, number>>
   /** What the topics hold so far (events, decisions, outcomes), as `pnpm explain` reads them. */
   history(): Promise<History>
+}
+
+/** The overload answers between two `overloadsByAction` readings: their number, and per action as text. */
+export function overloadsBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { total: number; byAction: string } {
+  const added = Object.entries(after)
+    .map(([action, n]) => [action, n - (before[action] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+  return {
+    total: added.reduce((sum, [, n]) => sum + n, 0),
+    byAction: added.map(([action, n]) => `${action} ${n}`).join(', ') || 'none',
+  }
 }
 
 export interface ZegoCall {
@@ -140,6 +156,8 @@ export async function withProcessPipeline(
       if (!res.ok) throw new Error(`zego-sim ${method} ${path}: ${res.status} ${await res.text()}`)
       return (await res.json()) as T
     }
+    const overloadsByAction = async () =>
+      (await control<{ totals: { overloads: Record<string, number> } }>('GET', '/ledger')).totals.overloads
     // The customer's mix API calls, through ingest's passthrough. 30 s rather than the 5 s default: on a
     // busy machine a slow StartMix answer is what the benches measure around, not a reason to fail.
     const customer = createZegoClient({
@@ -200,9 +218,9 @@ export async function withProcessPipeline(
         return stopped
       },
       async overloads() {
-        const { totals } = await control<{ totals: { overloads: Record<string, number> } }>('GET', '/ledger')
-        return Object.values(totals.overloads).reduce((n, x) => n + x, 0)
+        return Object.values(await overloadsByAction()).reduce((n, x) => n + x, 0)
       },
+      overloadsByAction,
       history: () =>
         readHistory(createKafka({ brokers, clientId: `bench-${name}-history` }), { topicPrefix: prefix }),
     })

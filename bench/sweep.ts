@@ -10,7 +10,7 @@
 import type { History } from '@mixguard/ops'
 import { runAlone } from './kafka.ts'
 import { processCpuSeconds } from './process-cpu.ts'
-import { withProcessPipeline } from './process-pipeline.ts'
+import { overloadsBetween, withProcessPipeline } from './process-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
 
 const APP = 7101
@@ -77,6 +77,7 @@ export async function benchSweep(
       lists: await lists(),
       cpu: await cpuSeconds([sim, ingest, reconciler]),
       reconcilerCpu: await processCpuSeconds(reconciler),
+      overloads: await pipeline.overloadsByAction(),
     }
     await sleep(seconds * 1000)
     const elapsedMs = Date.now() - from.at
@@ -88,6 +89,7 @@ export async function benchSweep(
     const percentOfACore = (a: number | null, b: number | null) =>
       a === null || b === null ? '–' : `${Math.round(((b - a) * 100_000) / elapsedMs)} %`
 
+    const overloads = overloadsBetween(from.overloads, await pipeline.overloadsByAction())
     const answered = roomLists(await pipeline.history())
     const firstListOf = new Map<string, number>()
     for (const list of answered) if (!firstListOf.has(list.roomId)) firstListOf.set(list.roomId, list.at)
@@ -105,7 +107,9 @@ export async function benchSweep(
         'cycle max s': (ages.at(-1) ?? Number.NaN) / 1000,
         'CPU of sim+ingest+reconciler': percentOfACore(from.cpu, to.cpu),
         'CPU of reconciler': percentOfACore(from.reconcilerCpu, to.reconcilerCpu),
-        'overload answers': await pipeline.overloads(),
+        'overload answers': overloads.total,
+        'by action': overloads.byAction,
+        'overload answers before (setup, first cycle)': overloadsBetween({}, from.overloads).byAction,
         'StopMix calls (must be 0)': (await pipeline.calls('StopMix')).length,
       },
     })
