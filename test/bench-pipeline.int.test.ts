@@ -6,15 +6,8 @@ import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { type ProcessPipeline, withProcessPipeline } from '../bench/process-pipeline.ts'
 import { testBrokers } from './kafka.ts'
+import { isAlive as alive } from './process-alive.ts'
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 const idsOf = (pipeline: ProcessPipeline): number[] =>
   Object.values(pipeline.pids).filter((pid) => pid !== undefined)
 

@@ -7,16 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from '@mixguard/kafka/local'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startServiceProcess } from '../bench/subject-process.ts'
+import { isAlive as alive } from './process-alive.ts'
 import { waitFor } from './wait-for.ts'
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('a bench service process', () => {
   let dir = ''
