@@ -1,13 +1,18 @@
 // Mass orphan events through the whole pipeline on the real clock: many tasks whose inputs all close
-// at the same moment.
+// at the same moment. Each component runs in a process of its own, as in production
+// (process-pipeline.ts); the bench only drives and reads what ZEGO saw and what the topics hold.
 //   one room:  `tasks` tasks in ONE room → from the end of the grace to the last StopMix, and ZEGO's
 //              overload answers. Target (issue 12): grace + tasks / StopMix budget + 1 s, 0 overloads.
 //   many rooms: `tasks` tasks over as many rooms → the peak stream lists per second (ZEGO allows 50/s
 //              per AppID) and the last StopMix.
+// Both rows say how many stops rest on their room's stream list (the decision cites it) rather than on
+// the callbacks alone, when the closes reached ingest, and when the last stop was decided.
 // Run: pnpm bench:mass-orphan [oneRoomTasks=500] [manyRooms=2000] [graceMs=5000]
-import type { Simulator } from '@mixguard/zego-sim'
+// BENCH_LOG_DIR / BENCH_RECONCILER_LOG_LEVEL=info keep each process's log (process-pipeline.ts).
+import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
-import { withOneAppPipeline } from './one-app-pipeline.ts'
+import { processCpuSeconds } from './process-cpu.ts'
+import { overloadsBetween, type ProcessPipeline, withProcessPipeline } from './process-pipeline.ts'
 import { type Row, row } from './row.ts'
 
 /** zego-api's default StopMix budget per AppID (budget.ts), for the target column. */
@@ -21,62 +26,106 @@ interface Outcome {
   lastBeyondMs: number
   listsPeakPerSecond: number
   lists: number
-  overloads: number
+  overloads: { total: number; byAction: string }
+  setupOverloads: number
+  /** Stops whose decision cites a stream list of the task's room (not `+unconfirmed`). */
+  onRoomList: number
+  /** From the first to the last close reaching ingest (its receipt time). */
+  closesReachedIngestOverMs: number
+  lastDecidedBeyondMs: number
+  reconcilerCpuSeconds: number
+}
+
+/** Peak over any one-second window (sliding, not calendar seconds) of ascending times. */
+function peakPerSecond(times: readonly number[]): number {
+  let peak = 0
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] as number) - (times[j] as number) >= 1000) j++
+    peak = Math.max(peak, i - j + 1)
+  }
+  return peak
 }
 
 /** Closes every input at once and waits for the stops (or GIVE_UP_MS after the grace). */
 async function orphanAll(
-  sim: Simulator,
-  appId: number,
+  pipeline: ProcessPipeline,
   tasks: readonly string[],
+  roomOf: (task: string) => string,
   graceMs: number,
 ): Promise<Outcome> {
-  const pending = new Set(tasks)
-  const allEnded = new Promise<void>((resolve) => {
-    const off = sim.world.subscribe((e) => {
-      if (e.type === 'task_ended' && pending.delete(e.task.taskId) && pending.size === 0) {
-        off()
-        resolve()
-      }
-    })
-  })
-  const listsBefore = sim.ledger.calls(appId).length
-  const closedAt = sim.clock.now()
+  const setupOverloads = await pipeline.overloadsByAction()
+  const listsBefore = (await pipeline.calls('DescribeSimpleStreamList')).length
+  const cpuBefore = await processCpuSeconds(pipeline.pids.reconciler)
   const closedAtReal = Date.now()
-  for (const task of tasks) sim.actions.unpublish({ appId, streamId: `in-${task}` })
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    allEnded,
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, graceMs + GIVE_UP_MS)
-    }),
-  ])
-  clearTimeout(timer)
+  const closedAt = Math.min(...(await pipeline.unpublishAll(tasks.map((t) => `in-${t}`))))
   const graceEnd = closedAt + graceMs
-  const wanted = new Set(tasks)
-  const stops = sim.ledger
-    .stopCalls(appId)
-    .filter((c) => c.taskId !== undefined && wanted.has(c.taskId))
-    .map((c) => c.simAt - graceEnd)
+  let stops = new Map<string, number>()
+  await waitFor(
+    'every orphan to be stopped',
+    async () => {
+      stops = await pipeline.stopCalls()
+      return tasks.every((t) => stops.has(t))
+    },
+    { timeoutMs: graceMs + GIVE_UP_MS, intervalMs: 500 },
+  ).catch(() => undefined)
+  const cpuAfter = await processCpuSeconds(pipeline.pids.reconciler)
+  const beyond = tasks
+    .flatMap((t) => {
+      const at = stops.get(t)
+      return at === undefined ? [] : [at - graceEnd]
+    })
     .sort((a, b) => a - b)
-  const lists = sim.ledger
-    .calls(appId)
+  const lists = (await pipeline.calls('DescribeSimpleStreamList'))
     .slice(listsBefore)
-    .filter((c) => c.action === 'DescribeSimpleStreamList')
     .map((c) => c.receivedAt)
-  // Peak over any one-second window (sliding, not calendar seconds).
-  let peak = 0
-  for (let i = 0, j = 0; i < lists.length; i++) {
-    while ((lists[i] as number) - (lists[j] as number) >= 1000) j++
-    peak = Math.max(peak, i - j + 1)
+    .filter((t) => t >= closedAtReal)
+
+  const history = await pipeline.history()
+  const wanted = new Set(tasks)
+  const inputs = new Set(tasks.map((t) => `in-${t}`))
+  const closes = history.events
+    .flatMap((e) => (e.type === 'stream_closed' && inputs.has(e.body.streamId) ? [e.receivedAt] : []))
+    .sort((a, b) => a - b)
+  const firstStop = new Map<string, { decidedAt: number; onRoomList: boolean }>()
+  for (const d of history.decisions) {
+    if (d.action !== 'stop' || !wanted.has(d.taskId) || firstStop.has(d.taskId)) continue
+    const cites = d.evidence.eventIds.some((id) => id.startsWith(`room_streams:${roomOf(d.taskId)}@`))
+    firstStop.set(d.taskId, {
+      decidedAt: d.decidedAt,
+      onRoomList: cites && !(d.rule ?? '').includes('unconfirmed'),
+    })
   }
+  const decided = [...firstStop.values()].map((s) => s.decidedAt)
   return {
-    stopped: tasks.length - pending.size,
-    firstBeyondMs: stops[0] ?? Number.NaN,
-    lastBeyondMs: stops.at(-1) ?? Number.NaN,
-    listsPeakPerSecond: peak,
-    lists: lists.filter((t) => t >= closedAtReal).length,
-    overloads: Object.values(sim.ledger.overloads()).reduce((n, x) => n + x, 0),
+    stopped: beyond.length,
+    firstBeyondMs: beyond[0] ?? Number.NaN,
+    lastBeyondMs: beyond.at(-1) ?? Number.NaN,
+    listsPeakPerSecond: peakPerSecond(lists),
+    lists: lists.length,
+    overloads: overloadsBetween(setupOverloads, await pipeline.overloadsByAction()),
+    setupOverloads: overloadsBetween({}, setupOverloads).total,
+    onRoomList: [...firstStop.values()].filter((s) => s.onRoomList).length,
+    closesReachedIngestOverMs:
+      closes.length === 0 ? Number.NaN : (closes.at(-1) as number) - (closes[0] as number),
+    lastDecidedBeyondMs: decided.length === 0 ? Number.NaN : Math.max(...decided) - graceEnd,
+    reconcilerCpuSeconds: cpuBefore === null || cpuAfter === null ? Number.NaN : cpuAfter - cpuBefore,
+  }
+}
+
+/** What both rows report. */
+function common(o: Outcome, tasks: number): Record<string, string | number> {
+  return {
+    'last stop after grace ms': Math.round(o.lastBeyondMs),
+    'first stop after grace ms': Math.round(o.firstBeyondMs),
+    stopped: `${o.stopped}/${tasks}`,
+    'on their room list': `${o.onRoomList}/${o.stopped}`,
+    'overload answers': o.overloads.total,
+    'by action': o.overloads.byAction,
+    'overload answers in setup': o.setupOverloads,
+    'stream lists': o.lists,
+    'closes reached ingest over ms': Math.round(o.closesReachedIngestOverMs),
+    'last stop decided after grace ms': Math.round(o.lastDecidedBeyondMs),
+    'reconciler CPU s': Math.round(o.reconcilerCpuSeconds * 10) / 10,
   }
 }
 
@@ -86,10 +135,7 @@ export async function benchMassOrphan(
   progress: (message: string) => void,
 ): Promise<Row[]> {
   const { oneRoomTasks, manyRooms, graceMs } = options
-  const policy = (p: Parameters<NonNullable<Parameters<typeof withOneAppPipeline>[1]['policy']>>[0]) => ({
-    ...p,
-    graceMs: { ...p.graceMs, normal: graceMs },
-  })
+  const policy = { graceMs: { normal: graceMs } }
   const rows: Row[] = []
   // Each case stands alone: a failure in one becomes its own FAILED row and the other still runs.
   const attempt = async (subject: string, body: () => Promise<void>): Promise<void> => {
@@ -102,21 +148,18 @@ export async function benchMassOrphan(
   }
   if (oneRoomTasks > 0) {
     await attempt(`mass orphan, ${oneRoomTasks} tasks in one room`, () =>
-      withOneAppPipeline(brokers, { appId: 7201, name: 'mass-one', policy }, async ({ sim, mixRooms }) => {
+      withProcessPipeline(brokers, { appId: 7201, name: 'mass-one', policy }, async (pipeline) => {
         const tasks = Array.from({ length: oneRoomTasks }, (_, i) => `one-${i}`)
+        const roomOf = () => 'mass-room'
         progress(`mass orphan: starting ${oneRoomTasks} tasks in one room`)
-        await mixRooms(tasks, 50, () => 'mass-room')
+        await pipeline.mixRooms(tasks, 50, roomOf)
         progress('mass orphan: closing every input at once')
-        const o = await orphanAll(sim, 7201, tasks, graceMs)
+        const o = await orphanAll(pipeline, tasks, roomOf, graceMs)
         rows.push(
           row('mass-orphan', `mass orphan, ${oneRoomTasks} tasks in one room: grace → last stop`, {
             extra: {
-              'last stop after grace ms': Math.round(o.lastBeyondMs),
-              'first stop after grace ms': Math.round(o.firstBeyondMs),
+              ...common(o, oneRoomTasks),
               'target ms': Math.round((oneRoomTasks / STOP_BUDGET_PER_SECOND) * 1000 + 1000),
-              stopped: `${o.stopped}/${oneRoomTasks}`,
-              'overload answers': o.overloads,
-              'stream lists': o.lists,
             },
           }),
         )
@@ -125,24 +168,17 @@ export async function benchMassOrphan(
   }
   if (manyRooms > 0) {
     await attempt(`mass orphan, ${manyRooms} rooms`, () =>
-      withOneAppPipeline(brokers, { appId: 7202, name: 'mass-many', policy }, async ({ sim, mixRooms }) => {
+      withProcessPipeline(brokers, { appId: 7202, name: 'mass-many', policy }, async (pipeline) => {
         const tasks = Array.from({ length: manyRooms }, (_, i) => `many-${i}`)
         progress(`mass orphan: starting ${manyRooms} tasks in as many rooms`)
-        await mixRooms(tasks)
+        await pipeline.mixRooms(tasks)
         progress('mass orphan: closing every input at once')
-        const o = await orphanAll(sim, 7202, tasks, graceMs)
+        const o = await orphanAll(pipeline, tasks, (t) => `room-${t}`, graceMs)
         rows.push(
           row('mass-orphan', `mass orphan, ${manyRooms} tasks over ${manyRooms} rooms`, {
             throughput: o.listsPeakPerSecond,
             unit: 'stream lists/s peak',
-            extra: {
-              'last stop after grace ms': Math.round(o.lastBeyondMs),
-              'first stop after grace ms': Math.round(o.firstBeyondMs),
-              'ZEGO list limit /s': 50,
-              stopped: `${o.stopped}/${manyRooms}`,
-              'overload answers': o.overloads,
-              'stream lists': o.lists,
-            },
+            extra: { ...common(o, manyRooms), 'ZEGO list limit /s': 50 },
           }),
         )
       }),

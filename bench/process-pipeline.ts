@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { freePort } from '@mixguard/kafka/local'
+import { type History, readHistory } from '@mixguard/ops'
 import { createZegoClient } from '@mixguard/zego-api'
 import { startIngestProcess, startServiceProcess } from './subject-process.ts'
 import { onTeardown } from './teardown.ts'
@@ -23,14 +24,51 @@ import { onTeardown } from './teardown.ts'
 export interface ProcessPipeline {
   ingestUrl: string
   callbackSecret: string
-  /** Task `<id>` mixing live input `in-<id>` in room `room-<id>`, started through the passthrough at `perSecond`. */
-  mixRooms(ids: readonly string[], perSecond?: number): Promise<void>
+  /** The processes' ids (for their CPU time: process-cpu.ts). */
+  pids: { sim: number | undefined; ingest: number | undefined; reconciler: number | undefined }
+  /**
+   * Task `<id>` mixing live input `in-<id>` in room `roomOf(id)` (by default `room-<id>`: one room per
+   * task), started through the passthrough at `perSecond` (under ZEGO's StartMix limit).
+   */
+  mixRooms(ids: readonly string[], perSecond?: number, roomOf?: (id: string) => string): Promise<void>
   /** Closes a live stream in the simulator; resolves with its close time on the simulator's clock. */
   unpublish(streamId: string): Promise<number>
+  /**
+   * Closes live streams at one moment (one scenario run inside the simulator, not one request each);
+   * resolves with their close times on the simulator's clock, in order.
+   */
+  unpublishAll(streamIds: readonly string[]): Promise<number[]>
+  /** The calls ZEGO received so far for `action`, in order: real and simulated receipt time, answer code. */
+  calls(action: string): Promise<ZegoCall[]>
   /** The StopMix calls ZEGO received so far: task → simulator time of receipt. */
   stopCalls(): Promise<Map<string, number>>
   /** Overload answers ZEGO gave, every call counted. */
   overloads(): Promise<number>
+  /** Overload answers ZEGO gave so far, per action. */
+  overloadsByAction(): Promise<Record<string, number>>
+  /** What the topics hold so far (events, decisions, outcomes), as `pnpm explain` reads them. */
+  history(): Promise<History>
+}
+
+/** The overload answers between two `overloadsByAction` readings: their number, and per action as text. */
+export function overloadsBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { total: number; byAction: string } {
+  const added = Object.entries(after)
+    .map(([action, n]) => [action, n - (before[action] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+  return {
+    total: added.reduce((sum, [, n]) => sum + n, 0),
+    byAction: added.map(([action, n]) => `${action} ${n}`).join(', ') || 'none',
+  }
+}
+
+export interface ZegoCall {
+  receivedAt: number
+  simAt: number
+  code: number
+  taskId: string | undefined
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
@@ -118,6 +156,8 @@ export async function withProcessPipeline(
       if (!res.ok) throw new Error(`zego-sim ${method} ${path}: ${res.status} ${await res.text()}`)
       return (await res.json()) as T
     }
+    const overloadsByAction = async () =>
+      (await control<{ totals: { overloads: Record<string, number> } }>('GET', '/ledger')).totals.overloads
     // The customer's mix API calls, through ingest's passthrough. 30 s rather than the 5 s default: on a
     // busy machine a slow StartMix answer is what the benches measure around, not a reason to fail.
     const customer = createZegoClient({
@@ -129,20 +169,21 @@ export async function withProcessPipeline(
     await body({
       ingestUrl,
       callbackSecret: secrets.callbackSecret,
-      async mixRooms(ids, perSecond = 50) {
+      pids: { sim: sim.pid, ingest: ingest.pid, reconciler: reconciler.pid },
+      async mixRooms(ids, perSecond = 50, roomOf = (id) => `room-${id}`) {
         const began = Date.now()
         for (const [i, id] of ids.entries()) {
           await sleep(Math.max(0, began + (i * 1000) / perSecond - Date.now()))
           await control('POST', '/streams/publish', {
             appId,
-            roomId: `room-${id}`,
+            roomId: roomOf(id),
             streamId: `in-${id}`,
             userId: `host-${id}`,
           })
           const started = await customer.startMix({
             TaskId: id,
             UserId: `mixer-${id}`,
-            RoomId: `room-${id}`,
+            RoomId: roomOf(id),
             MixInput: [{ StreamId: `in-${id}` }],
             MixOutput: [{ StreamId: `out-${id}` }],
           })
@@ -153,6 +194,19 @@ export async function withProcessPipeline(
         const stream = await control<{ closedAt: number }>('POST', '/streams/unpublish', { appId, streamId })
         return stream.closedAt
       },
+      async unpublishAll(streamIds) {
+        const steps = streamIds.map((streamId) => ({ do: 'unpublish', at: 0, appId, streamId }))
+        const run = await control<{ outcomes: Array<{ ranAt: number; ok: boolean; message?: string }> }>(
+          'POST',
+          '/scenarios',
+          { steps, wait: true },
+        )
+        const failed = run.outcomes.find((o) => !o.ok)
+        if (failed) throw new Error(`zego-sim could not close a stream: ${failed.message}`)
+        return run.outcomes.map((o) => o.ranAt)
+      },
+      calls: (action) =>
+        control<ZegoCall[]>('GET', `/calls?appId=${appId}&action=${encodeURIComponent(action)}`),
       async stopCalls() {
         const calls = await control<Array<{ taskId: string; simAt: number; code: number }>>(
           'GET',
@@ -164,9 +218,11 @@ export async function withProcessPipeline(
         return stopped
       },
       async overloads() {
-        const { totals } = await control<{ totals: { overloads: Record<string, number> } }>('GET', '/ledger')
-        return Object.values(totals.overloads).reduce((n, x) => n + x, 0)
+        return Object.values(await overloadsByAction()).reduce((n, x) => n + x, 0)
       },
+      overloadsByAction,
+      history: () =>
+        readHistory(createKafka({ brokers, clientId: `bench-${name}-history` }), { topicPrefix: prefix }),
     })
   } finally {
     // The reconciler first (it leaves its group), then ingest, then the simulator; temp files last.

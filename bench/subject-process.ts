@@ -103,6 +103,8 @@ export async function startServiceProcess(
     nodeFlags?: string[]
     /** How long it may take to stop on SIGTERM before it is killed (default 5 s). */
     stopGraceMs?: number
+    /** How long it may take to get ready (default 60 s). */
+    readyTimeoutMs?: number
   },
 ): Promise<{ stop: () => Promise<void>; exited: Promise<number | null>; pid: number | undefined }> {
   const out = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a')
@@ -120,16 +122,22 @@ export async function startServiceProcess(
   void owned.exited.then(() => {
     exited = true
   })
-  await waitFor(
-    `${name} to be ready`,
-    async () => {
-      if (exited) throw new Error(`${name} exited before it was ready`)
-      return fetch(options.readyUrl).then(
-        (r) => r.ok,
-        () => false,
-      )
-    },
-    { timeoutMs: 60_000, intervalMs: 100 },
-  )
+  try {
+    await waitFor(
+      `${name} to be ready`,
+      async () => {
+        if (exited) throw new Error(`${name} exited before it was ready`)
+        return fetch(options.readyUrl).then(
+          (r) => r.ok,
+          () => false,
+        )
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 100 },
+    )
+  } catch (error) {
+    // Not left running until the whole bench run ends (the next bench would share the CPU with it).
+    await owned.stop()
+    throw error
+  }
   return { stop: owned.stop, exited: owned.exited, pid: owned.child.pid }
 }
