@@ -12,7 +12,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { freePort } from '@mixguard/kafka/local'
 import { startRedisServer } from '../test/redis-server.ts'
+import { readIngestStages, stagesExtra } from './ingest-stages.ts'
 import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
 import { cpuMicrosPerRequest, processCpuSeconds } from './process-cpu.ts'
@@ -216,7 +218,14 @@ async function pacedIngest(
   await ensureTopics(createKafka({ brokers, clientId: 'bench-ingest' }), topicSpecs(prefix))
   const callbacksFile = join(files.dir, `paced-${prefix}.txt`)
   await writeSignedCallbacks(callbacksFile, options.rate * options.rateSeconds, `${files.run}-${prefix}`)
-  const started = await startIngestProcess(brokers, prefix, setup.env)
+  // Admin listeners on known ports (worker i on adminPort + i), to read ingest's own metrics.
+  const adminPort = await freePort()
+  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
+  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
+  const started = await startIngestProcess(brokers, prefix, {
+    ...setup.env,
+    INGEST_ADMIN_PORT: String(adminPort),
+  })
   const ingest = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
   try {
     await files.warm(ingest)
@@ -225,6 +234,7 @@ async function pacedIngest(
     )
     const cpuFrom = await processCpuSeconds(ingest.pid)
     const redisFrom = await processCpuSeconds(ingest.redisPid)
+    const stagesFrom = await readIngestStages(adminUrls)
     const r = await runPacedLoad({
       origin: ingest.url,
       path: '/zego/callback',
@@ -232,6 +242,7 @@ async function pacedIngest(
       perSecond: options.rate,
       seconds: options.rateSeconds,
     })
+    const stages = stagesExtra(stagesFrom, await readIngestStages(adminUrls))
     const cpuMicros = await cpuMicrosPerRequest(ingest.pid, cpuFrom, r.answered)
     const redisCpuMicros = await cpuMicrosPerRequest(ingest.redisPid, redisFrom, r.answered)
     return row(
@@ -246,6 +257,7 @@ async function pacedIngest(
           'max ms': r.maxMs,
           failed: r.failed,
           'driver lag max ms': r.maxLagMs,
+          ...stages,
           ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
           ...(redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': redisCpuMicros }),
         },
