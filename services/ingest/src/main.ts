@@ -56,16 +56,18 @@ async function runIngest(base: IngestConfig, index: number | null): Promise<void
   }
   // SIGTERM (an orchestrator): fail readiness but keep serving for INGEST_DRAIN_DELAY_MS, so the load
   // balancer takes this instance out of rotation before it refuses work. SIGINT (Ctrl-C) stops at once.
-  // A worker may get a signal twice (Ctrl-C reaches the whole process group, and the primary passes it
-  // on): the first one counts, a later one must not end the process by Node's default action.
+  // Alone, a second signal ends the process at once (Node's default action: a second Ctrl-C forces).
+  // A worker gets a signal twice as a matter of course (Ctrl-C reaches the whole process group, and the
+  // primary passes it on): it keeps listening, the first one counts, and the primary's deadline forces.
+  const listen = index === null ? process.once.bind(process) : process.on.bind(process)
   let draining = false
-  process.on('SIGTERM', () => {
+  listen('SIGTERM', () => {
     if (draining) return
     draining = true
     ingest.drain()
     setTimeout(() => stop('SIGTERM'), config.drainDelayMs)
   })
-  process.on('SIGINT', () => stop('SIGINT'))
+  listen('SIGINT', () => stop('SIGINT'))
 }
 
 /** INGEST_WORKERS > 1: this process only starts the workers, passes signals on and waits for them. */
