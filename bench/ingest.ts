@@ -2,14 +2,19 @@
 // Express + express.json() answering 200, the naive Express + kafkajs build (one send per callback,
 // acks = all) and Mixguard's ingest (acks = all, real spool, verification and nonce check), each in a
 // process of its own, all driven by wrk with distinct signed stream_create callbacks. Then ingest's
-// latency at a fixed offered rate from an open-loop driver (paced-driver.ts).
-// Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10]
+// latency at a fixed offered rate from an open-loop driver (paced-driver.ts). Ingest runs twice: as one
+// process with the memory nonce store, and as INGEST_WORKERS processes on one port sharing a real
+// redis-server's nonce store (--workers 0 leaves that setup out).
+// Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10] [--workers 2]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
+import { freePort } from '@mixguard/kafka/local'
+import { startRedisServer } from '../test/redis-server.ts'
+import { readIngestStages, stagesExtra } from './ingest-stages.ts'
 import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
 import { cpuMicrosPerRequest, processCpuSeconds } from './process-cpu.ts'
@@ -27,6 +32,8 @@ export interface IngestBenchOptions {
   rateSeconds: number
   /** Seconds of unmeasured load first, so the JIT has compiled the hot path. */
   warmup: number
+  /** INGEST_WORKERS of the second ingest setup (with the Redis nonce store); below 2, not run. */
+  workers: number
 }
 
 export const ingestOptionSpec = {
@@ -36,6 +43,7 @@ export const ingestOptionSpec = {
   rate: { type: 'string', default: '2000' },
   'rate-seconds': { type: 'string', default: '10' },
   warmup: { type: 'string', default: '1' },
+  workers: { type: 'string', default: '2' },
 } as const
 
 export function ingestOptions(values: Record<string, string | boolean | undefined>): IngestBenchOptions {
@@ -46,11 +54,21 @@ export function ingestOptions(values: Record<string, string | boolean | undefine
     rate: Number(values.rate),
     rateSeconds: Number(values['rate-seconds']),
     warmup: Number(values.warmup),
+    workers: Number(values.workers),
   }
 }
 
-/** A wrk run, with the server process's CPU time per callback (null where /proc is not there). */
-type Measured = WrkResult & { cpuMicros: number | null }
+/** A wrk run, with the server processes' CPU time per callback (null where /proc is not there). */
+type Measured = WrkResult & { cpuMicros: number | null; redisCpuMicros: number | null }
+
+/** An ingest setup: how it is started, and what it is called in the table. */
+interface IngestSetup {
+  label: string
+  prefix: string
+  env: Record<string, string>
+  /** The redis-server of the Redis nonce store, whose CPU time counts too. */
+  redisPid?: number
+}
 
 /** Callbacks per file: more than any subject here can take in the run (the HTTP ceiling is ~20k/s). */
 const CEILING_PER_SECOND = 40_000
@@ -83,6 +101,7 @@ export async function benchIngest(
     const callbacksFile = join(dir, `callbacks-${file}.txt`)
     await writeSignedCallbacks(callbacksFile, CEILING_PER_SECOND * seconds, `${run}-${file++}`)
     const cpuFrom = await processCpuSeconds(subject.pid)
+    const redisFrom = await processCpuSeconds(subject.redisPid)
     const result = await runWrk({
       ...options,
       url: subject.url,
@@ -91,8 +110,9 @@ export async function benchIngest(
       seconds,
     })
     const cpuMicros = await cpuMicrosPerRequest(subject.pid, cpuFrom, result.requests)
+    const redisCpuMicros = await cpuMicrosPerRequest(subject.redisPid, redisFrom, result.requests)
     await rm(callbacksFile)
-    return { ...result, cpuMicros }
+    return { ...result, cpuMicros, redisCpuMicros }
   }
   const warm = async (subject: Subject): Promise<void> => {
     if (options.warmup > 0) await load(subject, options.warmup)
@@ -119,19 +139,53 @@ export async function benchIngest(
         'non-2xx': r.non2xx,
         'socket errors': r.socketErrors,
         ...(r.cpuMicros === null ? {} : { 'server CPU µs/callback': r.cpuMicros }),
+        ...(r.redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': r.redisCpuMicros }),
         ...(r.wraps > 0 ? { 'callbacks repeated (file ran out)': r.wraps } : {}),
         ...extra,
       },
     })
 
+  let stopRedis = async (): Promise<void> => {}
   try {
     const bare = await measure('bare node:http', await startReference('bare'))
     const express = await measure('express', await startReference('express'))
     const naive = await measure('naive', await startReference('naive', { brokers, topic: naiveTopic }))
     const naiveStored = await inKafka(naiveTopic)
-    const ingest = await measure('Mixguard ingest', await startIngestProcess(brokers, prefix))
-    const ingestStored = await inKafka(topicName('events', prefix))
-    const paced = await pacedIngest(brokers, `${prefix}-paced`, { dir, run, warm }, options, progress)
+    const setups: IngestSetup[] = [{ label: '1 process, memory nonce store', prefix, env: {} }]
+    if (options.workers > 1) {
+      const redis = await startRedisServer()
+      stopRedis = onTeardown(() => redis.stop())
+      const env = {
+        INGEST_WORKERS: String(options.workers),
+        INGEST_NONCE_STORE: 'redis',
+        REDIS_URL: redis.url,
+      }
+      const workersPrefix = `${prefix}-workers`
+      await ensureTopics(kafka, topicSpecs(workersPrefix))
+      setups.push({
+        label: `${options.workers} workers, Redis nonce store`,
+        prefix: workersPrefix,
+        env,
+        redisPid: redis.pid,
+      })
+    }
+    const ingestRows: Row[] = []
+    for (const setup of setups) {
+      const started = await startIngestProcess(brokers, setup.prefix, setup.env)
+      const subject = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
+      const ingest = await measure(`Mixguard ingest, ${setup.label}`, subject)
+      ingestRows.push(
+        wrkRow(
+          `Mixguard ingest (${setup.label}), acks = all, spool, verification, nonce check`,
+          ingest,
+          bare.perSecond,
+          { 'records in Kafka': await inKafka(topicName('events', setup.prefix)) },
+        ),
+      )
+    }
+    const pacedRows: Row[] = []
+    for (const setup of setups)
+      pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm }, options, progress))
     return [
       wrkRow('bare node:http answering 200 (reference)', bare, bare.perSecond),
       wrkRow('Express + express.json() answering 200 (reference)', express, bare.perSecond),
@@ -143,12 +197,11 @@ export async function benchIngest(
           'records in Kafka': naiveStored,
         },
       ),
-      wrkRow('Mixguard ingest, acks = all, spool, verification, nonce check', ingest, bare.perSecond, {
-        'records in Kafka': ingestStored,
-      }),
-      paced,
+      ...ingestRows,
+      ...pacedRows,
     ]
   } finally {
+    await stopRedis()
     await removeDir()
   }
 }
@@ -156,19 +209,32 @@ export async function benchIngest(
 /** Ingest's latency at `rate` callbacks/s offered, open loop, from a driver process of its own. */
 async function pacedIngest(
   brokers: string[],
-  prefix: string,
+  setup: IngestSetup,
   files: { dir: string; run: string; warm: (subject: Subject) => Promise<void> },
   options: IngestBenchOptions,
   progress: (message: string) => void,
 ): Promise<Row> {
+  const prefix = `${setup.prefix}-paced`
   await ensureTopics(createKafka({ brokers, clientId: 'bench-ingest' }), topicSpecs(prefix))
-  const callbacksFile = join(files.dir, 'paced.txt')
-  await writeSignedCallbacks(callbacksFile, options.rate * options.rateSeconds, `${files.run}-paced`)
-  const ingest = await startIngestProcess(brokers, prefix)
+  const callbacksFile = join(files.dir, `paced-${prefix}.txt`)
+  await writeSignedCallbacks(callbacksFile, options.rate * options.rateSeconds, `${files.run}-${prefix}`)
+  // Admin listeners on known ports (worker i on adminPort + i), to read ingest's own metrics.
+  const adminPort = await freePort()
+  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
+  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
+  const started = await startIngestProcess(brokers, prefix, {
+    ...setup.env,
+    INGEST_ADMIN_PORT: String(adminPort),
+  })
+  const ingest = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
   try {
     await files.warm(ingest)
-    progress(`http: Mixguard ingest at ${options.rate}/s offered for ${options.rateSeconds} s (open loop)`)
+    progress(
+      `http: Mixguard ingest (${setup.label}) at ${options.rate}/s offered for ${options.rateSeconds} s (open loop)`,
+    )
     const cpuFrom = await processCpuSeconds(ingest.pid)
+    const redisFrom = await processCpuSeconds(ingest.redisPid)
+    const stagesFrom = await readIngestStages(adminUrls)
     const r = await runPacedLoad({
       origin: ingest.url,
       path: '/zego/callback',
@@ -176,10 +242,12 @@ async function pacedIngest(
       perSecond: options.rate,
       seconds: options.rateSeconds,
     })
+    const stages = stagesExtra(stagesFrom, await readIngestStages(adminUrls))
     const cpuMicros = await cpuMicrosPerRequest(ingest.pid, cpuFrom, r.answered)
+    const redisCpuMicros = await cpuMicrosPerRequest(ingest.redisPid, redisFrom, r.answered)
     return row(
       'ingest',
-      `Mixguard ingest at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
+      `Mixguard ingest (${setup.label}) at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
       {
         throughput: r.answered / r.seconds,
         unit: 'callbacks/s',
@@ -189,7 +257,9 @@ async function pacedIngest(
           'max ms': r.maxMs,
           failed: r.failed,
           'driver lag max ms': r.maxLagMs,
+          ...stages,
           ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
+          ...(redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': redisCpuMicros }),
         },
       },
     )

@@ -12,8 +12,10 @@ import { onTeardown, spawnOwned } from './teardown.ts'
 
 export interface Subject {
   url: string
-  /** The server's process, for its CPU time. */
+  /** The server's process, for its CPU time (its workers' too: they are its children). */
   pid: number | undefined
+  /** A redis-server the subject uses (ingest's Redis nonce store), whose CPU time is counted apart. */
+  redisPid?: number
   stop(): Promise<void>
 }
 

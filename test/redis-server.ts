@@ -8,6 +8,8 @@ import { freePort, WATCHDOG_SCRIPT } from '@mixguard/kafka/local'
 export interface LocalRedis {
   url: string
   port: number
+  /** The redis-server process (the benchmarks read its CPU time). */
+  pid: number
   /** Freezes the server (SIGSTOP): connections stay open, nothing is answered, as a stalled Redis. */
   pause(): void
   resume(): void
@@ -84,6 +86,7 @@ export async function startRedisServer(options: { port?: number; startTimeoutMs?
   const redis: LocalRedis = {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: serverPid,
     pause() {
       process.kill(serverPid, 'SIGSTOP')
       paused = true

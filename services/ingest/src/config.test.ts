@@ -122,6 +122,31 @@ describe('loadConfig', () => {
     expect(problems({ INGEST_NONCE_STORE: 'disk' })).toEqual(['INGEST_NONCE_STORE must be memory or redis'])
   })
 
+  test('workers: one process by default; several need the shared nonce store and room for their admin ports', () => {
+    const defaults = loadConfig(minimal, noFiles)
+    if (!defaults.ok) throw new Error(defaults.message)
+    expect(defaults.config.workers).toBe(1)
+
+    const redis = { INGEST_NONCE_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }
+    const two = loadConfig({ ...minimal, ...redis, INGEST_WORKERS: '2' }, noFiles)
+    if (!two.ok) throw new Error(two.message)
+    expect(two.config.workers).toBe(2)
+
+    const problems = (env: Record<string, string>) => {
+      const r = loadConfig({ ...minimal, ...env }, noFiles)
+      return r.ok ? [] : r.problems
+    }
+    // Each worker would remember only the signatures it saw: a replay to another worker would pass.
+    expect(problems({ INGEST_WORKERS: '2' })).toEqual([
+      'INGEST_WORKERS=2 needs INGEST_NONCE_STORE=redis: with the memory store each worker remembers only the callbacks it saw, so a signature replayed to another worker would be accepted',
+    ])
+    expect(problems({ INGEST_WORKERS: '1' })).toEqual([])
+    expect(problems({ ...redis, INGEST_WORKERS: '0' })).toEqual(['INGEST_WORKERS must be between 1 and 64'])
+    expect(problems({ ...redis, INGEST_WORKERS: '2', INGEST_ADMIN_PORT: '65535' })).toEqual([
+      'INGEST_ADMIN_PORT 65535 leaves no room for 2 workers (each has its own: 65535 to 65536)',
+    ])
+  })
+
   test('two secrets during a rotation, comma-separated', () => {
     const result = loadConfig(
       { ...minimal, ZEGO_CALLBACK_SECRET: undefined, ZEGO_CALLBACK_SECRETS: 'old, new' },

@@ -40,6 +40,11 @@ export interface IngestConfig {
   /** Passthrough calls processed at once: a separate cap, so a slow ZEGO API cannot starve callbacks. */
   maxConcurrentPassthrough: number
   http: HttpTimeouts
+  /**
+   * Ingest processes sharing the port (node:cluster), each a full ingest with its own Kafka producer,
+   * spool and admin port; more than one needs the Redis nonce store.
+   */
+  workers: number
   shutdownTimeoutMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   spool: { dir: string; maxBytes: number }
@@ -128,6 +133,7 @@ const EnvSchema = z.object({
   // Above the usual load-balancer idle timeouts (AWS ALB and GCP: 60 s), so the balancer closes first.
   INGEST_KEEP_ALIVE_TIMEOUT_MS: wholeNumber(100, 3_600_000).default(65_000),
   INGEST_SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
+  INGEST_WORKERS: wholeNumber(1, 64).default(1),
   INGEST_LOG_LEVEL: logLevel,
   INGEST_SPOOL_DIR: z.string().default('./ingest-spool'),
   INGEST_SPOOL_MAX_BYTES: wholeNumber(64 * 1024, Number.MAX_SAFE_INTEGER).default(256 * MiB),
@@ -183,6 +189,7 @@ export function loadConfig(
   }
   const kafkaAccess = parsed.success ? readKafkaAccess(parsed.data, present, readFile, problems) : null
   const nonceStore = parsed.success ? readNonceStore(parsed.data, present, readFile, problems) : null
+  if (parsed.success) checkWorkers(parsed.data, nonceStore, problems)
   if (!parsed.success || kafkaAccess === null || nonceStore === null || problems.length > 0)
     return failure(problems)
   const e = parsed.data
@@ -206,6 +213,7 @@ export function loadConfig(
         requestTimeoutMs: e.INGEST_REQUEST_TIMEOUT_MS,
         keepAliveTimeoutMs: e.INGEST_KEEP_ALIVE_TIMEOUT_MS,
       },
+      workers: e.INGEST_WORKERS,
       shutdownTimeoutMs: e.INGEST_SHUTDOWN_TIMEOUT_MS,
       logLevel: e.INGEST_LOG_LEVEL,
       spool: { dir: e.INGEST_SPOOL_DIR, maxBytes: e.INGEST_SPOOL_MAX_BYTES },
@@ -257,6 +265,25 @@ function readNonceStore(
     timeoutMs: e.INGEST_REDIS_TIMEOUT_MS,
     keyPrefix: `${e.TOPIC_PREFIX}:nonce:`,
   }
+}
+
+/** Several workers share one replay memory (Redis), and each has an admin port of its own. */
+function checkWorkers(
+  e: z.output<typeof EnvSchema>,
+  nonceStore: NonceStoreConfig | null,
+  problems: string[],
+): void {
+  const workers = e.INGEST_WORKERS
+  if (workers === 1) return
+  if (nonceStore?.kind === 'memory')
+    problems.push(
+      `INGEST_WORKERS=${workers} needs INGEST_NONCE_STORE=redis: with the memory store each worker remembers only the callbacks it saw, so a signature replayed to another worker would be accepted`,
+    )
+  const admin = e.INGEST_ADMIN_PORT
+  if (admin !== 0 && admin + workers - 1 > 65535)
+    problems.push(
+      `INGEST_ADMIN_PORT ${admin} leaves no room for ${workers} workers (each has its own: ${admin} to ${admin + workers - 1})`,
+    )
 }
 
 /** Ingest verifies callbacks: every app needs a callback secret; the policy is the reconciler's. */

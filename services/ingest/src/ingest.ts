@@ -189,7 +189,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   let adminUrl: string
   try {
     url = await listen(server, config.port, config.host)
-    adminUrl = await listen(admin, config.admin.port, config.admin.host)
+    // Exclusive: in a worker (INGEST_WORKERS), /metrics is this worker's own, never a shared port's.
+    adminUrl = await listen(admin, config.admin.port, config.admin.host, true)
   } catch (error) {
     server.close()
     await publisher.close(clock.now())
@@ -259,10 +260,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<string> {
+function listen(server: Server, port: number, host: string, exclusive = false): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen({ port, host, exclusive }, () => {
       server.off('error', reject)
       const bound = (server.address() as AddressInfo).port
       const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
