@@ -1,7 +1,7 @@
 import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closeRefuted } from './liveness.ts'
-import type { StopCause, TaskRecord } from './model.ts'
+import type { StopCause, StreamFact, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
@@ -47,10 +47,13 @@ export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): Sto
  */
 function roomsSeenIn(streamId: string, view: View): (string | null)[] {
   const stream = tget(view.state.streams, streamId)
-  const rooms = new Set<string | null>([view.roomOf(streamId)])
-  for (const fact of Object.values(stream?.facts ?? {})) rooms.add(fact.roomId)
-  if (stream?.observed?.roomId) rooms.add(stream.observed.roomId)
-  return [...rooms]
+  const rooms: (string | null)[] = [view.roomOf(streamId)]
+  const add = (roomId: string | null): void => {
+    if (!rooms.includes(roomId)) rooms.push(roomId)
+  }
+  if (stream !== undefined) for (const key in stream.facts) add((stream.facts[key] as StreamFact).roomId)
+  if (stream?.observed?.roomId) add(stream.observed.roomId)
+  return rooms
 }
 
 /** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
@@ -155,7 +158,19 @@ function streamInputs(
     else if (ref.streamUrl !== null) urls++
   }
   if (urls > 0 && policy.urlInputsCountAsLive) return 'live'
-  return ids.length > 0 ? { ids: [...new Set(ids)].sort(), auto: false } : null
+  return ids.length > 0 ? { ids: sortedUnique(ids), auto: false } : null
+}
+
+/** The ids once each, in order. A task mixes a few inputs: sorted by insertion, without a Set. */
+function sortedUnique(ids: readonly string[]): string[] {
+  if (ids.length > 16) return [...new Set(ids)].sort()
+  const sorted: string[] = []
+  for (const id of ids) {
+    let at = sorted.length
+    while (at > 0 && (sorted[at - 1] as string) > id) at--
+    if (sorted[at - 1] !== id) sorted.splice(at, 0, id)
+  }
+  return sorted
 }
 
 /**
