@@ -3,6 +3,7 @@ import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closeRefuted } from './liveness.ts'
 import type { StopCause, StreamFact, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { sortedUnique } from './sorted-unique.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 
@@ -60,19 +61,19 @@ function roomsSeenIn(streamId: string, view: View): (string | null)[] {
 function byRoom(
   gone: readonly { roomId: string | null; evidence: string; goneAt: number }[],
 ): Confirmation['rooms'] {
-  const rooms = new Map<string, { ids: Set<string>; goneAt: number }>()
+  const rooms = new Map<string, { ids: string[]; goneAt: number }>()
   for (const { roomId, evidence, goneAt } of gone) {
     if (roomId === null) continue
     const room = rooms.get(roomId)
-    if (room === undefined) rooms.set(roomId, { ids: new Set([evidence]), goneAt })
+    if (room === undefined) rooms.set(roomId, { ids: [evidence], goneAt })
     else {
-      room.ids.add(evidence)
+      room.ids.push(evidence)
       room.goneAt = Math.max(room.goneAt, goneAt)
     }
   }
   return [...rooms]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: [...ids].sort(), goneAt }))
+    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: sortedUnique(ids), goneAt }))
 }
 
 const confirmation = (
@@ -161,18 +162,6 @@ function streamInputs(
   return ids.length > 0 ? { ids: sortedUnique(ids), auto: false } : null
 }
 
-/** The ids once each, in order. A task mixes a few inputs: sorted by insertion, without a Set. */
-function sortedUnique(ids: readonly string[]): string[] {
-  if (ids.length > 16) return [...new Set(ids)].sort()
-  const sorted: string[] = []
-  for (const id of ids) {
-    let at = sorted.length
-    while (at > 0 && (sorted[at - 1] as string) > id) at--
-    if (sorted[at - 1] !== id) sorted.splice(at, 0, id)
-  }
-  return sorted
-}
-
 /**
  * Orphaned: every stream input gone, each for its own grace (by its close reason), the floor after
  * its close was received included. The deadline is the latest of those, so an input that went early
@@ -209,7 +198,7 @@ function inputsCause(
       rule: `grace:${last.label}`,
       deadline: last.dueAt,
       dueAt: last.dueAt,
-      eventIds: [...new Set(evidence)].sort(),
+      eventIds: sortedUnique(evidence),
       supersededBy: null,
       note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
     },
@@ -286,7 +275,7 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
       // The task started with live inputs, whatever we saw of the room before.
       const since = Math.max(emptySince, startedAt)
       const dueAt = Math.max(since + policy.rooms.emptyRoomGraceMs, floorAt)
-      const eventIds = [...new Set(evidence)].sort()
+      const eventIds = sortedUnique(evidence)
       causes.push({
         cause: {
           reason: 'room_empty',
