@@ -1,8 +1,9 @@
 import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closeRefuted } from './liveness.ts'
-import type { StopCause, TaskRecord } from './model.ts'
+import type { StopCause, StreamFact, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { sortedUnique } from './sorted-unique.ts'
 import { tget } from './table.ts'
 import type { View } from './view.ts'
 
@@ -47,29 +48,32 @@ export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): Sto
  */
 function roomsSeenIn(streamId: string, view: View): (string | null)[] {
   const stream = tget(view.state.streams, streamId)
-  const rooms = new Set<string | null>([view.roomOf(streamId)])
-  for (const fact of Object.values(stream?.facts ?? {})) rooms.add(fact.roomId)
-  if (stream?.observed?.roomId) rooms.add(stream.observed.roomId)
-  return [...rooms]
+  const rooms: (string | null)[] = [view.roomOf(streamId)]
+  const add = (roomId: string | null): void => {
+    if (!rooms.includes(roomId)) rooms.push(roomId)
+  }
+  if (stream !== undefined) for (const key in stream.facts) add((stream.facts[key] as StreamFact).roomId)
+  if (stream?.observed?.roomId) add(stream.observed.roomId)
+  return rooms
 }
 
 /** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
 function byRoom(
   gone: readonly { roomId: string | null; evidence: string; goneAt: number }[],
 ): Confirmation['rooms'] {
-  const rooms = new Map<string, { ids: Set<string>; goneAt: number }>()
+  const rooms = new Map<string, { ids: string[]; goneAt: number }>()
   for (const { roomId, evidence, goneAt } of gone) {
     if (roomId === null) continue
     const room = rooms.get(roomId)
-    if (room === undefined) rooms.set(roomId, { ids: new Set([evidence]), goneAt })
+    if (room === undefined) rooms.set(roomId, { ids: [evidence], goneAt })
     else {
-      room.ids.add(evidence)
+      room.ids.push(evidence)
       room.goneAt = Math.max(room.goneAt, goneAt)
     }
   }
   return [...rooms]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: [...ids].sort(), goneAt }))
+    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: sortedUnique(ids), goneAt }))
 }
 
 const confirmation = (
@@ -155,7 +159,7 @@ function streamInputs(
     else if (ref.streamUrl !== null) urls++
   }
   if (urls > 0 && policy.urlInputsCountAsLive) return 'live'
-  return ids.length > 0 ? { ids: [...new Set(ids)].sort(), auto: false } : null
+  return ids.length > 0 ? { ids: sortedUnique(ids), auto: false } : null
 }
 
 /**
@@ -194,7 +198,7 @@ function inputsCause(
       rule: `grace:${last.label}`,
       deadline: last.dueAt,
       dueAt: last.dueAt,
-      eventIds: [...new Set(evidence)].sort(),
+      eventIds: sortedUnique(evidence),
       supersededBy: null,
       note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
     },
@@ -271,7 +275,7 @@ function roomCause(task: TaskRecord, startedAt: number, view: View, policy: AppP
       // The task started with live inputs, whatever we saw of the room before.
       const since = Math.max(emptySince, startedAt)
       const dueAt = Math.max(since + policy.rooms.emptyRoomGraceMs, floorAt)
-      const eventIds = [...new Set(evidence)].sort()
+      const eventIds = sortedUnique(evidence)
       causes.push({
         cause: {
           reason: 'room_empty',

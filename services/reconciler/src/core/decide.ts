@@ -4,7 +4,7 @@ import { type StopPlan, stopPlanOf } from './causes.ts'
 import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import { closeDraft, type Draft, openDraft, taskReaders, touchEverything, writableTask } from './draft.ts'
-import type { AppState, Confirming, CoreInput, TaskRecord } from './model.ts'
+import type { AppState, Confirming, CoreInput, StreamFact, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { applyMixStopped } from './reported-stops.ts'
@@ -241,12 +241,12 @@ function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
     keys.add(streamKey(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    const rooms = Object.values(stream.facts).map((fact) => fact.roomId)
-    if (stream.observed?.roomId) rooms.push(stream.observed.roomId)
-    for (const roomId of rooms) {
+    const wake = (roomId: string): void => {
       keys.add(byStreams(roomId))
       overdueFrom.add(roomKey(roomId))
     }
+    for (const key in stream.facts) wake((stream.facts[key] as StreamFact).roomId)
+    if (stream.observed?.roomId) wake(stream.observed.roomId)
   }
   for (const taskId of t.tasks) keys.add(taskKey(taskId))
   const ids = taskReaders(d, keys)
@@ -258,6 +258,7 @@ function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
     if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
   }
   const tasks: TaskRecord[] = []
+  if (ids.size === 0) return tasks
   for (const taskId of [...ids].sort()) {
     const task = tget(d.state.tasks, taskId)
     if (task !== undefined) tasks.push(task)
@@ -297,7 +298,8 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy, wake: 
     ) {
       const writable = writableTask(d, task.taskId, task.touchedAt)
       writable.due = { stopAt, silentAt }
-      writable.confirming = confirming
+      // An equal mark stays the same object: the task index sees that the rooms it reads did not change.
+      if (!sameConfirming(writable.confirming, confirming)) writable.confirming = confirming
     }
   }
   return refreshed

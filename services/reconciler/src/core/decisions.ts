@@ -3,6 +3,7 @@ import { type CommandTarget, commandOf } from './commands.ts'
 import { MAX_REPORTED_CAUSES } from './limits.ts'
 import type { StopCause, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { sortedUnique } from './sorted-unique.ts'
 
 type DecisionFields = Omit<CommandDecision, 'v' | 'id' | 'decidedAt' | 'evidence' | 'command'> & {
   evidence: Omit<CommandDecision['evidence'], 'eventIds'> & { eventIds: readonly string[] }
@@ -19,7 +20,7 @@ export function makeDecision(fields: DecisionFields, target: CommandTarget, now:
     action: fields.action,
     reason: fields.reason,
     rule: fields.rule,
-    evidence: { ...fields.evidence, eventIds: [...new Set(fields.evidence.eventIds)].sort() },
+    evidence: { ...fields.evidence, eventIds: sortedUnique(fields.evidence.eventIds) },
   }
   return {
     v: 1,

@@ -1,5 +1,5 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
-import { bucketOf, type Table, tget } from './table.ts'
+import { bucketOf, type Table } from './table.ts'
 import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
@@ -10,11 +10,15 @@ type TableName = 'streams' | 'tasks' | 'rooms'
  * top level and the bucket are copied the first time a record in them is written, the record the
  * first time it is written. The draft also remembers what was written, so only the tasks that can be
  * affected are re-evaluated.
+ *
+ * What the draft may write is what is not the given state's: a table, bucket or record of `state` that
+ * is not the same object at the same place in `base` is one the draft made (no set of owned objects to
+ * keep: a comparison is cheaper than a lookup).
  */
 export interface Draft {
   state: AppState
-  /** The tables, buckets and records this draft copied, which it may write. */
-  owned: WeakSet<object>
+  /** The state given, never written. */
+  base: AppState
   /** `roomStreams`: rooms whose stream set alone changed (a stream callback), not their lists, checks or closes. */
   touched: {
     streams: Set<string>
@@ -30,7 +34,7 @@ export interface Draft {
 export function openDraft(state: AppState): Draft {
   return {
     state: { ...state },
-    owned: new WeakSet(),
+    base: state,
     touched: {
       streams: new Set(),
       tasks: new Set(),
@@ -71,20 +75,18 @@ function copyBucket<T>(bucket: Record<string, T>): Record<string, T> {
   return copy
 }
 
-/** The bucket of a table holding `key`, writable (the table's top level and the bucket copied once per draft). */
-function writableBucket<T>(d: Draft, name: TableName, key: string): Record<string, T> {
+/** A bucket of a table, writable (the table's top level and the bucket copied once per draft). */
+function writableBucket<T>(d: Draft, name: TableName, bucketName: string): Record<string, T> {
+  const base = d.base[name] as Table<T>
   let table = d.state[name] as Table<T>
-  if (!d.owned.has(table)) {
+  if (table === base) {
     // A spread: the top level has one fast shape (table.ts), which V8 copies flat.
     table = { ...table }
-    d.owned.add(table)
     ;(d.state as Record<TableName, unknown>)[name] = table
   }
-  const bucketName = bucketOf(key)
   let bucket = table[bucketName]
-  if (bucket === undefined || !d.owned.has(bucket)) {
+  if (bucket === undefined || bucket === base[bucketName]) {
     bucket = bucket === undefined ? {} : copyBucket(bucket)
-    d.owned.add(bucket)
     table[bucketName] = bucket
   }
   return bucket
@@ -92,9 +94,10 @@ function writableBucket<T>(d: Draft, name: TableName, key: string): Record<strin
 
 export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
-  const bucket = writableBucket(d, name, key)
+  const bucketName = bucketOf(key)
+  const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
-  if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketOf(key)] = undefined
+  if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketName] = undefined
 }
 
 /** Something changed that can affect any task (a room closed, a room's stream list, a sweep). */
@@ -103,74 +106,87 @@ export function touchEverything(d: Draft): void {
 }
 
 /**
- * A deep copy of a record, which is plain JSON (numbers, strings, booleans, null, arrays, objects):
- * several times faster than structuredClone, which each first write of a record used to pay. Objects
- * are copied by a spread, which keeps their shape: a copy built key by key turns a task record (some
- * 30 keys) into a dictionary, slower to copy and to read.
+ * The copy a draft writes of a record: a spread (which keeps its shape, so V8 copies it flat and reads it
+ * fast), nested values shared with the state it came from. Nested objects and arrays are replaced, never
+ * written in place, but for the two maps written key by key (a stream's facts, a room's closes), which
+ * the copy gets its own of. The driver of the core's tests (test-kit.ts) freezes every state it hands
+ * to decide(), so a write into a shared nested value throws there.
  */
-function cloneJson<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map(cloneJson) as T
-  const copy = { ...(value as Record<string, unknown>) }
-  for (const key in copy) {
-    const field = copy[key]
-    if (typeof field === 'object' && field !== null) copy[key] = cloneJson(field)
-  }
-  return copy as T
-}
-
 function own<T extends object>(
   d: Draft,
   name: TableName,
   key: string,
-  record: T | undefined,
   fresh: () => T,
+  copy: (record: T) => T,
 ): T {
   d.touched[name].add(key)
-  if (record !== undefined && d.owned.has(record)) return record
-  const copy = record === undefined ? fresh() : cloneJson(record)
-  d.owned.add(copy)
-  writableBucket<T>(d, name, key)[key] = copy
-  return copy
+  const bucketName = bucketOf(key)
+  const record = (d.state[name] as Table<T>)[bucketName]?.[key]
+  if (record !== undefined && record !== (d.base[name] as Table<T>)[bucketName]?.[key]) return record
+  const owned = record === undefined ? fresh() : copy(record)
+  writableBucket<T>(d, name, bucketName)[key] = owned
+  return owned
 }
 
+const copyStream = (s: StreamRecord): StreamRecord => ({ ...s, facts: { ...s.facts } })
+const copyRoom = (r: RoomRecord): RoomRecord => ({ ...r, closed: { ...r.closed } })
+const copyTask = (t: TaskRecord): TaskRecord => ({ ...t })
+
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
-  return own<StreamRecord>(d, 'streams', streamId, tget(d.state.streams, streamId), () => ({
+  return own<StreamRecord>(
+    d,
+    'streams',
     streamId,
-    facts: {},
-    observed: null,
-    touchedAt: now,
-  }))
+    () => ({
+      streamId,
+      facts: {},
+      observed: null,
+      touchedAt: now,
+    }),
+    copyStream,
+  )
 }
 
 export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord {
-  return own<RoomRecord>(d, 'rooms', roomId, tget(d.state.rooms, roomId), () => ({
+  return own<RoomRecord>(
+    d,
+    'rooms',
     roomId,
-    closed: {},
-    observedAt: null,
-    observedReceivedAt: null,
-    listedAt: null,
-    lastCheckAt: null,
-    pendingCheck: null,
-    checkFailedAt: null,
-    touchedAt: now,
-  }))
+    () => ({
+      roomId,
+      closed: {},
+      observedAt: null,
+      observedReceivedAt: null,
+      listedAt: null,
+      lastCheckAt: null,
+      pendingCheck: null,
+      checkFailedAt: null,
+      touchedAt: now,
+    }),
+    copyRoom,
+  )
 }
 
 export function writableTask(d: Draft, taskId: string, now: number): TaskRecord {
-  return own<TaskRecord>(d, 'tasks', taskId, tget(d.state.tasks, taskId), () => ({
+  return own<TaskRecord>(
+    d,
+    'tasks',
     taskId,
-    auto: false,
-    roomId: null,
-    userId: null,
-    lastStart: null,
-    lastStop: null,
-    run: null,
-    // No start seen yet: not running until a start fact says so.
-    phase: 'stopped',
-    ...unknownRun(),
-    touchedAt: now,
-  }))
+    () => ({
+      taskId,
+      auto: false,
+      roomId: null,
+      userId: null,
+      lastStart: null,
+      lastStop: null,
+      run: null,
+      // No start seen yet: not running until a start fact says so.
+      phase: 'stopped',
+      ...unknownRun(),
+      touchedAt: now,
+    }),
+    copyTask,
+  )
 }
 
 /** What a task knows of a run before its StartMix or callbacks tell: nothing (a new run starts here). */

@@ -20,7 +20,7 @@ export type Liveness =
     }
 
 /** The callback view of a stream at one room session's latest fact, a room_close overriding a create. */
-interface Effective {
+export interface Effective {
   live: boolean
   /** Orders room sessions against each other: the time of the session's latest stream fact. */
   orderAt: number
@@ -36,15 +36,8 @@ interface Effective {
 export const sessionKey = (roomId: string, roomSessionId: string): string =>
   JSON.stringify([roomId, roomSessionId])
 
-function compareTuples(a: readonly (number | string)[], b: readonly (number | string)[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number | string
-    const y = b[i] as number | string
-    if (x < y) return -1
-    if (x > y) return 1
-  }
-  return 0
-}
+/** Below zero, zero or above as `x` sorts before, with or after `y` (numbers by value, strings by code unit). */
+const order = (x: number | string, y: number | string): number => (x < y ? -1 : x > y ? 1 : 0)
 
 const kindRank = (kind: StreamFact['kind']): number => (kind === 'create' ? 0 : 1)
 
@@ -55,10 +48,10 @@ const kindRank = (kind: StreamFact['kind']): number => (kind === 'create' ? 0 : 
  */
 export function laterInSession(a: StreamFact, b: StreamFact): boolean {
   return (
-    compareTuples(
-      [a.seq ?? -1, a.at, kindRank(a.kind), a.eventId],
-      [b.seq ?? -1, b.at, kindRank(b.kind), b.eventId],
-    ) > 0
+    (order(a.seq ?? -1, b.seq ?? -1) ||
+      order(a.at, b.at) ||
+      order(kindRank(a.kind), kindRank(b.kind)) ||
+      order(a.eventId, b.eventId)) > 0
   )
 }
 
@@ -68,7 +61,10 @@ export function laterInSession(a: StreamFact, b: StreamFact): boolean {
  * left the closed one, whenever the room itself closed.
  */
 function laterAcross(a: Effective, b: Effective): boolean {
-  return compareTuples([a.orderAt, a.live ? 0 : 1, a.evidence], [b.orderAt, b.live ? 0 : 1, b.evidence]) > 0
+  return (
+    (order(a.orderAt, b.orderAt) || order(a.live ? 0 : 1, b.live ? 0 : 1) || order(a.evidence, b.evidence)) >
+    0
+  )
 }
 
 /**
@@ -82,37 +78,35 @@ export const closeRefuted = (room: RoomRecord, close: RoomClose): boolean =>
   room.listedAt !== null && room.listedAt > close.at
 
 function effectiveOf(key: string, fact: StreamFact, rooms: Table<RoomRecord>): Effective {
-  const base = {
-    orderAt: fact.at,
-    at: fact.at,
-    receivedAt: fact.receivedAt,
-    evidence: fact.eventId,
-    roomId: fact.roomId,
-    key,
+  const { at, receivedAt, eventId: evidence, roomId } = fact
+  if (fact.kind === 'close') {
+    const close = classifyClose(fact.closeReason ?? -1)
+    return { live: false, orderAt: at, at, receivedAt, close, evidence, roomId, key }
   }
-  if (fact.kind === 'close') return { ...base, live: false, close: classifyClose(fact.closeReason ?? -1) }
   // Nothing happens in a room session after it closed: its room_close ends a create we hold for it,
   // also when the create arrived after the room_close.
-  const room = tget(rooms, fact.roomId)
+  const room = tget(rooms, roomId)
   const closed = room?.closed[fact.roomSessionId]
   if (room !== undefined && closed !== undefined && !closeRefuted(room, closed)) {
-    const at = Math.max(closed.at, fact.at)
     return {
-      ...base,
       live: false,
-      at,
+      orderAt: at,
+      at: Math.max(closed.at, at),
       receivedAt: closed.receivedAt,
       close: ROOM_CLOSED,
       evidence: closed.eventId,
+      roomId,
+      key,
     }
   }
-  return { ...base, live: true, close: null }
+  return { live: true, orderAt: at, at, receivedAt, close: null, evidence, roomId, key }
 }
 
 export function callbackView(stream: StreamRecord, rooms: Table<RoomRecord>): Effective | null {
   let winner: Effective | null = null
-  for (const [key, fact] of Object.entries(stream.facts)) {
-    const effective = effectiveOf(key, fact, rooms)
+  const facts = stream.facts
+  for (const key in facts) {
+    const effective = effectiveOf(key, facts[key] as StreamFact, rooms)
     if (winner === null || laterAcross(effective, winner)) winner = effective
   }
   return winner
@@ -137,8 +131,11 @@ function observationDecides(
 }
 
 export function liveness(stream: StreamRecord | undefined, rooms: Table<RoomRecord>): Liveness | null {
-  if (stream === undefined) return null
-  const cb = callbackView(stream, rooms)
+  return stream === undefined ? null : livenessFrom(stream, callbackView(stream, rooms))
+}
+
+/** liveness() of a stream whose callbackView the caller has. */
+export function livenessFrom(stream: StreamRecord, cb: Effective | null): Liveness | null {
   const observed = stream.observed
   if (observationDecides(observed, cb)) {
     if (observed.present) return { live: true, since: observed.at, evidence: observed.evidence }
@@ -161,9 +158,12 @@ export function liveness(stream: StreamRecord | undefined, rooms: Table<RoomReco
   }
 }
 
-/** The room the stream is in now, by whichever source decides its liveness. */
-export function roomOf(stream: StreamRecord, rooms: Table<RoomRecord>): string | null {
-  const cb = callbackView(stream, rooms)
+/** The room the stream is in now, by whichever source decides its liveness (`cb`: its callbackView). */
+export function roomOf(
+  stream: StreamRecord,
+  rooms: Table<RoomRecord>,
+  cb: Effective | null = callbackView(stream, rooms),
+): string | null {
   if (observationDecides(stream.observed, cb) && stream.observed.roomId !== null)
     return stream.observed.roomId
   return cb?.roomId ?? stream.observed?.roomId ?? null

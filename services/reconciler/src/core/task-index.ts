@@ -15,6 +15,8 @@ export interface TaskIndex {
   readers: Map<string, Set<string>>
   /** Each task's keys, to take them out when it changes. */
   keys: Map<string, string[]>
+  /** What each task's keys were read from: a record that still holds these values needs no new keys. */
+  read: Map<string, Reads>
   /**
    * Tasks whose cached deadlines may be stale ('all': not known): those reading a stream ever in a room
    * an input wrote, which a task does not index (its silence waits for its inputs' rooms, silence.ts),
@@ -45,12 +47,41 @@ function keysOf(task: TaskRecord): string[] {
   if (task.roomId !== null) keys.push(roomKey(task.roomId))
   // Only these read streamsInRoom (causes.ts roomCause, auto inputs) and the room's touchedAt (silence.ts).
   if (task.roomId !== null && !hasStreamInputs(task)) keys.push(roomStreamsKey(task.roomId))
-  for (const roomId of task.confirming?.rooms ?? []) keys.push(roomKey(roomId))
+  // Its own room is read already: a confirmation of its own room's list leaves its keys as they were.
+  for (const roomId of task.confirming?.rooms ?? []) if (roomId !== task.roomId) keys.push(roomKey(roomId))
   for (const ref of task.inputs ?? []) if (ref.streamId !== null) keys.push(streamKey(ref.streamId))
   if (task.superseded !== null) keys.push(taskKey(task.superseded.by))
   keys.push(...purposeKeys(task))
   return keys
 }
+
+/**
+ * The fields keysOf reads. Records are copied on write sharing their nested values (draft.ts), and
+ * nested values are replaced, never written in place: the same values give the same keys.
+ */
+type Reads = Pick<
+  TaskRecord,
+  'roomId' | 'auto' | 'inputs' | 'confirming' | 'superseded' | 'outputs' | 'userId'
+>
+
+const readsOf = (t: TaskRecord): Reads => ({
+  roomId: t.roomId,
+  auto: t.auto,
+  inputs: t.inputs,
+  confirming: t.confirming,
+  superseded: t.superseded,
+  outputs: t.outputs,
+  userId: t.userId,
+})
+
+const sameReads = (a: TaskRecord, b: Reads): boolean =>
+  a.roomId === b.roomId &&
+  a.auto === b.auto &&
+  a.inputs === b.inputs &&
+  a.confirming === b.confirming &&
+  a.superseded === b.superseded &&
+  a.outputs === b.outputs &&
+  a.userId === b.userId
 
 function unindex(index: TaskIndex, taskId: string): void {
   for (const key of index.keys.get(taskId) ?? []) {
@@ -59,24 +90,32 @@ function unindex(index: TaskIndex, taskId: string): void {
     if (readers?.size === 0) index.readers.delete(key)
   }
   index.keys.delete(taskId)
+  index.read.delete(taskId)
 }
 
 /** Re-reads the given tasks (written or removed) of `tasks` into the index. */
 export function reindex(index: TaskIndex, tasks: Table<TaskRecord>, taskIds: Iterable<string>): void {
   for (const taskId of taskIds) {
     const task = tget(tasks, taskId)
-    const keys = task === undefined ? undefined : keysOf(task)
+    if (task === undefined) {
+      unindex(index, taskId)
+      continue
+    }
+    const read = index.read.get(taskId)
+    if (read !== undefined && sameReads(task, read)) continue
+    const keys = keysOf(task)
     const before = index.keys.get(taskId)
     // Most writes (a deadline, a phase) leave what a task reads as it was.
-    if (keys !== undefined && before !== undefined && sameKeys(before, keys)) continue
-    unindex(index, taskId)
-    if (keys === undefined) continue
-    index.keys.set(taskId, keys)
-    for (const key of keys) {
-      const readers = index.readers.get(key)
-      if (readers === undefined) index.readers.set(key, new Set([taskId]))
-      else readers.add(taskId)
+    if (before === undefined || !sameKeys(before, keys)) {
+      unindex(index, taskId)
+      index.keys.set(taskId, keys)
+      for (const key of keys) {
+        const readers = index.readers.get(key)
+        if (readers === undefined) index.readers.set(key, new Set([taskId]))
+        else readers.add(taskId)
+      }
     }
+    index.read.set(taskId, readsOf(task))
   }
 }
 
@@ -93,7 +132,7 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
     indexes.delete(tasks)
     return index
   }
-  const built: TaskIndex = { readers: new Map(), keys: new Map(), stale: 'all' }
+  const built: TaskIndex = { readers: new Map(), keys: new Map(), read: new Map(), stale: 'all' }
   reindex(built, tasks, tkeys(tasks))
   return built
 }

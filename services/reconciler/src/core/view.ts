@@ -1,5 +1,5 @@
-import { type Liveness, liveness, roomOf } from './liveness.ts'
-import type { AppState } from './model.ts'
+import { callbackView, type Effective, type Liveness, livenessFrom, roomOf } from './liveness.ts'
+import type { AppState, StreamRecord } from './model.ts'
 import { tget, tvalues } from './table.ts'
 
 /**
@@ -16,28 +16,49 @@ export interface View {
 }
 
 export function viewOf(state: AppState): View {
-  const memo = new Map<string, Liveness | null>()
-  const rooms = new Map<string, string | null>()
+  // Made on first use: most inputs build a view and ask it little or nothing.
+  let memo: Map<string, Liveness | null> | null = null
+  // The callback view of a stream, which both its liveness and its room are read from.
+  let callbacks: Map<string, Effective | null> | null = null
+  const callbacksOf = (stream: StreamRecord): Effective | null => {
+    callbacks ??= new Map()
+    let cb = callbacks.get(stream.streamId)
+    if (cb === undefined) {
+      cb = callbackView(stream, state.rooms)
+      callbacks.set(stream.streamId, cb)
+    }
+    return cb
+  }
+  let rooms: Map<string, string | null> | null = null
   let byRoom: Map<string, string[]> | null = null
   let pending: number | null = null
   return {
     state,
     liveness(streamId) {
-      if (!memo.has(streamId)) memo.set(streamId, liveness(tget(state.streams, streamId), state.rooms))
-      return memo.get(streamId) ?? null
+      memo ??= new Map()
+      let l = memo.get(streamId)
+      if (l === undefined) {
+        const stream = tget(state.streams, streamId)
+        l = stream === undefined ? null : livenessFrom(stream, callbacksOf(stream))
+        memo.set(streamId, l)
+      }
+      return l
     },
     roomOf(streamId) {
-      if (!rooms.has(streamId)) {
+      rooms ??= new Map()
+      let room = rooms.get(streamId)
+      if (room === undefined) {
         const stream = tget(state.streams, streamId)
-        rooms.set(streamId, stream === undefined ? null : roomOf(stream, state.rooms))
+        room = stream === undefined ? null : roomOf(stream, state.rooms, callbacksOf(stream))
+        rooms.set(streamId, room)
       }
-      return rooms.get(streamId) ?? null
+      return room
     },
     streamsInRoom(roomId) {
       if (byRoom === null) {
         byRoom = new Map()
         for (const stream of tvalues(state.streams)) {
-          const room = roomOf(stream, state.rooms)
+          const room = roomOf(stream, state.rooms, callbacksOf(stream))
           if (room === null) continue
           const list = byRoom.get(room)
           if (list) list.push(stream.streamId)
