@@ -80,7 +80,10 @@ export async function startReconciler(
   const { warnings } = await preflightKafka(kafka, reconcilerPreflight(config))
   for (const warning of warnings) log.warn(warning)
   const producer = createIdempotentProducer(kafka)
-  await producer.connect()
+  // The changelog has a producer of its own: an idempotent producer sends one request at a time, and a
+  // state save (a whole app, gzipped) would hold every decision and outcome behind it.
+  const stateProducer = createIdempotentProducer(kafka)
+  await Promise.all([producer.connect(), stateProducer.connect()])
 
   const budget = deps.budget ?? createCallBudget({ ratePerSecond: config.zego.callsPerSecond })
   const clients = new Map<number, ZegoClient>()
@@ -148,7 +151,7 @@ export async function startReconciler(
 
   const store = createKafkaStateStore({
     kafka,
-    producer,
+    producer: stateProducer,
     topic: topics.state,
     parse: parseAppState,
     encode: storedState,
@@ -327,7 +330,10 @@ export async function startReconciler(
           )
           void events.consumer.disconnect().catch(() => {})
         }
-        await Promise.race([producer.disconnect(), new Promise((resolve) => setTimeout(resolve, 1_000))])
+        await Promise.race([
+          Promise.all([producer.disconnect(), stateProducer.disconnect()]),
+          new Promise((resolve) => setTimeout(resolve, 1_000)),
+        ])
         log.info({ handedBack: owned, clean: finished === 'done' }, 'reconciler stopped')
       })()
       return closing

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { AppPolicy } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
-import { Shell } from './shell.ts'
+import { RECORDS_PER_TURN, Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
 const PARTITION = 3
@@ -211,6 +211,69 @@ describe('Shell: inputs that wait for the partition', () => {
     expect(stopsOf(s.decisions.records)).toEqual(['task-r1:orphaned', 'task-r2:orphaned', 'task-r3:orphaned'])
     expect(s.decisions.publishes - publishes).toBe(1)
     expect(stopsOf(s.executor.submitted)).toEqual(stopsOf(s.decisions.records))
+    s.shell.stop()
+  })
+})
+
+describe('Shell: a batch does not hold deadlines and answers back', () => {
+  /** A gate: `wait` resolves once `open` is called. */
+  function gate() {
+    let open = () => {}
+    const wait = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    return { wait, open }
+  }
+
+  it('an input lands while a batch’s state is being saved, and the batch is acted on once saved', async () => {
+    const s = setup()
+    await orphanPending(s)
+    const slow = gate()
+    const save = s.store.save
+    s.store.save = async (partition, apps) => {
+      await slow.wait
+      return save(partition, apps)
+    }
+    const batch = s.shell.applyBatch(PARTITION, records(supersession(), 3))
+    // The orphan's deadline passes while the batch's save is under way: its stop is decided and carried out.
+    await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
+    await s.time.settle()
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned'])
+    // The batch's own stop is published, but carried out only once its state is saved.
+    expect(stopsOf(s.decisions.records)).toContain('task-a:superseded')
+    slow.open()
+    await batch
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned', 'task-a:superseded'])
+    expect(s.store.saved.get(PARTITION)?.get(APP)?.appliedOffset).toBe('4')
+    s.shell.stop()
+  })
+
+  it(`a batch is decided in turns of ${RECORDS_PER_TURN} records: a deadline that comes during one is decided before the next`, async () => {
+    const s = setup()
+    await orphanPending(s)
+    const filler = Array.from({ length: RECORDS_PER_TURN }, (_, i) =>
+      created({ streamId: `f${i}`, roomId: 'load', at: T0 + i, seq: i + 1 }),
+    )
+    const later = [
+      startMix({ taskId: 'task-c', at: T0 - 60_000, outputs: ['stage'], userId: 'carol' }),
+      startMix({ taskId: 'task-d', at: T0 - 1_000, outputs: ['stage'], userId: 'dave' }),
+    ]
+    // The first turn's publish is slow; the orphan's deadline passes meanwhile.
+    const slow = gate()
+    const publish = s.decisions.publish
+    s.decisions.publish = async (decisions) => {
+      if (decisions.some((d) => d.taskId === 'task-a')) await slow.wait
+      return publish(decisions)
+    }
+    const batch = s.shell.applyBatch(PARTITION, records([...supersession(), ...filler, ...later], 3))
+    await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
+    slow.open()
+    await batch
+    expect(stopsOf(s.decisions.records)).toEqual([
+      'task-a:superseded',
+      'task-o:orphaned',
+      'task-c:superseded',
+    ])
     s.shell.stop()
   })
 })

@@ -51,9 +51,21 @@ export interface ShellOptions {
   canWrite?: (partition: number) => boolean
 }
 
+/**
+ * Records of a batch decided in one turn of the partition lock. A larger batch (a backlog, a burst of
+ * load) is decided in several turns, so deadlines, answers and lists that wait for the partition get
+ * theirs in between instead of waiting for the whole batch.
+ */
+export const RECORDS_PER_TURN = 200
+
 interface Owned {
   apps: Map<number, StoredApp<AppState>>
   lock: PartitionLock
+  /**
+   * Serialises the partition's saves (a batch's, the coalesced ones) outside `lock`: a save is an
+   * encode and a Kafka round trip that deciding need not wait for, and saves must land in order.
+   */
+  saving: PartitionLock
   /** The restore from the changelog (again after a failed batch); batches and inputs wait for it. */
   ready: Promise<void>
   /** False while suspended: no deadline fires, no call runs and nothing is written for the partition. */
@@ -67,15 +79,17 @@ interface WaitingInputs {
 }
 
 /**
- * load → decide → save → apply, for the partitions this instance owns. The state of every app lives
- * here while its partition is assigned; it is restored from the changelog on assignment and dropped on
- * revocation.
+ * load → decide → publish → apply → save, for the partitions this instance owns. The state of every app
+ * lives here while its partition is assigned; it is restored from the changelog on assignment and
+ * dropped on revocation.
  *
- * A batch is decided on drafts (decide() never mutates its input): its decisions are published and its
- * states saved, and only then do the drafts become the state, and the caller commits the offsets. When
- * publishing or saving fails, the partition is restored from the changelog and the caller retries the
- * batch, so nothing is ever recognised as applied that was not saved. A deadline, outcome or observation
- * publishes its decisions before they become the state, and is retried with a backoff until it lands.
+ * A batch is decided on drafts (decide() never mutates its input), in turns: a turn's decisions are
+ * published, and only then do its drafts become the state. The batch's states are saved after its last
+ * turn, and only then are its decisions carried out and the caller commits the offsets. When publishing
+ * or saving fails, the partition is restored from the changelog and the caller retries the batch, so
+ * nothing is ever recognised as applied that was not saved (a state saved by then carries the offset
+ * it covers, `appliedOffset`). A deadline, outcome or observation publishes its decisions before they
+ * become the state, and is retried with a backoff until it lands.
  */
 export class Shell {
   readonly #o: ShellOptions
@@ -129,6 +143,7 @@ export class Shell {
       const owned: Owned = {
         apps: new Map(),
         lock: new PartitionLock(),
+        saving: new PartitionLock(),
         ready: Promise.resolve(),
         active: true,
       }
@@ -192,70 +207,111 @@ export class Shell {
    * Applies a batch of records from one events partition, in order. Resolves once its decisions are
    * published and its state saved (the caller then commits the offsets); rejects when either failed,
    * after discarding the partition's state so that the retried batch starts from the changelog.
+   *
+   * The batch is decided in turns of the partition lock (RECORDS_PER_TURN records each), each turn's
+   * decisions published before its states become the partition's; the save comes after the last turn,
+   * outside the lock, so deadlines and answers are decided meanwhile. What they decide meanwhile rests
+   * on events not yet saved: a crash before the save replays the batch, which decides the same again
+   * (decision ids are deterministic, StopMix is idempotent). The batch's own decisions are carried out
+   * once it is saved.
    */
   async applyBatch(partition: number, records: EventRecord[]): Promise<void> {
     await this.ready(partition)
     const owned = this.#owned.get(partition)
     if (!owned) throw notOwner(partition)
-    await owned.lock.run(async () => {
-      this.#assertWritable(partition, owned)
-      const now = this.#o.clock.now()
-      const drafts = new Map<number, StoredApp<AppState>>()
-      const decisions: CommandDecision[] = []
-      const deadLetters: DeadLetter[] = []
-      let applied = 0
-      for (const record of records) {
-        const source = `${this.#o.eventsTopic}[${partition}]@${record.offset}`
-        const payload = record.value?.toString('utf8') ?? ''
-        const decoded = decodeEvent(record.value)
-        if (!decoded.ok) {
-          deadLetters.push({ v: 1, source, reason: decoded.reason, receivedAt: now, appId: null, payload })
-          continue
-        }
-        const event: ZegoEvent = decoded.event
-        const app = drafts.get(event.appId) ??
-          owned.apps.get(event.appId) ?? {
-            appId: event.appId,
-            appliedOffset: null,
-            state: emptyState(event.appId),
-          }
-        // Saved but not committed before a crash: already in this state, so skip it.
-        if (app.appliedOffset !== null && BigInt(record.offset) <= BigInt(app.appliedOffset)) continue
-        let step: ReturnType<typeof decide>
-        try {
-          step = decide(app.state, { kind: 'event', event }, now, this.#o.policyFor(event.appId))
-        } catch (error) {
-          // A defect, not bad data: set aside with the error so the partition (and this app) go on.
-          const reason = `deciding failed: ${error instanceof Error ? error.message : String(error)}`
-          deadLetters.push({ v: 1, source, reason, receivedAt: now, appId: event.appId, payload })
-          continue
-        }
-        drafts.set(event.appId, { appId: event.appId, appliedOffset: record.offset, state: step.state })
-        decisions.push(...step.decisions)
-        applied++
+    const decoded = records.map((record) => ({ record, decoded: decodeEvent(record.value) }))
+    const touched = new Set<number>()
+    const decisions: CommandDecision[] = []
+    const deadLetters: DeadLetter[] = []
+    let applied = 0
+    try {
+      for (let from = 0; from < decoded.length; from += RECORDS_PER_TURN) {
+        const turn = decoded.slice(from, from + RECORDS_PER_TURN)
+        await owned.lock.run(async () => {
+          const step = await this.#decideTurn(partition, owned, turn)
+          for (const appId of step.apps) touched.add(appId)
+          decisions.push(...step.decisions)
+          deadLetters.push(...step.deadLetters)
+          applied += step.applied
+        })
       }
-      try {
-        if (deadLetters.length > 0) await this.#o.publishDeadLetters(deadLetters)
-        if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+      await owned.saving.run(async () => {
         this.#assertWritable(partition, owned)
-        const dirty = [...(this.#saves.marked(partition) ?? [])].filter((id) => !drafts.has(id))
-        await this.#o.store.save(partition, [
-          ...drafts.values(),
-          ...dirty.flatMap((id) => owned.apps.get(id) ?? []),
-        ])
+        const marked = this.#saves.marked(partition) ?? []
+        const ids = new Set([...touched, ...marked])
+        this.#saves.clear(partition)
+        await this.#o.store.save(
+          partition,
+          [...ids].flatMap((id) => owned.apps.get(id) ?? []),
+        )
+      })
+    } catch (error) {
+      if (!isReconcilerError(error, 'NOT_OWNER') && this.#owned.get(partition) === owned)
+        this.#reload(partition, owned)
+      throw error
+    }
+    for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
+    // Suspended or dropped meanwhile: the decisions stay pending in the state, for whoever resumes it.
+    if (owned.active && this.#owned.get(partition) === owned)
+      this.#act(
+        [...touched].flatMap((id) => owned.apps.get(id) ?? []),
+        decisions,
+      )
+    this.#o.observer?.eventsApplied?.(applied, partition)
+  }
+
+  /**
+   * One turn of a batch: decides its records on drafts (decide() never mutates its input), publishes
+   * their dead letters and decisions, and only then makes the drafts the partition's state.
+   */
+  async #decideTurn(
+    partition: number,
+    owned: Owned,
+    turn: { record: EventRecord; decoded: ReturnType<typeof decodeEvent> }[],
+  ): Promise<{ apps: number[]; decisions: CommandDecision[]; deadLetters: DeadLetter[]; applied: number }> {
+    this.#assertWritable(partition, owned)
+    const now = this.#o.clock.now()
+    const drafts = new Map<number, StoredApp<AppState>>()
+    const decisions: CommandDecision[] = []
+    const deadLetters: DeadLetter[] = []
+    let applied = 0
+    for (const { record, decoded } of turn) {
+      const source = `${this.#o.eventsTopic}[${partition}]@${record.offset}`
+      const payload = record.value?.toString('utf8') ?? ''
+      if (!decoded.ok) {
+        deadLetters.push({ v: 1, source, reason: decoded.reason, receivedAt: now, appId: null, payload })
+        continue
+      }
+      const event: ZegoEvent = decoded.event
+      const app = drafts.get(event.appId) ??
+        owned.apps.get(event.appId) ?? {
+          appId: event.appId,
+          appliedOffset: null,
+          state: emptyState(event.appId),
+        }
+      // Saved but not committed before a crash: already in this state, so skip it.
+      if (app.appliedOffset !== null && BigInt(record.offset) <= BigInt(app.appliedOffset)) continue
+      let step: ReturnType<typeof decide>
+      try {
+        step = decide(app.state, { kind: 'event', event }, now, this.#o.policyFor(event.appId))
       } catch (error) {
-        if (!isReconcilerError(error, 'NOT_OWNER')) this.#reload(partition, owned)
-        throw error
+        // A defect, not bad data: set aside with the error so the partition (and this app) go on.
+        const reason = `deciding failed: ${error instanceof Error ? error.message : String(error)}`
+        deadLetters.push({ v: 1, source, reason, receivedAt: now, appId: event.appId, payload })
+        continue
       }
-      this.#saves.clear(partition)
-      for (const app of drafts.values()) {
-        owned.apps.set(app.appId, app)
-        this.#partitionOf.set(app.appId, partition)
-      }
-      for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
-      this.#act(drafts.values(), decisions)
-      this.#o.observer?.eventsApplied?.(applied, partition)
-    })
+      drafts.set(event.appId, { appId: event.appId, appliedOffset: record.offset, state: step.state })
+      decisions.push(...step.decisions)
+      applied++
+    }
+    if (deadLetters.length > 0) await this.#o.publishDeadLetters(deadLetters)
+    if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+    this.#assertWritable(partition, owned)
+    for (const app of drafts.values()) {
+      owned.apps.set(app.appId, app)
+      this.#partitionOf.set(app.appId, partition)
+    }
+    return { apps: [...drafts.keys()], decisions, deadLetters, applied }
   }
 
   /**
@@ -364,7 +420,7 @@ export class Shell {
       this.#saves.clear(partition)
       return Promise.resolve()
     }
-    return owned.lock.run(async () => {
+    return owned.saving.run(async () => {
       const ids = this.#saves.marked(partition)
       if (!ids || this.#owned.get(partition) !== owned || !owned.active) return
       this.#saves.clear(partition)
