@@ -27,19 +27,6 @@ function blipped(policy = policyWith({})) {
   return { d, start, closes, due: DUE + 5 }
 }
 
-/** Tasks a and b in r1, one input each: a's closes at CLOSE_AT, b's 4 s later (both normal closes). */
-function twoOrphansInR1() {
-  const d = driver()
-  d.event(created({ streamId: 's1', at: T0, seq: 1 }))
-  d.event(created({ streamId: 's2', at: T0 + 1, seq: 2 }))
-  d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'], outputs: ['oa'], userId: 'ua' }))
-  d.event(startMix({ taskId: 'task-b', at: T0 + 1_000, inputs: ['s2'], outputs: ['ob'], userId: 'ub' }))
-  d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 3, reason: 0 }))
-  d.event(closed({ streamId: 's2', at: CLOSE_AT + 4_000, seq: 4, reason: 0 }))
-  const dueA = CLOSE_AT + grace.normal
-  return { d, dueA, dueB: dueA + 4_000 }
-}
-
 describe('orphans are confirmed with the stream list before they are stopped', () => {
   it('at the deadline, lists the inputs’ room instead of stopping, and keeps the task running', () => {
     const { d, due } = blipped()
@@ -161,7 +148,15 @@ describe('orphans are confirmed with the stream list before they are stopped', (
   })
 
   it('only a list observed at or after the deadline confirms; the room is asked again within ZEGO’s limit', () => {
-    const { d, dueA, dueB } = twoOrphansInR1()
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(created({ streamId: 's2', at: T0 + 1, seq: 2 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'], outputs: ['oa'], userId: 'ua' }))
+    d.event(startMix({ taskId: 'task-b', at: T0 + 1_000, inputs: ['s2'], outputs: ['ob'], userId: 'ub' }))
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 3, reason: 0 }))
+    d.event(closed({ streamId: 's2', at: CLOSE_AT + 4_000, seq: 4, reason: 0 }))
+    const dueA = CLOSE_AT + grace.normal
+    const dueB = dueA + 4_000
     // a's check, answered before b's deadline: it confirms a, not b.
     expect(d.tick(dueA)).toMatchObject([{ action: 'verify', taskId: 'task-a', evidence: { note: 'r1' } }])
     d.roomStreams('r1', [], dueA + 200)
@@ -285,7 +280,15 @@ describe('the rooms of a stop are listed ahead of its deadline (PRECHECK_LEAD_MS
   })
 
   it('a room listed within ZEGO’s 10 s before the lead is not listed ahead: its confirmation asks when ZEGO allows', () => {
-    const { d, dueA, dueB } = twoOrphansInR1()
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+    d.event(created({ streamId: 's2', at: T0 + 1, seq: 2 }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'], outputs: ['oa'], userId: 'ua' }))
+    d.event(startMix({ taskId: 'task-b', at: T0 + 1_000, inputs: ['s2'], outputs: ['ob'], userId: 'ub' }))
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 3, reason: 0 }))
+    d.event(closed({ streamId: 's2', at: CLOSE_AT + 4_000, seq: 4, reason: 0 }))
+    const dueA = CLOSE_AT + grace.normal
+    const dueB = dueA + 4_000
     // a's list, taken ahead of a's deadline, is too old for b's (more than the floor before it).
     const listA = listed(d, dueA - PRECHECK_LEAD_MS, 100, 200)
     expect(d.tick(dueA)).toMatchObject([{ action: 'stop', taskId: 'task-a' }])

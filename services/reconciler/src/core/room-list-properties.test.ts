@@ -1,4 +1,4 @@
-import type { Decision } from '@mixguard/contracts'
+import type { Decision, ZegoEvent } from '@mixguard/contracts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decide, nextDeadline } from './decide.ts'
@@ -7,7 +7,7 @@ import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { checkAll, policyArb } from './test-checks.ts'
 import { APP, isRoomCheck } from './test-kit.ts'
-import { buildWorld, prng, scriptArb, streamIdsOf, type World } from './test-world.ts'
+import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
 
 // 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
 const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
@@ -25,6 +25,8 @@ const listingPolicy = fc.tuple(policyArb, fc.boolean()).map(
   }),
 )
 
+const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || event.type === 'stream_closed'
+
 /**
  * A shell with a perfect timer and a ZEGO that answers every list with the truth at the moment it
  * takes it, but up to MAX_ANSWER_MS after it was asked: lists asked ahead of a deadline come back
@@ -32,7 +34,11 @@ const listingPolicy = fc.tuple(policyArb, fc.boolean()).map(
  */
 function run(world: World, policy: AppPolicy, seed: number): Decision[] {
   const random = prng(seed)
-  const streamIds = streamIdsOf(world)
+  const streamIds = [
+    ...new Set(
+      world.events.flatMap((e) => (isStreamEvent(e) ? [(e.body as { streamId: string }).streamId] : [])),
+    ),
+  ]
   let state: AppState = emptyState(APP)
   let clock = Number.NEGATIVE_INFINITY
   const decisions: Decision[] = []

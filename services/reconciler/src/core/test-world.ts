@@ -288,12 +288,3 @@ export function prng(seed: number): () => number {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
 }
-
-/** Every stream id the world's stream callbacks name, once each, in the order they first appear. */
-export function streamIdsOf(world: World): string[] {
-  const ids = new Set<string>()
-  for (const e of world.events)
-    if (e.type === 'stream_created' || e.type === 'stream_closed')
-      ids.add((e.body as { streamId: string }).streamId)
-  return [...ids]
-}
