@@ -1,6 +1,5 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { nextDeadline } from './decide.ts'
 import { ROOM_LISTS_PER_SECOND, STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closed, created, driver, isRoomCheck, policyWith, startMix, T0 } from './test-kit.ts'
@@ -47,11 +46,10 @@ describe('a burst of orphans in one room is confirmed by one stream list', () =>
     const { ids, closeAt, lists, stops } = burst()
     expect(lists.map((l) => l.command)).toMatchObject([{ call: 'DescribeSimpleStreamList', roomId: 'r1' }])
     expect(stops.map((s) => s.decision.taskId).sort()).toEqual(ids)
-    // The list is taken ahead of the first deadline (PRECHECK_LEAD_MS), after every close of the
-    // burst: it confirms them all.
+    // The list is taken at the first deadline, after every close of the burst: it confirms them all.
     for (const { decision, at } of stops) {
       expect(decision.rule).toBe('grace:normal_close')
-      expect(decision.evidence.eventIds).toContain(`room_streams:r1@${closeAt + grace - PRECHECK_LEAD_MS}`)
+      expect(decision.evidence.eventIds).toContain(`room_streams:r1@${closeAt + grace}`)
       expect(at).toBe(decision.evidence.deadline)
     }
     expect(Math.max(...stops.map((s) => s.at))).toBe(closeAt + TASKS - 1 + grace)

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { nextDeadline, pendingDecisions } from './decide.ts'
 import { ROOM_CHECK_INTERVAL_MS, STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
 import { closed, created, driver, outcomeFor, policyWith, startMix, stopMix, T0 } from './test-kit.ts'
@@ -30,8 +29,7 @@ function blipped(policy = policyWith({})) {
 describe('orphans are confirmed with the stream list before they are stopped', () => {
   it('at the deadline, lists the inputs’ room instead of stopping, and keeps the task running', () => {
     const { d, due } = blipped()
-    expect(nextDeadline(d.state)).toBe(due - PRECHECK_LEAD_MS)
-    // Ticked first at the deadline (no list ahead of it: a late timer), the room is listed then.
+    expect(nextDeadline(d.state)).toBe(due)
     const decisions = d.tick(due)
     expect(decisions).toMatchObject([
       {
@@ -227,95 +225,5 @@ describe('orphans are confirmed with the stream list before they are stopped', (
   it('switched off (confirmOrphansWithStreamList: false), stops on the callbacks at the deadline', () => {
     const { d, due } = blipped(policyWith({ confirmOrphansWithStreamList: false }))
     expect(d.tick(due)).toMatchObject([{ action: 'stop', rule: 'grace:tcp_disconnect' }])
-  })
-})
-
-describe('the rooms of a stop are listed ahead of its deadline (PRECHECK_LEAD_MS)', () => {
-  /** ZEGO takes a list `takenAfterMs` after it is asked; its answer is fed back `answeredAfterMs` after. */
-  function listed(
-    d: ReturnType<typeof driver>,
-    askedAt: number,
-    takenAfterMs: number,
-    answeredAfterMs: number,
-  ) {
-    const [list, ...rest] = d.tick(askedAt)
-    expect(rest).toEqual([])
-    expect(list).toMatchObject({ action: 'verify', rule: 'room_streams', evidence: { note: 'r1' } })
-    d.roomStreams('r1', [], askedAt + takenAfterMs, askedAt + answeredAfterMs)
-    return askedAt + takenAfterMs
-  }
-
-  it('so the stop is decided at the deadline itself, on that list', () => {
-    const { d, due, start, closes } = blipped()
-    expect(nextDeadline(d.state)).toBe(due - PRECHECK_LEAD_MS)
-    const observedAt = listed(d, due - PRECHECK_LEAD_MS, 200, 600)
-    // The list is in before the deadline: nothing until then, the stop at it.
-    expect(nextDeadline(d.state)).toBe(due)
-    expect(d.tick(due - 1)).toEqual([])
-    const [stop, ...rest] = d.tick(due)
-    expect(rest).toEqual([])
-    expect(stop).toMatchObject({ action: 'stop', reason: 'orphaned', evidence: { deadline: due } })
-    expect(stop?.evidence.eventIds).toEqual(
-      [start.id, ...closes.map((c) => c.id), `room_streams:r1@${observedAt}`].sort(),
-    )
-    expect(d.decisions.filter((x) => x.action === 'verify')).toHaveLength(1)
-  })
-
-  it('an answer that comes after the deadline confirms the stop when it comes, without a second list', () => {
-    const { d, due } = blipped()
-    d.tick(due - PRECHECK_LEAD_MS)
-    expect(d.tick(due)).toEqual([])
-    expect(d.task('task-a')?.confirming).toMatchObject({ since: due, startedAt: due, rooms: ['r1'] })
-    d.roomStreams('r1', [], due - PRECHECK_LEAD_MS + 300, due + 1_500)
-    expect(d.tick(due + 1_500)).toMatchObject([{ action: 'stop', evidence: { deadline: due } }])
-    expect(d.decisions.filter((x) => x.action === 'verify')).toHaveLength(1)
-  })
-
-  it('a publisher back before the deadline, seen by that list, is not stopped', () => {
-    const { d, due } = blipped()
-    d.tick(due - PRECHECK_LEAD_MS)
-    d.roomStreams('r1', ['host'], due - PRECHECK_LEAD_MS + 200)
-    expect(d.task('task-a')).toMatchObject({ confirming: null, due: { stopAt: null } })
-    expect(d.tick(due + 3_600_000)).not.toContainEqual(expect.objectContaining({ action: 'stop' }))
-  })
-
-  it('a room listed within ZEGO’s 10 s before the lead is not listed ahead: its confirmation asks when ZEGO allows', () => {
-    const d = driver()
-    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
-    d.event(created({ streamId: 's2', at: T0 + 1, seq: 2 }))
-    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'], outputs: ['oa'], userId: 'ua' }))
-    d.event(startMix({ taskId: 'task-b', at: T0 + 1_000, inputs: ['s2'], outputs: ['ob'], userId: 'ub' }))
-    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 3, reason: 0 }))
-    d.event(closed({ streamId: 's2', at: CLOSE_AT + 4_000, seq: 4, reason: 0 }))
-    const dueA = CLOSE_AT + grace.normal
-    const dueB = dueA + 4_000
-    // a's list, taken ahead of a's deadline, is too old for b's (more than the floor before it).
-    const listA = listed(d, dueA - PRECHECK_LEAD_MS, 100, 200)
-    expect(d.tick(dueA)).toMatchObject([{ action: 'stop', taskId: 'task-a' }])
-    expect(d.tick(dueB - PRECHECK_LEAD_MS)).toEqual([])
-    expect(d.tick(dueB)).toEqual([])
-    const again = dueA - PRECHECK_LEAD_MS + ROOM_CHECK_INTERVAL_MS
-    expect(nextDeadline(d.state)).toBe(again)
-    listed(d, again, 100, 200)
-    expect(d.tick(again + 200)).toMatchObject([
-      { action: 'stop', taskId: 'task-b', evidence: { deadline: dueB } },
-    ])
-    expect(d.decisions.filter((x) => x.action === 'verify').map((x) => x.decidedAt)).toEqual([
-      listA - 100,
-      again,
-    ])
-  })
-
-  it('not before the inputs went by ZEGO’s clock: a list from before a close cannot speak for it', () => {
-    // No grace, and ZEGO's clock 2.5 s ahead of ours: the floor sets the deadline 0.5 s after the close
-    // time, so the lead would ask before it.
-    const d = driver(policyWith({ graceMs: { ...grace, normal: 0 } }))
-    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
-    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
-    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, receivedAt: CLOSE_AT - 2_500 }), CLOSE_AT - 2_500)
-    const due = CLOSE_AT - 2_500 + STOP_FLOOR_MS
-    expect(nextDeadline(d.state)).toBe(CLOSE_AT)
-    listed(d, CLOSE_AT, 100, 200)
-    expect(d.tick(due)).toMatchObject([{ action: 'stop', evidence: { deadline: due } }])
   })
 })

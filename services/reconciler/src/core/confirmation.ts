@@ -37,18 +37,6 @@ import type { View } from './view.ts'
 const BURST_MS = STOP_FLOOR_MS
 
 /**
- * How long before a confirmed stop's deadline its rooms are listed: the list's round trip (the
- * decision's publish, the call, the outcome's record, the answer fed back) then runs inside the grace,
- * and the stop is decided at the deadline itself instead of a round trip after it. Such a list is
- * observed at most this long before the confirmation begins, well inside BURST_MS, so the rule above
- * accepts it and it exposes nothing that rule does not already accept; what is left of BURST_MS
- * (2 s) absorbs a deadline's tick that comes late on a busy process. A list from before the inputs
- * went is never asked (it could not count), and a room is asked only when ZEGO's per-room interval
- * allows (roomReadyAt): else the confirmation asks at the deadline, as without a lead.
- */
-export const PRECHECK_LEAD_MS = 1_000
-
-/**
  * How long the stream lists asked before this confirmation's take at the executor's list budget
  * (ROOM_LISTS_PER_SECOND): a burst over many rooms asks a list per room at once, and the last ones are
  * answered long after the first. Added to the fallback when the confirmation begins (and kept, so it
@@ -65,11 +53,8 @@ function listsAheadMs(view: View): number {
  * confirmation's start survives the ticks and lists in between.
  */
 export type Verdict =
-  /**
-   * The stop fires once `cause.dueAt` has come: with its confirmation, or its fallback. Before the
-   * deadline, `checks` are the rooms to list ahead of it (PRECHECK_LEAD_MS), each from its `deadline`.
-   */
-  | { kind: 'due'; cause: StopCause; mark: Confirming | null; checks: RoomCheck[] }
+  /** The stop fires once `cause.dueAt` has come: with its confirmation, or its fallback. */
+  | { kind: 'due'; cause: StopCause; mark: Confirming | null }
   /** The deadline passed and the stop waits for these rooms' lists, each asked from its `deadline`. */
   | { kind: 'confirm'; mark: Confirming; checks: RoomCheck[] }
 
@@ -82,9 +67,7 @@ export function verdictOf(
 ): Verdict {
   const { cause, confirm } = plan
   const since = cause.dueAt
-  if (confirm === null) return { kind: 'due', cause, mark: null, checks: [] }
-  if (since > now)
-    return { kind: 'due', cause, mark: null, checks: checksAhead(task, confirm, since, view, policy) }
+  if (confirm === null || since > now) return { kind: 'due', cause, mark: null }
   const kept = task.confirming?.since === since ? task.confirming : null
   const startedAt = kept?.startedAt ?? now
   const fallbackAt = kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view)
@@ -104,7 +87,6 @@ export function verdictOf(
     return {
       kind: 'due',
       mark,
-      checks: [],
       cause: {
         ...cause,
         eventIds: [...new Set([...cause.eventIds, ...listed])].sort(),
@@ -116,7 +98,6 @@ export function verdictOf(
     return {
       kind: 'due',
       mark,
-      checks: [],
       cause: {
         ...cause,
         rule: `${cause.rule}+unconfirmed`,
@@ -140,36 +121,7 @@ export function verdictOf(
   }
 }
 
-/**
- * The rooms to list ahead of the deadline `since`: those without a list that will count once the
- * confirmation begins at `since`, each asked from PRECHECK_LEAD_MS before it, not before its inputs
- * went, nor before ZEGO allows (a room that may not be asked before `since` is left to the
- * confirmation).
- */
-function checksAhead(
-  task: TaskRecord,
-  confirm: NonNullable<StopPlan['confirm']>,
-  since: number,
-  view: View,
-  policy: AppPolicy,
-): RoomCheck[] {
-  const checks: RoomCheck[] = []
-  for (const { roomId, eventIds, goneAt } of confirm.rooms) {
-    const room = tget(view.state.rooms, roomId)
-    const observedAt = room?.observedAt ?? null
-    if (observedAt !== null && observedAt >= goneAt && observedAt >= since - BURST_MS) continue
-    const deadline = Math.max(since - PRECHECK_LEAD_MS, goneAt, roomReadyAt(room, policy, 'confirmation'))
-    if (deadline < since)
-      checks.push({ roomId, taskId: task.taskId, reason: confirm.reason, eventIds, deadline })
-  }
-  return checks
-}
-
-/**
- * The next time a task with a stop cause needs a tick: its deadline (or a room to list ahead of it);
- * once confirming, a room that may be asked, or the fallback.
- */
-export function nextStep(verdict: Verdict): number {
-  const first = verdict.kind === 'due' ? verdict.cause.dueAt : verdict.mark.fallbackAt
-  return Math.min(first, ...verdict.checks.map((c) => c.deadline))
+/** The next time a confirming task needs a tick: a room that may be asked, or the fallback. */
+export function nextConfirmStep(verdict: Extract<Verdict, { kind: 'confirm' }>): number {
+  return Math.min(verdict.mark.fallbackAt, ...verdict.checks.map((c) => c.deadline))
 }

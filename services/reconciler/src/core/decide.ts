@@ -1,7 +1,7 @@
 import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
 import { assertNever as unreachable } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
-import { nextStep, type Verdict, verdictOf } from './confirmation.ts'
+import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import { closeDraft, type Draft, openDraft, taskReaders, touchEverything, writableTask } from './draft.ts'
 import type { AppState, Confirming, CoreInput, StreamFact, TaskRecord } from './model.ts'
@@ -150,10 +150,26 @@ function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: Comm
     const a = assess(task, view, policy, now, d.state.appId)
     if (a.kind === 'stop') {
       const { verdict } = a
-      for (const check of verdict.checks)
-        if (check.deadline <= now && !checks.has(check.roomId)) checks.set(check.roomId, check)
-      if (verdict.kind === 'due' && verdict.cause.dueAt <= now)
-        emitStop(d.state.appId, writableTask(d, taskId, now), verdict.cause, now, policy, out, a.plan.cause)
+      switch (verdict.kind) {
+        case 'due':
+          if (verdict.cause.dueAt <= now)
+            emitStop(
+              d.state.appId,
+              writableTask(d, taskId, now),
+              verdict.cause,
+              now,
+              policy,
+              out,
+              a.plan.cause,
+            )
+          break
+        case 'confirm':
+          for (const check of verdict.checks)
+            if (check.deadline <= now && !checks.has(check.roomId)) checks.set(check.roomId, check)
+          break
+        default:
+          unreachable(verdict)
+      }
     } else if (a.kind === 'silent') {
       if (a.dueAt <= now) silent.push({ taskId, dueAt: a.dueAt })
     } else if (
@@ -270,7 +286,7 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy, wake: 
     let confirming: Confirming | null = null
     const a = assess(task, view, policy, now, d.state.appId)
     if (a.kind === 'stop') {
-      stopAt = nextStep(a.verdict)
+      stopAt = a.verdict.kind === 'due' ? a.verdict.cause.dueAt : nextConfirmStep(a.verdict)
       confirming = a.verdict.mark
     } else if (a.kind === 'silent') {
       silentAt = a.dueAt

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { nextDeadline } from './decide.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import { closed, created, driver, policyWith, roomClosed, startMix, T0 } from './test-kit.ts'
@@ -19,12 +18,9 @@ describe('orphaned tasks', () => {
     const d = withTask(['s1'])
     const closeAt = T0 + 60_000
     d.event(closed({ streamId: 's1', at: closeAt, seq: 10, reason: 0 }))
-    // The room is listed ahead of the deadline, so the stop is decided at the deadline itself.
-    expect(nextDeadline(d.state)).toBe(closeAt + grace.normal - PRECHECK_LEAD_MS)
-    expect(d.tickAnswered(closeAt + grace.normal - PRECHECK_LEAD_MS)).toEqual([])
     expect(nextDeadline(d.state)).toBe(closeAt + grace.normal)
     expect(d.tick(closeAt + grace.normal - 1)).toEqual([])
-    const [stop, ...rest] = d.tick(closeAt + grace.normal)
+    const [stop, ...rest] = d.tickAnswered(closeAt + grace.normal)
     expect(rest).toEqual([])
     expect(stop).toMatchObject({
       action: 'stop',
@@ -50,9 +46,9 @@ describe('orphaned tasks', () => {
     const closeAt = T0 + 60_000
     d.event(closed({ streamId: 's1', at: closeAt, seq: 10, reason }))
     const due = Math.max(closeAt + ms, closeAt + STOP_FLOOR_MS)
-    expect(nextDeadline(d.state)).toBe(due - PRECHECK_LEAD_MS)
-    expect(d.tickAnswered(due - 1)).toEqual([])
-    expect(d.tick(due)).toMatchObject([{ action: 'stop', rule: `grace:${label}` }])
+    expect(nextDeadline(d.state)).toBe(due)
+    expect(d.tick(due - 1)).toEqual([])
+    expect(d.tickAnswered(due)).toMatchObject([{ action: 'stop', rule: `grace:${label}` }])
   })
 
   it('does not stop while another input is live, and waits for the latest grace of all inputs', () => {
@@ -63,9 +59,7 @@ describe('orphaned tasks', () => {
     // s2 goes with a short grace after s1 went with a long one: s1 may still come back, so wait for both.
     const second = first + 5_000
     d.event(closed({ streamId: 's2', at: second, seq: 11, reason: 0 }))
-    expect(nextDeadline(d.state)).toBe(
-      Math.max(first + grace.reconnectable, second + grace.normal) - PRECHECK_LEAD_MS,
-    )
+    expect(nextDeadline(d.state)).toBe(Math.max(first + grace.reconnectable, second + grace.normal))
   })
 
   it('remembers a close that arrives before its create, so the late create does not revive the stream', () => {
@@ -106,7 +100,7 @@ describe('orphaned tasks', () => {
     const d = withTask(['s1'])
     const closeAt = T0 + 60_000
     d.event(closed({ streamId: 's1', at: closeAt, seq: 10, reason: 1 }))
-    expect(nextDeadline(d.state)).toBe(closeAt + grace.reconnectable - PRECHECK_LEAD_MS)
+    expect(nextDeadline(d.state)).toBe(closeAt + grace.reconnectable)
     d.event(created({ streamId: 's1', at: closeAt + 30_000, seq: 11, recreate: true }))
     expect(d.task('task-a')?.due.stopAt).toBeNull()
     expect(d.tick(closeAt + grace.reconnectable + 60_000)).toEqual([])
@@ -125,7 +119,7 @@ describe('orphaned tasks', () => {
     const closeAt = T0 + 60_000
     const arrival = closeAt + grace.normal + 40_000 // delivered by ZEGO's retries, grace already over
     d.event(closed({ streamId: 's1', at: closeAt, seq: 10, receivedAt: arrival }), arrival)
-    expect(nextDeadline(d.state)).toBe(arrival + STOP_FLOOR_MS - PRECHECK_LEAD_MS)
+    expect(nextDeadline(d.state)).toBe(arrival + STOP_FLOOR_MS)
     expect(d.tick(arrival)).toEqual([])
     d.event(
       created({ streamId: 's1', at: closeAt + 2_000, seq: 11, receivedAt: arrival + 1_500 }),
@@ -138,7 +132,7 @@ describe('orphaned tasks', () => {
     const d = withTask(['s1'])
     const arrival = T0 + 70_000
     d.event(closed({ streamId: 's1', at: null, seq: 10, receivedAt: arrival }), arrival)
-    expect(nextDeadline(d.state)).toBe(arrival + grace.normal - PRECHECK_LEAD_MS)
+    expect(nextDeadline(d.state)).toBe(arrival + grace.normal)
   })
 
   it('room_closed closes every stream of that room session, not of a later one', () => {

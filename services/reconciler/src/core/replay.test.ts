@@ -1,6 +1,5 @@
 import type { Decision } from '@mixguard/contracts'
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { decide, nextDeadline } from './decide.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import { type AppPolicy, defaultPolicy } from './policy.ts'
@@ -133,8 +132,7 @@ describe('replay and restore', () => {
       later + 200,
       policy,
     ).state
-    // Its room was listed ahead of its deadline when that came (PRECHECK_LEAD_MS): now the stop's own.
-    expect(nextDeadline(listed)).toBe(deadline + PRECHECK_LEAD_MS)
+    expect(nextDeadline(listed)).toBe(deadline)
     const stops = decide(listed, { kind: 'tick' }, later + 200, policy).decisions
     expect(stops.map((d) => [d.action, d.taskId, d.rule, d.evidence.deadline])).toEqual([
       ['stop', 'a', 'grace:heartbeat_timeout', T0 + 10_000 + policy.graceMs.reconnectable],

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { nextDeadline } from './decide.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import {
@@ -31,7 +30,7 @@ describe('tasks with unknown inputs (seen through mix_start only)', () => {
     const close = roomClosed({ at: T0 + 60_000 })
     d.event(close)
     const due = T0 + 60_000 + Math.max(base.graceMs.roomGone, STOP_FLOOR_MS)
-    expect(nextDeadline(d.state)).toBe(due - PRECHECK_LEAD_MS)
+    expect(nextDeadline(d.state)).toBe(due)
     // The room's stream list confirms the close first (issue 9); the evidence names it.
     expect(d.tickAnswered(due)).toMatchObject([
       {
@@ -120,7 +119,7 @@ describe('auto-mix tasks (StartAutoMix): their inputs are the room streams', () 
     d.event(closed({ streamId: 's1', at: T0 - 50_000, seq: 2 }))
     d.event(startAutoMix({ taskId: 'auto', at: T0, roomId: 'r1' }))
     expect(d.tick(T0 + 1_000)).toEqual([])
-    expect(nextDeadline(d.state)).toBe(T0 + base.graceMs.normal - PRECHECK_LEAD_MS)
+    expect(nextDeadline(d.state)).toBe(T0 + base.graceMs.normal)
   })
 
   it('with no known stream in the room are stopped on room evidence only', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { PRECHECK_LEAD_MS } from './confirmation.ts'
 import { nextDeadline, pendingDecisions } from './decide.ts'
 import { ROOM_CHECK_INTERVAL_MS, STOP_FLOOR_MS } from './limits.ts'
 import { closed, created, driver, mixStarted, outcomeFor, policyWith, startMix, T0 } from './test-kit.ts'
@@ -44,7 +43,7 @@ describe('silent tasks', () => {
     d.roomStreams('r1', ['s2'], observedAt)
     expect(pendingDecisions(d.state)).toEqual([])
     const due = observedAt + Math.max(d.policy.graceMs.observedAbsent, STOP_FLOOR_MS)
-    expect(d.task('task-a')?.due.stopAt).toBe(due - PRECHECK_LEAD_MS)
+    expect(d.task('task-a')?.due.stopAt).toBe(due)
     expect(d.task('task-b')?.due.silentAt).toBe(observedAt + d.policy.silentTaskMs)
     expect(d.tickAnswered(due, { r1: ['s2'] })).toMatchObject([
       { action: 'stop', taskId: 'task-a', reason: 'orphaned', rule: 'grace:observed_absent' },
@@ -64,7 +63,7 @@ describe('silent tasks', () => {
   it('an older callback does not override a newer observation; an observed stream cancels a pending deadline', () => {
     const d = quietTasks()
     d.event(closed({ streamId: 's1', at: T0 + 1_000, seq: 3, reason: 1 }))
-    expect(d.task('task-a')?.due.stopAt).toBe(T0 + 1_000 + d.policy.graceMs.reconnectable - PRECHECK_LEAD_MS)
+    expect(d.task('task-a')?.due.stopAt).toBe(T0 + 1_000 + d.policy.graceMs.reconnectable)
     d.roomStreams('r1', ['s1', 's2'], T0 + 20_000)
     expect(d.task('task-a')?.due.stopAt).toBeNull()
     d.event(closed({ streamId: 's1', at: T0 + 1_000, seq: 3, reason: 1 }), T0 + 21_000)
