@@ -70,13 +70,27 @@ export function verdictOf(
   if (confirm === null || since > now) return { kind: 'due', cause, mark: null }
   const kept = task.confirming?.since === since ? task.confirming : null
   const startedAt = kept?.startedAt ?? now
-  const fallbackAt = kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view)
   const freshFrom = startedAt - BURST_MS
   const rooms = confirm.rooms.map((r) => {
-    const observedAt = tget(view.state.rooms, r.roomId)?.observedAt ?? null
+    const room = tget(view.state.rooms, r.roomId)
+    const observedAt = room?.observedAt ?? null
     const counts = observedAt !== null && observedAt >= r.goneAt && observedAt >= freshFrom
-    return { ...r, observedAt, counts }
+    const askedAt = room?.lastCheckAt ?? null
+    // Asked since the inputs went, or a list still in flight (its answer serves every check of the room).
+    const asked =
+      (askedAt !== null && askedAt >= r.goneAt && askedAt >= freshFrom) || (room?.pendingCheck ?? null) !== null
+    const askableAt = Math.max(now, roomReadyAt(room, policy, 'confirmation'))
+    return { ...r, observedAt, counts, asked, askableAt }
   })
+  // The fallback waits one wait after the first checks. A room with no list asked since its inputs went
+  // and none in flight (ZEGO's 10 s per room held it back, or no tick came while the reconciler was
+  // away) has had no check: its wait counts from when it can be asked, so a stop never falls back to the
+  // callbacks alone without a list of every room asked after the close.
+  const unasked = rooms.filter((r) => !r.counts && !r.asked)
+  const fallbackAt = Math.max(
+    kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view),
+    ...unasked.map((r) => r.askableAt + confirm.waitMs),
+  )
   const listed = rooms.flatMap(({ roomId, observedAt, counts }) =>
     counts ? [`room_streams:${roomId}@${observedAt}`] : [],
   )

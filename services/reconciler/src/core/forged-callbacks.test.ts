@@ -105,6 +105,33 @@ describe('a room_close against a task whose inputs are unknown is confirmed with
   })
 })
 
+describe('a confirmation whose room could not be asked yet falls back only after asking it', () => {
+  // Found by the property below (seed 1172507530): the sweep listed r1 just before a forged close, so
+  // the confirmation could not ask r1 for 10 s; the next tick came only after the fallback's time (a
+  // reconciler away for a minute) and the task was stopped on the forged close alone, never asked.
+  it('a reconciler back after the fallback time asks the room first, and the live stream keeps the task', () => {
+    const d = driver(policyWith({ roomSweep: { enabled: true, listShare: 0.5 } }))
+    d.event(created({ streamId: 's3', at: T0 - 10_000, seq: 1 }))
+    d.event(mixStarted({ taskId: 'sdk', at: T0, roomId: 'r1', output: 'o', seq: 1 }))
+    const CLOSE_AT = T0 + 60_000
+    const swept = d.tick(CLOSE_AT - 100).filter(isRoomCheck)
+    expect(swept).toMatchObject([{ command: { call: 'DescribeSimpleStreamList', roomId: 'r1' } }])
+    d.roomStreams('r1', ['s3'], CLOSE_AT - 50)
+    d.event(roomClosed({ at: CLOSE_AT }))
+    // The grace passes: r1 was asked 100 ms before the close and may not be asked again for 10 s.
+    const due = d.tick(CLOSE_AT + 5_000)
+    expect(d.task('sdk')?.confirming).toMatchObject({ startedAt: CLOSE_AT + 5_000, rooms: ['r1'] })
+    expect(due).toEqual([])
+    // Nothing ticks again until long after the fallback would have come.
+    const back = d.tick(CLOSE_AT + 600_000)
+    expect(back.filter((x) => x.action === 'stop')).toEqual([])
+    expect(back.filter(isRoomCheck)).toMatchObject([{ command: { roomId: 'r1' } }])
+    d.roomStreams('r1', ['s3'], CLOSE_AT + 600_100)
+    for (const at of [CLOSE_AT + 700_000, CLOSE_AT + 3_600_000]) d.tickAnswered(at, { r1: ['s3'] })
+    expect(d.decisions.filter((x) => x.taskId === 'sdk' && x.action === 'stop')).toEqual([])
+  })
+})
+
 describe('a room_close refuted by a later stream list never stops a task again', () => {
   const FORGED_AT = T0 + 60_000
   /** sdk (known from mix_start alone) in r1 with s3 live; a forged close of r1; the list shows s3. */
