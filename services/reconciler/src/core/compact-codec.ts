@@ -158,11 +158,13 @@ function arrayNode(element: Node): Node {
     read: (input) => {
       const n = length(input)
       if (n < 0) return FAIL
-      const array: unknown[] = []
+      if (n === 0) return []
+      // Of its final length from the start: a pushed-to array keeps room for 16 more.
+      const array: unknown[] = new Array(n)
       for (let i = 0; i < n; i++) {
         const item = element.read(input)
         if (item === FAIL) return FAIL
-        array.push(item)
+        array[i] = item
       }
       return array
     },
@@ -188,23 +190,16 @@ function recordNode(entry: Node): Node {
     read: (input) => {
       const n = length(input)
       if (n < 0) return FAIL
-      const record: Record<string, unknown> = {}
+      const entries: Array<[unknown, unknown]> = new Array(n)
       for (let i = 0; i < n; i++) {
         const key = stringNode.read(input)
         if (key === FAIL) return FAIL
         const item = entry.read(input)
         if (item === FAIL) return FAIL
-        // As JSON.parse does it: `__proto__` is an own key, never the prototype.
-        if (key === '__proto__')
-          Object.defineProperty(record, key, {
-            value: item,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          })
-        else record[key as string] = item
+        entries[i] = [key, item]
       }
-      return record
+      // Sized to its keys, as JSON.parse makes it (no room left for more), and `__proto__` an own key.
+      return Object.fromEntries(entries)
     },
   }
 }
