@@ -22,6 +22,7 @@ const config = loadConfig({
 })
 if (!config.ok) throw new Error(config.message)
 let restored: (fields: Record<string, unknown>) => void = () => {}
+let phases: Record<string, unknown> = {}
 const done = new Promise<Record<string, unknown>>((resolve) => {
   restored = resolve
 })
@@ -30,7 +31,8 @@ const log = pino(
   {
     write: (line: string) => {
       const fields = JSON.parse(line) as Record<string, unknown>
-      if (fields.msg === 'restored partitions from the changelog') restored(fields)
+      if (fields.msg === 'changelog read: where the restore went') phases = fields
+      else if (fields.msg === 'restored partitions from the changelog') restored(fields)
       else if (Number(fields.level) >= 50) process.stderr.write(line)
     },
   },
@@ -43,6 +45,15 @@ const readyMs = performance.now() - began
 const heapDelta = heapAfterGc() - before
 await reconciler.close()
 console.log(
-  JSON.stringify({ readyMs, restoreStepMs: Number(fields.ms), apps: Number(fields.apps), heapDelta }),
+  JSON.stringify({
+    readyMs,
+    restoreStepMs: Number(fields.ms),
+    apps: Number(fields.apps),
+    heapDelta,
+    readMs: Number(phases.ms),
+    jsonMs: Number(phases.jsonMs),
+    stateMs: Number(phases.stateMs),
+    bytes: Number(phases.bytes),
+  }),
 )
 process.exit(0)

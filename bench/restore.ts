@@ -13,6 +13,8 @@
 //              (what a restart meets; its time grows with the decision core's speed on large apps)
 //   changelog  the core builds one app's state from the same events and the reconciler's state store
 //              saves it for every app, once each (what a restart meets after compaction; quick to set up)
+// The full shape's restore is split into its phases: the state store's read of the changelog (fetch,
+// gunzip in kafkajs, parse), of it JSON.parse and the build of the states (the rest is fetch + gunzip).
 // Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5] [from=events|changelog]
 import {
   appKey,
@@ -96,6 +98,12 @@ function eventsFor(appId: number, shape: RestoreShape): ZegoEvent[] {
 interface Restored {
   readyMs: number
   restoreStepMs: number
+  /** The state store's restore (fetch, gunzip, parse), and its JSON.parse and state-building parts. */
+  readMs: number
+  jsonMs: number
+  stateMs: number
+  /** Changelog value bytes read, uncompressed. */
+  bytes: number
   apps: number
   heapDelta: number
   events: number
@@ -239,6 +247,11 @@ export async function benchRestore(
       extra: {
         'time to ready ms': Math.round(full.readyMs),
         'restore step ms': Math.round(full.restoreStepMs),
+        'changelog read ms': Math.round(full.readMs),
+        'of it JSON.parse ms': Math.round(full.jsonMs),
+        'of it state build ms': Math.round(full.stateMs),
+        'of it fetch + gunzip + other ms': Math.round(full.readMs - full.jsonMs - full.stateMs),
+        'changelog MB': Math.round(full.bytes / 2 ** 20),
         'app states': full.apps,
         'bytes per running task': Math.round(perTask),
         'bytes per live stream': Math.round(perStream),

@@ -1,4 +1,5 @@
 import { topicName } from '@mixguard/contracts'
+import { parseAppState, tget } from '@mixguard/reconciler/core'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 import { collectTopic, testKafka } from './kafka.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
@@ -18,10 +19,6 @@ beforeAll(async () => {
   })
 })
 afterAll(() => pipeline?.close())
-
-interface StoredState {
-  state: { tasks: Record<string, { phase: string; due: { stopAt: number | null } }> }
-}
 
 test('SIGKILL with deadlines pending: after a restart the overdue deadlines fire and no decision is lost', async () => {
   const first = spawnReconciler(pipeline.reconcilerEnv)
@@ -49,8 +46,9 @@ test('SIGKILL with deadlines pending: after a restart the overdue deadlines fire
   await changelog.until('all three orphan deadlines saved', (records) => {
     const last = records.at(-1)
     if (!last) return false
-    const { state } = JSON.parse(last.value.toString()) as StoredState
-    const tasks = TASKS.map((t) => state.tasks[t])
+    const state = parseAppState(JSON.parse(last.value.toString()).state)
+    if (!state) return false
+    const tasks = TASKS.map((t) => tget(state.tasks, t))
     if (!tasks.every((t) => t?.phase === 'running' && t.due.stopAt !== null)) return false
     deadlines = tasks.map((t) => t?.due.stopAt as number)
     return true

@@ -156,6 +156,11 @@ export async function startReconciler(
     parse: parseAppState,
     encode: storedState,
     onSkipped: (reason, key) => log.warn({ key, reason }, 'skipped an unusable changelog record'),
+    onRestored: ({ partitions, ms, bytes, jsonMs, stateMs }) =>
+      log.info(
+        { partitions, ms: Math.round(ms), bytes, jsonMs: Math.round(jsonMs), stateMs: Math.round(stateMs) },
+        'changelog read: where the restore went',
+      ),
   })
 
   shell = new Shell({

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { createIdempotentProducer, ensureTopics, type Kafka, type Producer } from '@mixguard/kafka'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
+import { type AppState, parseAppState, storedState } from '../core/index.ts'
+import { closed, created, driver, startMix, T0, v1Stored } from '../core/test-kit.ts'
 import type { StateStore } from '../shell-ports.ts'
 import { createKafkaStateStore } from './state-store.ts'
 
@@ -115,5 +117,53 @@ describe('the changelog state store', () => {
     expect(await mine.unchanged([PARTITION, PARTITION + 1])).toEqual(new Set([PARTITION + 1]))
     // A partition never restored here is never taken as current.
     expect(await mine.unchanged([0])).toEqual(new Set())
+  })
+
+  test('a changelog of states stored before v2 (v1, JSON) restores; the next save is v2 and restores too', async () => {
+    // An app of 40 tasks (its v1 form chunked at 16 KB), their inputs closed, stops pending.
+    const d = driver()
+    for (let i = 0; i < 40; i++) {
+      d.event(created({ streamId: `s${i}`, roomId: `r${i % 8}`, at: T0 + i, seq: i + 1 }))
+      d.event(startMix({ taskId: `t${i}`, at: T0 + 100 + i, roomId: `r${i % 8}`, inputs: [`s${i}`] }))
+      d.event(closed({ streamId: `s${i}`, roomId: `r${i % 8}`, at: T0 + 10_000, seq: 100 + i }))
+    }
+    d.tick(T0 + 3_600_000)
+    // The form of each AppState the store hands to parse (the other tests' states have no `v`).
+    const forms: unknown[] = []
+    const appStore = (encode: (state: AppState) => unknown) =>
+      createKafkaStateStore<AppState>({
+        kafka,
+        producer,
+        topic,
+        parse: (value) => {
+          const form = (value as { v?: unknown }).v
+          if (form !== undefined) forms.push(form)
+          return parseAppState(value)
+        },
+        encode,
+        chunkBytes: 16 * 1024,
+        sendBytes: 48 * 1024,
+        fetchBytes: 32 * 1024,
+      })
+    const small = driver()
+    small.event(startMix({ taskId: 'alone', at: T0, inputs: ['x'] }))
+    // What a version before v2 wrote: both apps in v1, one of them chunked.
+    await appStore(v1Stored).save(1, [
+      { appId: APP + 20, appliedOffset: '7', state: d.state },
+      { appId: APP + 21, appliedOffset: '8', state: small.state },
+    ])
+    const fromV1 = (await appStore(storedState).restore([1])).get(1)
+    expect(forms.sort()).toEqual([1, 1])
+    expect(fromV1?.get(APP + 20)).toEqual({ appId: APP + 20, appliedOffset: '7', state: d.state })
+    expect(fromV1?.get(APP + 21)?.state).toEqual(small.state)
+    // This version saves one of them again (v2): the other stays v1, and both restore.
+    const store = appStore(storedState)
+    await store.restore([1])
+    await store.save(1, [{ appId: APP + 20, appliedOffset: '9', state: d.state }])
+    forms.length = 0
+    const mixed = (await appStore(storedState).restore([1])).get(1)
+    expect(forms.sort()).toEqual([1, 2])
+    expect(mixed?.get(APP + 20)).toEqual({ appId: APP + 20, appliedOffset: '9', state: d.state })
+    expect(mixed?.get(APP + 21)?.state).toEqual(small.state)
   })
 })

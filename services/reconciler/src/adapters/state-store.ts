@@ -2,7 +2,13 @@ import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
 import { retry, systemTimers } from '@mixguard/time'
 import type { StateStore, StoredApp } from '../shell-ports.ts'
 import { fetchPartitions } from './changelog-fetch.ts'
-import { ChangelogReader, type ChangelogRecord, type ChunkedVersion, encodeApp } from './state-records.ts'
+import {
+  ChangelogReader,
+  type ChangelogRecord,
+  type ChunkedVersion,
+  encodeApp,
+  type RestorePhases,
+} from './state-records.ts'
 
 /** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
 const DEFAULT_CHUNK_BYTES = 1024 * 1024
@@ -22,6 +28,8 @@ export function createKafkaStateStore<S>(options: {
   /** The stored form of a state, which `parse` reads back (default: the state itself). */
   encode?: (state: S) => unknown
   onSkipped?: (reason: string, key: string | null) => void
+  /** After each restore: its time in all, and what of it went to parsing (see RestorePhases). */
+  onRestored?: (phases: RestorePhases & { partitions: number[]; ms: number }) => void
   chunkBytes?: number
   sendBytes?: number
   /** Bytes per fetch answer while restoring (default 10 MiB). */
@@ -36,7 +44,9 @@ export function createKafkaStateStore<S>(options: {
   const chunked = new Map<number, ChunkedVersion>()
 
   async function restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>> {
+    const began = performance.now()
     const readers = new Map(partitions.map((p) => [p, new ChangelogReader<S>(parse, skipped)]))
+    const phases: RestorePhases = { bytes: 0, jsonMs: 0, stateMs: 0 }
     const offsets = await partitionEnds(kafka, topic)
     const ranges = new Map<number, { from: bigint; last: bigint }>()
     for (const p of partitions) {
@@ -48,8 +58,10 @@ export function createKafkaStateStore<S>(options: {
     // others are still fetched; only its latest version of each app is parsed.
     const read = new Map<number, ReturnType<ChangelogReader<S>['finish']>>()
     const finish = (p: number) => {
-      const done = read.get(p) ?? readers.get(p)?.finish()
+      const reader = readers.get(p)
+      const done = read.get(p) ?? reader?.finish()
       if (done) read.set(p, done)
+      if (reader) for (const k of ['bytes', 'jsonMs', 'stateMs'] as const) phases[k] += reader.phases[k]
       readers.delete(p) // and with it the chunks' bytes
       return done
     }
@@ -69,6 +81,7 @@ export function createKafkaStateStore<S>(options: {
       for (const [appId, version] of done.chunked) chunked.set(appId, version)
       apps.set(p, done.apps)
     }
+    options.onRestored?.({ partitions, ms: performance.now() - began, ...phases })
     return apps
   }
 

@@ -31,7 +31,7 @@ function shared(v: string, strings: Strings): string {
 }
 type Check = (value: unknown, strings: Strings) => unknown
 
-interface Def {
+export interface Def {
   type: string
   checks?: Array<{ _zod: { def: { check: string; format?: string; value?: unknown; inclusive?: boolean } } }>
   shape?: Record<string, z.ZodType>
@@ -48,7 +48,7 @@ interface Def {
   transform?: (value: unknown) => unknown
 }
 
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def
+export const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -115,7 +115,8 @@ function compile(schema: z.ZodType): Check {
   }
 }
 
-function compileNumber(schema: z.ZodType, def: Def): Check {
+/** The test of a number schema (finite, then its checks), or null for a check only zod can run. */
+export function numberTest(def: Def): ((n: number) => boolean) | null {
   const tests: Array<(n: number) => boolean> = []
   for (const check of def.checks ?? []) {
     const c = check._zod.def
@@ -123,13 +124,19 @@ function compileNumber(schema: z.ZodType, def: Def): Check {
     if (c.check === 'number_format' && c.format === 'safeint') tests.push(Number.isSafeInteger)
     else if (c.check === 'greater_than') tests.push(c.inclusive ? (n) => n >= bound : (n) => n > bound)
     else if (c.check === 'less_than') tests.push(c.inclusive ? (n) => n <= bound : (n) => n < bound)
-    else return byZod(schema)
+    else return null
   }
-  return (v) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) return FAIL
-    for (const test of tests) if (!test(v)) return FAIL
-    return v
+  return (n) => {
+    if (!Number.isFinite(n)) return false
+    for (const test of tests) if (!test(n)) return false
+    return true
   }
+}
+
+function compileNumber(schema: z.ZodType, def: Def): Check {
+  const test = numberTest(def)
+  if (test === null) return byZod(schema)
+  return (v) => (typeof v === 'number' && test(v) ? v : FAIL)
 }
 
 function compileArray(element: Check): Check {

@@ -15,7 +15,7 @@ export interface AppState {
   streams: Table<StreamRecord>
   /**
    * Bucketed like the streams: every input that writes a task copies the top level and one bucket,
-   * not every task. Stored flat on the changelog (stored-state.ts); read them with tget/tvalues.
+   * not every task. Stored compact on the changelog (stored-state.ts); read them with tget/tvalues.
    */
   tasks: Table<TaskRecord>
   rooms: Table<RoomRecord>

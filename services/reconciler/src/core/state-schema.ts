@@ -1,9 +1,9 @@
 import { type CommandDecision, type Decision, DecisionSchema } from '@mixguard/contracts'
 import { z } from 'zod'
 import { type CommandTarget, commandOf } from './commands.ts'
-import { inPlaceParser } from './in-place-parse.ts'
+import { compactCodec } from './compact-codec.ts'
+import { inPlaceParser, isObject } from './in-place-parse.ts'
 import type { AppState } from './model.ts'
-import { withTaskBuckets } from './stored-state.ts'
 import { rebucket } from './table.ts'
 import { TASK_PHASES } from './task-phase.ts'
 
@@ -177,15 +177,41 @@ export const AppStateSchema = z.object({
 
 const parseState = inPlaceParser(AppStateSchema)
 
+/** The changelog's form of a state since v2 (stored-state.ts): see compact-codec.ts. */
+export const compactState = compactCodec(AppStateSchema)
+
 /**
  * A restored state, or null when it is not one this version of the core can use. `value` is freshly
- * parsed JSON, and is consumed: the state is checked and completed where it lies (in-place-parse.ts).
- * It reads the stored shape (a flat task map, stored-state.ts) and the JSON of an AppState alike. Records
- * are put back in the bucket their key hashes to, so a state written with other buckets still reads right.
+ * parsed JSON, and is consumed. It reads every form a state was stored in: the compact one
+ * (`{ v: 2, strings, data, json }`, stored-state.ts), the flat task map that versions before it stored,
+ * and the JSON of an AppState itself; the last two are checked and completed where they lie
+ * (in-place-parse.ts). Records are put back in the bucket their key hashes to, so a state written with
+ * other buckets still reads right.
  */
 export function parseAppState(value: unknown): AppState | null {
-  const parsed = parseState(withTaskBuckets(value))
-  if (!parsed.success) return null
-  const s = parsed.data
+  let s: AppState | null
+  if (isObject(value) && value.v === 2) s = compactState.decode(value)
+  else {
+    const parsed = parseState(withTaskBuckets(value))
+    s = parsed.success ? parsed.data : null
+  }
+  if (s === null) return null
   return { ...s, streams: rebucket(s.streams), tasks: rebucket(s.tasks), rooms: rebucket(s.rooms) }
+}
+
+/**
+ * Freshly parsed JSON of a state, its task map in the shape of a table: a flat one (what versions before
+ * v2 stored, and before the core bucketed its tasks) becomes one bucket under a name no key hashes to,
+ * which rebucket then spreads over the buckets; a bucketed one (the JSON of an AppState itself) is left
+ * as it is. A flat map holds task records, which have a string `taskId`; a bucket never does (its values
+ * are all records).
+ */
+function withTaskBuckets(value: unknown): unknown {
+  if (!isObject(value) || !isObject(value.tasks)) return value
+  for (const key in value.tasks) {
+    const first = value.tasks[key]
+    if (isObject(first) && typeof first.taskId === 'string') value.tasks = { flat: value.tasks }
+    break
+  }
+  return value
 }

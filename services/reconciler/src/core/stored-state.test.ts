@@ -1,9 +1,14 @@
+import type { Decision, ZegoEvent } from '@mixguard/contracts'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decide } from './decide.ts'
-import { parseAppState } from './model.ts'
+import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
+import type { AppPolicy } from './policy.ts'
 import { storedState } from './stored-state.ts'
-import { bucketOf, tkeys } from './table.ts'
-import { closed, created, driver, startMix, T0 } from './test-kit.ts'
+import { bucketOf, tkeys, tvalues } from './table.ts'
+import { policyArb } from './test-checks.ts'
+import { APP, closed, created, driver, startMix, T0, v1Stored } from './test-kit.ts'
+import { buildWorld, scriptArb } from './test-world.ts'
 
 /** Ten tasks in five rooms (two initiators in each), their inputs closed unless `open`: every orphan deadline armed. */
 function busy(open = false) {
@@ -20,30 +25,92 @@ function busy(open = false) {
   return d
 }
 
+const restored = (state: AppState) => parseAppState(JSON.parse(JSON.stringify(storedState(state))))
+
+/** A world's events in order with a tick after each, restored through the stored form before step `at`. */
+function run(events: ZegoEvent[], policy: AppPolicy, at: number | null) {
+  let state = emptyState(APP)
+  const decisions: Decision[] = []
+  const states: AppState[] = []
+  events.forEach((event, i) => {
+    if (i === at) state = restored(state) ?? emptyState(APP)
+    const now = event.receivedAt
+    for (const input of [{ kind: 'event', event }, { kind: 'tick' }] as CoreInput[]) {
+      const step = decide(state, input, now + 1, policy)
+      state = step.state
+      decisions.push(...step.decisions)
+    }
+    states.push(state)
+  })
+  return { decisions, states }
+}
+
 describe('the stored state', () => {
-  it('keeps the tasks flat, TaskId → task, as the versions before the task buckets wrote and read them', () => {
+  it('is compact (v2): no keys, each string once, every other value a number', () => {
     const { state } = busy()
     const stored = JSON.parse(JSON.stringify(storedState(state)))
-    expect(Object.keys(stored.tasks).sort()).toEqual(tkeys(state.tasks).sort())
-    expect(Object.keys(stored.tasks)).toHaveLength(10)
-    for (const [taskId, task] of Object.entries(stored.tasks))
-      expect(task).toMatchObject({ taskId, phase: 'running' })
-    // Streams and rooms keep their buckets, named as before.
-    expect(Object.keys(stored.streams).every((name) => /^b\d+$/.test(name))).toBe(true)
-    expect(stored.streams[bucketOf('s3')].s3.streamId).toBe('s3')
+    expect(Object.keys(stored).sort()).toEqual(['data', 'json', 'strings', 'v'])
+    expect(stored.v).toBe(2)
+    expect(new Set(stored.strings).size).toBe(stored.strings.length)
+    expect(stored.strings).toContain('task-3')
+    expect(stored.strings).not.toContain('taskId')
+    expect(stored.data.every((n: unknown) => typeof n === 'number')).toBe(true)
+    expect(JSON.stringify(stored).length).toBeLessThan(JSON.stringify(state).length / 2)
   })
 
   it('restores to the same state, which decides the same from there on', () => {
     const d = busy()
-    const restored = parseAppState(JSON.parse(JSON.stringify(storedState(d.state))))
-    expect(restored).toEqual(d.state)
-    if (restored === null) return
+    const back = restored(d.state)
+    expect(back).toEqual(d.state)
+    if (back === null) return
     const later = T0 + 3_600_000
     const policy = d.policy
-    expect(decide(restored, { kind: 'tick' }, later, policy)).toEqual(
-      decide(d.state, { kind: 'tick' }, later, policy),
+    const { state: asked, decisions } = decide(back, { kind: 'tick' }, later, policy)
+    expect({ state: asked, decisions }).toEqual(decide(d.state, { kind: 'tick' }, later, policy))
+    expect(decisions).toHaveLength(5)
+    // Its decisions pending (stored whole, with their commands) restore as well.
+    expect(restored(asked)).toEqual(asked)
+    expect(tvalues(asked.rooms).some((room) => room.pendingCheck !== null)).toBe(true)
+  })
+
+  it('any state of a random world restores equal and decides on the same as if never stored', () => {
+    fc.assert(
+      fc.property(scriptArb, policyArb, fc.nat(), (script, policy, pick) => {
+        const { events } = buildWorld(script)
+        const at = events.length === 0 ? null : pick % events.length
+        const straight = run(events, policy, null)
+        for (const state of straight.states) expect(restored(state)).toEqual(state)
+        expect(run(events, policy, at).decisions).toEqual(straight.decisions)
+      }),
+      { numRuns: 100 },
     )
-    expect(decide(restored, { kind: 'tick' }, later, policy).decisions).toHaveLength(5)
+  }, 60_000)
+
+  it('reads the form versions before v2 stored (v1, tasks flat) and decides the same from it', () => {
+    const d = busy()
+    const back = parseAppState(v1Stored(d.state))
+    expect(back).toEqual(d.state)
+    if (back === null) return
+    const later = T0 + 3_600_000
+    expect(decide(back, { kind: 'tick' }, later, d.policy)).toEqual(
+      decide(d.state, { kind: 'tick' }, later, d.policy),
+    )
+  })
+
+  it('a compact state that is not whole or not right is refused, never half read', () => {
+    const stored = JSON.parse(JSON.stringify(storedState(busy().state)))
+    const variants = [
+      { ...stored, data: stored.data.slice(0, -1) },
+      { ...stored, data: [...stored.data, 0] },
+      { ...stored, strings: stored.strings.slice(0, -1) },
+      { ...stored, data: stored.data.map((n: number, i: number) => (i === 3 ? 'x' : n)) },
+      { ...stored, data: stored.data.map((n: number, i: number) => (i === 1 ? 1e9 : n)) },
+      { ...stored, strings: stored.strings.map((s: string, i: number) => (i === 0 ? 7 : s)) },
+      { ...stored, json: undefined },
+      { ...stored, data: [] },
+    ]
+    for (const [i, variant] of variants.entries()) expect([i, parseAppState(variant)]).toEqual([i, null])
+    expect(parseAppState(stored)).not.toBeNull()
   })
 
   it('an input that writes one task copies its bucket, not the others', () => {
