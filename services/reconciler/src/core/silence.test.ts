@@ -76,10 +76,26 @@ describe('silent tasks', () => {
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
     expect(d.tick(T0 + 5_000)).toHaveLength(1)
     d.roomStreams('r1', ['s1'], T0 + 5_100)
-    // Silent again 5 s after the answer, but the room was listed less than 10 s ago.
-    expect(nextDeadline(d.state)).toBe(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)
+    // Silent again 5 s after the answer, but the room was listed less than 10 s ago: ZEGO counts the
+    // 10 s from the list it received (its answer, T0 + 5,100), not from when we decided to ask.
+    expect(nextDeadline(d.state)).toBe(T0 + 5_100 + ROOM_CHECK_INTERVAL_MS)
     expect(d.tick(T0 + 10_100)).toEqual([])
-    expect(d.tick(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)).toMatchObject([
+    expect(d.tick(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)).toEqual([])
+    expect(d.tick(T0 + 5_100 + ROOM_CHECK_INTERVAL_MS)).toMatchObject([
+      { rule: 'room_streams', evidence: { note: 'r1' } },
+    ])
+  })
+
+  it('a check never answered lapses a silentTaskMs after its decision; the room is asked again then', () => {
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1, receivedAt: T0 }), T0)
+    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
+    const first = T0 + d.policy.silentTaskMs
+    expect(d.tick(first)).toHaveLength(1)
+    // No answer and no outcome: the check is lost.
+    expect(d.tick(first + ROOM_CHECK_INTERVAL_MS)).toEqual([])
+    expect(nextDeadline(d.state)).toBe(first + d.policy.silentTaskMs)
+    expect(d.tick(first + d.policy.silentTaskMs)).toMatchObject([
       { rule: 'room_streams', evidence: { note: 'r1' } },
     ])
   })
