@@ -1,4 +1,5 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
+import { streamWritten } from './room-candidates.ts'
 import { bucketOf, type Table, tget } from './table.ts'
 import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
@@ -94,6 +95,7 @@ export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
   const bucket = writableBucket(d, name, key)
   delete bucket[key]
+  if (name === 'streams') streamWritten(d.state.streams, key)
   if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketOf(key)] = undefined
 }
 
@@ -135,12 +137,15 @@ function own<T extends object>(
 }
 
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
-  return own<StreamRecord>(d, 'streams', streamId, tget(d.state.streams, streamId), () => ({
+  const stream = own<StreamRecord>(d, 'streams', streamId, tget(d.state.streams, streamId), () => ({
     streamId,
     facts: {},
     observed: null,
     touchedAt: now,
   }))
+  // The caller writes it next: the rooms its bucket's streams name are read again (room-candidates.ts).
+  streamWritten(d.state.streams, streamId)
+  return stream
 }
 
 export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord {

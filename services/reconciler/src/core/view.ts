@@ -1,5 +1,6 @@
 import { type Liveness, liveness, roomOf } from './liveness.ts'
 import type { AppState } from './model.ts'
+import { streamsNaming } from './room-candidates.ts'
 import { tget, tvalues } from './table.ts'
 
 /**
@@ -34,18 +35,18 @@ export function viewOf(state: AppState): View {
       return rooms.get(streamId) ?? null
     },
     streamsInRoom(roomId) {
-      if (byRoom === null) {
-        byRoom = new Map()
-        for (const stream of tvalues(state.streams)) {
-          const room = roomOf(stream, state.rooms)
-          if (room === null) continue
-          const list = byRoom.get(room)
-          if (list) list.push(stream.streamId)
-          else byRoom.set(room, [stream.streamId])
-        }
-        for (const list of byRoom.values()) list.sort()
+      byRoom ??= new Map()
+      let list = byRoom.get(roomId)
+      if (list === undefined) {
+        // Only a stream naming the room can be in it (room-candidates.ts): no scan of the app's streams.
+        list = streamsNaming(state.streams, roomId).filter((streamId) => {
+          const stream = tget(state.streams, streamId)
+          return stream !== undefined && roomOf(stream, state.rooms) === roomId
+        })
+        list.sort()
+        byRoom.set(roomId, list)
       }
-      return byRoom.get(roomId) ?? []
+      return list
     },
     listsPending() {
       if (pending === null) {
