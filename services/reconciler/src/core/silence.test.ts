@@ -86,12 +86,19 @@ describe('silent tasks', () => {
     ])
   })
 
-  it('a check never answered lapses a silentTaskMs after its decision; the room is asked again then', () => {
+  /** A task silent since T0: the silence check of its room at `first`. */
+  function silentCheck() {
     const d = driver()
     d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1, receivedAt: T0 }), T0)
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
     const first = T0 + d.policy.silentTaskMs
-    expect(d.tick(first)).toHaveLength(1)
+    const [check] = d.tick(first)
+    if (check === undefined) throw new Error('no check')
+    return { d, first, check }
+  }
+
+  it('a check never answered lapses a silentTaskMs after its decision; the room is asked again then', () => {
+    const { d, first } = silentCheck()
     // No answer and no outcome: the check is lost.
     expect(d.tick(first + ROOM_CHECK_INTERVAL_MS)).toEqual([])
     expect(nextDeadline(d.state)).toBe(first + d.policy.silentTaskMs)
@@ -101,12 +108,7 @@ describe('silent tasks', () => {
   })
 
   it('after a failed check the room waits a full silentTaskMs, not just 10 s', () => {
-    const d = driver()
-    d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1, receivedAt: T0 }), T0)
-    d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
-    const first = T0 + d.policy.silentTaskMs
-    const [check] = d.tick(first)
-    if (check === undefined) throw new Error('no check')
+    const { d, first, check } = silentCheck()
     const failedAt = first + 50
     d.outcome(outcomeFor(check, 'failed_permanent', failedAt, 'DescribeSimpleStreamList'))
     expect(pendingDecisions(d.state)).toEqual([])
