@@ -1,3 +1,4 @@
+import type { EventOf } from '@mixguard/contracts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openDraft } from './draft.ts'
@@ -106,10 +107,11 @@ describe('streamsInRoom reads only the streams naming the room', () => {
 
   it('a view of a draft does not keep the draft’s later writes of a stream from the next view', () => {
     const d = openDraft(emptyState(APP))
-    applyStreamEvent(d, created({ streamId: 's1', roomId: 'r1', at: T0 }), T0)
+    const create = (a: Parameters<typeof created>[0]) => created(a) as EventOf<'stream_created'>
+    applyStreamEvent(d, create({ streamId: 's1', roomId: 'r1', at: T0 }), T0)
     expect(viewOf(d.state).streamsInRoom('r2')).toEqual([])
     // The same record, already the draft's, written again: now in r2.
-    applyStreamEvent(d, created({ streamId: 's1', roomId: 'r2', session: 'rs2', at: T0 + 1 }), T0 + 1)
+    applyStreamEvent(d, create({ streamId: 's1', roomId: 'r2', session: 'rs2', at: T0 + 1 }), T0 + 1)
     expect(viewOf(d.state).streamsInRoom('r2')).toEqual(['s1'])
     expect(viewOf(d.state).streamsInRoom('r1')).toEqual([])
   })
