@@ -1,4 +1,5 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
+import { streamWritten } from './room-candidates.ts'
 import { bucketOf, type Table } from './table.ts'
 import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
@@ -97,6 +98,7 @@ export function removeRecord(d: Draft, name: TableName, key: string): void {
   const bucketName = bucketOf(key)
   const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
+  if (name === 'streams') streamWritten(d.state.streams, key)
   if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketName] = undefined
 }
 
@@ -133,7 +135,7 @@ const copyRoom = (r: RoomRecord): RoomRecord => ({ ...r, closed: { ...r.closed }
 const copyTask = (t: TaskRecord): TaskRecord => ({ ...t })
 
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
-  return own<StreamRecord>(
+  const stream = own<StreamRecord>(
     d,
     'streams',
     streamId,
@@ -145,6 +147,9 @@ export function writableStream(d: Draft, streamId: string, now: number): StreamR
     }),
     copyStream,
   )
+  // The caller writes it next: the rooms its bucket's streams name are read again (room-candidates.ts).
+  streamWritten(d.state.streams, streamId)
+  return stream
 }
 
 export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord {

@@ -12,7 +12,11 @@ import type { AppPolicy } from './policy.ts'
  */
 
 /**
- * When a room may be asked next. ZEGO allows one list per room per 10 s; an unanswered check counts
+ * When a room may be asked next. ZEGO allows one list per room per 10 s, counted from when it received
+ * the list: from the later of the last check's decision and the room's last list answer (a list
+ * decided at t reaches ZEGO up to a second later under load, and one asked at t + 10 s was refused and
+ * retried 10 s later). lastCheckAt itself stays the decision time: the sweep's budget counts lists by
+ * when it booked them (room-sweep.ts recentLists). An unanswered check counts
  * as lost after silentTaskMs (its answer, while it may come, serves every check of the room). A
  * `recurring` check (silence, the sweep) also waits a silentTaskMs after a check failed for good, so
  * a room we cannot list is not asked every 10 s. A `confirmation` does not: a stop waits on it, and
@@ -25,7 +29,11 @@ export function roomReadyAt(
   purpose: 'confirmation' | 'recurring',
 ): number {
   if (room === undefined) return Number.NEGATIVE_INFINITY
-  let ready = room.lastCheckAt === null ? Number.NEGATIVE_INFINITY : room.lastCheckAt + ROOM_CHECK_INTERVAL_MS
+  const listedAt = Math.max(
+    room.lastCheckAt ?? Number.NEGATIVE_INFINITY,
+    room.observedAt ?? Number.NEGATIVE_INFINITY,
+  )
+  let ready = listedAt + ROOM_CHECK_INTERVAL_MS
   if (room.pendingCheck !== null) ready = Math.max(ready, room.pendingCheck.decidedAt + policy.silentTaskMs)
   if (purpose === 'recurring' && room.checkFailedAt !== null)
     ready = Math.max(ready, room.checkFailedAt + policy.silentTaskMs)

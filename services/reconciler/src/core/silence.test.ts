@@ -76,21 +76,39 @@ describe('silent tasks', () => {
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
     expect(d.tick(T0 + 5_000)).toHaveLength(1)
     d.roomStreams('r1', ['s1'], T0 + 5_100)
-    // Silent again 5 s after the answer, but the room was listed less than 10 s ago.
-    expect(nextDeadline(d.state)).toBe(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)
+    // Silent again 5 s after the answer, but the room was listed less than 10 s ago: ZEGO counts the
+    // 10 s from the list it received (its answer, T0 + 5,100), not from when we decided to ask.
+    expect(nextDeadline(d.state)).toBe(T0 + 5_100 + ROOM_CHECK_INTERVAL_MS)
     expect(d.tick(T0 + 10_100)).toEqual([])
-    expect(d.tick(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)).toMatchObject([
+    expect(d.tick(T0 + 5_000 + ROOM_CHECK_INTERVAL_MS)).toEqual([])
+    expect(d.tick(T0 + 5_100 + ROOM_CHECK_INTERVAL_MS)).toMatchObject([
       { rule: 'room_streams', evidence: { note: 'r1' } },
     ])
   })
 
-  it('after a failed check the room waits a full silentTaskMs, not just 10 s', () => {
+  /** A task silent since T0: the silence check of its room at `first`. */
+  function silentCheck() {
     const d = driver()
     d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1, receivedAt: T0 }), T0)
     d.event(startMix({ taskId: 'task-a', at: T0, inputs: ['s1'], receivedAt: T0 }), T0)
     const first = T0 + d.policy.silentTaskMs
     const [check] = d.tick(first)
     if (check === undefined) throw new Error('no check')
+    return { d, first, check }
+  }
+
+  it('a check never answered lapses a silentTaskMs after its decision; the room is asked again then', () => {
+    const { d, first } = silentCheck()
+    // No answer and no outcome: the check is lost.
+    expect(d.tick(first + ROOM_CHECK_INTERVAL_MS)).toEqual([])
+    expect(nextDeadline(d.state)).toBe(first + d.policy.silentTaskMs)
+    expect(d.tick(first + d.policy.silentTaskMs)).toMatchObject([
+      { rule: 'room_streams', evidence: { note: 'r1' } },
+    ])
+  })
+
+  it('after a failed check the room waits a full silentTaskMs, not just 10 s', () => {
+    const { d, first, check } = silentCheck()
     const failedAt = first + 50
     d.outcome(outcomeFor(check, 'failed_permanent', failedAt, 'DescribeSimpleStreamList'))
     expect(pendingDecisions(d.state)).toEqual([])

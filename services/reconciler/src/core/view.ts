@@ -1,5 +1,6 @@
 import { callbackView, type Effective, type Liveness, livenessFrom, roomOf } from './liveness.ts'
 import type { AppState, StreamRecord } from './model.ts'
+import { streamsNaming } from './room-candidates.ts'
 import { tget, tvalues } from './table.ts'
 
 /**
@@ -55,18 +56,18 @@ export function viewOf(state: AppState): View {
       return room
     },
     streamsInRoom(roomId) {
-      if (byRoom === null) {
-        byRoom = new Map()
-        for (const stream of tvalues(state.streams)) {
-          const room = roomOf(stream, state.rooms, callbacksOf(stream))
-          if (room === null) continue
-          const list = byRoom.get(room)
-          if (list) list.push(stream.streamId)
-          else byRoom.set(room, [stream.streamId])
-        }
-        for (const list of byRoom.values()) list.sort()
+      byRoom ??= new Map()
+      let list = byRoom.get(roomId)
+      if (list === undefined) {
+        // Only a stream naming the room can be in it (room-candidates.ts): no scan of the app's streams.
+        list = streamsNaming(state.streams, roomId).filter((streamId) => {
+          const stream = tget(state.streams, streamId)
+          return stream !== undefined && roomOf(stream, state.rooms, callbacksOf(stream)) === roomId
+        })
+        list.sort()
+        byRoom.set(roomId, list)
       }
-      return byRoom.get(roomId) ?? []
+      return list
     },
     listsPending() {
       if (pending === null) {
