@@ -78,7 +78,8 @@ export function verdictOf(
     const askedAt = room?.lastCheckAt ?? null
     // Asked since the inputs went, or a list still in flight (its answer serves every check of the room).
     const asked =
-      (askedAt !== null && askedAt >= r.goneAt && askedAt >= freshFrom) || (room?.pendingCheck ?? null) !== null
+      (askedAt !== null && askedAt >= r.goneAt && askedAt >= freshFrom) ||
+      (room?.pendingCheck ?? null) !== null
     const askableAt = Math.max(now, roomReadyAt(room, policy, 'confirmation'))
     return { ...r, observedAt, counts, asked, askableAt }
   })
