@@ -126,6 +126,15 @@ describe('loadConfig', () => {
     ])
   })
 
+  test('RECONCILER_STATE_FORMAT: v2 by default, v1 for a rollout that must stay readable by older versions', () => {
+    const defaults = loadConfig(base)
+    expect(defaults.ok && defaults.config.stateFormat).toBe('v2')
+    const v1 = loadConfig({ ...base, RECONCILER_STATE_FORMAT: 'v1' })
+    expect(v1.ok && v1.config.stateFormat).toBe('v1')
+    const wrong = loadConfig({ ...base, RECONCILER_STATE_FORMAT: 'v3' })
+    expect(!wrong.ok && wrong.problems.join('\n')).toContain('RECONCILER_STATE_FORMAT')
+  })
+
   test('RECONCILER_DRY_RUN=true puts every app in dry-run', () => {
     const result = loadConfig({
       ...base,

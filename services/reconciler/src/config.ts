@@ -29,6 +29,8 @@ export interface ReconcilerConfig {
   policyFor: (appId: number) => AppPolicy
   /** Deployment: TLS/SASL and who owns the topics (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_CREATE_TOPICS …). */
   kafkaAccess: KafkaAccess
+  /** How the changelog stores states: v2 (compact) or v1, which versions before v2 read (a rollback). */
+  stateFormat: 'v1' | 'v2'
 }
 
 export type ConfigResult =
@@ -56,6 +58,7 @@ const EnvSchema = z.object({
     DEFAULT_GROUP_TIMING.rebalanceTimeoutMs,
   ),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
+  RECONCILER_STATE_FORMAT: z.enum(['v1', 'v2']).default('v2'),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
   TOPIC_PREFIX: topicPrefix,
@@ -155,6 +158,7 @@ export function loadConfig(
       apps: [...apps.values()].map(({ appId, serverSecret }) => ({ appId, serverSecret })),
       policyFor,
       kafkaAccess,
+      stateFormat: e.RECONCILER_STATE_FORMAT,
     },
   }
 }

@@ -20,7 +20,7 @@ import { createExecutor } from './adapters/executor.ts'
 import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
-import { parseAppState, storedState } from './core/index.ts'
+import { parseAppState, storedState, storedStateV1 } from './core/index.ts'
 import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
 import { reconcilerPreflight } from './kafka-preflight.ts'
@@ -154,7 +154,7 @@ export async function startReconciler(
     producer: stateProducer,
     topic: topics.state,
     parse: parseAppState,
-    encode: storedState,
+    encode: config.stateFormat === 'v1' ? storedStateV1 : storedState,
     onSkipped: (reason, key) => log.warn({ key, reason }, 'skipped an unusable changelog record'),
     onRestored: ({ partitions, ms, bytes, jsonMs, stateMs }) =>
       log.info(

@@ -12,10 +12,11 @@ import {
   ZegoEventSchema,
 } from '@mixguard/contracts'
 import { decide } from './decide.ts'
-import { type AppState, type CoreInput, emptyState, type TaskRecord } from './model.ts'
+import { type AppState, type CoreInput, emptyState } from './model.ts'
 import { type AppPolicy, defaultPolicy } from './policy.ts'
 import { isRoomList } from './room-checks.ts'
-import { tget, tvalues } from './table.ts'
+import { storedStateV1 } from './stored-state.ts'
+import { tget } from './table.ts'
 
 export const APP = 4001
 export const T0 = 1_700_000_000_000
@@ -247,7 +248,5 @@ export function policyWith(changes: Partial<AppPolicy>): AppPolicy {
 
 /** A state in the form versions before v2 stored it (v1): its JSON, the tasks in one flat map. */
 export function v1Stored(state: AppState): unknown {
-  const tasks: Record<string, TaskRecord> = {}
-  for (const task of tvalues(state.tasks)) tasks[task.taskId] = task
-  return JSON.parse(JSON.stringify({ ...state, tasks }))
+  return JSON.parse(JSON.stringify(storedStateV1(state)))
 }
