@@ -226,4 +226,35 @@ describe('a burst over many rooms', () => {
     expect(d.task('t1')?.confirming?.fallbackAt).toBe(due + UNCONFIRMED_STOP_MIN_WAIT_MS + behind)
     expect(d.tick(due + 25)).toMatchObject([{ action: 'stop', taskId: 't0' }])
   })
+
+  it('a room ZEGO holds back asks later, and its fallback waits behind the lists queued when it asks', () => {
+    const rooms = 60
+    const short = policyWith({ graceMs: { ...policy.graceMs, normal: 5_000 } })
+    const d = driver(short)
+    for (let i = 0; i < rooms; i++) {
+      d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
+      d.event(
+        startMix({
+          taskId: `t${i}`,
+          at: T0 + 1_000,
+          inputs: [`s${i}`],
+          roomId: `room-${i}`,
+          userId: `u${i}`,
+        }),
+      )
+    }
+    const closeAt = T0 + 60_000
+    // room-0 was listed a second before the burst: ZEGO takes its next list 10 s after that one.
+    d.roomStreams('room-0', ['s0'], closeAt - 1_000)
+    for (let i = 0; i < rooms; i++)
+      d.event(closed({ streamId: `s${i}`, at: closeAt, seq: 2, roomId: `room-${i}` }))
+    expect(d.tick(closeAt + 5_000).filter(isRoomCheck)).toHaveLength(rooms - 1)
+    const askable = closeAt - 1_000 + ROOM_CHECK_INTERVAL_MS
+    expect(d.tick(askable).filter(isRoomCheck)).toMatchObject([{ command: { roomId: 'room-0' } }])
+    // Asked behind the other rooms' lists, still queued at the executor's budget.
+    const behind = ((rooms - 2) * 1000) / ROOM_LISTS_PER_SECOND
+    expect(d.task('t0')?.confirming?.fallbackAt).toBeGreaterThanOrEqual(
+      askable + UNCONFIRMED_STOP_MIN_WAIT_MS + behind,
+    )
+  })
 })

@@ -85,12 +85,12 @@ export function verdictOf(
   })
   // The fallback waits one wait after the first checks. A room with no list asked since its inputs went
   // and none in flight (ZEGO's 10 s per room held it back, or no tick came while the reconciler was
-  // away) has had no check: its wait counts from when it can be asked, so a stop never falls back to the
-  // callbacks alone without a list of every room asked after the close.
+  // away) has had no check: its wait counts from when it can be asked, behind the lists queued then, so
+  // a stop never falls back to the callbacks alone without a list of every room asked after the close.
   const unasked = rooms.filter((r) => !r.counts && !r.asked)
   const fallbackAt = Math.max(
     kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view),
-    ...unasked.map((r) => r.askableAt + confirm.waitMs),
+    ...unasked.map((r) => r.askableAt + confirm.waitMs + listsAheadMs(view)),
   )
   const listed = rooms.flatMap(({ roomId, observedAt, counts }) =>
     counts ? [`room_streams:${roomId}@${observedAt}`] : [],
