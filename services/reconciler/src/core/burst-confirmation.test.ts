@@ -192,25 +192,28 @@ describe('a list too old for a late close does not confirm it', () => {
   })
 })
 
+/** `rooms` tasks, task t<i> mixing its own stream s<i> of room-<i>. */
+function startInRooms(d: ReturnType<typeof driver>, rooms: number): void {
+  for (let i = 0; i < rooms; i++) {
+    d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
+    d.event(
+      startMix({ taskId: `t${i}`, at: T0 + 1_000, inputs: [`s${i}`], roomId: `room-${i}`, userId: `u${i}` }),
+    )
+  }
+}
+
+/** Every room's stream closes at `at`. */
+function closeInRooms(d: ReturnType<typeof driver>, rooms: number, at: number): void {
+  for (let i = 0; i < rooms; i++) d.event(closed({ streamId: `s${i}`, at, seq: 2, roomId: `room-${i}` }))
+}
+
 describe('a burst over many rooms', () => {
   it('gives each confirmation’s fallback the time the lists asked before it take at the list budget', () => {
     const rooms = 60
     const d = driver(policy)
-    for (let i = 0; i < rooms; i++) {
-      d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
-      d.event(
-        startMix({
-          taskId: `t${i}`,
-          at: T0 + 1_000,
-          inputs: [`s${i}`],
-          roomId: `room-${i}`,
-          userId: `u${i}`,
-        }),
-      )
-    }
+    startInRooms(d, rooms)
     const closeAt = T0 + 60_000
-    for (let i = 0; i < rooms; i++)
-      d.event(closed({ streamId: `s${i}`, at: closeAt, seq: 2, roomId: `room-${i}` }))
+    closeInRooms(d, rooms, closeAt)
     const due = closeAt + grace
     expect(d.tick(due).filter(isRoomCheck)).toHaveLength(rooms)
     // The executor makes ROOM_LISTS_PER_SECOND lists a second: the last of these is answered about
@@ -231,23 +234,11 @@ describe('a burst over many rooms', () => {
     const rooms = 60
     const short = policyWith({ graceMs: { ...policy.graceMs, normal: 5_000 } })
     const d = driver(short)
-    for (let i = 0; i < rooms; i++) {
-      d.event(created({ streamId: `s${i}`, at: T0 + i, seq: 1, roomId: `room-${i}` }))
-      d.event(
-        startMix({
-          taskId: `t${i}`,
-          at: T0 + 1_000,
-          inputs: [`s${i}`],
-          roomId: `room-${i}`,
-          userId: `u${i}`,
-        }),
-      )
-    }
+    startInRooms(d, rooms)
     const closeAt = T0 + 60_000
     // room-0 was listed a second before the burst: ZEGO takes its next list 10 s after that one.
     d.roomStreams('room-0', ['s0'], closeAt - 1_000)
-    for (let i = 0; i < rooms; i++)
-      d.event(closed({ streamId: `s${i}`, at: closeAt, seq: 2, roomId: `room-${i}` }))
+    closeInRooms(d, rooms, closeAt)
     expect(d.tick(closeAt + 5_000).filter(isRoomCheck)).toHaveLength(rooms - 1)
     const askable = closeAt - 1_000 + ROOM_CHECK_INTERVAL_MS
     expect(d.tick(askable).filter(isRoomCheck)).toMatchObject([{ command: { roomId: 'room-0' } }])
