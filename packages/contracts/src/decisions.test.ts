@@ -1,4 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { contentHash } from './canonical-hash.ts'
 import {
   type DeadLetter,
   type Decision,
@@ -47,6 +49,54 @@ const deadLetter: DeadLetter = {
 }
 
 describe('decisionId', () => {
+  it('keeps the value ids already on the topic and in saved states have', () => {
+    expect(decision.id).toBe('7734d4967da5b5afff260dea48b0c21fda943ae82e320b003485c173e6536020')
+  })
+
+  it('is the sha256 of the canonical JSON of its parts, for any decision', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 24 })
+    fc.assert(
+      fc.property(
+        fc.record({
+          appId: fc.integer({ min: 1, max: 0xffffffff }),
+          taskId: text,
+          action: fc.constantFrom('stop', 'would_stop', 'verify'),
+          reason: fc.constantFrom(
+            'orphaned',
+            'superseded',
+            'room_closed',
+            'room_empty',
+            'unconfirmed_stop',
+            'silent',
+          ),
+          rule: fc.option(text),
+          evidence: fc.record({
+            eventIds: fc.array(text, { maxLength: 8 }),
+            deadline: fc.option(fc.integer()),
+            supersededBy: fc.option(text),
+            note: fc.option(text),
+          }),
+        }),
+        (d) => {
+          const { eventIds, deadline, supersededBy } = d.evidence
+          const parts = [
+            'decision/v1',
+            d.appId,
+            d.taskId,
+            d.action,
+            d.reason,
+            d.rule,
+            [...eventIds].sort(),
+            deadline,
+            supersededBy,
+          ]
+          expect(decisionId(d)).toBe(contentHash(parts))
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
   it('is deterministic, whatever the order of the evidence ids', () => {
     const again = { ...fields, evidence: { ...fields.evidence, eventIds: ['e1', 'e2'], note: 'reworded' } }
     expect(decisionId(again)).toBe(decision.id)
