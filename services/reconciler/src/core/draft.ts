@@ -119,10 +119,13 @@ function own<T extends object>(
   copy: (record: T) => T,
 ): T {
   d.touched[name].add(key)
-  const bucketName = bucketOf(key, sizeOf(d.state[name]))
+  const size = sizeOf(d.state[name])
+  const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
   // The given state's record is looked up in its own table: a table the draft grew has other buckets.
-  if (record !== undefined && record !== tget(d.base[name] as Table<T>, key)) return record
+  const base = d.base[name] as Table<T>
+  const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
+  if (record !== undefined && record !== given) return record
   const owned = record === undefined ? fresh() : copy(record)
   const bucket = writableBucket<T>(d, name, bucketName)
   bucket[key] = owned
