@@ -2,6 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { contentHash } from './canonical-hash.ts'
 import {
+  DECISION_ACTIONS,
+  DECISION_REASONS,
   type DeadLetter,
   type Decision,
   decisionId,
@@ -60,15 +62,8 @@ describe('decisionId', () => {
         fc.record({
           appId: fc.integer({ min: 1, max: 0xffffffff }),
           taskId: text,
-          action: fc.constantFrom('stop', 'would_stop', 'verify'),
-          reason: fc.constantFrom(
-            'orphaned',
-            'superseded',
-            'room_closed',
-            'room_empty',
-            'unconfirmed_stop',
-            'silent',
-          ),
+          action: fc.constantFrom(...DECISION_ACTIONS),
+          reason: fc.constantFrom(...DECISION_REASONS),
           rule: fc.option(text),
           evidence: fc.record({
             eventIds: fc.array(text, { maxLength: 8 }),
