@@ -124,8 +124,10 @@ export function benchCore(rooms = 300, rounds = 30, warmup = 10): Row {
   perSecond.sort((a, b) => a - b)
   return row('core', `decision core, one app: ${rooms} rooms, ${events.length} events a round`, {
     throughput: perSecond[Math.floor(rounds / 2)] ?? Number.NaN,
-    unit: `events/s (median of ${rounds} rounds after ${warmup} warm-up)`,
+    unit: 'events/s (median)',
     extra: {
+      rounds,
+      'warm-up rounds (not counted)': warmup,
       'min events/s': Math.round(perSecond[0] ?? Number.NaN),
       'max events/s': Math.round(perSecond.at(-1) ?? Number.NaN),
       'cold first round events/s': Math.round(cold),
