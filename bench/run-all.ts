@@ -63,7 +63,7 @@ if (unknown.length > 0) {
 // --quick: tiny sizes, to see that everything runs (seconds, not minutes); its figures mean little.
 const sizes = quick
   ? {
-      core: { rooms: 50, rounds: 3 },
+      core: { rooms: 50, rounds: 3, warmup: 1 },
       brokerStarts: 1,
       ingest: { ...ingestOptions(values), seconds: 1, warmup: 0, rate: 200, rateSeconds: 1 },
       timeToStop: { orphans: 5, perSecond: 20, graceMs: 3_000, load: 50 },
@@ -72,7 +72,7 @@ const sizes = quick
       restore: { apps: 2, roomsPerApp: 10, streamsPerTask: 5, from: 'events' as const },
     }
   : {
-      core: { rooms: 300, rounds: 5 },
+      core: { rooms: 300, rounds: 30, warmup: 10 },
       brokerStarts: 3,
       ingest: ingestOptions(values),
       timeToStop: { orphans: 200, perSecond: 20, graceMs: 5_000, load: 1_000 },
@@ -124,7 +124,7 @@ await standalone(async () => {
     return brokers
   }
   const runs: Record<Bench, () => Promise<Row | Row[]>> = {
-    core: async () => benchCore(sizes.core.rooms, sizes.core.rounds),
+    core: async () => benchCore(sizes.core.rooms, sizes.core.rounds, sizes.core.warmup),
     broker: () => benchBrokerStart(sizes.brokerStarts, progress),
     ingest: async () => benchIngest(await kafka(), sizes.ingest, progress),
     'time-to-stop': async () => benchTimeToStop(await kafka(), sizes.timeToStop, progress),

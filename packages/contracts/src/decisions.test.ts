@@ -1,5 +1,9 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { contentHash } from './canonical-hash.ts'
 import {
+  DECISION_ACTIONS,
+  DECISION_REASONS,
   type DeadLetter,
   type Decision,
   decisionId,
@@ -47,6 +51,47 @@ const deadLetter: DeadLetter = {
 }
 
 describe('decisionId', () => {
+  it('keeps the value ids already on the topic and in saved states have', () => {
+    expect(decision.id).toBe('7734d4967da5b5afff260dea48b0c21fda943ae82e320b003485c173e6536020')
+  })
+
+  it('is the sha256 of the canonical JSON of its parts, for any decision', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 24 })
+    fc.assert(
+      fc.property(
+        fc.record({
+          appId: fc.integer({ min: 1, max: 0xffffffff }),
+          taskId: text,
+          action: fc.constantFrom(...DECISION_ACTIONS),
+          reason: fc.constantFrom(...DECISION_REASONS),
+          rule: fc.option(text),
+          evidence: fc.record({
+            eventIds: fc.array(text, { maxLength: 8 }),
+            deadline: fc.option(fc.integer()),
+            supersededBy: fc.option(text),
+            note: fc.option(text),
+          }),
+        }),
+        (d) => {
+          const { eventIds, deadline, supersededBy } = d.evidence
+          const parts = [
+            'decision/v1',
+            d.appId,
+            d.taskId,
+            d.action,
+            d.reason,
+            d.rule,
+            [...eventIds].sort(),
+            deadline,
+            supersededBy,
+          ]
+          expect(decisionId(d)).toBe(contentHash(parts))
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
   it('is deterministic, whatever the order of the evidence ids', () => {
     const again = { ...fields, evidence: { ...fields.evidence, eventIds: ['e1', 'e2'], note: 'reworded' } }
     expect(decisionId(again)).toBe(decision.id)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { contentHash } from './canonical-hash.ts'
+import { sha256Hex } from './canonical-hash.ts'
 import { type Decoded, decodeWith, encodeJson } from './codec.ts'
 import { type Command, CommandSchema } from './commands.ts'
 
@@ -49,17 +49,21 @@ export type CommandDecision = Decision & { command: Command }
  */
 export function decisionId(decision: Omit<Decision, 'v' | 'id' | 'decidedAt' | 'command'>): string {
   const { eventIds, deadline, supersededBy } = decision.evidence
-  return contentHash([
-    'decision/v1',
-    decision.appId,
-    decision.taskId,
-    decision.action,
-    decision.reason,
-    decision.rule,
-    [...eventIds].sort(),
-    deadline,
-    supersededBy,
-  ])
+  // contentHash of these parts: their canonical JSON is their JSON, as no part is an object whose keys it
+  // would sort (the id of a decision must stay the value already on the topic and in saved states).
+  return sha256Hex(
+    JSON.stringify([
+      'decision/v1',
+      decision.appId,
+      decision.taskId,
+      decision.action,
+      decision.reason,
+      decision.rule,
+      [...eventIds].sort(),
+      deadline,
+      supersededBy,
+    ]),
+  )
 }
 
 export const OUTCOME_RESULTS = [

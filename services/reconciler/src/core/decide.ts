@@ -4,7 +4,7 @@ import { type StopPlan, stopPlanOf } from './causes.ts'
 import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import { closeDraft, type Draft, openDraft, taskReaders, touchEverything, writableTask } from './draft.ts'
-import type { AppState, Confirming, CoreInput, StreamFact, TaskRecord } from './model.ts'
+import type { AppState, Confirming, CoreInput, RoomRecord, StreamFact, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { applyMixStopped } from './reported-stops.ts'
@@ -54,6 +54,8 @@ export function decideWaking(
 ): { state: AppState; decisions: CommandDecision[] } {
   const d = openDraft(state)
   const out: CommandDecision[] = []
+  /** The stop plans a tick's firing made, for its re-arming (see keptPlans). */
+  let plans: Plans | null = null
   switch (input.kind) {
     case 'event':
       applyEvent(d, input.event, now, policy, out)
@@ -67,7 +69,8 @@ export function decideWaking(
     case 'tick': {
       touchEverything(d)
       const view = viewOf(d.state)
-      fireDue(d, view, now, policy, out)
+      plans = new Map()
+      fireDue(d, view, now, policy, out, plans)
       sweepStep(d, view, now, policy, out)
       break
     }
@@ -75,7 +78,7 @@ export function decideWaking(
       return unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
-  const refreshed = refreshDue(d, viewOf(d.state), now, policy, wake)
+  const refreshed = refreshDue(d, viewOf(d.state), now, policy, wake, keptPlans(d, plans))
   markStale(d, refreshed)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
@@ -125,9 +128,27 @@ type Assessment =
   /** Running with no cause and nothing pending: its silence check is due at `dueAt`. */
   | { kind: 'silent'; dueAt: number }
 
-function assess(task: TaskRecord, view: View, policy: AppPolicy, now: number, appId: number): Assessment {
+/**
+ * Stop plans by the task record they were made for. A plan reads the task, the task superseding it, the
+ * streams and the rooms' closes and lists (causes.ts), never the time: keptPlans() tells when a later
+ * assessment in the same input may take it from here.
+ */
+type Plans = Map<TaskRecord, StopPlan | null>
+
+function assess(
+  task: TaskRecord,
+  view: View,
+  policy: AppPolicy,
+  now: number,
+  appId: number,
+  plans: Plans | null = null,
+): Assessment {
   if (task.phase !== 'running' || pinned(task, policy)) return { kind: 'none' }
-  const plan = stopPlanOf(task, view, policy)
+  let plan = plans?.get(task)
+  if (plan === undefined) {
+    plan = stopPlanOf(task, view, policy)
+    plans?.set(task, plan)
+  }
   if (plan !== null) {
     if (policy.dryRun && alreadyReported(task, plan.cause, appId)) return { kind: 'none' }
     return { kind: 'stop', plan, verdict: verdictOf(task, plan, view, policy, now) }
@@ -141,13 +162,20 @@ function assess(task: TaskRecord, view: View, policy: AppPolicy, now: number, ap
  * task id order. A room is asked once per tick, for its first task that needs it; confirmations go
  * before silence checks, since a stop waits on them.
  */
-function fireDue(d: Draft, view: View, now: number, policy: AppPolicy, out: CommandDecision[]): void {
+function fireDue(
+  d: Draft,
+  view: View,
+  now: number,
+  policy: AppPolicy,
+  out: CommandDecision[],
+  plans: Plans,
+): void {
   const silent: { taskId: string; dueAt: number }[] = []
   const checks = new Map<string, RoomCheck>()
   for (const taskId of tkeys(d.state.tasks).sort()) {
     const task = tget(d.state.tasks, taskId)
     if (task === undefined) continue
-    const a = assess(task, view, policy, now, d.state.appId)
+    const a = assess(task, view, policy, now, d.state.appId, plans)
     if (a.kind === 'stop') {
       const { verdict } = a
       switch (verdict.kind) {
@@ -277,14 +305,21 @@ const overdue = (task: TaskRecord, now: number): boolean =>
  * armed again. A confirming task is due when one of its rooms may be asked, or at its fallback; once
  * its lists are in, at its (passed) deadline, so the next tick stops it.
  */
-function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy, wake: Wake): Set<string> {
+function refreshDue(
+  d: Draft,
+  view: View,
+  now: number,
+  policy: AppPolicy,
+  wake: Wake,
+  plans: Plans | null,
+): Set<string> {
   const refreshed = new Set<string>()
   for (const task of affectedTasks(d, now, wake)) {
     refreshed.add(task.taskId)
     let stopAt: number | null = null
     let silentAt: number | null = null
     let confirming: Confirming | null = null
-    const a = assess(task, view, policy, now, d.state.appId)
+    const a = assess(task, view, policy, now, d.state.appId, plans)
     if (a.kind === 'stop') {
       stopAt = a.verdict.kind === 'due' ? a.verdict.cause.dueAt : nextConfirmStep(a.verdict)
       confirming = a.verdict.mark
@@ -303,6 +338,33 @@ function refreshDue(d: Draft, view: View, now: number, policy: AppPolicy, wake: 
     }
   }
   return refreshed
+}
+
+/**
+ * The plans a tick's firing made, when they still hold for its re-arming: the tick's draft wrote no
+ * stream, no room's closes or lists, and a task it wrote is a new record (the draft copies a record the
+ * first time it writes it, after its plan was made), so only the tasks it did not write keep their plan.
+ * A task superseded by another is planned again: the other may have been written. Room checks asked on
+ * the tick write a room's check fields, which a plan does not read (verdictOf does: it is made again).
+ */
+function keptPlans(d: Draft, plans: Plans | null): Plans | null {
+  if (plans === null || d.touched.streams.size > 0) return null
+  for (const roomId of d.touched.rooms)
+    if (!samePlanFacts(tget(d.base.rooms, roomId), tget(d.state.rooms, roomId))) return null
+  for (const task of plans.keys()) if (task.superseded !== null) plans.delete(task)
+  return plans
+}
+
+/** The fields of a room a stop plan reads (causes.ts, liveness.ts): its closes and its lists. */
+function samePlanFacts(a: RoomRecord | undefined, b: RoomRecord | undefined): boolean {
+  if (a === b) return true
+  if (a === undefined || b === undefined) return false
+  if (a.listedAt !== b.listedAt || a.observedAt !== b.observedAt) return false
+  if (a.observedReceivedAt !== b.observedReceivedAt) return false
+  const keys = Object.keys(a.closed)
+  if (keys.length !== Object.keys(b.closed).length) return false
+  for (const key of keys) if (a.closed[key] !== b.closed[key]) return false
+  return true
 }
 
 /** Keeps the index's stale set (task-index.ts): re-assessed tasks leave it, readers of a written room's streams join it. */

@@ -1,6 +1,6 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
-import { bucketOf, type Table } from './table.ts'
+import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
 import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
@@ -60,9 +60,6 @@ export function closeDraft(d: Draft): AppState {
   return d.state
 }
 
-/** V8 keeps an object of up to about this many keys added one by one in fast mode, above as a dictionary. */
-const FAST_KEYS = 12
-
 /**
  * A shallow copy of a bucket, in the same key order. Object.assign copies a small bucket (a fast
  * object) several times faster than a loop or a spread, buckets having as many shapes as key sets; a
@@ -95,7 +92,7 @@ function writableBucket<T>(d: Draft, name: TableName, bucketName: string): Recor
 
 export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
-  const bucketName = bucketOf(key)
+  const bucketName = bucketOf(key, sizeOf(d.state[name]))
   const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
   if (name === 'streams') streamWritten(d.state.streams, key)
@@ -122,12 +119,27 @@ function own<T extends object>(
   copy: (record: T) => T,
 ): T {
   d.touched[name].add(key)
-  const bucketName = bucketOf(key)
+  const size = sizeOf(d.state[name])
+  const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
-  if (record !== undefined && record !== (d.base[name] as Table<T>)[bucketName]?.[key]) return record
+  // The given state's record is looked up in its own table: a table the draft grew has other buckets.
+  const base = d.base[name] as Table<T>
+  const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
+  if (record !== undefined && record !== given) return record
   const owned = record === undefined ? fresh() : copy(record)
-  writableBucket<T>(d, name, bucketName)[key] = owned
+  const bucket = writableBucket<T>(d, name, bucketName)
+  bucket[key] = owned
+  if (record === undefined && larger(bucket, GROW_KEYS)) {
+    ;(d.state as Record<TableName, unknown>)[name] = grown(d.state[name] as Table<T>)
+  }
   return owned
+}
+
+/** Whether an object has more than `n` keys (counting no further). */
+function larger(object: object, n: number): boolean {
+  let count = 0
+  for (const _ in object) if (++count > n) return true
+  return false
 }
 
 const copyStream = (s: StreamRecord): StreamRecord => ({ ...s, facts: { ...s.facts } })

@@ -1,5 +1,5 @@
 import type { StreamRecord } from './model.ts'
-import { bucketOf, type Table } from './table.ts'
+import { bucketOf, sizeOf, type Table } from './table.ts'
 
 /**
  * Which streams may be in a room, found without reading every stream of the app: a stream can only be
@@ -88,7 +88,9 @@ function indexOf(table: Table<StreamRecord>): RoomIndex {
       index = bucket === undefined ? undefined : ofBucket.get(bucket)
       if (index !== undefined) break
     }
-  index ??= { table: null, stale: false, read: new Map(), byRoom: new Map() }
+  // An index of a table with more buckets than this one would keep the buckets this one has not.
+  if (index === undefined || (index.table !== null && sizeOf(index.table) > sizeOf(table)))
+    index = { table: null, stale: false, read: new Map(), byRoom: new Map() }
   if (index.table !== table || index.stale) moveTo(index, table)
   return index
 }
@@ -100,7 +102,7 @@ export function streamsNaming(streams: Table<StreamRecord>, roomId: string): str
 
 /** A stream of this table is being written, in place, by its draft: an index reads its bucket again. */
 export function streamWritten(streams: Table<StreamRecord>, streamId: string): void {
-  const bucket = streams[bucketOf(streamId)]
+  const bucket = streams[bucketOf(streamId, sizeOf(streams))]
   if (bucket !== undefined) written.add(bucket)
   const index = ofTable.get(streams)
   if (index !== undefined) index.stale = true

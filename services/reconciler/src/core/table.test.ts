@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { decide } from './decide.ts'
 import { emptyState, parseAppState } from './model.ts'
-import { bucketOf, tableOf, tget, tkeys } from './table.ts'
-import { APP, closed, created, policyWith, startMix, T0 } from './test-kit.ts'
+import { storedState } from './stored-state.ts'
+import { bucketOf, sizeOf, tableOf, tget, tkeys } from './table.ts'
+import { APP, closed, created, driver, policyWith, startMix, T0 } from './test-kit.ts'
 
 describe('bucketed tables', () => {
   it('hash keys to stable buckets', () => {
@@ -39,5 +40,35 @@ describe('bucketed tables', () => {
     expect(decide(next, { kind: 'tick' }, T0 + 60_000, policy).decisions).toMatchObject([
       { action: 'verify', taskId: 'task-a', reason: 'orphaned', rule: 'room_streams' },
     ])
+  })
+
+  it('double their buckets as they fill, never writing the state decide() was given, and read back alike', () => {
+    // The driver freezes every state it hands to decide(): a write into it throws.
+    const d = driver()
+    const create = (i: number) => created({ streamId: `s${i}`, roomId: `r${i % 50}`, at: T0 + i, seq: i })
+    let n = 0
+    while (sizeOf(d.state.streams) === 64) d.event(create(n++))
+    expect(n).toBeGreaterThan(64 * 12)
+    // Again up to the input that grows the table, now one that also writes a stream the state had, in a
+    // bucket of another name once the buckets doubled.
+    const old = Array.from({ length: n - 1 }, (_, i) => i).find(
+      (i) => bucketOf(`s${i}`) !== bucketOf(`s${i}`, 128),
+    )
+    const again = driver()
+    for (let i = 0; i < n - 1; i++) again.event(create(i))
+    const given = again.state
+    again.event(startMix({ taskId: 't', at: T0 + n, roomId: 'r0', inputs: [`s${n - 1}`, `s${old}`] }))
+    expect(sizeOf(again.state.streams)).toBe(128)
+    expect(sizeOf(given.streams)).toBe(64)
+    expect(tget(given.streams, `s${old}`)?.observed).toBeNull()
+    expect(tget(again.state.streams, `s${old}`)?.observed).toMatchObject({ present: true })
+    expect(tkeys(again.state.streams).sort()).toEqual(Array.from({ length: n }, (_, i) => `s${i}`).sort())
+    for (const restored of [
+      parseAppState(JSON.parse(JSON.stringify(again.state))),
+      parseAppState(JSON.parse(JSON.stringify(storedState(again.state)))),
+    ]) {
+      expect(restored).toEqual(again.state)
+      if (restored !== null) expect(sizeOf(restored.streams)).toBe(128)
+    }
   })
 })
