@@ -160,6 +160,17 @@ describe('the content-derived event id', () => {
     )
   })
 
+  it('leaves out a payload member named "__proto__", as it always has', () => {
+    const callback = parsedCallback(streamCreateExample)
+    const id = '9bf4f7462e64b156f85e55c8a9dafe1b04795dadea2cb8437b1474ac062b2063'
+    expect(callbackEventId(callback, 'stream_created')).toBe(id)
+    for (const value of ['x', { y: '1' }, null]) {
+      const payload = { ...callback.payload, ['__proto__']: value }
+      expect(Object.hasOwn(payload, '__proto__')).toBe(true)
+      expect(callbackEventId({ ...callback, payload }, 'stream_created')).toBe(id)
+    }
+  })
+
   it('does not depend on the order of fields', () => {
     const reversed = Object.fromEntries(Object.entries(streamCloseExample).reverse())
     expect(callbackEventId(parsedCallback(reversed), 'stream_closed')).toBe(
