@@ -171,6 +171,11 @@ describe('the content-derived event id', () => {
     }
   })
 
+  it('keeps its value for a field named like a member of Object.prototype', () => {
+    const body = { ...streamCreateExample, constructor: 'c', toString: 't' }
+    expect(callbackEvent(body).id).toBe('c93578effd75ffcd733500f463b4cd34fa4ec75b57efd9806d918ded67a7ef83')
+  })
+
   it('does not depend on the order of fields', () => {
     const reversed = Object.fromEntries(Object.entries(streamCloseExample).reverse())
     expect(callbackEventId(parsedCallback(reversed), 'stream_closed')).toBe(
