@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { callbackEventId } from './callback-event.ts'
 import { signatureSha256 } from './callback-secrets.ts'
+import type { ZegoCallback } from './callbacks.ts'
 import {
   asForm,
   callbackEvent,
@@ -158,6 +159,22 @@ describe('the content-derived event id', () => {
     expect(callbackEvent({ ...mixStopExample, stop_reason: 'idle' }).id).not.toBe(
       callbackEvent(mixStopExample).id,
     )
+  })
+
+  it('leaves out a payload member named "__proto__", as it always has', () => {
+    const callback = parsedCallback(streamCreateExample)
+    const id = '9bf4f7462e64b156f85e55c8a9dafe1b04795dadea2cb8437b1474ac062b2063'
+    expect(callbackEventId(callback, 'stream_created')).toBe(id)
+    for (const value of ['x', { y: '1' }, null]) {
+      const payload = { ...callback.payload, ['__proto__']: value }
+      expect(Object.hasOwn(payload, '__proto__')).toBe(true)
+      expect(callbackEventId({ ...callback, payload } as ZegoCallback, 'stream_created')).toBe(id)
+    }
+  })
+
+  it('keeps its value for a field named like a member of Object.prototype', () => {
+    const body = { ...streamCreateExample, constructor: 'c', toString: 't' }
+    expect(callbackEvent(body).id).toBe('c93578effd75ffcd733500f463b4cd34fa4ec75b57efd9806d918ded67a7ef83')
   })
 
   it('does not depend on the order of fields', () => {

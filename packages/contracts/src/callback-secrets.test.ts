@@ -13,6 +13,18 @@ describe('withoutCallbackSecrets', () => {
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
     expect(body).toHaveProperty('nonce', 'n')
   })
+
+  it('copies a usual body (plain spellings only), JSON or a form, in its field order', () => {
+    const json = JSON.parse('{"b":"1","signature":"s","a":["x"],"nonce":"n","10":"t","timestamp":"2"}')
+    const form = Object.assign(Object.create(null), json) as Record<string, unknown>
+    for (const body of [json, form]) {
+      const copy = withoutCallbackSecrets(body)
+      expect(Object.keys(copy)).toEqual(['10', 'b', 'a'])
+      expect(copy.a).toBe(body.a)
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+      expect(Object.keys(body)).toHaveLength(6)
+    }
+  })
 })
 
 describe('signatureSha256', () => {

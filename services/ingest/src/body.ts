@@ -5,8 +5,12 @@ export type BodyEncoding = 'json' | 'form'
 
 export type MediaCheck = { ok: true; encoding: BodyEncoding } | { ok: false; detail: string }
 
+const JSON_MEDIA: MediaCheck = Object.freeze({ ok: true, encoding: 'json' })
+
 /** Reads Content-Type: only JSON and forms, in UTF-8 (the default for both when no charset is named). */
 export function checkMediaType(contentType: string | undefined): MediaCheck {
+  // What ZEGO sends on every callback, without splitting and lowercasing each time.
+  if (contentType === 'application/json') return JSON_MEDIA
   if (contentType === undefined || contentType.trim() === '') {
     return {
       ok: false,
