@@ -135,6 +135,15 @@ describe('loadConfig', () => {
     expect(!wrong.ok && wrong.problems.join('\n')).toContain('RECONCILER_STATE_FORMAT')
   })
 
+  test('RECONCILER_STATE_COMPRESSION: none by default (a quicker restore), gzip for a smaller changelog', () => {
+    const defaults = loadConfig(base)
+    expect(defaults.ok && defaults.config.stateCompression).toBe('none')
+    const gzip = loadConfig({ ...base, RECONCILER_STATE_COMPRESSION: 'gzip' })
+    expect(gzip.ok && gzip.config.stateCompression).toBe('gzip')
+    const wrong = loadConfig({ ...base, RECONCILER_STATE_COMPRESSION: 'zstd' })
+    expect(!wrong.ok && wrong.problems.join('\n')).toContain('RECONCILER_STATE_COMPRESSION')
+  })
+
   test('RECONCILER_DRY_RUN=true puts every app in dry-run', () => {
     const result = loadConfig({
       ...base,
