@@ -15,7 +15,9 @@
 //              saves it for every app, once each (what a restart meets after compaction; quick to set up)
 // The full shape's restore is split into its phases: the state store's read of the changelog (fetch,
 // gunzip in kafkajs, parse), of it JSON.parse and the build of the states (the rest is fetch + gunzip).
+// `compression` is the changelog's (RECONCILER_STATE_COMPRESSION, default none; gzip shows the trade).
 // Run: pnpm bench:restore [apps=100] [roomsPerApp=1000] [streamsPerTask=5] [from=events|changelog]
+//        [compression=none|gzip]
 import {
   appKey,
   encodeEvent,
@@ -49,6 +51,8 @@ export interface RestoreShape {
   streamsPerTask: number
   /** How the changelog is written (see above); default 'events'. */
   from?: 'events' | 'changelog'
+  /** The changelog's compression, as RECONCILER_STATE_COMPRESSION sets it; default 'none'. */
+  compression?: 'none' | 'gzip'
 }
 
 function eventsFor(appId: number, shape: RestoreShape): ZegoEvent[] {
@@ -97,6 +101,9 @@ function eventsFor(appId: number, shape: RestoreShape): ZegoEvent[] {
 
 interface Restored {
   readyMs: number
+  /** CPU from start to ready: the process's, and of it the main thread's (see restore-child.ts). */
+  cpuMs: number
+  mainCpuMs: number
   restoreStepMs: number
   /** The state store's restore (fetch, gunzip, parse), and its JSON.parse and state-building parts. */
   readMs: number
@@ -160,6 +167,7 @@ async function applyEvents(
     TOPIC_PREFIX: prefix,
     RECONCILER_PORT: '0',
     RECONCILER_GROUP_ID: group,
+    RECONCILER_STATE_COMPRESSION: shape.compression ?? 'none',
   })
   if (!config.ok) throw new Error(config.message)
   // Fatal only: the first instance's transient coordinator errors are not news; the wait below times out.
@@ -211,6 +219,7 @@ async function saveStates(client: Kafka, prefix: string, shape: RestoreShape): P
       topic: topicName('reconciler-state', prefix),
       parse: parseAppState,
       encode: storedState,
+      compression: shape.compression ?? 'none',
     })
     const partitions = topicSpecs(prefix)[0]?.partitions ?? 1
     for (let a = 0; a < shape.apps; a++) {
@@ -229,11 +238,11 @@ export async function benchRestore(
   shape: RestoreShape,
   progress: (message: string) => void,
 ): Promise<Row> {
-  const { apps, roomsPerApp: rooms, streamsPerTask: streams, from = 'events' } = shape
+  const { apps, roomsPerApp: rooms, streamsPerTask: streams, from = 'events', compression = 'none' } = shape
   progress(`restore: small shape (${apps} apps × 1 room × 1 stream)`)
-  const small = await restoreShape(brokers, { apps, roomsPerApp: 1, streamsPerTask: 1, from }, 'small')
+  const small = await restoreShape(brokers, { ...shape, roomsPerApp: 1, streamsPerTask: 1 }, 'small')
   progress(`restore: tasks shape (${apps} apps × ${rooms} rooms × 1 stream)`)
-  const tasks = await restoreShape(brokers, { apps, roomsPerApp: rooms, streamsPerTask: 1, from }, 'tasks')
+  const tasks = await restoreShape(brokers, { ...shape, streamsPerTask: 1 }, 'tasks')
   progress(`restore: full shape (${apps} apps × ${rooms} rooms × ${streams} streams)`)
   const full = await restoreShape(brokers, shape, 'full')
   const perStream =
@@ -247,6 +256,8 @@ export async function benchRestore(
       extra: {
         'time to ready ms': Math.round(full.readyMs),
         'restore step ms': Math.round(full.restoreStepMs),
+        'CPU to ready ms': Math.round(full.cpuMs),
+        'of it main thread ms': Math.round(full.mainCpuMs),
         'changelog read ms': Math.round(full.readMs),
         'of it JSON.parse ms': Math.round(full.jsonMs),
         'of it state build ms': Math.round(full.stateMs),
@@ -257,6 +268,7 @@ export async function benchRestore(
         'bytes per live stream': Math.round(perStream),
         'heap after GC MB': Math.round(full.heapDelta / 2 ** 20),
         'changelog from': from,
+        'changelog compression': compression,
         'events applied first': full.events,
       },
     },
@@ -264,13 +276,17 @@ export async function benchRestore(
 }
 
 if (import.meta.main) {
-  const [apps = '100', rooms = '1000', streams = '5', from = 'events'] = process.argv.slice(2)
+  const [apps = '100', rooms = '1000', streams = '5', from = 'events', compression = 'none'] =
+    process.argv.slice(2)
   if (from !== 'events' && from !== 'changelog') throw new Error(`from is events or changelog, not ${from}`)
+  if (compression !== 'none' && compression !== 'gzip')
+    throw new Error(`compression is none or gzip, not ${compression}`)
   const shape: RestoreShape = {
     apps: Number(apps),
     roomsPerApp: Number(rooms),
     streamsPerTask: Number(streams),
     from,
+    compression,
   }
   await runAlone((brokers, progress) => benchRestore(brokers, shape, progress))
 }

@@ -126,14 +126,28 @@ describe('loadConfig', () => {
     ])
   })
 
-  test('RECONCILER_STATE_FORMAT: v2 by default, v1 for a rollout that must stay readable by older versions', () => {
-    const defaults = loadConfig(base)
-    expect(defaults.ok && defaults.config.stateFormat).toBe('v2')
-    const v1 = loadConfig({ ...base, RECONCILER_STATE_FORMAT: 'v1' })
-    expect(v1.ok && v1.config.stateFormat).toBe('v1')
-    const wrong = loadConfig({ ...base, RECONCILER_STATE_FORMAT: 'v3' })
-    expect(!wrong.ok && wrong.problems.join('\n')).toContain('RECONCILER_STATE_FORMAT')
-  })
+  test.each([
+    // v1: changelog states that versions before v2 read, for a rollout that may roll back.
+    { name: 'RECONCILER_STATE_FORMAT', field: 'stateFormat', byDefault: 'v2', other: 'v1', wrong: 'v3' },
+    // none: a quicker restore; gzip: a third of the changelog's bytes.
+    {
+      name: 'RECONCILER_STATE_COMPRESSION',
+      field: 'stateCompression',
+      byDefault: 'none',
+      other: 'gzip',
+      wrong: 'zstd',
+    },
+  ] as const)(
+    '$name: $byDefault by default, $other when set, anything else refused',
+    ({ name, field, byDefault, other, wrong }) => {
+      const defaults = loadConfig(base)
+      expect(defaults.ok && defaults.config[field]).toBe(byDefault)
+      const set = loadConfig({ ...base, [name]: other })
+      expect(set.ok && set.config[field]).toBe(other)
+      const refused = loadConfig({ ...base, [name]: wrong })
+      expect(!refused.ok && refused.problems.join('\n')).toContain(name)
+    },
+  )
 
   test('RECONCILER_DRY_RUN=true puts every app in dry-run', () => {
     const result = loadConfig({

@@ -155,6 +155,7 @@ export async function startReconciler(
     topic: topics.state,
     parse: parseAppState,
     encode: config.stateFormat === 'v1' ? storedStateV1 : storedState,
+    compression: config.stateCompression,
     onSkipped: (reason, key) => log.warn({ key, reason }, 'skipped an unusable changelog record'),
     onRestored: ({ partitions, ms, bytes, jsonMs, stateMs }) =>
       log.info(

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { createIdempotentProducer, ensureTopics, type Kafka, type Producer } from '@mixguard/kafka'
+import {
+  CompressionTypes,
+  createIdempotentProducer,
+  ensureTopics,
+  type Kafka,
+  type Producer,
+} from '@mixguard/kafka'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
 import { type AppState, parseAppState, storedState } from '../core/index.ts'
@@ -18,10 +24,14 @@ const kafka = testKafka()
 const topic = uniqueName('state')
 let producer: Producer
 
-const storeOf = (client: Kafka = kafka): StateStore<State> =>
+const storeOf = (
+  client: Kafka = kafka,
+  options: { producer?: Producer; compression?: 'none' | 'gzip' } = {},
+): StateStore<State> =>
   createKafkaStateStore<State>({
     kafka: client,
-    producer,
+    producer: options.producer ?? producer,
+    compression: options.compression,
     topic,
     parse: (value) => value as State,
     chunkBytes: 16 * 1024,
@@ -105,6 +115,30 @@ describe('the changelog state store', () => {
     const restored = await storeOf(watched).restore([0, 1, 2, 3])
     for (const [p, state] of states) expect(restored.get(p)?.get(APP + 10 + p)?.state).toEqual(state)
     expect(consumers).toEqual([])
+  })
+
+  test('the changelog is written uncompressed unless gzip is asked for, and a restore reads both', async () => {
+    // The same producer, but one that records the compression of every send.
+    const compressions: unknown[] = []
+    const watched = Object.create(producer) as Producer
+    watched.send = (record) => {
+      compressions.push(record.compression)
+      return producer.send(record)
+    }
+    const plain = big(30)
+    const zipped = big(31)
+    await storeOf(kafka, { producer: watched }).save(3, [
+      { appId: APP + 30, appliedOffset: '1', state: plain },
+    ])
+    expect(new Set(compressions)).toEqual(new Set([CompressionTypes.None]))
+    compressions.length = 0
+    await storeOf(kafka, { producer: watched, compression: 'gzip' }).save(3, [
+      { appId: APP + 31, appliedOffset: '2', state: zipped },
+    ])
+    expect(new Set(compressions)).toEqual(new Set([CompressionTypes.GZIP]))
+    const restored = (await storeOf().restore([3])).get(3)
+    expect(restored?.get(APP + 30)?.state).toEqual(plain)
+    expect(restored?.get(APP + 31)?.state).toEqual(zipped)
   })
 
   test('unchanged(): true while only this store wrote the partition since its restore', async () => {
