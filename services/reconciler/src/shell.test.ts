@@ -276,6 +276,68 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
     ])
     s.shell.stop()
   })
+
+  // Timers and ZEGO's answers reach the process as tasks of the event loop: a batch whose turns and
+  // save never let the loop run would keep them out until its very end, turns or not.
+  describe('an answer that reaches the process during a batch’s first turn', () => {
+    /** An orphan whose room list is asked; the list comes back (a socket's data) during task-a's publish. */
+    async function listAnsweredDuringTurn(s: ReturnType<typeof setup>) {
+      await s.shell.assign([PARTITION])
+      await s.shell.applyBatch(
+        PARTITION,
+        records([
+          created({ streamId: 'in-r1', roomId: 'r1', at: T0 - 5_000, seq: 1 }),
+          startMix({ taskId: 'task-r1', at: T0 - 4_000, inputs: ['in-r1'], roomId: 'r1' }),
+          closed({ streamId: 'in-r1', roomId: 'r1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+        ]),
+      )
+      await s.time.advance(policyWith({}).graceMs.normal + 1_000)
+      expect(s.executor.submitted.filter((d) => d.action === 'verify')).toHaveLength(1)
+      const seen = { savesBefore: s.store.saves, savesWhenAnswered: -1 }
+      const observedAt = s.time.clock.now()
+      const publish = s.decisions.publish
+      s.decisions.publish = async (decisions) => {
+        if (decisions.some((d) => d.taskId === 'task-a'))
+          setImmediate(() => {
+            seen.savesWhenAnswered = s.store.saves
+            void s.shell.input(APP, { kind: 'room_streams', roomId: 'r1', streamIds: [], observedAt })
+          })
+        return publish(decisions)
+      }
+      return seen
+    }
+
+    it('is decided before the batch’s next turn', async () => {
+      const s = setup(() => policyWith({}))
+      const seen = await listAnsweredDuringTurn(s)
+      const filler = Array.from({ length: RECORDS_PER_TURN }, (_, i) =>
+        created({ streamId: `f${i}`, roomId: 'load', at: T0 + i, seq: i + 1 }),
+      )
+      const later = [
+        startMix({ taskId: 'task-c', at: T0 - 60_000, outputs: ['stage'], userId: 'carol' }),
+        startMix({ taskId: 'task-d', at: T0 - 1_000, outputs: ['stage'], userId: 'dave' }),
+      ]
+      await s.shell.applyBatch(PARTITION, records([...supersession(), ...filler, ...later], 3))
+      await s.time.settle()
+      expect(seen.savesWhenAnswered).toBe(seen.savesBefore)
+      expect(stopsOf(s.decisions.records)).toEqual([
+        'task-a:superseded',
+        'task-r1:orphaned',
+        'task-c:superseded',
+      ])
+      s.shell.stop()
+    })
+
+    it('of one turn only is decided before the batch’s state is encoded and saved', async () => {
+      const s = setup(() => policyWith({}))
+      const seen = await listAnsweredDuringTurn(s)
+      await s.shell.applyBatch(PARTITION, records(supersession(), 3))
+      await s.time.settle()
+      expect(seen.savesWhenAnswered).toBe(seen.savesBefore)
+      expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned', 'task-a:superseded'])
+      s.shell.stop()
+    })
+  })
 })
 
 describe('Shell: ownership', () => {

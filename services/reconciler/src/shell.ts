@@ -219,14 +219,17 @@ export class Shell {
     await this.ready(partition)
     const owned = this.#owned.get(partition)
     if (!owned) throw notOwner(partition)
-    const decoded = records.map((record) => ({ record, decoded: decodeEvent(record.value) }))
     const touched = new Set<number>()
     const decisions: CommandDecision[] = []
     const deadLetters: DeadLetter[] = []
     let applied = 0
     try {
-      for (let from = 0; from < decoded.length; from += RECORDS_PER_TURN) {
-        const turn = decoded.slice(from, from + RECORDS_PER_TURN)
+      for (let from = 0; from < records.length; from += RECORDS_PER_TURN) {
+        // Deadlines and answers that reached the process meanwhile get the partition before this turn.
+        await loopTurn()
+        const turn = records
+          .slice(from, from + RECORDS_PER_TURN)
+          .map((record) => ({ record, decoded: decodeEvent(record.value) }))
         await owned.lock.run(async () => {
           const step = await this.#decideTurn(partition, owned, turn)
           for (const appId of step.apps) touched.add(appId)
@@ -236,6 +239,8 @@ export class Shell {
         })
       }
       await owned.saving.run(async () => {
+        // Encoding a large app's state holds the loop: what came meanwhile is decided first.
+        await loopTurn()
         this.#assertWritable(partition, owned)
         const marked = this.#saves.marked(partition) ?? []
         const ids = new Set([...touched, ...marked])
@@ -503,6 +508,14 @@ export class Shell {
     this.#saves.stop()
     this.#stopping.abort()
   }
+}
+
+/**
+ * Lets the event loop run what waits in it (a deadline's timer, a ZEGO answer on its socket) before a
+ * long synchronous step: deciding a turn, encoding a state. Awaiting promises alone never lets them in.
+ */
+function loopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function notOwner(partition: number): ReconcilerError {
