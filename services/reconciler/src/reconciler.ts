@@ -142,7 +142,7 @@ export async function startReconciler(
         `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`,
       )
     },
-    feedback: (appId, input) => (shell ? shell.input(appId, input) : Promise.resolve()),
+    feedback: (appId, input, recorded) => (shell ? shell.input(appId, input, recorded) : Promise.resolve()),
     onError: (error, decision) =>
       log.error({ err: error, decisionId: decision.id }, 'executing a decision failed'),
   })

@@ -1,7 +1,7 @@
 import type { DeadLetter, Decision } from '@mixguard/contracts'
 import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
-import type { AppPolicy } from './core/index.ts'
+import { type AppPolicy, pendingDecisions } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
 import { RECORDS_PER_TURN, Shell } from './shell.ts'
@@ -337,6 +337,78 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
       expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned', 'task-a:superseded'])
       s.shell.stop()
     })
+  })
+})
+
+describe('Shell: an answer decided on before its outcome is durable', () => {
+  /** Orphans in rooms r1 and r2 whose deadlines passed: their rooms' lists are asked. */
+  async function listsAsked(s: ReturnType<typeof setup>) {
+    await s.shell.assign([PARTITION])
+    await s.shell.applyBatch(
+      PARTITION,
+      records(
+        ['r1', 'r2'].flatMap((room) => [
+          created({ streamId: `in-${room}`, roomId: room, at: T0 - 5_000, seq: 1 }),
+          startMix({ taskId: `task-${room}`, at: T0 - 4_000, inputs: [`in-${room}`], roomId: room }),
+          closed({ streamId: `in-${room}`, roomId: room, at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+        ]),
+      ),
+    )
+    await s.time.advance(policyWith({}).graceMs.normal + 1_000)
+    const verifies = s.executor.submitted.filter((d) => d.action === 'verify')
+    expect(verifies).toHaveLength(2)
+    return verifies
+  }
+  const emptyList = (s: ReturnType<typeof setup>, roomId: string) =>
+    ({ kind: 'room_streams', roomId, streamIds: [], observedAt: s.time.clock.now() }) as const
+
+  it('its stop is published at once but carried out only once the outcome is durable', async () => {
+    const s = setup(() => policyWith({}))
+    await listsAsked(s)
+    let land = () => {}
+    const recorded = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    const fed = s.shell.input(APP, emptyList(s, 'r1'), recorded)
+    await s.time.settle()
+    expect(stopsOf(s.decisions.records)).toEqual(['task-r1:orphaned'])
+    expect(stopsOf(s.executor.submitted)).toEqual([])
+    land()
+    await fed
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned'])
+    s.shell.stop()
+  })
+
+  it('whose outcome never lands is not applied, and the inputs waiting with it still are', async () => {
+    const s = setup(() => policyWith({}))
+    const [r1] = await listsAsked(s)
+    // The partition is busy with a batch, so both rooms' answers wait for it together.
+    let release = () => {}
+    const busy = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const publish = s.decisions.publish
+    s.decisions.publish = async (decisions) => {
+      await busy
+      return publish(decisions)
+    }
+    const batch = s.shell.applyBatch(PARTITION, records(supersession(), 9))
+    const lost = Promise.reject(new Error('closing: the outcome was not recorded'))
+    lost.catch(() => {})
+    const fed = [
+      s.shell.input(APP, emptyList(s, 'r1'), lost),
+      s.shell.input(APP, emptyList(s, 'r2'), Promise.resolve()),
+    ]
+    release()
+    await batch
+    // The group is tried again, after a backoff, without the answer whose outcome was lost.
+    await s.time.advance(1_000)
+    await Promise.all(fed)
+    // No stop rests on a list whose outcome is not on Kafka: r1's check is still pending.
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-r2:orphaned'])
+    const [app] = [...s.shell.apps()]
+    expect(app && pendingDecisions(app.state).map((d) => d.id)).toContain(r1?.id)
+    s.shell.stop()
   })
 })
 

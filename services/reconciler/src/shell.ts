@@ -72,8 +72,14 @@ interface Owned {
   active: boolean
 }
 
+/** An input, and what must be durable before anything decided on it is acted on (an answer's outcome record). */
+interface Waiting {
+  input: CoreInput
+  durable: { promise: Promise<void>; failed: boolean } | null
+}
+
 interface WaitingInputs {
-  inputs: CoreInput[]
+  inputs: Waiting[]
   /** Resolves once they landed (or were given up with the partition). */
   landed: Promise<void>
 }
@@ -327,14 +333,27 @@ export class Shell {
    * Inputs of one app that wait for its partition (busy with a batch, or with inputs before them)
    * wait together: they are decided in order in the partition's next turn and their decisions
    * published in one round trip, so a burst of outcomes does not queue one publish behind another.
+   *
+   * `durable` is the recording of a ZEGO answer's outcome, still on its way to Kafka: the answer is
+   * decided on meanwhile (the stop it confirms can share the outcome's produce request), but nothing
+   * decided on it becomes the state or is carried out before the outcome is durable. An answer whose
+   * outcome never lands is not applied (its check stays pending); the inputs waiting with it are.
    */
-  input(appId: number, input: CoreInput): Promise<void> {
+  input(appId: number, input: CoreInput, durable?: Promise<void>): Promise<void> {
+    const entry: Waiting = { input, durable: null }
+    if (durable) {
+      const tracked = { promise: durable, failed: false }
+      durable.catch(() => {
+        tracked.failed = true
+      })
+      entry.durable = tracked
+    }
     const waiting = this.#waiting.get(appId)
     if (waiting) {
-      waiting.inputs.push(input)
+      waiting.inputs.push(entry)
       return waiting.landed
     }
-    const group: WaitingInputs = { inputs: [input], landed: Promise.resolve() }
+    const group: WaitingInputs = { inputs: [entry], landed: Promise.resolve() }
     this.#waiting.set(appId, group)
     group.landed = this.#land(appId, group)
     return group.landed
@@ -359,6 +378,8 @@ export class Shell {
         } catch (error) {
           this.#o.observer?.inputFailed?.(appId, error, attempt)
           if (isReconcilerError(error, 'NOT_OWNER')) return
+          group.inputs = group.inputs.filter((entry) => entry.durable?.failed !== true)
+          if (group.inputs.length === 0) return
           await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
             () => {},
           )
@@ -369,7 +390,7 @@ export class Shell {
     }
   }
 
-  async #inputOnce(partition: number, owned: Owned, appId: number, inputs: CoreInput[]): Promise<void> {
+  async #inputOnce(partition: number, owned: Owned, appId: number, inputs: Waiting[]): Promise<void> {
     const app = owned.apps.get(appId)
     if (!app || this.#owned.get(partition) !== owned) return // being restored: that re-arms and re-submits
     this.#assertWritable(partition, owned)
@@ -382,12 +403,14 @@ export class Shell {
       state = step.state
       decisions.push(...step.decisions)
     }
-    for (const input of inputs) apply(input)
+    for (const { input } of inputs) apply(input)
     // A deadline the inputs made due (an orphan its room list confirmed) is decided in this turn: as a
     // timer's tick it would wait for the partition again, behind the next batch.
     const due = nextDeadline(state)
-    if (due !== null && due <= now && inputs.some((input) => input.kind !== 'tick')) apply({ kind: 'tick' })
+    if (due !== null && due <= now && inputs.some(({ input }) => input.kind !== 'tick'))
+      apply({ kind: 'tick' })
     if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+    await Promise.all(inputs.flatMap(({ durable }) => (durable ? [durable.promise] : [])))
     // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
     // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
