@@ -21,6 +21,12 @@ function fakeProducer() {
 /** Lets every pending promise callback run. */
 const settled = () => new Promise((resolve) => setImmediate(resolve))
 
+/** Answers the producer's `n`th request (with an error: refused), then lets the coalescer go on. */
+async function answer(producer: ReturnType<typeof fakeProducer>, n: number, error?: Error) {
+  producer.requests[n]?.answer(error)
+  await settled()
+}
+
 function outcome(promise: Promise<void>): { value: 'pending' | 'durable' | Error } {
   const seen: { value: 'pending' | 'durable' | Error } = { value: 'pending' }
   promise.then(
@@ -48,8 +54,7 @@ test('sends made while a request is in flight go out together in the next one, i
   ]
   await settled()
   expect(producer.requests).toHaveLength(1)
-  producer.requests[0]?.answer()
-  await settled()
+  await answer(producer, 0)
   expect(first.value).toBe('durable')
   // Not acknowledged until their own request is.
   expect(waiting.map((w) => w.value)).toEqual(['pending', 'pending', 'pending'])
@@ -57,8 +62,7 @@ test('sends made while a request is in flight go out together in the next one, i
     { topic: 'outcomes', messages: ['o2', 'o3'] },
     { topic: 'decisions', messages: ['d1', 'd2'] },
   ])
-  producer.requests[1]?.answer()
-  await settled()
+  await answer(producer, 1)
   expect(waiting.map((w) => w.value)).toEqual(['durable', 'durable', 'durable'])
   expect(producer.requests).toHaveLength(2)
 })
@@ -68,8 +72,7 @@ test('a lone send the broker refuses is refused to its caller, as without the co
   const coalescer = new ProduceCoalescer(producer)
   const refused = outcome(coalescer.send({ topic: 'decisions', messages: ['d1'] }))
   await settled()
-  producer.requests[0]?.answer(new Error('MESSAGE_TOO_LARGE'))
-  await settled()
+  await answer(producer, 0, new Error('MESSAGE_TOO_LARGE'))
   expect(refused.value).toBeInstanceOf(Error)
   expect(producer.requests).toHaveLength(1)
   expect(producer.resets()).toBe(0)
@@ -83,23 +86,18 @@ test('a merged request refused: a fresh producer, then each send alone, so one b
   const good = outcome(coalescer.send({ topic: 'outcomes', messages: ['o2'] }))
   const bad = outcome(coalescer.send({ topic: 'decisions', messages: ['too large'] }))
   const after = outcome(coalescer.send({ topic: 'outcomes', messages: ['o3'] }))
-  producer.requests[0]?.answer()
-  await settled()
+  await answer(producer, 0)
   expect(first.value).toBe('durable')
-  producer.requests[1]?.answer(new Error('MESSAGE_TOO_LARGE'))
-  await settled()
+  await answer(producer, 1, new Error('MESSAGE_TOO_LARGE'))
   // The refused request may have written some partitions and rolled their sequence numbers back: a
   // later record could be taken for a duplicate and dropped. A fresh producer id rules that out.
   expect(producer.resets()).toBe(1)
   expect(producer.requests[2]?.sent).toEqual([{ topic: 'outcomes', messages: ['o2'] }])
-  producer.requests[2]?.answer()
-  await settled()
+  await answer(producer, 2)
   expect(producer.requests[3]?.sent).toEqual([{ topic: 'decisions', messages: ['too large'] }])
-  producer.requests[3]?.answer(new Error('MESSAGE_TOO_LARGE'))
-  await settled()
+  await answer(producer, 3, new Error('MESSAGE_TOO_LARGE'))
   expect(producer.requests[4]?.sent).toEqual([{ topic: 'outcomes', messages: ['o3'] }])
-  producer.requests[4]?.answer()
-  await settled()
+  await answer(producer, 4)
   expect(good.value).toBe('durable')
   expect(bad.value).toBeInstanceOf(Error)
   expect(after.value).toBe('durable')
@@ -112,18 +110,13 @@ test('sends made while the parts of a refused request are resent wait for the ne
   await settled()
   void coalescer.send({ topic: 'outcomes', messages: ['o2'] }).catch(() => {})
   void coalescer.send({ topic: 'outcomes', messages: ['o3'] }).catch(() => {})
-  producer.requests[0]?.answer()
-  await settled()
-  producer.requests[1]?.answer(new Error('NOT_LEADER'))
-  await settled()
+  await answer(producer, 0)
+  await answer(producer, 1, new Error('NOT_LEADER'))
   const later = outcome(coalescer.send({ topic: 'outcomes', messages: ['o4'] }))
-  producer.requests[2]?.answer(new Error('NOT_LEADER'))
-  await settled()
-  producer.requests[3]?.answer(new Error('NOT_LEADER'))
-  await settled()
+  await answer(producer, 2, new Error('NOT_LEADER'))
+  await answer(producer, 3, new Error('NOT_LEADER'))
   // Order kept: o4 never overtakes o2 and o3.
   expect(producer.requests[4]?.sent).toEqual([{ topic: 'outcomes', messages: ['o4'] }])
-  producer.requests[4]?.answer()
-  await settled()
+  await answer(producer, 4)
   expect(later.value).toBe('durable')
 })

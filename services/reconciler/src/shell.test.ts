@@ -215,6 +215,25 @@ describe('Shell: inputs that wait for the partition', () => {
   })
 })
 
+/** Orphans in `rooms` whose deadlines passed: their rooms' lists are asked. */
+async function listsAsked(s: ReturnType<typeof setup>, rooms: string[]) {
+  await s.shell.assign([PARTITION])
+  await s.shell.applyBatch(
+    PARTITION,
+    records(
+      rooms.flatMap((room) => [
+        created({ streamId: `in-${room}`, roomId: room, at: T0 - 5_000, seq: 1 }),
+        startMix({ taskId: `task-${room}`, at: T0 - 4_000, inputs: [`in-${room}`], roomId: room }),
+        closed({ streamId: `in-${room}`, roomId: room, at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+      ]),
+    ),
+  )
+  await s.time.advance(policyWith({}).graceMs.normal + 1_000)
+  const verifies = s.executor.submitted.filter((d) => d.action === 'verify')
+  expect(verifies).toHaveLength(rooms.length)
+  return verifies
+}
+
 describe('Shell: a batch does not hold deadlines and answers back', () => {
   /** A gate: `wait` resolves once `open` is called. */
   function gate() {
@@ -282,17 +301,7 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
   describe('an answer that reaches the process during a batch’s first turn', () => {
     /** An orphan whose room list is asked; the list comes back (a socket's data) during task-a's publish. */
     async function listAnsweredDuringTurn(s: ReturnType<typeof setup>) {
-      await s.shell.assign([PARTITION])
-      await s.shell.applyBatch(
-        PARTITION,
-        records([
-          created({ streamId: 'in-r1', roomId: 'r1', at: T0 - 5_000, seq: 1 }),
-          startMix({ taskId: 'task-r1', at: T0 - 4_000, inputs: ['in-r1'], roomId: 'r1' }),
-          closed({ streamId: 'in-r1', roomId: 'r1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
-        ]),
-      )
-      await s.time.advance(policyWith({}).graceMs.normal + 1_000)
-      expect(s.executor.submitted.filter((d) => d.action === 'verify')).toHaveLength(1)
+      await listsAsked(s, ['r1'])
       const seen = { savesBefore: s.store.saves, savesWhenAnswered: -1 }
       const observedAt = s.time.clock.now()
       const publish = s.decisions.publish
@@ -341,30 +350,12 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
 })
 
 describe('Shell: an answer decided on before its outcome is durable', () => {
-  /** Orphans in rooms r1 and r2 whose deadlines passed: their rooms' lists are asked. */
-  async function listsAsked(s: ReturnType<typeof setup>) {
-    await s.shell.assign([PARTITION])
-    await s.shell.applyBatch(
-      PARTITION,
-      records(
-        ['r1', 'r2'].flatMap((room) => [
-          created({ streamId: `in-${room}`, roomId: room, at: T0 - 5_000, seq: 1 }),
-          startMix({ taskId: `task-${room}`, at: T0 - 4_000, inputs: [`in-${room}`], roomId: room }),
-          closed({ streamId: `in-${room}`, roomId: room, at: T0 - 1_000, seq: 2, receivedAt: T0 }),
-        ]),
-      ),
-    )
-    await s.time.advance(policyWith({}).graceMs.normal + 1_000)
-    const verifies = s.executor.submitted.filter((d) => d.action === 'verify')
-    expect(verifies).toHaveLength(2)
-    return verifies
-  }
   const emptyList = (s: ReturnType<typeof setup>, roomId: string) =>
     ({ kind: 'room_streams', roomId, streamIds: [], observedAt: s.time.clock.now() }) as const
 
   it('its stop is published at once but carried out only once the outcome is durable', async () => {
     const s = setup(() => policyWith({}))
-    await listsAsked(s)
+    await listsAsked(s, ['r1', 'r2'])
     let land = () => {}
     const recorded = new Promise<void>((resolve) => {
       land = resolve
@@ -381,7 +372,7 @@ describe('Shell: an answer decided on before its outcome is durable', () => {
 
   it('whose outcome never lands is not applied, and the inputs waiting with it still are', async () => {
     const s = setup(() => policyWith({}))
-    const [r1] = await listsAsked(s)
+    const [r1] = await listsAsked(s, ['r1', 'r2'])
     // The partition is busy with a batch, so both rooms' answers wait for it together.
     let release = () => {}
     const busy = new Promise<void>((resolve) => {
