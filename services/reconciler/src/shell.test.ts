@@ -1,7 +1,7 @@
 import type { DeadLetter, Decision } from '@mixguard/contracts'
 import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
-import { type AppPolicy, pendingDecisions } from './core/index.ts'
+import { type AppPolicy, type CoreInput, pendingDecisions } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
 import { RECORDS_PER_TURN, Shell } from './shell.ts'
@@ -350,8 +350,12 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
 })
 
 describe('Shell: an answer decided on before its outcome is durable', () => {
-  const emptyList = (s: ReturnType<typeof setup>, roomId: string) =>
-    ({ kind: 'room_streams', roomId, streamIds: [], observedAt: s.time.clock.now() }) as const
+  const emptyList = (s: ReturnType<typeof setup>, roomId: string): CoreInput => ({
+    kind: 'room_streams',
+    roomId,
+    streamIds: [],
+    observedAt: s.time.clock.now(),
+  })
 
   it('its stop is published at once but carried out only once the outcome is durable', async () => {
     const s = setup(() => policyWith({}))
