@@ -120,3 +120,24 @@ test('sends made while the parts of a refused request are resent wait for the ne
   await answer(producer, 4)
   expect(later.value).toBe('durable')
 })
+
+test('a merged request stays within the byte budget: the sends beyond it wait for the next request', async () => {
+  const producer = fakeProducer()
+  // A topic's max.message.bytes bounds one partition's batch: merged, sends that fit alone could not.
+  const coalescer = new ProduceCoalescer({ ...producer, maxBytes: 10, sizeOf: (m: string) => m.length })
+  void coalescer.send({ topic: 'decisions', messages: ['first'] })
+  await settled()
+  const sends = ['aaaa', 'bbbb', 'cccc', 'dddddddddddd'].map((m) =>
+    outcome(coalescer.send({ topic: 'decisions', messages: [m] })),
+  )
+  await answer(producer, 0)
+  expect(producer.requests[1]?.sent).toEqual([{ topic: 'decisions', messages: ['aaaa', 'bbbb'] }])
+  await answer(producer, 1)
+  expect(producer.requests[2]?.sent).toEqual([{ topic: 'decisions', messages: ['cccc'] }])
+  await answer(producer, 2)
+  // One send larger than the budget still goes, alone.
+  expect(producer.requests[3]?.sent).toEqual([{ topic: 'decisions', messages: ['dddddddddddd'] }])
+  await answer(producer, 3)
+  expect(sends.map((s) => s.value)).toEqual(['durable', 'durable', 'durable', 'durable'])
+  expect(producer.resets()).toBe(0)
+})

@@ -9,6 +9,13 @@ export interface ProduceCoalescerOptions<M> {
   send: (requests: ProduceRequest<M>[]) => Promise<void>
   /** Replaces the producer by a fresh one (a new producer id), after a merged request failed. */
   reset: () => Promise<void>
+  /**
+   * The most bytes (by `sizeOf`) one merged request may carry, below the topics' max.message.bytes
+   * (it bounds one partition's batch): the sends beyond it wait for the next request. A single send
+   * larger than this still goes, alone. Default: no bound.
+   */
+  maxBytes?: number
+  sizeOf?: (message: M) => number
 }
 
 interface Part<M> {
@@ -49,8 +56,7 @@ export class ProduceCoalescer<M> {
     this.#flying = true
     try {
       while (this.#queued.length > 0) {
-        const parts = this.#queued
-        this.#queued = []
+        const parts = this.#take()
         try {
           await this.#o.send(merged(parts))
           for (const part of parts) part.resolve()
@@ -65,6 +71,19 @@ export class ProduceCoalescer<M> {
     } finally {
       this.#flying = false
     }
+  }
+
+  /** The queued sends, oldest first, that the next request carries: at least one, within maxBytes. */
+  #take(): Part<M>[] {
+    const { maxBytes = Number.POSITIVE_INFINITY, sizeOf } = this.#o
+    let bytes = 0
+    let n = 0
+    for (const part of this.#queued) {
+      bytes += sizeOf ? part.request.messages.reduce((sum, m) => sum + sizeOf(m), 0) : 0
+      if (n > 0 && bytes > maxBytes) break
+      n++
+    }
+    return this.#queued.splice(0, n)
   }
 
   async #alone(parts: Part<M>[]): Promise<void> {

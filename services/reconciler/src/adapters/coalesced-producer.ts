@@ -1,8 +1,31 @@
+import { TOPICS } from '@mixguard/contracts'
 import { createIdempotentProducer, type Kafka, type Producer } from '@mixguard/kafka'
 import { ProduceCoalescer } from '../produce-coalescer.ts'
 
 /** One record, as a producer's send takes it. */
 type Message = Parameters<Producer['send']>[0]['messages'][number]
+
+/**
+ * What one merged request may carry: room for Kafka's batch header and per-record overhead below the
+ * smallest max.message.bytes of the topics this producer writes (it bounds one partition's batch).
+ */
+const MAX_REQUEST_BYTES =
+  Math.min(
+    TOPICS.decisions.maxMessageBytes,
+    TOPICS.outcomes.maxMessageBytes,
+    TOPICS['dead-letter'].maxMessageBytes,
+  ) -
+  64 * 1024
+
+/** A record's bytes as the broker counts them, near enough: key, value and headers. */
+function sizeOf(message: Message): number {
+  let bytes = Buffer.byteLength(message.key ?? '') + Buffer.byteLength(message.value ?? '')
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    bytes +=
+      Buffer.byteLength(name) +
+      (typeof value === 'string' || Buffer.isBuffer(value) ? Buffer.byteLength(value) : 0)
+  return bytes
+}
 
 export interface CoalescedProducer {
   connect(): Promise<void>
@@ -36,6 +59,8 @@ export function createCoalescedProducer(kafka: Kafka): CoalescedProducer {
       stale = true
       await replace()
     },
+    maxBytes: MAX_REQUEST_BYTES,
+    sizeOf,
   })
   return {
     connect: () => producer.connect(),
