@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { type AppPolicy, type CoreInput, pendingDecisions } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
-import { RECORDS_PER_TURN, Shell } from './shell.ts'
+import { OUTCOME_WAIT_MS, RECORDS_PER_TURN, Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
 const PARTITION = 3
@@ -371,6 +371,30 @@ describe('Shell: an answer decided on before its outcome is durable', () => {
     land()
     await fed
     expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned'])
+    s.shell.stop()
+  })
+
+  it('whose outcome is slow to land does not hold the partition: batches go on, and it lands later', async () => {
+    const s = setup(() => policyWith({}))
+    await listsAsked(s, ['r1'])
+    let land = () => {}
+    const recorded = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    // The outcomes topic refuses records for a while: the recording is retried, not lost.
+    const fed = s.shell.input(APP, emptyList(s, 'r1'), recorded)
+    await s.time.advance(OUTCOME_WAIT_MS + 1)
+    let batchDone = false
+    void s.shell.applyBatch(PARTITION, records(supersession(), 9)).then(() => {
+      batchDone = true
+    })
+    await s.time.advance(1)
+    expect(batchDone).toBe(true)
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    land()
+    await s.time.advance(60_000)
+    await fed
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-r1:orphaned'])
     s.shell.stop()
   })
 

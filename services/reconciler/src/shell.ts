@@ -58,6 +58,9 @@ export interface ShellOptions {
  */
 export const RECORDS_PER_TURN = 200
 
+/** How long a turn waits for the outcome an answer came with (below); longer than any round trip seen. */
+export const OUTCOME_WAIT_MS = 5_000
+
 interface Owned {
   apps: Map<number, StoredApp<AppState>>
   lock: PartitionLock
@@ -410,7 +413,7 @@ export class Shell {
     if (due !== null && due <= now && inputs.some(({ input }) => input.kind !== 'tick'))
       apply({ kind: 'tick' })
     if (decisions.length > 0) await this.#o.publishDecisions(decisions)
-    await Promise.all(inputs.flatMap(({ durable }) => (durable ? [durable.promise] : [])))
+    await this.#durable(inputs)
     // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
     // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
@@ -418,6 +421,25 @@ export class Shell {
     owned.apps.set(appId, next)
     this.#saves.mark(partition, appId)
     this.#act([next], decisions)
+  }
+
+  /**
+   * Waits, at most OUTCOME_WAIT_MS, for the outcomes the inputs came with. One that takes longer (its
+   * topic refusing records for a while) must not hold the partition: the turn fails as a publish would,
+   * and the inputs are tried again after a backoff, by then usually on a durable outcome.
+   */
+  async #durable(inputs: Waiting[]): Promise<void> {
+    const pending = inputs.flatMap(({ durable }) => (durable ? [durable.promise] : []))
+    if (pending.length === 0) return
+    let timer: unknown
+    const late = new Promise<never>((_, reject) => {
+      timer = this.#o.timers.setTimeout(() => reject(outcomePending()), OUTCOME_WAIT_MS)
+    })
+    try {
+      await Promise.race([Promise.all(pending), late])
+    } finally {
+      this.#o.timers.clearTimeout(timer)
+    }
   }
 
   /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */
@@ -539,6 +561,10 @@ export class Shell {
  */
 function loopTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
+}
+
+function outcomePending(): ReconcilerError {
+  return new ReconcilerError('OUTCOME_PENDING', "an answer's outcome is not durable yet", { retryable: true })
 }
 
 function notOwner(partition: number): ReconcilerError {
