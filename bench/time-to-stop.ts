@@ -7,11 +7,14 @@
 // the core's 3 s stop floor (STOP_FLOOR_MS: a late close and a late reconnect must get a moment to
 // meet) measure the floor.
 
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
 import { withProcessPipeline } from './process-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
+import { stopHops } from './stop-hops.ts'
 
 export interface TimeToStopOptions {
   orphans: number
@@ -21,6 +24,7 @@ export interface TimeToStopOptions {
 }
 
 const APP = 7001
+const TASK_PREFIX = 'tts-'
 /** A stop later than this after the last grace counts as never: the row says how many stopped. */
 const GIVE_UP_MS = 120_000
 
@@ -35,7 +39,7 @@ export async function benchTimeToStop(
     brokers,
     { appId: APP, name: 'tts', policy: { graceMs: { normal: graceMs } } },
     async ({ mixRooms, unpublish, stopCalls, overloads, ingestUrl, callbackSecret }) => {
-      const tasks = Array.from({ length: orphans }, (_, i) => `tts-${i}`)
+      const tasks = Array.from({ length: orphans }, (_, i) => `${TASK_PREFIX}${i}`)
       progress(`time-to-stop: starting ${orphans} tasks`)
       await mixRooms(tasks)
       const setupOverloads = await overloads()
@@ -108,4 +112,10 @@ if (import.meta.main) {
     load: Number(load),
   }
   await runAlone((brokers, progress) => benchTimeToStop(brokers, options, progress))
+  // With the reconciler's decisions and outcomes logged, where each stop's time went.
+  const logDir = process.env.BENCH_LOG_DIR
+  if (logDir !== undefined && process.env.BENCH_RECONCILER_LOG_LEVEL !== undefined) {
+    const log = await readFile(join(logDir, 'reconciler.log'), 'utf8').catch(() => '')
+    console.log(`\n${stopHops(log, TASK_PREFIX)}`)
+  }
 }

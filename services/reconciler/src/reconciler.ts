@@ -16,6 +16,7 @@ import { type Clock, retry, systemClock, systemTimers, type Timers } from '@mixg
 import { type CallBudget, createCallBudget, createZegoClient, type ZegoClient } from '@mixguard/zego-api'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
+import { createCoalescedProducer } from './adapters/coalesced-producer.ts'
 import { createExecutor } from './adapters/executor.ts'
 import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
 import { createKafkaStateStore } from './adapters/state-store.ts'
@@ -79,7 +80,8 @@ export async function startReconciler(
   }
   const { warnings } = await preflightKafka(kafka, reconcilerPreflight(config))
   for (const warning of warnings) log.warn(warning)
-  const producer = createIdempotentProducer(kafka)
+  // Decisions, outcomes and dead letters: sends made while a request is in flight share the next one.
+  const producer = createCoalescedProducer(kafka)
   // The changelog has a producer of its own: an idempotent producer sends one request at a time, and a
   // state save (a whole app, gzipped) would hold every decision and outcome behind it.
   const stateProducer = createIdempotentProducer(kafka)
@@ -114,17 +116,13 @@ export async function startReconciler(
       // Retried until it lands (or the process closes): the outcome is what moves the task on.
       await retry(
         () =>
-          producer.send({
-            topic: topics.outcomes,
-            acks: -1,
-            messages: [
-              {
-                key: appKey(outcome.appId),
-                value: encodeOutcome(outcome),
-                ...outcomeRecordMetadata(outcome, systemClock.now()),
-              },
-            ],
-          }),
+          producer.send(topics.outcomes, [
+            {
+              key: appKey(outcome.appId),
+              value: encodeOutcome(outcome),
+              ...outcomeRecordMetadata(outcome, systemClock.now()),
+            },
+          ]),
         {
           ...RETRY_BACKOFF,
           attempts: Number.POSITIVE_INFINITY,
@@ -144,7 +142,7 @@ export async function startReconciler(
         `outcome ${outcome.action} ${outcome.result} for task ${outcome.taskId}`,
       )
     },
-    feedback: (appId, input) => (shell ? shell.input(appId, input) : Promise.resolve()),
+    feedback: (appId, input, recorded) => (shell ? shell.input(appId, input, recorded) : Promise.resolve()),
     onError: (error, decision) =>
       log.error({ err: error, decisionId: decision.id }, 'executing a decision failed'),
   })
@@ -173,26 +171,24 @@ export async function startReconciler(
     policyFor: config.policyFor,
     canWrite: (partition) => source?.holds(partition) === true,
     publishDecisions: async (decisions) => {
-      await producer.send({
-        topic: topics.decisions,
-        acks: -1,
-        messages: decisions.map((d) => ({
+      await producer.send(
+        topics.decisions,
+        decisions.map((d) => ({
           key: appKey(d.appId),
           value: encodeDecision(d),
           ...decisionRecordMetadata(d, systemClock.now()),
         })),
-      })
+      )
     },
     publishDeadLetters: async (deadLetters) => {
-      await producer.send({
-        topic: topics.deadLetter,
-        acks: -1,
-        messages: deadLetters.map((d) => ({
+      await producer.send(
+        topics.deadLetter,
+        deadLetters.map((d) => ({
           key: null,
           value: encodeDeadLetter(d),
           ...deadLetterRecordMetadata(d, systemClock.now()),
         })),
-      })
+      )
     },
     observer: {
       decided: (decision) => {

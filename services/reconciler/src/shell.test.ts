@@ -1,10 +1,10 @@
 import type { DeadLetter, Decision } from '@mixguard/contracts'
 import { createManualTime } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
-import type { AppPolicy } from './core/index.ts'
+import { type AppPolicy, type CoreInput, pendingDecisions } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
-import { RECORDS_PER_TURN, Shell } from './shell.ts'
+import { OUTCOME_WAIT_MS, RECORDS_PER_TURN, Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
 const PARTITION = 3
@@ -215,6 +215,25 @@ describe('Shell: inputs that wait for the partition', () => {
   })
 })
 
+/** Orphans in `rooms` whose deadlines passed: their rooms' lists are asked. */
+async function listsAsked(s: ReturnType<typeof setup>, rooms: string[]) {
+  await s.shell.assign([PARTITION])
+  await s.shell.applyBatch(
+    PARTITION,
+    records(
+      rooms.flatMap((room) => [
+        created({ streamId: `in-${room}`, roomId: room, at: T0 - 5_000, seq: 1 }),
+        startMix({ taskId: `task-${room}`, at: T0 - 4_000, inputs: [`in-${room}`], roomId: room }),
+        closed({ streamId: `in-${room}`, roomId: room, at: T0 - 1_000, seq: 2, receivedAt: T0 }),
+      ]),
+    ),
+  )
+  await s.time.advance(policyWith({}).graceMs.normal + 1_000)
+  const verifies = s.executor.submitted.filter((d) => d.action === 'verify')
+  expect(verifies).toHaveLength(rooms.length)
+  return verifies
+}
+
 describe('Shell: a batch does not hold deadlines and answers back', () => {
   /** A gate: `wait` resolves once `open` is called. */
   function gate() {
@@ -274,6 +293,140 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
       'task-o:orphaned',
       'task-c:superseded',
     ])
+    s.shell.stop()
+  })
+
+  // Timers and ZEGO's answers reach the process as tasks of the event loop: a batch whose turns and
+  // save never let the loop run would keep them out until its very end, turns or not.
+  describe('an answer that reaches the process during a batch’s first turn', () => {
+    /** An orphan whose room list is asked; the list comes back (a socket's data) during task-a's publish. */
+    async function listAnsweredDuringTurn(s: ReturnType<typeof setup>) {
+      await listsAsked(s, ['r1'])
+      const seen = { savesBefore: s.store.saves, savesWhenAnswered: -1 }
+      const observedAt = s.time.clock.now()
+      const publish = s.decisions.publish
+      s.decisions.publish = async (decisions) => {
+        if (decisions.some((d) => d.taskId === 'task-a'))
+          setImmediate(() => {
+            seen.savesWhenAnswered = s.store.saves
+            void s.shell.input(APP, { kind: 'room_streams', roomId: 'r1', streamIds: [], observedAt })
+          })
+        return publish(decisions)
+      }
+      return seen
+    }
+
+    it('is decided before the batch’s next turn', async () => {
+      const s = setup(() => policyWith({}))
+      const seen = await listAnsweredDuringTurn(s)
+      const filler = Array.from({ length: RECORDS_PER_TURN }, (_, i) =>
+        created({ streamId: `f${i}`, roomId: 'load', at: T0 + i, seq: i + 1 }),
+      )
+      const later = [
+        startMix({ taskId: 'task-c', at: T0 - 60_000, outputs: ['stage'], userId: 'carol' }),
+        startMix({ taskId: 'task-d', at: T0 - 1_000, outputs: ['stage'], userId: 'dave' }),
+      ]
+      await s.shell.applyBatch(PARTITION, records([...supersession(), ...filler, ...later], 3))
+      await s.time.settle()
+      expect(seen.savesWhenAnswered).toBe(seen.savesBefore)
+      expect(stopsOf(s.decisions.records)).toEqual([
+        'task-a:superseded',
+        'task-r1:orphaned',
+        'task-c:superseded',
+      ])
+      s.shell.stop()
+    })
+
+    it('of one turn only is decided before the batch’s state is encoded and saved', async () => {
+      const s = setup(() => policyWith({}))
+      const seen = await listAnsweredDuringTurn(s)
+      await s.shell.applyBatch(PARTITION, records(supersession(), 3))
+      await s.time.settle()
+      expect(seen.savesWhenAnswered).toBe(seen.savesBefore)
+      expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned', 'task-a:superseded'])
+      s.shell.stop()
+    })
+  })
+})
+
+describe('Shell: an answer decided on before its outcome is durable', () => {
+  const emptyList = (s: ReturnType<typeof setup>, roomId: string): CoreInput => ({
+    kind: 'room_streams',
+    roomId,
+    streamIds: [],
+    observedAt: s.time.clock.now(),
+  })
+
+  it('its stop is published at once but carried out only once the outcome is durable', async () => {
+    const s = setup(() => policyWith({}))
+    await listsAsked(s, ['r1', 'r2'])
+    let land = () => {}
+    const recorded = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    const fed = s.shell.input(APP, emptyList(s, 'r1'), recorded)
+    await s.time.settle()
+    expect(stopsOf(s.decisions.records)).toEqual(['task-r1:orphaned'])
+    expect(stopsOf(s.executor.submitted)).toEqual([])
+    land()
+    await fed
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned'])
+    s.shell.stop()
+  })
+
+  it('whose outcome is slow to land does not hold the partition: batches go on, and it lands later', async () => {
+    const s = setup(() => policyWith({}))
+    await listsAsked(s, ['r1'])
+    let land = () => {}
+    const recorded = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    // The outcomes topic refuses records for a while: the recording is retried, not lost.
+    const fed = s.shell.input(APP, emptyList(s, 'r1'), recorded)
+    await s.time.advance(OUTCOME_WAIT_MS + 1)
+    let batchDone = false
+    void s.shell.applyBatch(PARTITION, records(supersession(), 9)).then(() => {
+      batchDone = true
+    })
+    await s.time.advance(1)
+    expect(batchDone).toBe(true)
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    land()
+    await s.time.advance(60_000)
+    await fed
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-r1:orphaned'])
+    s.shell.stop()
+  })
+
+  it('whose outcome never lands is not applied, and the inputs waiting with it still are', async () => {
+    const s = setup(() => policyWith({}))
+    const [r1] = await listsAsked(s, ['r1', 'r2'])
+    // The partition is busy with a batch, so both rooms' answers wait for it together.
+    let release = () => {}
+    const busy = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const publish = s.decisions.publish
+    s.decisions.publish = async (decisions) => {
+      await busy
+      return publish(decisions)
+    }
+    const batch = s.shell.applyBatch(PARTITION, records(supersession(), 9))
+    const lost = Promise.reject(new Error('closing: the outcome was not recorded'))
+    lost.catch(() => {})
+    const fed = [
+      s.shell.input(APP, emptyList(s, 'r1'), lost),
+      s.shell.input(APP, emptyList(s, 'r2'), Promise.resolve()),
+    ]
+    release()
+    await batch
+    // The group is tried again, after a backoff, without the answer whose outcome was lost.
+    await s.time.advance(1_000)
+    await Promise.all(fed)
+    // No stop rests on a list whose outcome is not on Kafka: r1's check is still pending.
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-r2:orphaned'])
+    const [app] = [...s.shell.apps()]
+    expect(app && pendingDecisions(app.state).map((d) => d.id)).toContain(r1?.id)
     s.shell.stop()
   })
 })

@@ -58,6 +58,9 @@ export interface ShellOptions {
  */
 export const RECORDS_PER_TURN = 200
 
+/** How long a turn waits for the outcome an answer came with (below); longer than any round trip seen. */
+export const OUTCOME_WAIT_MS = 5_000
+
 interface Owned {
   apps: Map<number, StoredApp<AppState>>
   lock: PartitionLock
@@ -72,8 +75,14 @@ interface Owned {
   active: boolean
 }
 
+/** An input, and what must be durable before anything decided on it is acted on (an answer's outcome record). */
+interface Waiting {
+  input: CoreInput
+  durable: { promise: Promise<void>; failed: boolean } | null
+}
+
 interface WaitingInputs {
-  inputs: CoreInput[]
+  inputs: Waiting[]
   /** Resolves once they landed (or were given up with the partition). */
   landed: Promise<void>
 }
@@ -219,14 +228,17 @@ export class Shell {
     await this.ready(partition)
     const owned = this.#owned.get(partition)
     if (!owned) throw notOwner(partition)
-    const decoded = records.map((record) => ({ record, decoded: decodeEvent(record.value) }))
     const touched = new Set<number>()
     const decisions: CommandDecision[] = []
     const deadLetters: DeadLetter[] = []
     let applied = 0
     try {
-      for (let from = 0; from < decoded.length; from += RECORDS_PER_TURN) {
-        const turn = decoded.slice(from, from + RECORDS_PER_TURN)
+      for (let from = 0; from < records.length; from += RECORDS_PER_TURN) {
+        // Deadlines and answers that reached the process meanwhile get the partition before this turn.
+        await loopTurn()
+        const turn = records
+          .slice(from, from + RECORDS_PER_TURN)
+          .map((record) => ({ record, decoded: decodeEvent(record.value) }))
         await owned.lock.run(async () => {
           const step = await this.#decideTurn(partition, owned, turn)
           for (const appId of step.apps) touched.add(appId)
@@ -236,6 +248,8 @@ export class Shell {
         })
       }
       await owned.saving.run(async () => {
+        // Encoding a large app's state holds the loop: what came meanwhile is decided first.
+        await loopTurn()
         this.#assertWritable(partition, owned)
         const marked = this.#saves.marked(partition) ?? []
         const ids = new Set([...touched, ...marked])
@@ -322,14 +336,27 @@ export class Shell {
    * Inputs of one app that wait for its partition (busy with a batch, or with inputs before them)
    * wait together: they are decided in order in the partition's next turn and their decisions
    * published in one round trip, so a burst of outcomes does not queue one publish behind another.
+   *
+   * `durable` is the recording of a ZEGO answer's outcome, still on its way to Kafka: the answer is
+   * decided on meanwhile (the stop it confirms can share the outcome's produce request), but nothing
+   * decided on it becomes the state or is carried out before the outcome is durable. An answer whose
+   * outcome never lands is not applied (its check stays pending); the inputs waiting with it are.
    */
-  input(appId: number, input: CoreInput): Promise<void> {
+  input(appId: number, input: CoreInput, durable?: Promise<void>): Promise<void> {
+    const entry: Waiting = { input, durable: null }
+    if (durable) {
+      const tracked = { promise: durable, failed: false }
+      durable.catch(() => {
+        tracked.failed = true
+      })
+      entry.durable = tracked
+    }
     const waiting = this.#waiting.get(appId)
     if (waiting) {
-      waiting.inputs.push(input)
+      waiting.inputs.push(entry)
       return waiting.landed
     }
-    const group: WaitingInputs = { inputs: [input], landed: Promise.resolve() }
+    const group: WaitingInputs = { inputs: [entry], landed: Promise.resolve() }
     this.#waiting.set(appId, group)
     group.landed = this.#land(appId, group)
     return group.landed
@@ -354,6 +381,8 @@ export class Shell {
         } catch (error) {
           this.#o.observer?.inputFailed?.(appId, error, attempt)
           if (isReconcilerError(error, 'NOT_OWNER')) return
+          group.inputs = group.inputs.filter((entry) => entry.durable?.failed !== true)
+          if (group.inputs.length === 0) return
           await sleep(backoffDelay(RETRY_BACKOFF, attempt), this.#o.timers, this.#stopping.signal).catch(
             () => {},
           )
@@ -364,7 +393,7 @@ export class Shell {
     }
   }
 
-  async #inputOnce(partition: number, owned: Owned, appId: number, inputs: CoreInput[]): Promise<void> {
+  async #inputOnce(partition: number, owned: Owned, appId: number, inputs: Waiting[]): Promise<void> {
     const app = owned.apps.get(appId)
     if (!app || this.#owned.get(partition) !== owned) return // being restored: that re-arms and re-submits
     this.#assertWritable(partition, owned)
@@ -377,12 +406,14 @@ export class Shell {
       state = step.state
       decisions.push(...step.decisions)
     }
-    for (const input of inputs) apply(input)
+    for (const { input } of inputs) apply(input)
     // A deadline the inputs made due (an orphan its room list confirmed) is decided in this turn: as a
     // timer's tick it would wait for the partition again, behind the next batch.
     const due = nextDeadline(state)
-    if (due !== null && due <= now && inputs.some((input) => input.kind !== 'tick')) apply({ kind: 'tick' })
+    if (due !== null && due <= now && inputs.some(({ input }) => input.kind !== 'tick'))
+      apply({ kind: 'tick' })
     if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+    await this.#durable(inputs)
     // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
     // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
@@ -390,6 +421,25 @@ export class Shell {
     owned.apps.set(appId, next)
     this.#saves.mark(partition, appId)
     this.#act([next], decisions)
+  }
+
+  /**
+   * Waits, at most OUTCOME_WAIT_MS, for the outcomes the inputs came with. One that takes longer (its
+   * topic refusing records for a while) must not hold the partition: the turn fails as a publish would,
+   * and the inputs are tried again after a backoff, by then usually on a durable outcome.
+   */
+  async #durable(inputs: Waiting[]): Promise<void> {
+    const pending = inputs.flatMap(({ durable }) => (durable ? [durable.promise] : []))
+    if (pending.length === 0) return
+    let timer: unknown
+    const late = new Promise<never>((_, reject) => {
+      timer = this.#o.timers.setTimeout(() => reject(outcomePending()), OUTCOME_WAIT_MS)
+    })
+    try {
+      await Promise.race([Promise.all(pending), late])
+    } finally {
+      this.#o.timers.clearTimeout(timer)
+    }
   }
 
   /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */
@@ -503,6 +553,18 @@ export class Shell {
     this.#saves.stop()
     this.#stopping.abort()
   }
+}
+
+/**
+ * Lets the event loop run what waits in it (a deadline's timer, a ZEGO answer on its socket) before a
+ * long synchronous step: deciding a turn, encoding a state. Awaiting promises alone never lets them in.
+ */
+function loopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function outcomePending(): ReconcilerError {
+  return new ReconcilerError('OUTCOME_PENDING', "an answer's outcome is not durable yet", { retryable: true })
 }
 
 function notOwner(partition: number): ReconcilerError {

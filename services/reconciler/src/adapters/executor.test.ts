@@ -161,3 +161,41 @@ describe('executor: commands', () => {
     expect(outcomes).toMatchObject([{ action: 'StopMix', result: 'stopped', taskId: 'task-1' }])
   })
 })
+
+describe('executor: an answer and its outcome record', () => {
+  // The answer is fed back while its outcome is on its way to Kafka, so the stop it confirms can go
+  // out in the same produce request; the shell acts on it only once the recording is durable.
+  it('feeds the answer back at once, with the recording to wait for', async () => {
+    const time = createManualTime(0)
+    const { client } = listClient(0, time.clock.now)
+    let land = () => {}
+    const landed = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    const fed: { input: CoreInput; recorded: boolean }[] = []
+    const executor = createExecutor({
+      clientFor: () => client,
+      clock: time.clock,
+      timers: time.timers,
+      record: () => landed,
+      feedback: async (_appId, input, recorded) => {
+        const seen = { input, recorded: false }
+        fed.push(seen)
+        await recorded
+        seen.recorded = true
+      },
+    })
+    executor.submit(roomCheck)
+    await time.settle()
+    expect(fed).toEqual([
+      {
+        input: { kind: 'room_streams', roomId: 'room-1', streamIds: ['s-1'], observedAt: 0 },
+        recorded: false,
+      },
+    ])
+    expect(executor.inFlight()).toBe(1)
+    land()
+    await executor.drained()
+    expect(fed.map((f) => f.recorded)).toEqual([true])
+  })
+})

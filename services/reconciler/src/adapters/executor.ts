@@ -14,8 +14,12 @@ export interface ExecutorOptions {
   clientFor: (appId: number) => ZegoClient | undefined
   /** Appends an outcome to the outcomes topic. */
   record: (outcome: Outcome, decision: CommandDecision) => Promise<void>
-  /** Feeds what was learned back into the app's state (through the shell, under the app's partition lock). */
-  feedback: (appId: number, input: CoreInput) => Promise<void>
+  /**
+   * Feeds what was learned back into the app's state (through the shell, under the app's partition
+   * lock), while its outcome is being recorded: `recorded` resolves once the outcome is durable, and
+   * nothing decided on the input may be acted on before.
+   */
+  feedback: (appId: number, input: CoreInput, recorded: Promise<void>) => Promise<void>
   clock: Clock
   timers: Timers
   random?: () => number
@@ -147,17 +151,24 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return input
   }
 
+  /**
+   * Records the outcome and feeds the answer back at once: the shell decides on it while the outcome is
+   * on its way to Kafka, so the stop a list confirms can share the outcome's produce request instead of
+   * waiting a round trip behind it.
+   */
   async function finish(decision: CommandDecision, result: Outcome, input: CoreInput): Promise<void> {
-    await options.record(result, decision)
+    const recorded = options.record(result, decision)
+    const fed = options.feedback(decision.appId, input, recorded)
+    await recorded
     answered.delete(decision.id)
     answered.set(decision.id, { at: clock.now(), input })
-    await options.feedback(decision.appId, input)
+    await fed
   }
 
   async function execute(decision: CommandDecision, signal: AbortSignal): Promise<void> {
     const earlier = recall(decision.id)
     if (earlier !== undefined) {
-      await options.feedback(decision.appId, earlier)
+      await options.feedback(decision.appId, earlier, Promise.resolve())
       return
     }
     const call = callFor(decision.command)
