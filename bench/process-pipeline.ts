@@ -9,7 +9,7 @@
 // BENCH_LOG_DIR=<dir> keeps each process's stdout there (sim.log, ingest.log, reconciler.log: set
 // BENCH_RECONCILER_LOG_LEVEL=debug for the reconciler's decisions); BENCH_RECONCILER_NODE_FLAGS
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the reconciler.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -86,6 +86,7 @@ export async function withProcessPipeline(
   const logDir = process.env.BENCH_LOG_DIR
   const logFile = (component: string) =>
     logDir === undefined ? {} : { logFile: join(logDir, `${component}.log`) }
+  if (logDir !== undefined) await mkdir(logDir, { recursive: true })
   const dir = await mkdtemp(join(tmpdir(), `bench-${name}-`))
   const stops: Array<() => Promise<void>> = [onTeardown(() => rm(dir, { recursive: true, force: true }))]
   try {
