@@ -61,7 +61,7 @@ const EnvSchema = z.object({
   ),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
   RECONCILER_STATE_FORMAT: z.enum(['v1', 'v2']).default('v2'),
-  RECONCILER_STATE_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  RECONCILER_STATE_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
   TOPIC_PREFIX: topicPrefix,
