@@ -24,7 +24,8 @@ export interface TimeToStopOptions {
 }
 
 const APP = 7001
-const TASK_PREFIX = 'tts-'
+/** Unique per run, so the hop table reads only this run's stops from a log that earlier runs appended to. */
+const TASK_PREFIX = `tts-${Date.now().toString(36)}-`
 /** A stop later than this after the last grace counts as never: the row says how many stopped. */
 const GIVE_UP_MS = 120_000
 
