@@ -10,7 +10,7 @@ import { benchBrokerStart } from './broker-start.ts'
 import { benchCore } from './core.ts'
 import { benchIngest, ingestOptionSpec, ingestOptions } from './ingest.ts'
 import { withKafka } from './kafka.ts'
-import { benchMassOrphan } from './mass-orphan.ts'
+import { benchMassOrphan, DEFAULT_GRACE_MS } from './mass-orphan.ts'
 import { benchRestore, type RestoreShape } from './restore.ts'
 import { formatTable, type Row, row, writeResults } from './row.ts'
 import { benchSweep } from './sweep.ts'
@@ -76,7 +76,7 @@ const sizes = quick
       brokerStarts: 3,
       ingest: ingestOptions(values),
       timeToStop: { orphans: 200, perSecond: 20, graceMs: 5_000, load: 1_000 },
-      massOrphan: { oneRoomTasks: 500, manyRooms: 2_000, graceMs: 5_000 },
+      massOrphan: { oneRoomTasks: 500, manyRooms: 2_000, graceMs: DEFAULT_GRACE_MS },
       sweep: { rooms: 1_000, seconds: 30 },
       restore: restoreShape(values.restore),
     }
