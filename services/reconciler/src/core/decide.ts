@@ -44,6 +44,32 @@ export function decide(
   return decideWaking(state, input, now, policy, 'readers')
 }
 
+/** One input of a batch and the time it is decided at. */
+export interface TimedInput {
+  input: CoreInput
+  now: number
+}
+
+/**
+ * decide() over a batch of inputs, in order: the state after the last, and each input's decisions (in
+ * the batch's order). Exactly what deciding them one by one gives, decisions and ids included (the
+ * batch-differential property test compares the two). The given state is never mutated; an input
+ * that would make decide() throw makes this throw.
+ */
+export function decideAll(
+  state: AppState,
+  inputs: readonly TimedInput[],
+  policy: AppPolicy,
+): { state: AppState; decisions: CommandDecision[][] } {
+  const decisions: CommandDecision[][] = []
+  for (const { input, now } of inputs) {
+    const step = decide(state, input, now, policy)
+    state = step.state
+    decisions.push(step.decisions)
+  }
+  return { state, decisions }
+}
+
 /** decide() with a chosen wake rule (see Wake): the differential property test compares the two. */
 export function decideWaking(
   state: AppState,
