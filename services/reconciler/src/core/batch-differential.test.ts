@@ -149,6 +149,7 @@ describe('deciding a batch of inputs', () => {
     })
     let batched: AppState = emptyState(APP)
     const decisions: Decision[][] = []
+    // Batches of 199: the last one holds the tick after 30 events.
     for (let i = 0; i < inputs.length; i += 199) {
       const result = decideAll(deepFreeze(batched), inputs.slice(i, i + 199), policy)
       batched = result.state
