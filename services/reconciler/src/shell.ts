@@ -1,4 +1,4 @@
-import { type CommandDecision, type DeadLetter, decodeEvent, type ZegoEvent } from '@mixguard/contracts'
+import { type CommandDecision, type DeadLetter, decodeEvent } from '@mixguard/contracts'
 import { backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
 import {
   type AppPolicy,
@@ -15,6 +15,7 @@ import { PartitionLock } from './partition-lock.ts'
 import { RETRY_BACKOFF } from './retry-backoff.ts'
 import { SaveCoalescer } from './save-coalescer.ts'
 import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
+import { decideTurnEvents, type Placed, type TurnEvent } from './turn-events.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
 interface ShellObserver {
@@ -285,47 +286,48 @@ export class Shell {
   ): Promise<{ apps: number[]; decisions: CommandDecision[]; deadLetters: DeadLetter[]; applied: number }> {
     this.#assertWritable(partition, owned)
     const now = this.#o.clock.now()
-    const drafts = new Map<number, StoredApp<AppState>>()
-    const decisions: CommandDecision[] = []
-    const deadLetters: DeadLetter[] = []
-    let applied = 0
-    for (const { record, decoded } of turn) {
-      const source = `${this.#o.eventsTopic}[${partition}]@${record.offset}`
-      const payload = record.value?.toString('utf8') ?? ''
+    const deadLetters: Placed<DeadLetter>[] = []
+    const events: TurnEvent[] = []
+    const source = (at: number) => `${this.#o.eventsTopic}[${partition}]@${turn[at]?.record.offset}`
+    const payload = (at: number) => turn[at]?.record.value?.toString('utf8') ?? ''
+    for (const [at, { record, decoded }] of turn.entries()) {
       if (!decoded.ok) {
-        deadLetters.push({ v: 1, source, reason: decoded.reason, receivedAt: now, appId: null, payload })
+        const letter = { source: source(at), reason: decoded.reason, receivedAt: now, appId: null }
+        deadLetters.push({ at, value: { v: 1, ...letter, payload: payload(at) } })
         continue
       }
-      const event: ZegoEvent = decoded.event
-      const app = drafts.get(event.appId) ??
-        owned.apps.get(event.appId) ?? {
-          appId: event.appId,
-          appliedOffset: null,
-          state: emptyState(event.appId),
-        }
+      const last = owned.apps.get(decoded.event.appId)?.appliedOffset ?? null
       // Saved but not committed before a crash: already in this state, so skip it.
-      if (app.appliedOffset !== null && BigInt(record.offset) <= BigInt(app.appliedOffset)) continue
-      let step: ReturnType<typeof decide>
-      try {
-        step = decide(app.state, { kind: 'event', event }, now, this.#o.policyFor(event.appId))
-      } catch (error) {
-        // A defect, not bad data: set aside with the error so the partition (and this app) go on.
-        const reason = `deciding failed: ${error instanceof Error ? error.message : String(error)}`
-        deadLetters.push({ v: 1, source, reason, receivedAt: now, appId: event.appId, payload })
-        continue
-      }
-      drafts.set(event.appId, { appId: event.appId, appliedOffset: record.offset, state: step.state })
-      decisions.push(...step.decisions)
-      applied++
+      if (last !== null && BigInt(record.offset) <= BigInt(last)) continue
+      events.push({ at, offset: record.offset, event: decoded.event })
     }
-    if (deadLetters.length > 0) await this.#o.publishDeadLetters(deadLetters)
+    // Each app's events in one batch, its decisions in the turn's order (turn-events.ts).
+    const decided = decideTurnEvents(
+      events,
+      (appId) => owned.apps.get(appId) ?? { appId, appliedOffset: null, state: emptyState(appId) },
+      now,
+      (appId) => this.#o.policyFor(appId),
+    )
+    for (const { at, value } of decided.failures) {
+      // A defect, not bad data: set aside with the error so the partition (and this app) go on.
+      const { error, appId } = value
+      const reason = `deciding failed: ${error instanceof Error ? error.message : String(error)}`
+      deadLetters.push({
+        at,
+        value: { v: 1, source: source(at), reason, receivedAt: now, appId, payload: payload(at) },
+      })
+    }
+    const letters = deadLetters.sort((a, b) => a.at - b.at).map((d) => d.value)
+    const { decisions } = decided
+    const applied = events.length - decided.failures.length
+    if (letters.length > 0) await this.#o.publishDeadLetters(letters)
     if (decisions.length > 0) await this.#o.publishDecisions(decisions)
     this.#assertWritable(partition, owned)
-    for (const app of drafts.values()) {
+    for (const app of decided.apps) {
       owned.apps.set(app.appId, app)
       this.#partitionOf.set(app.appId, partition)
     }
-    return { apps: [...drafts.keys()], decisions, deadLetters, applied }
+    return { apps: decided.apps.map((app) => app.appId), decisions, deadLetters: letters, applied }
   }
 
   /**

@@ -3,7 +3,15 @@ import { assertNever as unreachable } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
 import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
-import { closeDraft, type Draft, openDraft, taskReaders, touchEverything, writableTask } from './draft.ts'
+import {
+  closeDraft,
+  type Draft,
+  nextInput,
+  openDraft,
+  taskReaders,
+  touchEverything,
+  writableTask,
+} from './draft.ts'
 import type { AppState, Confirming, CoreInput, RoomRecord, StreamFact, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
@@ -44,6 +52,40 @@ export function decide(
   return decideWaking(state, input, now, policy, 'readers')
 }
 
+/** One input of a batch and the time it is decided at. */
+export interface TimedInput {
+  input: CoreInput
+  now: number
+}
+
+/**
+ * decide() over a batch of inputs, in order: the state after the last, and each input's decisions (in
+ * the batch's order). Exactly what deciding them one by one gives, decisions and ids included (the
+ * batch-differential property test compares the two). The given state is never mutated; an input
+ * that would make decide() throw makes this throw.
+ */
+export function decideAll(
+  state: AppState,
+  inputs: readonly TimedInput[],
+  policy: AppPolicy,
+): { state: AppState; decisions: CommandDecision[][] } {
+  // One draft for the batch: a table's top level, a bucket and a record are copied once per batch, not
+  // once per input that writes them, and the task index is taken and kept once. What each input wakes
+  // is what it wrote (nextInput starts its own record of writes).
+  let d = openDraft(state)
+  const decisions: CommandDecision[][] = []
+  inputs.forEach(({ input, now }, i) => {
+    // A tick keeps the stop plans of the tasks it did not write, told by a written task being a new
+    // record (keptPlans): that holds in a draft opened for it, not in one earlier inputs wrote.
+    if (input.kind === 'tick' && i > 0) d = openDraft(closeDraft(d))
+    const out: CommandDecision[] = []
+    decideOn(d, input, now, policy, 'readers', out)
+    nextInput(d)
+    decisions.push(out)
+  })
+  return { state: closeDraft(d), decisions }
+}
+
 /** decide() with a chosen wake rule (see Wake): the differential property test compares the two. */
 export function decideWaking(
   state: AppState,
@@ -54,6 +96,19 @@ export function decideWaking(
 ): { state: AppState; decisions: CommandDecision[] } {
   const d = openDraft(state)
   const out: CommandDecision[] = []
+  decideOn(d, input, now, policy, wake, out)
+  return { state: closeDraft(d), decisions: out }
+}
+
+/** Decides one input on a draft: its facts, what fires, the deadlines of the tasks it can affect. */
+function decideOn(
+  d: Draft,
+  input: CoreInput,
+  now: number,
+  policy: AppPolicy,
+  wake: Wake,
+  out: CommandDecision[],
+): void {
   /** The stop plans a tick's firing made, for its re-arming (see keptPlans). */
   let plans: Plans | null = null
   switch (input.kind) {
@@ -61,7 +116,7 @@ export function decideWaking(
       applyEvent(d, input.event, now, policy, out)
       break
     case 'outcome':
-      if (input.outcome.appId === state.appId) applyOutcome(d, input.outcome, now, policy, out)
+      if (input.outcome.appId === d.state.appId) applyOutcome(d, input.outcome, now, policy, out)
       break
     case 'room_streams':
       applyRoomStreams(d, input, now)
@@ -75,14 +130,13 @@ export function decideWaking(
       break
     }
     default:
-      return unreachable(input)
+      unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
   const refreshed = refreshDue(d, viewOf(d.state), now, policy, wake, keptPlans(d, plans))
   markStale(d, refreshed)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
-  return { state: closeDraft(d), decisions: out }
 }
 
 function applyEvent(

@@ -53,6 +53,21 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
   return readersOf(d.index, keys)
 }
 
+/**
+ * The next input of a batch is decided on this draft (decide.ts decideAll): the index takes in the
+ * tasks this one wrote, and what the next one writes is recorded afresh, since an input wakes the tasks
+ * reading what it wrote. What the draft owns stays its own: a record written again is written in place.
+ */
+export function nextInput(d: Draft): void {
+  reindex(d.index, d.state.tasks, d.touched.tasks)
+  const t = d.touched
+  t.streams.clear()
+  t.tasks.clear()
+  t.rooms.clear()
+  t.roomStreams.clear()
+  t.everything = false
+}
+
 /** The draft's state is final: its task index stays with its task map. */
 export function closeDraft(d: Draft): AppState {
   reindex(d.index, d.state.tasks, d.touched.tasks)

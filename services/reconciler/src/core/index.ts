@@ -1,5 +1,5 @@
 export { type CommandTarget, laneOf } from './commands.ts'
-export { decide, nextDeadline, pendingDecisions } from './decide.ts'
+export { decide, decideAll, nextDeadline, pendingDecisions, type TimedInput } from './decide.ts'
 export {
   MAX_STOP_ATTEMPTS,
   RETENTION_MS,

@@ -181,7 +181,8 @@ export function outcomeFor(
 /** Any stream-list decision: a confirmation, a silence check or the room sweep's. */
 export const isRoomCheck = isRoomList
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a value and everything in it: a state handed to the core, so any write into it throws. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
     for (const child of Object.values(value)) deepFreeze(child)
