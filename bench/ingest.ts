@@ -5,6 +5,8 @@
 // latency at a fixed offered rate from an open-loop driver (paced-driver.ts). Ingest runs twice: as one
 // process with the memory nonce store, and as INGEST_WORKERS processes on one port sharing a real
 // redis-server's nonce store (--workers 0 leaves that setup out).
+// The rows with Kafka show the local broker's CPU per callback too: it shares the cores with the
+// subject, and it is paid per produce request far more than per record (see records/send).
 // Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10] [--workers 2]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,6 +16,7 @@ import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { freePort } from '@mixguard/kafka/local'
 import { startRedisServer } from '../test/redis-server.ts'
+import { localBrokerPid } from './ingest-broker.ts'
 import { readIngestStages, stagesExtra } from './ingest-stages.ts'
 import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
@@ -58,8 +61,15 @@ export function ingestOptions(values: Record<string, string | boolean | undefine
   }
 }
 
-/** A wrk run, with the server processes' CPU time per callback (null where /proc is not there). */
-type Measured = WrkResult & { cpuMicros: number | null; redisCpuMicros: number | null }
+/**
+ * A wrk run, with the server processes' CPU time per callback (null where /proc is not there), and the
+ * local broker's (null for a subject without Kafka).
+ */
+type Measured = WrkResult & {
+  cpuMicros: number | null
+  redisCpuMicros: number | null
+  brokerCpuMicros: number | null
+}
 
 /** An ingest setup: how it is started, and what it is called in the table. */
 interface IngestSetup {
@@ -95,13 +105,16 @@ export async function benchIngest(
     }
   }
 
+  // The broker shares the cores with the subject: its CPU per callback is part of what Kafka costs.
+  const brokerPid = await localBrokerPid(brokers)
   let file = 0
   // Fresh timestamps for each run, well inside ingest's 300 s freshness window; distinct nonces throughout.
-  const load = async (subject: Subject, seconds: number): Promise<Measured> => {
+  const load = async (subject: Subject, seconds: number, kafka = true): Promise<Measured> => {
     const callbacksFile = join(dir, `callbacks-${file}.txt`)
     await writeSignedCallbacks(callbacksFile, CEILING_PER_SECOND * seconds, `${run}-${file++}`)
     const cpuFrom = await processCpuSeconds(subject.pid)
     const redisFrom = await processCpuSeconds(subject.redisPid)
+    const brokerFrom = kafka ? await processCpuSeconds(brokerPid) : null
     const result = await runWrk({
       ...options,
       url: subject.url,
@@ -111,19 +124,20 @@ export async function benchIngest(
     })
     const cpuMicros = await cpuMicrosPerRequest(subject.pid, cpuFrom, result.requests)
     const redisCpuMicros = await cpuMicrosPerRequest(subject.redisPid, redisFrom, result.requests)
+    const brokerCpuMicros = await cpuMicrosPerRequest(brokerPid, brokerFrom, result.requests)
     await rm(callbacksFile)
-    return { ...result, cpuMicros, redisCpuMicros }
+    return { ...result, cpuMicros, redisCpuMicros, brokerCpuMicros }
   }
   const warm = async (subject: Subject): Promise<void> => {
     if (options.warmup > 0) await load(subject, options.warmup)
   }
-  const measure = async (name: string, subject: Subject): Promise<Measured> => {
+  const measure = async (name: string, subject: Subject, kafka = true): Promise<Measured> => {
     try {
       await warm(subject)
       progress(
         `http: ${name}, wrk ${options.threads} thread, ${options.connections} connections, ${options.seconds} s`,
       )
-      return await load(subject, options.seconds)
+      return await load(subject, options.seconds, kafka)
     } finally {
       await subject.stop()
     }
@@ -140,6 +154,7 @@ export async function benchIngest(
         'socket errors': r.socketErrors,
         ...(r.cpuMicros === null ? {} : { 'server CPU µs/callback': r.cpuMicros }),
         ...(r.redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': r.redisCpuMicros }),
+        ...(r.brokerCpuMicros === null ? {} : { 'broker CPU µs/callback': r.brokerCpuMicros }),
         ...(r.wraps > 0 ? { 'callbacks repeated (file ran out)': r.wraps } : {}),
         ...extra,
       },
@@ -147,8 +162,8 @@ export async function benchIngest(
 
   let stopRedis = async (): Promise<void> => {}
   try {
-    const bare = await measure('bare node:http', await startReference('bare'))
-    const express = await measure('express', await startReference('express'))
+    const bare = await measure('bare node:http', await startReference('bare'), false)
+    const express = await measure('express', await startReference('express'), false)
     const naive = await measure('naive', await startReference('naive', { brokers, topic: naiveTopic }))
     const naiveStored = await inKafka(naiveTopic)
     const setups: IngestSetup[] = [{ label: '1 process, memory nonce store', prefix, env: {} }]
@@ -185,7 +200,7 @@ export async function benchIngest(
     }
     const pacedRows: Row[] = []
     for (const setup of setups)
-      pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm }, options, progress))
+      pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm, brokerPid }, options, progress))
     return [
       wrkRow('bare node:http answering 200 (reference)', bare, bare.perSecond),
       wrkRow('Express + express.json() answering 200 (reference)', express, bare.perSecond),
@@ -210,7 +225,12 @@ export async function benchIngest(
 async function pacedIngest(
   brokers: string[],
   setup: IngestSetup,
-  files: { dir: string; run: string; warm: (subject: Subject) => Promise<void> },
+  files: {
+    dir: string
+    run: string
+    warm: (subject: Subject) => Promise<void>
+    brokerPid: number | undefined
+  },
   options: IngestBenchOptions,
   progress: (message: string) => void,
 ): Promise<Row> {
@@ -234,6 +254,7 @@ async function pacedIngest(
     )
     const cpuFrom = await processCpuSeconds(ingest.pid)
     const redisFrom = await processCpuSeconds(ingest.redisPid)
+    const brokerFrom = await processCpuSeconds(files.brokerPid)
     const stagesFrom = await readIngestStages(adminUrls)
     const r = await runPacedLoad({
       origin: ingest.url,
@@ -245,6 +266,7 @@ async function pacedIngest(
     const stages = stagesExtra(stagesFrom, await readIngestStages(adminUrls))
     const cpuMicros = await cpuMicrosPerRequest(ingest.pid, cpuFrom, r.answered)
     const redisCpuMicros = await cpuMicrosPerRequest(ingest.redisPid, redisFrom, r.answered)
+    const brokerCpuMicros = await cpuMicrosPerRequest(files.brokerPid, brokerFrom, r.answered)
     return row(
       'ingest',
       `Mixguard ingest (${setup.label}) at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
@@ -260,6 +282,7 @@ async function pacedIngest(
           ...stages,
           ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
           ...(redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': redisCpuMicros }),
+          ...(brokerCpuMicros === null ? {} : { 'broker CPU µs/callback': brokerCpuMicros }),
         },
       },
     )
