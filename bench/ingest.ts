@@ -16,6 +16,7 @@ import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { freePort } from '@mixguard/kafka/local'
 import { startRedisServer } from '../test/redis-server.ts'
+import { waitFor } from '../test/wait-for.ts'
 import { localBrokerPid } from './ingest-broker.ts'
 import { readIngestStages, stagesExtra } from './ingest-stages.ts'
 import { runAlone } from './kafka.ts'
@@ -69,7 +70,12 @@ type Measured = WrkResult & {
   cpuMicros: number | null
   redisCpuMicros: number | null
   brokerCpuMicros: number | null
+  /** Ingest's own view of the window (in-ingest time, Kafka sends): see ingest-stages.ts. */
+  stages: Row['extra']
 }
+
+/** A subject under load; ingest's admin listeners, when known, give its stage columns. */
+type Loaded = Subject & { adminUrls?: string[] }
 
 /** An ingest setup: how it is started, and what it is called in the table. */
 interface IngestSetup {
@@ -109,12 +115,13 @@ export async function benchIngest(
   const brokerPid = await localBrokerPid(brokers)
   let file = 0
   // Fresh timestamps for each run, well inside ingest's 300 s freshness window; distinct nonces throughout.
-  const load = async (subject: Subject, seconds: number, kafka = true): Promise<Measured> => {
+  const load = async (subject: Loaded, seconds: number, kafka = true): Promise<Measured> => {
     const callbacksFile = join(dir, `callbacks-${file}.txt`)
     await writeSignedCallbacks(callbacksFile, CEILING_PER_SECOND * seconds, `${run}-${file++}`)
     const cpuFrom = await processCpuSeconds(subject.pid)
     const redisFrom = await processCpuSeconds(subject.redisPid)
     const brokerFrom = kafka ? await processCpuSeconds(brokerPid) : null
+    const stagesFrom = subject.adminUrls && (await readIngestStages(subject.adminUrls))
     const result = await runWrk({
       ...options,
       url: subject.url,
@@ -125,13 +132,17 @@ export async function benchIngest(
     const cpuMicros = await cpuMicrosPerRequest(subject.pid, cpuFrom, result.requests)
     const redisCpuMicros = await cpuMicrosPerRequest(subject.redisPid, redisFrom, result.requests)
     const brokerCpuMicros = await cpuMicrosPerRequest(brokerPid, brokerFrom, result.requests)
+    const stages =
+      subject.adminUrls && stagesFrom
+        ? stagesExtra(stagesFrom, await readIngestStages(subject.adminUrls))
+        : {}
     await rm(callbacksFile)
-    return { ...result, cpuMicros, redisCpuMicros, brokerCpuMicros }
+    return { ...result, cpuMicros, redisCpuMicros, brokerCpuMicros, stages }
   }
   const warm = async (subject: Subject): Promise<void> => {
     if (options.warmup > 0) await load(subject, options.warmup)
   }
-  const measure = async (name: string, subject: Subject, kafka = true): Promise<Measured> => {
+  const measure = async (name: string, subject: Loaded, kafka = true): Promise<Measured> => {
     try {
       await warm(subject)
       progress(
@@ -155,6 +166,7 @@ export async function benchIngest(
         ...(r.cpuMicros === null ? {} : { 'server CPU µs/callback': r.cpuMicros }),
         ...(r.redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': r.redisCpuMicros }),
         ...(r.brokerCpuMicros === null ? {} : { 'broker CPU µs/callback': r.brokerCpuMicros }),
+        ...r.stages,
         ...(r.wraps > 0 ? { 'callbacks repeated (file ran out)': r.wraps } : {}),
         ...extra,
       },
@@ -186,9 +198,10 @@ export async function benchIngest(
     }
     const ingestRows: Row[] = []
     for (const setup of setups) {
-      const started = await startIngestProcess(brokers, setup.prefix, setup.env)
-      const subject = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
-      const ingest = await measure(`Mixguard ingest, ${setup.label}`, subject)
+      const ingest = await measure(
+        `Mixguard ingest, ${setup.label}`,
+        await startIngestWithAdmin(brokers, setup.prefix, setup),
+      )
       ingestRows.push(
         wrkRow(
           `Mixguard ingest (${setup.label}), acks = all, spool, verification, nonce check`,
@@ -238,15 +251,8 @@ async function pacedIngest(
   await ensureTopics(createKafka({ brokers, clientId: 'bench-ingest' }), topicSpecs(prefix))
   const callbacksFile = join(files.dir, `paced-${prefix}.txt`)
   await writeSignedCallbacks(callbacksFile, options.rate * options.rateSeconds, `${files.run}-${prefix}`)
-  // Admin listeners on known ports (worker i on adminPort + i), to read ingest's own metrics.
-  const adminPort = await freePort()
-  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
-  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
-  const started = await startIngestProcess(brokers, prefix, {
-    ...setup.env,
-    INGEST_ADMIN_PORT: String(adminPort),
-  })
-  const ingest = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
+  const ingest = await startIngestWithAdmin(brokers, prefix, setup)
+  const adminUrls = ingest.adminUrls
   try {
     await files.warm(ingest)
     progress(
@@ -289,6 +295,29 @@ async function pacedIngest(
   } finally {
     await ingest.stop()
   }
+}
+
+/** Ingest for a setup, with its admin listeners on known ports (worker i on adminPort + i) to read its metrics. */
+async function startIngestWithAdmin(
+  brokers: string[],
+  prefix: string,
+  setup: IngestSetup,
+): Promise<Subject & { adminUrls: string[] }> {
+  const adminPort = await freePort()
+  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
+  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
+  const started = await startIngestProcess(brokers, prefix, {
+    ...setup.env,
+    INGEST_ADMIN_PORT: String(adminPort),
+  })
+  // Ready on its port does not yet mean every admin listener is up (it binds after the main one).
+  await waitFor("ingest's admin listeners", () =>
+    readIngestStages(adminUrls).then(
+      () => true,
+      () => false,
+    ),
+  )
+  return { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }), adminUrls }
 }
 
 if (import.meta.main) {
