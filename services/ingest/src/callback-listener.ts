@@ -28,8 +28,9 @@ type BodyRequest = IncomingMessage & { body?: unknown }
  * Callbacks are nearly all of the edge's traffic, and Express's per-request work (router walk,
  * request/response prototypes, middleware closures) cost more than the route's own work. The steps
  * are the Express route's, in its order, with the same parts: the media check, the body reader (the
- * usual body read by plain-body.ts, every other by express.raw: same limit, inflation and errors), a slot once the body is in, handleCallback, and
- * `{ ok, reason?, detail?, requestId }` answers; the access line and the requests metric as before.
+ * usual body by plain-body.ts, every other by express.raw: same limit, inflation and errors), a slot
+ * once the body is in, handleCallback, and `{ ok, reason?, detail?, requestId }` answers; the access
+ * line and the requests metric as before.
  */
 export function serveCallbacks(deps: CallbackListenerDeps, next: RequestListener): RequestListener {
   const { clock, logger, metrics } = deps
