@@ -5,6 +5,8 @@
 // latency at a fixed offered rate from an open-loop driver (paced-driver.ts). Ingest runs twice: as one
 // process with the memory nonce store, and as INGEST_WORKERS processes on one port sharing a real
 // redis-server's nonce store (--workers 0 leaves that setup out).
+// The rows with Kafka show the local broker's CPU per callback too: it shares the cores with the
+// subject, and it is paid per produce request far more than per record (see records/send).
 // Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10] [--workers 2]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,6 +16,8 @@ import { topicName, topicSpecs } from '@mixguard/contracts'
 import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { freePort } from '@mixguard/kafka/local'
 import { startRedisServer } from '../test/redis-server.ts'
+import { waitFor } from '../test/wait-for.ts'
+import { localBrokerPid } from './ingest-broker.ts'
 import { readIngestStages, stagesExtra } from './ingest-stages.ts'
 import { runAlone } from './kafka.ts'
 import { runPacedLoad } from './paced-load.ts'
@@ -58,8 +62,20 @@ export function ingestOptions(values: Record<string, string | boolean | undefine
   }
 }
 
-/** A wrk run, with the server processes' CPU time per callback (null where /proc is not there). */
-type Measured = WrkResult & { cpuMicros: number | null; redisCpuMicros: number | null }
+/**
+ * A wrk run, with the server processes' CPU time per callback (null where /proc is not there), and the
+ * local broker's (null for a subject without Kafka).
+ */
+type Measured = WrkResult & {
+  cpuMicros: number | null
+  redisCpuMicros: number | null
+  brokerCpuMicros: number | null
+  /** Ingest's own view of the window (in-ingest time, Kafka sends): see ingest-stages.ts. */
+  stages: Row['extra']
+}
+
+/** A subject under load; ingest's admin listeners, when known, give its stage columns. */
+type Loaded = Subject & { adminUrls?: string[] }
 
 /** An ingest setup: how it is started, and what it is called in the table. */
 interface IngestSetup {
@@ -95,13 +111,17 @@ export async function benchIngest(
     }
   }
 
+  // The broker shares the cores with the subject: its CPU per callback is part of what Kafka costs.
+  const brokerPid = await localBrokerPid(brokers)
   let file = 0
   // Fresh timestamps for each run, well inside ingest's 300 s freshness window; distinct nonces throughout.
-  const load = async (subject: Subject, seconds: number): Promise<Measured> => {
+  const load = async (subject: Loaded, seconds: number, kafka = true): Promise<Measured> => {
     const callbacksFile = join(dir, `callbacks-${file}.txt`)
     await writeSignedCallbacks(callbacksFile, CEILING_PER_SECOND * seconds, `${run}-${file++}`)
     const cpuFrom = await processCpuSeconds(subject.pid)
     const redisFrom = await processCpuSeconds(subject.redisPid)
+    const brokerFrom = kafka ? await processCpuSeconds(brokerPid) : null
+    const stagesFrom = subject.adminUrls && (await readIngestStages(subject.adminUrls))
     const result = await runWrk({
       ...options,
       url: subject.url,
@@ -111,19 +131,24 @@ export async function benchIngest(
     })
     const cpuMicros = await cpuMicrosPerRequest(subject.pid, cpuFrom, result.requests)
     const redisCpuMicros = await cpuMicrosPerRequest(subject.redisPid, redisFrom, result.requests)
+    const brokerCpuMicros = await cpuMicrosPerRequest(brokerPid, brokerFrom, result.requests)
+    const stages =
+      subject.adminUrls && stagesFrom
+        ? stagesExtra(stagesFrom, await readIngestStages(subject.adminUrls))
+        : {}
     await rm(callbacksFile)
-    return { ...result, cpuMicros, redisCpuMicros }
+    return { ...result, cpuMicros, redisCpuMicros, brokerCpuMicros, stages }
   }
   const warm = async (subject: Subject): Promise<void> => {
     if (options.warmup > 0) await load(subject, options.warmup)
   }
-  const measure = async (name: string, subject: Subject): Promise<Measured> => {
+  const measure = async (name: string, subject: Loaded, kafka = true): Promise<Measured> => {
     try {
       await warm(subject)
       progress(
         `http: ${name}, wrk ${options.threads} thread, ${options.connections} connections, ${options.seconds} s`,
       )
-      return await load(subject, options.seconds)
+      return await load(subject, options.seconds, kafka)
     } finally {
       await subject.stop()
     }
@@ -140,6 +165,8 @@ export async function benchIngest(
         'socket errors': r.socketErrors,
         ...(r.cpuMicros === null ? {} : { 'server CPU µs/callback': r.cpuMicros }),
         ...(r.redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': r.redisCpuMicros }),
+        ...(r.brokerCpuMicros === null ? {} : { 'broker CPU µs/callback': r.brokerCpuMicros }),
+        ...r.stages,
         ...(r.wraps > 0 ? { 'callbacks repeated (file ran out)': r.wraps } : {}),
         ...extra,
       },
@@ -147,8 +174,8 @@ export async function benchIngest(
 
   let stopRedis = async (): Promise<void> => {}
   try {
-    const bare = await measure('bare node:http', await startReference('bare'))
-    const express = await measure('express', await startReference('express'))
+    const bare = await measure('bare node:http', await startReference('bare'), false)
+    const express = await measure('express', await startReference('express'), false)
     const naive = await measure('naive', await startReference('naive', { brokers, topic: naiveTopic }))
     const naiveStored = await inKafka(naiveTopic)
     const setups: IngestSetup[] = [{ label: '1 process, memory nonce store', prefix, env: {} }]
@@ -171,9 +198,10 @@ export async function benchIngest(
     }
     const ingestRows: Row[] = []
     for (const setup of setups) {
-      const started = await startIngestProcess(brokers, setup.prefix, setup.env)
-      const subject = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
-      const ingest = await measure(`Mixguard ingest, ${setup.label}`, subject)
+      const ingest = await measure(
+        `Mixguard ingest, ${setup.label}`,
+        await startIngestWithAdmin(brokers, setup.prefix, setup),
+      )
       ingestRows.push(
         wrkRow(
           `Mixguard ingest (${setup.label}), acks = all, spool, verification, nonce check`,
@@ -185,7 +213,7 @@ export async function benchIngest(
     }
     const pacedRows: Row[] = []
     for (const setup of setups)
-      pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm }, options, progress))
+      pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm, brokerPid }, options, progress))
     return [
       wrkRow('bare node:http answering 200 (reference)', bare, bare.perSecond),
       wrkRow('Express + express.json() answering 200 (reference)', express, bare.perSecond),
@@ -210,7 +238,12 @@ export async function benchIngest(
 async function pacedIngest(
   brokers: string[],
   setup: IngestSetup,
-  files: { dir: string; run: string; warm: (subject: Subject) => Promise<void> },
+  files: {
+    dir: string
+    run: string
+    warm: (subject: Subject) => Promise<void>
+    brokerPid: number | undefined
+  },
   options: IngestBenchOptions,
   progress: (message: string) => void,
 ): Promise<Row> {
@@ -218,15 +251,8 @@ async function pacedIngest(
   await ensureTopics(createKafka({ brokers, clientId: 'bench-ingest' }), topicSpecs(prefix))
   const callbacksFile = join(files.dir, `paced-${prefix}.txt`)
   await writeSignedCallbacks(callbacksFile, options.rate * options.rateSeconds, `${files.run}-${prefix}`)
-  // Admin listeners on known ports (worker i on adminPort + i), to read ingest's own metrics.
-  const adminPort = await freePort()
-  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
-  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
-  const started = await startIngestProcess(brokers, prefix, {
-    ...setup.env,
-    INGEST_ADMIN_PORT: String(adminPort),
-  })
-  const ingest = { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }) }
+  const ingest = await startIngestWithAdmin(brokers, prefix, setup)
+  const adminUrls = ingest.adminUrls
   try {
     await files.warm(ingest)
     progress(
@@ -234,6 +260,7 @@ async function pacedIngest(
     )
     const cpuFrom = await processCpuSeconds(ingest.pid)
     const redisFrom = await processCpuSeconds(ingest.redisPid)
+    const brokerFrom = await processCpuSeconds(files.brokerPid)
     const stagesFrom = await readIngestStages(adminUrls)
     const r = await runPacedLoad({
       origin: ingest.url,
@@ -245,6 +272,7 @@ async function pacedIngest(
     const stages = stagesExtra(stagesFrom, await readIngestStages(adminUrls))
     const cpuMicros = await cpuMicrosPerRequest(ingest.pid, cpuFrom, r.answered)
     const redisCpuMicros = await cpuMicrosPerRequest(ingest.redisPid, redisFrom, r.answered)
+    const brokerCpuMicros = await cpuMicrosPerRequest(files.brokerPid, brokerFrom, r.answered)
     return row(
       'ingest',
       `Mixguard ingest (${setup.label}) at ${options.rate.toLocaleString('en-US')} callbacks/s offered (open loop)`,
@@ -260,12 +288,36 @@ async function pacedIngest(
           ...stages,
           ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
           ...(redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': redisCpuMicros }),
+          ...(brokerCpuMicros === null ? {} : { 'broker CPU µs/callback': brokerCpuMicros }),
         },
       },
     )
   } finally {
     await ingest.stop()
   }
+}
+
+/** Ingest for a setup, with its admin listeners on known ports (worker i on adminPort + i) to read its metrics. */
+async function startIngestWithAdmin(
+  brokers: string[],
+  prefix: string,
+  setup: IngestSetup,
+): Promise<Subject & { adminUrls: string[] }> {
+  const adminPort = await freePort()
+  const workers = Number(setup.env.INGEST_WORKERS ?? '1')
+  const adminUrls = Array.from({ length: workers }, (_, i) => `http://127.0.0.1:${adminPort + i}`)
+  const started = await startIngestProcess(brokers, prefix, {
+    ...setup.env,
+    INGEST_ADMIN_PORT: String(adminPort),
+  })
+  // Ready on its port does not yet mean every admin listener is up (it binds after the main one).
+  await waitFor("ingest's admin listeners", () =>
+    readIngestStages(adminUrls).then(
+      () => true,
+      () => false,
+    ),
+  )
+  return { ...started, ...(setup.redisPid === undefined ? {} : { redisPid: setup.redisPid }), adminUrls }
 }
 
 if (import.meta.main) {

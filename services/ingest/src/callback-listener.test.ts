@@ -1,10 +1,12 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { Secret } from '@mixguard/service-kit'
 import express from 'express'
 import fc from 'fast-check'
 import { request } from 'undici'
 import { afterEach, describe, expect, test } from 'vitest'
+import { waitFor } from '../../../test/wait-for.ts'
 import { CALLBACK_SECRET, callbackBody, closeHarness, listen, post, startApp } from './app-harness.ts'
 import { createAppRegistry } from './apps.ts'
 import { bodyErrorAnswer, checkMediaType } from './body.ts'
@@ -217,5 +219,71 @@ describe('same answers as the Express route for the same bad inputs', () => {
       ),
       { numRuns: 120 },
     )
+  })
+})
+
+describe('bodies in pieces, without a length, or cut off: as express.raw read them', () => {
+  const BODIES = [
+    '',
+    '{',
+    '{"appid":"4001"}',
+    'x'.repeat(3000),
+    JSON.stringify({ ...callbackBody('fixed'), signature: 'f'.repeat(40) }),
+  ]
+
+  /** POSTs `body` in two writes: with its Content-Length, or chunked (no length at all). */
+  const askInPieces = (origin: string, body: string, chunked: boolean) =>
+    new Promise<{ status: number | undefined; reason: unknown; detail: unknown }>((resolve, reject) => {
+      const bytes = Buffer.from(body)
+      const headers: Record<string, string | number> = { 'content-type': 'application/json' }
+      if (!chunked) headers['content-length'] = bytes.length
+      const req = httpRequest(`${origin}/zego/callback`, { method: 'POST', headers }, (res) => {
+        const parts: Buffer[] = []
+        res.on('data', (p: Buffer) => parts.push(p))
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(parts).toString()) as Record<string, unknown>
+          resolve({ status: res.statusCode, reason: json.reason, detail: json.detail })
+        })
+      })
+      req.on('error', reject)
+      const half = Math.floor(bytes.length / 2)
+      req.write(bytes.subarray(0, half), () => req.end(bytes.subarray(half)))
+    })
+
+  test("a body in two writes, with Content-Length or chunked, gets the Express route's answer", async () => {
+    const bodyLimit = 2048
+    const reference = await expressReference(bodyLimit)
+    const lean = await startApp({ bodyLimit, logLevel: 'silent' })
+    for (const body of BODIES) {
+      for (const chunked of [false, true]) {
+        const expected = await askInPieces(reference, body, chunked)
+        expect({ body: body.slice(0, 20), chunked, ...(await askInPieces(lean.url, body, chunked)) }).toEqual(
+          {
+            body: body.slice(0, 20),
+            chunked,
+            ...expected,
+          },
+        )
+      }
+    }
+  })
+
+  test('a request cut off inside its body counts as malformed_body: no 500, nothing stored, no log', async () => {
+    const h = await startApp({ logLevel: 'info' })
+    const socket = connect(Number(new URL(h.url).port), '127.0.0.1')
+    // Expect: 100-continue: the interim answer says the route has the request, so the cut lands in the body.
+    socket.write(
+      'POST /zego/callback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 100\r\nExpect: 100-continue\r\n\r\n',
+    )
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()))
+    socket.write('{"event":')
+    socket.destroy()
+    const line = 'mixguard_ingest_requests_total{route="callback",event="none",outcome="malformed_body"} 1'
+    await waitFor('the cut-off request to be counted', async () => (await h.metrics()).includes(line))
+    expect(h.stored).toEqual([])
+    expect(h.logs).toEqual([])
+    const after = await post(`${h.url}/zego/callback`, signed(), 'application/json')
+    expect(after.status).toBe(200)
   })
 })

@@ -8,6 +8,7 @@ import { startContext, writeAnswer } from './answer.ts'
 import { bodyErrorAnswer, checkMediaType } from './body.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import type { IngestMetrics } from './metrics.ts'
+import { readPlainBody } from './plain-body.ts'
 
 export interface CallbackListenerDeps {
   callbackPath: string
@@ -26,9 +27,10 @@ type BodyRequest = IncomingMessage & { body?: unknown }
  * The callback route on bare `node:http`, in front of the Express app that serves everything else.
  * Callbacks are nearly all of the edge's traffic, and Express's per-request work (router walk,
  * request/response prototypes, middleware closures) cost more than the route's own work. The steps
- * are the Express route's, in its order, with the same parts: the media check, express.raw as the
- * body reader (same limit, inflation and errors), a slot once the body is in, handleCallback, and
- * `{ ok, reason?, detail?, requestId }` answers; the access line and the requests metric as before.
+ * are the Express route's, in its order, with the same parts: the media check, the body reader (the
+ * usual body by plain-body.ts, every other by express.raw: same limit, inflation and errors), a slot
+ * once the body is in, handleCallback, and `{ ok, reason?, detail?, requestId }` answers; the access
+ * line and the requests metric as before.
  */
 export function serveCallbacks(deps: CallbackListenerDeps, next: RequestListener): RequestListener {
   const { clock, logger, metrics } = deps
@@ -57,15 +59,19 @@ export function serveCallbacks(deps: CallbackListenerDeps, next: RequestListener
         outcome: 'unsupported_media_type',
       })
     }
-    readBody(req, res as Parameters<typeof readBody>[1], (error?: unknown) => {
+    const onBody = (error: unknown, body: Buffer) => {
       if (error !== undefined) return answerBodyError(res, ctx, error, req.headers['content-encoding'])
       const refused = deps.admit(res)
       if (refused !== null) return writeAnswer(res, ctx, refused)
-      const body = (req as BodyRequest).body
-      handleCallback(Buffer.isBuffer(body) ? body : empty, media.encoding, deps.callback).then(
+      handleCallback(body, media.encoding, deps.callback).then(
         (answer) => writeAnswer(res, ctx, answer),
         (failure: unknown) => internalError(res, ctx, failure),
       )
+    }
+    if (readPlainBody(req, deps.bodyLimitBytes, onBody)) return
+    readBody(req, res as Parameters<typeof readBody>[1], (error?: unknown) => {
+      const body = (req as BodyRequest).body
+      onBody(error, Buffer.isBuffer(body) ? body : empty)
     })
   }
 }
