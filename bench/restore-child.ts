@@ -40,7 +40,7 @@ const log = pino(
 const before = heapAfterGc()
 const began = performance.now()
 // CPU from start to ready: this thread's (JS, and the GC's share of it) and the process's (with
-// libuv's threadpool, where kafkajs gunzips, and the GC's helper threads). A loaded machine stretches
+// libuv's threadpool, where the changelog is decompressed, and the GC's helper threads). A loaded machine stretches
 // the wall time; these it stretches much less.
 const cpuBefore = process.cpuUsage()
 const mainBefore = process.threadCpuUsage()
@@ -63,6 +63,7 @@ console.log(
     jsonMs: Number(phases.jsonMs),
     stateMs: Number(phases.stateMs),
     bytes: Number(phases.bytes),
+    jsonBytes: Number(phases.jsonBytes),
   }),
 )
 process.exit(0)

@@ -1,5 +1,6 @@
 import { topicName } from '@mixguard/contracts'
 import kafkajs from 'kafkajs'
+import { changelogText } from '../test/changelog-text.ts'
 import { type Drill, within } from './drill.ts'
 import { type DrillTask, orphan, orphansEnded, startTask, stopBooks } from './mix-tasks.ts'
 import { rows } from './report.ts'
@@ -40,7 +41,8 @@ export const decisionsRefused: Drill = {
       await state.until(
         'every task in the saved state',
         (records) => {
-          const last = records.at(-1)?.value.toString() ?? ''
+          const value = records.at(-1)?.value
+          const last = value ? changelogText(value) : ''
           return tasks.every((t) => last.includes(`"${t.taskId}"`))
         },
         30_000,

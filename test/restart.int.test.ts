@@ -1,6 +1,7 @@
 import { topicName } from '@mixguard/contracts'
 import { parseAppState, tget } from '@mixguard/reconciler/core'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
+import { changelogText } from './changelog-text.ts'
 import { collectTopic, testKafka } from './kafka.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
 import { spawnReconciler } from './service-process.ts'
@@ -46,7 +47,7 @@ test('SIGKILL with deadlines pending: after a restart the overdue deadlines fire
   await changelog.until('all three orphan deadlines saved', (records) => {
     const last = records.at(-1)
     if (!last) return false
-    const state = parseAppState(JSON.parse(last.value.toString()).state)
+    const state = parseAppState(JSON.parse(changelogText(last.value)).state)
     if (!state) return false
     const tasks = TASKS.map((t) => tget(state.tasks, t))
     if (!tasks.every((t) => t?.phase === 'running' && t.due.stopAt !== null)) return false

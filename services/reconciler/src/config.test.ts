@@ -133,9 +133,9 @@ describe('loadConfig', () => {
     {
       name: 'RECONCILER_STATE_COMPRESSION',
       field: 'stateCompression',
-      byDefault: 'gzip',
-      other: 'none',
-      wrong: 'zstd',
+      byDefault: 'zstd',
+      other: 'gzip',
+      wrong: 'lz4',
     },
   ] as const)(
     '$name: $byDefault by default, $other when set, anything else refused',

@@ -16,6 +16,7 @@ import {
 } from '@mixguard/service-kit'
 import { z } from 'zod'
 import { DEFAULT_GROUP_TIMING, type GroupTiming } from './adapters/kafka-source.ts'
+import type { StateCompression } from './adapters/state-store.ts'
 import { type AppPolicy, defaultPolicy, PolicyOverridesSchema } from './core/index.ts'
 
 export interface ReconcilerConfig {
@@ -31,8 +32,11 @@ export interface ReconcilerConfig {
   kafkaAccess: KafkaAccess
   /** How the changelog stores states: v2 (compact) or v1, which versions before v2 read (a rollback). */
   stateFormat: 'v1' | 'v2'
-  /** How the changelog's batches are compressed: none (a quicker restore) or gzip (a third of the bytes). */
-  stateCompression: 'none' | 'gzip'
+  /**
+   * How the changelog is compressed: zstd (each state record by the store; the default), gzip (Kafka
+   * batches, what versions before zstd read) or none (see the state store).
+   */
+  stateCompression: StateCompression
 }
 
 export type ConfigResult =
@@ -61,7 +65,7 @@ const EnvSchema = z.object({
   ),
   RECONCILER_DRY_RUN: z.enum(['true', 'false']).optional(),
   RECONCILER_STATE_FORMAT: z.enum(['v1', 'v2']).default('v2'),
-  RECONCILER_STATE_COMPRESSION: z.enum(['gzip', 'none']).default('gzip'),
+  RECONCILER_STATE_COMPRESSION: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: z.string().default('mixguard-reconciler'),
   TOPIC_PREFIX: topicPrefix,

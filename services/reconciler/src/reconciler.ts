@@ -155,9 +155,16 @@ export async function startReconciler(
     encode: config.stateFormat === 'v1' ? storedStateV1 : storedState,
     compression: config.stateCompression,
     onSkipped: (reason, key) => log.warn({ key, reason }, 'skipped an unusable changelog record'),
-    onRestored: ({ partitions, ms, bytes, jsonMs, stateMs }) =>
+    onRestored: ({ partitions, ms, bytes, jsonBytes, jsonMs, stateMs }) =>
       log.info(
-        { partitions, ms: Math.round(ms), bytes, jsonMs: Math.round(jsonMs), stateMs: Math.round(stateMs) },
+        {
+          partitions,
+          ms: Math.round(ms),
+          bytes,
+          jsonBytes,
+          jsonMs: Math.round(jsonMs),
+          stateMs: Math.round(stateMs),
+        },
         'changelog read: where the restore went',
       ),
   })

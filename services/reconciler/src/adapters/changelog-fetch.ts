@@ -19,6 +19,8 @@ export async function fetchPartitions(options: {
   onRecord: (partition: number, key: Buffer | null, value: Buffer | null) => void
   /** A partition's last wanted record was handed over (the others may still be fetched). */
   onRead?: (partition: number) => void
+  /** After an answer's records are handed over: the next answer's wait for it (which is fetched meanwhile). */
+  onAnswer?: () => Promise<void>
   /** Bytes per fetch answer (default kafkajs's consumer's, 10 MiB); a partition's first batch comes whole. */
   fetchBytes?: number
 }): Promise<void> {
@@ -53,6 +55,7 @@ async function fetchFromLeader(
   options: {
     onRecord: (partition: number, key: Buffer | null, value: Buffer | null) => void
     onRead?: (partition: number) => void
+    onAnswer?: () => Promise<void>
     fetchBytes?: number
   },
 ): Promise<void> {
@@ -115,6 +118,7 @@ async function fetchFromLeader(
     for (const { partition, messages } of records)
       for (const m of messages) options.onRecord(partition, m.key, m.value)
     for (const partition of read) options.onRead?.(partition)
+    await options.onAnswer?.()
   }
 }
 

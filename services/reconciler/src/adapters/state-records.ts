@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { appKey } from '@mixguard/contracts'
 import type { StoredApp } from '../shell-ports.ts'
+import { compressState, decompressState, isCompressedState } from './state-compression.ts'
 
 /**
  * How an app's state is laid out on the changelog. A state that fits in `chunkBytes` is one record
@@ -12,6 +13,8 @@ import type { StoredApp } from '../shell-ports.ts'
  *   and a crash between the two leaves the previous manifest, whose chunks are still there;
  * - compaction keeps the latest record of every key, so it never removes a live manifest's chunks
  *   (a new version has new keys), and the tombstones let it remove the old ones.
+ * The state's bytes (the one record's value, or the chunks' concatenation) are its JSON, or that JSON
+ * compressed by the store (state-compression.ts); a restore reads both, in any mix.
  */
 export type ChangelogRecord = { key: string; value: Buffer | null }
 
@@ -28,13 +31,18 @@ interface Manifest extends ChunkedVersion {
 
 const chunkKey = (appId: number, version: string, n: number) => `${appKey(appId)}/${version}/${n}`
 
-/** The records that store `app`; `previous` is its current chunked version, if any (to tombstone). */
-export function encodeApp<S>(
+/**
+ * The records that store `app`; `previous` is its current chunked version, if any (to tombstone).
+ * `compress`: the JSON is compressed (in the threadpool) before it is chunked.
+ */
+export async function encodeApp<S>(
   app: StoredApp<S>,
   chunkBytes: number,
   previous: ChunkedVersion | undefined,
-): { records: ChangelogRecord[]; chunked: ChunkedVersion | undefined } {
-  const encoded = Buffer.from(JSON.stringify({ v: 1, ...app }))
+  compress: boolean,
+): Promise<{ records: ChangelogRecord[]; chunked: ChunkedVersion | undefined }> {
+  const json = Buffer.from(JSON.stringify({ v: 1, ...app }))
+  const encoded = compress ? await compressState(json) : json
   const records: ChangelogRecord[] = []
   let chunked: ChunkedVersion | undefined
   if (encoded.length <= chunkBytes) {
@@ -55,24 +63,41 @@ export function encodeApp<S>(
   return { records, chunked }
 }
 
-/** Where a restore's time went, in this process's thread (the fetch and its gunzip are around it). */
+/** Where a restore's time went, in this process's thread (the fetch and its decompression are around it). */
 export interface RestorePhases {
-  /** Value bytes read (the chunks of superseded versions included), uncompressed. */
+  /** Value bytes read as stored (the chunks of superseded versions included). */
   bytes: number
+  /** JSON bytes parsed (what the compressed states among them decompressed to). */
+  jsonBytes: number
   /** JSON.parse of the records. */
   jsonMs: number
   /** The states made from the parsed JSON (`parse`: the check and the build of each state). */
   stateMs: number
 }
 
-/** Rebuilds the apps of one changelog partition from its records, read in offset order. */
+/** A state's JSON, or why there is none (a compressed value that does not decompress). */
+type Inflated = { ok: true; json: Buffer } | { ok: false; reason: string }
+
+/**
+ * Rebuilds the apps of one changelog partition from its records, read in offset order. A compressed
+ * value starts decompressing (in the threadpool, several at once) as soon as it is added, while the
+ * records before it are parsed and built; each record is applied in its turn. A record whose app has a
+ * newer record added by then is not parsed unless the newer ones turn out unusable (an uncompacted
+ * tail of versions costs no parse, as chunked versions never did).
+ */
 export class ChangelogReader<S> {
   readonly #parse: (value: unknown) => S | null
   readonly #onSkipped: (reason: string, key: string | null) => void
   readonly #apps = new Map<number, StoredApp<S>>()
   readonly #manifests = new Map<number, Manifest>()
   readonly #chunks = new Map<string, Buffer>()
-  readonly phases: RestorePhases = { bytes: 0, jsonMs: 0, stateMs: 0 }
+  /** The records added so far, applied in order. */
+  #applied: Promise<void> = Promise.resolve()
+  /** Per app: how many of its records were added so far. */
+  readonly #added = new Map<number, number>()
+  /** Per app: its records a newer one superseded before their turn (in offset order), kept as fallbacks. */
+  readonly #superseded = new Map<number, Inflated[]>()
+  readonly phases: RestorePhases = { bytes: 0, jsonBytes: 0, jsonMs: 0, stateMs: 0 }
 
   constructor(parse: (value: unknown) => S | null, onSkipped: (reason: string, key: string | null) => void) {
     this.#parse = (value) => {
@@ -90,6 +115,7 @@ export class ChangelogReader<S> {
     const began = performance.now()
     const json = parseJson(value)
     this.phases.jsonMs += performance.now() - began
+    this.phases.jsonBytes += value.length
     return json
   }
 
@@ -102,30 +128,65 @@ export class ChangelogReader<S> {
       return
     }
     const appId = Number(key)
-    if (value === null) {
+    const nth = (this.#added.get(appId) ?? 0) + 1
+    this.#added.set(appId, nth)
+    const inflated = value === null ? null : inflate(value)
+    this.#applied = this.#applied.then(async () => this.#apply(key, appId, nth, inflated && (await inflated)))
+    // Handled here so that a failure waits for `applied()` or `finish()` to report it.
+    this.#applied.catch(() => {})
+  }
+
+  #apply(key: string | null, appId: number, nth: number, inflated: Inflated | null): void {
+    if (inflated === null) {
       // A tombstone for the app: its state is gone.
       this.#apps.delete(appId)
       this.#manifests.delete(appId)
+      this.#superseded.delete(appId)
       return
     }
-    const json = this.#json(value)
+    if (nth < (this.#added.get(appId) ?? 0)) {
+      // A newer record of the app is on its way: this one is parsed only should the newer be unusable.
+      this.#superseded.set(appId, [...(this.#superseded.get(appId) ?? []), inflated])
+      return
+    }
+    // The newest usable record wins (a bad one keeps the one before it); the refused are reported in
+    // offset order.
+    const candidates = [...(this.#superseded.get(appId) ?? []), inflated]
+    this.#superseded.delete(appId)
+    const refused: string[] = []
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const reason = this.#use(candidates[i] as Inflated)
+      if (reason === undefined) break
+      refused.push(reason)
+    }
+    for (const reason of refused.reverse()) this.#onSkipped(reason, key)
+  }
+
+  /** Applies one record of an app; returns why it cannot be used, if it cannot. */
+  #use(inflated: Inflated): string | undefined {
+    if (!inflated.ok) return inflated.reason
+    const json = this.#json(inflated.json)
     const manifest = json as Partial<Manifest> | undefined
     if (manifest?.v === 2 && typeof manifest.appId === 'number') {
       this.#apps.delete(manifest.appId)
       this.#manifests.set(manifest.appId, manifest as Manifest)
-      return
+      return undefined
     }
     const decoded = decodeApp(json, this.#parse)
-    if (!decoded.ok) {
-      this.#onSkipped(decoded.reason, key)
-      return
-    }
+    if (!decoded.ok) return decoded.reason
     this.#manifests.delete(decoded.app.appId)
     this.#apps.set(decoded.app.appId, decoded.app)
+    return undefined
+  }
+
+  /** Settles once every record added so far is applied. */
+  applied(): Promise<void> {
+    return this.#applied
   }
 
   /** The apps, and the chunked version each chunked app is stored under. */
-  finish(): { apps: Map<number, StoredApp<S>>; chunked: Map<number, ChunkedVersion> } {
+  async finish(): Promise<{ apps: Map<number, StoredApp<S>>; chunked: Map<number, ChunkedVersion> }> {
+    await this.#applied
     const chunked = new Map<number, ChunkedVersion>()
     for (const [appId, m] of this.#manifests) {
       const parts = Array.from({ length: m.chunks }, (_, n) =>
@@ -135,7 +196,10 @@ export class ChangelogReader<S> {
         this.#onSkipped(`a chunk of version ${m.version} is missing`, appKey(appId))
         continue
       }
-      const decoded = decodeApp(this.#json(Buffer.concat(parts as Buffer[])), this.#parse)
+      const inflated = await inflate(Buffer.concat(parts as Buffer[]))
+      const decoded = inflated.ok
+        ? decodeApp(this.#json(inflated.json), this.#parse)
+        : { ok: false as const, reason: inflated.reason }
       if (!decoded.ok) {
         this.#onSkipped(decoded.reason, appKey(appId))
         continue
@@ -143,8 +207,21 @@ export class ChangelogReader<S> {
       this.#apps.set(appId, decoded.app)
       chunked.set(appId, { version: m.version, chunks: m.chunks })
     }
+    this.#chunks.clear()
     return { apps: this.#apps, chunked }
   }
+}
+
+/** A stored state's JSON: the value itself, or what it decompresses to. Never rejects. */
+function inflate(value: Buffer): Inflated | Promise<Inflated> {
+  if (!isCompressedState(value)) return { ok: true, json: value }
+  return decompressState(value).then(
+    (json): Inflated => ({ ok: true, json }),
+    (error: unknown): Inflated => ({
+      ok: false,
+      reason: `compressed state does not decompress (${(error as Error).message})`,
+    }),
+  )
 }
 
 function parseJson(value: Buffer): unknown {

@@ -11,7 +11,7 @@ import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
 import { type AppState, parseAppState, storedState } from '../core/index.ts'
 import { closed, created, driver, startMix, T0, v1Stored } from '../core/test-kit.ts'
 import type { StateStore } from '../shell-ports.ts'
-import { createKafkaStateStore } from './state-store.ts'
+import { createKafkaStateStore, type StateCompression } from './state-store.ts'
 
 // A changelog topic that refuses records above 64 KB: a state several times that size must still be
 // saved and restored whole (it is split), and a later smaller save must leave nothing stale behind.
@@ -26,12 +26,17 @@ let producer: Producer
 
 const storeOf = (
   client: Kafka = kafka,
-  options: { producer?: Producer; compression?: 'none' | 'gzip' } = {},
+  options: {
+    producer?: Producer
+    compression?: StateCompression
+    onSkipped?: (reason: string, key: string | null) => void
+  } = {},
 ): StateStore<State> =>
   createKafkaStateStore<State>({
     kafka: client,
     producer: options.producer ?? producer,
     compression: options.compression,
+    onSkipped: options.onSkipped,
     topic,
     parse: (value) => value as State,
     chunkBytes: 16 * 1024,
@@ -117,28 +122,61 @@ describe('the changelog state store', () => {
     expect(consumers).toEqual([])
   })
 
-  test('the changelog is written gzipped unless none is asked for, and a restore reads both', async () => {
-    // The same producer, but one that records the compression of every send.
-    const compressions: unknown[] = []
+  test('state records are compressed by the store (zstd) unless gzip batches or none are asked for; a restore reads all three', async () => {
+    // The same producer, but one that records every send's batch compression and its state values.
+    const sends: { compression: unknown; values: (Buffer | null)[] }[] = []
     const watched = Object.create(producer) as Producer
     watched.send = (record) => {
-      compressions.push(record.compression)
+      sends.push({ compression: record.compression, values: record.messages.map((m) => m.value as Buffer) })
       return producer.send(record)
     }
-    const zipped = big(30)
-    const plain = big(31)
-    await storeOf(kafka, { producer: watched }).save(3, [
-      { appId: APP + 30, appliedOffset: '1', state: zipped },
-    ])
-    expect(new Set(compressions)).toEqual(new Set([CompressionTypes.GZIP]))
-    compressions.length = 0
-    await storeOf(kafka, { producer: watched, compression: 'none' }).save(3, [
-      { appId: APP + 31, appliedOffset: '2', state: plain },
-    ])
-    expect(new Set(compressions)).toEqual(new Set([CompressionTypes.None]))
-    const restored = (await storeOf().restore([3])).get(3)
-    expect(restored?.get(APP + 30)?.state).toEqual(zipped)
-    expect(restored?.get(APP + 31)?.state).toEqual(plain)
+    const zstdMagic = (value: Buffer | null) => value?.subarray(0, 4).toString('hex') === '28b52ffd'
+    const written = async (compression: StateCompression | undefined, appId: number, state: State) => {
+      sends.length = 0
+      await storeOf(kafka, { producer: watched, compression }).save(3, [{ appId, appliedOffset: '1', state }])
+      const values = sends.flatMap((send) => send.values)
+      return {
+        compressions: new Set(sends.map((send) => send.compression)),
+        // The first chunk of the state: its bytes begin there (the last value is the manifest, JSON).
+        first: zstdMagic(values[0] ?? null),
+        manifest: values.length > 1 && JSON.parse(String(values.at(-1))).v,
+      }
+    }
+    const states = { zstd: big(30), gzip: big(31), none: big(32) }
+    expect(await written(undefined, APP + 30, states.zstd)).toEqual({
+      compressions: new Set([CompressionTypes.None]),
+      first: true,
+      manifest: 2,
+    })
+    expect(await written('gzip', APP + 31, states.gzip)).toEqual({
+      compressions: new Set([CompressionTypes.GZIP]),
+      first: false,
+      manifest: 2,
+    })
+    expect(await written('none', APP + 32, states.none)).toEqual({
+      compressions: new Set([CompressionTypes.None]),
+      first: false,
+      manifest: 2,
+    })
+    // A one-record state compressed, then a truncated copy of it: refused with the reason, the first kept.
+    const small = { blob: 'small '.repeat(1000), n: 33 }
+    expect((await written(undefined, APP + 33, small)).manifest).toBe(false)
+    const [record] = sends.flatMap((send) => send.values)
+    expect(zstdMagic(record ?? null)).toBe(true)
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: String(APP + 33), value: record?.subarray(0, -8) ?? null, partition: 3 }],
+    })
+    const skipped: string[] = []
+    const restored = (
+      await storeOf(kafka, { onSkipped: (reason, key) => skipped.push(`${key}: ${reason}`) }).restore([3])
+    ).get(3)
+    expect(restored?.get(APP + 30)?.state).toEqual(states.zstd)
+    expect(restored?.get(APP + 31)?.state).toEqual(states.gzip)
+    expect(restored?.get(APP + 32)?.state).toEqual(states.none)
+    expect(restored?.get(APP + 33)?.state).toEqual(small)
+    expect(skipped).toEqual([`${APP + 33}: compressed state does not decompress (unexpected end of file)`])
   })
 
   test('unchanged(): true while only this store wrote the partition since its restore', async () => {
@@ -164,11 +202,12 @@ describe('the changelog state store', () => {
     d.tick(T0 + 3_600_000)
     // The form of each AppState the store hands to parse (the other tests' states have no `v`).
     const forms: unknown[] = []
-    const appStore = (encode: (state: AppState) => unknown) =>
+    const appStore = (encode: (state: AppState) => unknown, compression?: StateCompression) =>
       createKafkaStateStore<AppState>({
         kafka,
         producer,
         topic,
+        compression,
         parse: (value) => {
           const form = (value as { v?: unknown }).v
           if (form !== undefined) forms.push(form)
@@ -181,8 +220,8 @@ describe('the changelog state store', () => {
       })
     const small = driver()
     small.event(startMix({ taskId: 'alone', at: T0, inputs: ['x'] }))
-    // What a version before v2 wrote: both apps in v1, one of them chunked.
-    await appStore(v1Stored).save(1, [
+    // What a version before v2 wrote: both apps in v1 JSON in gzipped batches, one of them chunked.
+    await appStore(v1Stored, 'gzip').save(1, [
       { appId: APP + 20, appliedOffset: '7', state: d.state },
       { appId: APP + 21, appliedOffset: '8', state: small.state },
     ])

@@ -10,7 +10,9 @@ import {
   type RestorePhases,
 } from './state-records.ts'
 
-/** A state record's uncompressed size above which it is split into chunks (see state-records.ts). */
+export type StateCompression = 'zstd' | 'gzip' | 'none'
+
+/** A state record's size as stored (compressed or not) above which it is split into chunks (see state-records.ts). */
 const DEFAULT_CHUNK_BYTES = 1024 * 1024
 /** Uncompressed bytes per produce request: one request's batch stays far below the topic's limit. */
 const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
@@ -31,16 +33,22 @@ export function createKafkaStateStore<S>(options: {
   /** After each restore: its time in all, and what of it went to parsing (see RestorePhases). */
   onRestored?: (phases: RestorePhases & { partitions: number[]; ms: number }) => void
   /**
-   * How the changelog's batches are compressed (default 'gzip'). 'gzip' stores about a third of the
-   * bytes (a state of 1000 tasks: 0.46 MB against 1.5 MB), and every save sends that much less to the
-   * broker the decisions share: with 'none', the time-to-stop bench's p50 was 2.4–3.6 times gzip's
-   * (369–563 ms against 126–157 ms, alternated runs). 'none' restores quicker: kafkajs gunzips a fetch
-   * answer's batches one after another, 16 KB per turn of the thread that also builds the states, which
-   * meanwhile waits. 100 apps of 1000 tasks, restored at load 10: that thread's CPU 4.2–5.0 s and
-   * 1.0–1.4 s waiting with gzip, 3.4–3.8 s and 0.15–0.26 s without (at load 5, 0.5–1.1 s less in all).
-   * A restore reads both.
+   * How the changelog is compressed (default 'zstd'):
+   * - 'zstd': the store compresses each state record's value itself (state-compression.ts), in the
+   *   threadpool, and sends the batches uncompressed. A restore then decompresses several records at once
+   *   in the threadpool while its thread builds states. 'gzip' batches have kafkajs gunzip a fetch
+   *   answer's batches one after another, 16 KB per turn of that thread, which meanwhile waits (100 apps
+   *   of 1000 tasks: 9.1 s to ready against 5.95 s uncompressed, quiet machine). With zstd that restore
+   *   took 2.2-4.1 s less CPU than gzip's, at or below uncompressed (alternated runs, loaded machine). A
+   *   state of 1000 tasks is 0.42 MB as zstd, 0.47 MB in a gzip batch, 1.5 MB uncompressed; zstd
+   *   compresses it in ~10 ms, kafkajs's gzip in ~120 ms.
+   * - 'gzip': kafkajs gzips each batch: what versions before 'zstd' wrote and what they read (set it,
+   *   and let every app save once, before rolling back to such a version).
+   * - 'none': three times the bytes; with it the time-to-stop bench's p50 was 2.4-3.6 times gzip's (saves
+   *   send that much more to the broker the decisions share).
+   * A restore reads all three, in any mix.
    */
-  compression?: 'none' | 'gzip'
+  compression?: StateCompression
   chunkBytes?: number
   sendBytes?: number
   /** Bytes per fetch answer while restoring (default 10 MiB). */
@@ -49,7 +57,8 @@ export function createKafkaStateStore<S>(options: {
   const { kafka, producer, topic, parse, encode = (state: S): unknown => state } = options
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
   const sendBytes = options.sendBytes ?? DEFAULT_SEND_BYTES
-  const compression = options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP
+  const compressRecords = (options.compression ?? 'zstd') === 'zstd'
+  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
   /** Each partition's end offset as this store last left it (after its restore or its own write). */
   const ends = new Map<number, bigint>()
   /** The chunked version each chunked app is stored under, so a new save can tombstone it. */
@@ -58,7 +67,7 @@ export function createKafkaStateStore<S>(options: {
   async function restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>> {
     const began = performance.now()
     const readers = new Map(partitions.map((p) => [p, new ChangelogReader<S>(parse, skipped)]))
-    const phases: RestorePhases = { bytes: 0, jsonMs: 0, stateMs: 0 }
+    const phases: RestorePhases = { bytes: 0, jsonBytes: 0, jsonMs: 0, stateMs: 0 }
     const offsets = await partitionEnds(kafka, topic)
     const ranges = new Map<number, { from: bigint; last: bigint }>()
     for (const p of partitions) {
@@ -71,11 +80,10 @@ export function createKafkaStateStore<S>(options: {
     const read = new Map<number, ReturnType<ChangelogReader<S>['finish']>>()
     const finish = (p: number) => {
       const reader = readers.get(p)
-      const done = read.get(p) ?? reader?.finish()
-      if (done) read.set(p, done)
-      if (reader) for (const k of ['bytes', 'jsonMs', 'stateMs'] as const) phases[k] += reader.phases[k]
-      readers.delete(p) // and with it the chunks' bytes
-      return done
+      if (!reader || read.has(p)) return
+      const done = reader.finish()
+      done.catch(() => {}) // reported where it is awaited, below
+      read.set(p, done)
     }
     await fetchPartitions({
       kafka,
@@ -83,12 +91,19 @@ export function createKafkaStateStore<S>(options: {
       ranges,
       onRecord: (partition, key, value) => readers.get(partition)?.add(key, value),
       onRead: finish,
+      // An answer's records are applied before the next answer's are handed over (it is fetched
+      // meanwhile): at most one answer's states wait decompressed.
+      onAnswer: async () => {
+        await Promise.all([...readers.values()].map((r) => r.applied()))
+      },
       fetchBytes: options.fetchBytes,
     })
     const apps = new Map<number, Map<number, StoredApp<S>>>()
-    for (const p of partitions) {
-      const done = finish(p)
+    for (const [p, reader] of readers) {
+      finish(p)
+      const done = await read.get(p)
       if (!done) continue
+      for (const k of ['bytes', 'jsonBytes', 'jsonMs', 'stateMs'] as const) phases[k] += reader.phases[k]
       for (const appId of done.apps.keys()) chunked.delete(appId)
       for (const [appId, version] of done.chunked) chunked.set(appId, version)
       apps.set(p, done.apps)
@@ -106,7 +121,12 @@ export function createKafkaStateStore<S>(options: {
     const records: ChangelogRecord[] = []
     const versions = new Map<number, ChunkedVersion | undefined>()
     for (const app of apps) {
-      const encoded = encodeApp({ ...app, state: encode(app.state) }, chunkBytes, chunked.get(app.appId))
+      const encoded = await encodeApp(
+        { ...app, state: encode(app.state) },
+        chunkBytes,
+        chunked.get(app.appId),
+        compressRecords,
+      )
       records.push(...encoded.records)
       versions.set(app.appId, encoded.chunked)
     }
