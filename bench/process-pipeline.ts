@@ -48,6 +48,11 @@ export interface ProcessPipeline {
   overloadsByAction(): Promise<Record<string, number>>
   /** What the topics hold so far (events, decisions, outcomes), as `pnpm explain` reads them. */
   history(): Promise<History>
+  /**
+   * How long the reconciler's event loop was held since the last reading (its p99 and longest, sampled
+   * every 10 ms): the /metrics scrape's `eventloop_lag` figures, whose histogram each scrape resets.
+   */
+  reconcilerLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>
 }
 
 /** The overload answers between two `overloadsByAction` readings: their number, and per action as text. */
@@ -224,6 +229,13 @@ export async function withProcessPipeline(
       overloadsByAction,
       history: () =>
         readHistory(createKafka({ brokers, clientId: `bench-${name}-history` }), { topicPrefix: prefix }),
+      async reconcilerLoopDelay() {
+        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
+        const ms = (name: string) =>
+          1000 *
+          Number(text.match(new RegExp(`^mixguard_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm'))?.[1])
+        return { p99Ms: ms('p99'), maxMs: ms('max') }
+      },
     })
   } finally {
     // The reconciler first (it leaves its group), then ingest, then the simulator; temp files last.
