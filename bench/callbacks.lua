@@ -8,9 +8,10 @@
 -- (a 1 ms grid), whichever connection is free then sends it (`delay()` waits until its due time), and
 -- its latency counts from when it was DUE, not from when it was sent. A server that stalls therefore
 -- shows every callback that came due during the stall in the percentiles (no coordinated omission);
--- only when all connections are busy are sends late (`late*` in the summary: the driver fell behind),
--- and `sent` below the offered count means callbacks that never went out. Each request carries its slot in
--- `x-request-id` (ingest echoes a well-formed one), which is how an answer finds its due time.
+-- sends are late only when all connections are busy or wrk gets no CPU in time (`late*` in the
+-- summary: the driver fell behind), and `sent` below the offered count means callbacks that never went
+-- out. Each request carries its slot in `x-request-id` (ingest echoes a well-formed one), which is how
+-- an answer finds its due time.
 local lines = {}
 local index = 0
 wraps = 0

@@ -300,7 +300,9 @@ async function pacedIngest(
           'max ms': r.maxMs,
           failed: r.failed,
           'sends late ms p99/max': `${r.lateP99Ms.toFixed(1)}/${r.lateMaxMs.toFixed(1)}`,
-          ...(r.lateP99Ms > FELL_BEHIND_MS ? { 'driver fell behind': 'yes (every connection busy)' } : {}),
+          ...(r.lateP99Ms > FELL_BEHIND_MS
+            ? { 'driver fell behind': 'yes (every connection busy, or wrk short of CPU)' }
+            : {}),
           ...stages,
           ...(cpuMicros === null ? {} : { 'server CPU µs/callback': cpuMicros }),
           ...(redisCpuMicros === null ? {} : { 'Redis CPU µs/callback': redisCpuMicros }),

@@ -58,8 +58,9 @@ export interface PacedWrkResult {
   p99Ms: number
   maxMs: number
   /**
-   * How late the driver sent, p99 and worst (ms after the due time). Above a few ms, every connection
-   * was busy: the driver fell behind (its latencies still count from the due time).
+   * How late the driver sent, p99 and worst (ms after the due time). Above a few ms the driver fell
+   * behind: every connection was busy, or wrk itself got no CPU in time (its latencies still count from
+   * the due time).
    */
   lateP99Ms: number
   lateMaxMs: number
