@@ -1,9 +1,10 @@
 // Open-loop load at a fixed rate, as its own process (so it does not share an event loop with the
 // server): callback i is due at start + i/rate whether or not earlier ones were answered, and its
 // latency counts from when it was due, so a stalled server shows up in p99 instead of slowing the
-// offered load down (no coordinated omission). wrk cannot do this: its Lua `delay()` only spaces a
-// connection's next request after the previous answer, a closed loop. wrk2 is not in Debian.
-// Prints one JSON line with the result.
+// offered load down (no coordinated omission). It sends any app's callbacks (the time-to-stop bench's
+// background load); bench:ingest's paced row uses wrk instead (callbacks.lua with a rate: the same
+// due-time latency, for less than half the CPU on the cores the server shares, and no lag of its own
+// event loop). Prints one JSON line with the result.
 // Run: node bench/paced-driver.ts <origin> <path> <callbacksFile> <perSecond> <seconds> [connections] [appId]
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'

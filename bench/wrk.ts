@@ -1,6 +1,7 @@
-// Closed-loop load from `wrk` (Debian: `apt-get install wrk`), a C load generator that costs the
-// server under test little CPU: `threads` threads, `connections` keep-alive connections, each sending
-// the next distinct signed callback (callbacks.lua) as soon as the previous one is answered.
+// Load from `wrk` (Debian: `apt-get install wrk`), a C load generator that costs the server under test
+// little CPU: `threads` threads, `connections` keep-alive connections, distinct signed callbacks
+// (callbacks.lua). runWrk is closed loop (each connection sends the next callback as soon as the
+// previous one is answered); runPacedWrk is open loop at a fixed rate.
 import { fileURLToPath } from 'node:url'
 import { spawnOwned } from './teardown.ts'
 
@@ -28,6 +29,77 @@ export async function runWrk(options: {
   connections: number
   threads: number
 }): Promise<WrkResult> {
+  const r = await wrkSummary(options, [options.callbacksFile, options.path])
+  const n = (k: string) => r[k] ?? 0
+  const seconds = n('durationUs') / 1e6
+  return {
+    requests: n('requests'),
+    seconds,
+    perSecond: n('requests') / seconds,
+    p50Ms: n('p50Us') / 1000,
+    p99Ms: n('p99Us') / 1000,
+    maxMs: n('maxUs') / 1000,
+    non2xx: n('non2xx'),
+    socketErrors: n('connectErrors') + n('readErrors') + n('writeErrors') + n('timeouts'),
+    wraps: n('wraps'),
+  }
+}
+
+/** A paced run (callbacks.lua with a rate): latencies count from each callback's due time. */
+export interface PacedWrkResult {
+  /** Callbacks the rate asks for in the run's seconds; sent; answered 200; answered otherwise. */
+  offered: number
+  sent: number
+  answered: number
+  failed: number
+  seconds: number
+  p50Ms: number
+  p90Ms: number
+  p99Ms: number
+  maxMs: number
+  /**
+   * How late the driver sent, p99 and worst (ms after the due time). Above a few ms the driver fell
+   * behind: every connection was busy, or wrk itself got no CPU in time (its latencies still count from
+   * the due time).
+   */
+  lateP99Ms: number
+  lateMaxMs: number
+}
+
+/** Open-loop load at `perSecond` callbacks/s in total (see callbacks.lua), on `connections` connections. */
+export async function runPacedWrk(options: {
+  url: string
+  path: string
+  callbacksFile: string
+  perSecond: number
+  seconds: number
+  connections: number
+  threads: number
+}): Promise<PacedWrkResult> {
+  const perThread = options.perSecond / options.threads
+  const r = await wrkSummary(options, [options.callbacksFile, options.path, String(perThread)])
+  const n = (k: string) => r[k] ?? 0
+  const seconds = n('durationUs') / 1e6
+  return {
+    offered: Math.floor(options.perSecond * seconds),
+    sent: n('sent'),
+    answered: n('answered'),
+    failed: n('failed'),
+    seconds,
+    p50Ms: n('p50Ms'),
+    p90Ms: n('p90Ms'),
+    p99Ms: n('p99Ms'),
+    maxMs: n('maxMs'),
+    lateP99Ms: n('lateP99Ms'),
+    lateMaxMs: n('lateMaxMs'),
+  }
+}
+
+/** Runs wrk with callbacks.lua and its arguments; the summary line its done() prints. */
+async function wrkSummary(
+  options: { url: string; seconds: number; connections: number; threads: number },
+  scriptArgs: string[],
+): Promise<Record<string, number>> {
   const args = [
     `-t${options.threads}`,
     `-c${options.connections}`,
@@ -38,8 +110,7 @@ export async function runWrk(options: {
     SCRIPT,
     options.url,
     '--',
-    options.callbacksFile,
-    options.path,
+    ...scriptArgs,
   ]
   const wrk = spawnOwned('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
@@ -57,18 +128,5 @@ export async function runWrk(options: {
   await wrk.stop()
   const line = out.split('\n').find((l) => l.startsWith('BENCH-JSON '))
   if (code !== 0 || line === undefined) throw new Error(`wrk failed (exit ${code}): ${err || out}`)
-  const r = JSON.parse(line.slice('BENCH-JSON '.length)) as Record<string, number>
-  const n = (k: string) => r[k] ?? 0
-  const seconds = n('durationUs') / 1e6
-  return {
-    requests: n('requests'),
-    seconds,
-    perSecond: n('requests') / seconds,
-    p50Ms: n('p50Us') / 1000,
-    p99Ms: n('p99Us') / 1000,
-    maxMs: n('maxUs') / 1000,
-    non2xx: n('non2xx'),
-    socketErrors: n('connectErrors') + n('readErrors') + n('writeErrors') + n('timeouts'),
-    wraps: n('wraps'),
-  }
+  return JSON.parse(line.slice('BENCH-JSON '.length)) as Record<string, number>
 }

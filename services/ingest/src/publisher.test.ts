@@ -67,7 +67,10 @@ function fakeLink(
 
 const dirs: string[] = []
 const cleanups: Array<() => Promise<unknown>> = []
+/** Run first: what a failed test left waiting (a gated send) must not hold the publishers' close. */
+const unblock: Array<() => void> = []
 afterEach(async () => {
+  for (const u of unblock.splice(0)) u()
   for (const c of cleanups.splice(0).reverse()) await c()
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
@@ -161,6 +164,114 @@ describe('micro-batching', () => {
       ['a', 'b', 'c', 'd'],
       ['e', 'f'],
     ])
+  })
+})
+
+describe('the linger after a send', () => {
+  const settled = async (): Promise<void> => {
+    for (let i = 0; i < 50; i++) await Promise.resolve()
+  }
+
+  /** A link whose sends wait until `release()`: a batch in flight for as long as the test wants. */
+  function gatedLink() {
+    const link = fakeLink()
+    const send = link.send.bind(link)
+    const gates: Array<() => void> = []
+    let started = 0
+    let open = false
+    link.send = (records) => {
+      started += 1
+      if (open) return send(records)
+      return new Promise<void>((resolve) => gates.push(resolve)).then(() => send(records))
+    }
+    unblock.push(() => {
+      open = true
+      for (const gate of gates.splice(0)) gate()
+    })
+    return Object.assign(link, {
+      /** Sends begun (released or not). */
+      started: () => started,
+      /** Lets the oldest send begun so far answer (its start and its acknowledgement run in promise jobs). */
+      release: async () => {
+        await settled()
+        gates.shift()?.()
+        await settled()
+      },
+    })
+  }
+
+  test('records that arrived during a send wait, once it is acknowledged, until the first of them has waited the linger', async () => {
+    const link = gatedLink()
+    const h = harness(link, await spoolIn())
+    await up(h)
+    const first = ['a', 'b', 'c', 'd'].map((n) => h.publisher.publish(rec(n)))
+    const second = h.publisher.publish(rec('e'))
+    h.time.advanceSync(2)
+    const third = h.publisher.publish(rec('f'))
+    await link.release()
+    expect(await Promise.all(first)).toEqual(['kafka', 'kafka', 'kafka', 'kafka'])
+    // 'e' has waited 2 of its 5 ms: no second send yet, so 'f' and later records can join it.
+    await settled()
+    expect(link.started()).toBe(1)
+    h.time.advanceSync(2)
+    await settled()
+    expect(link.started()).toBe(1)
+    h.time.advanceSync(1)
+    await settled()
+    expect(link.started()).toBe(2)
+    await link.release()
+    expect(await Promise.all([second, third])).toEqual(['kafka', 'kafka'])
+    expect(link.batches).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['e', 'f'],
+    ])
+  })
+
+  test('after a send that took longer than the linger, the next batch goes at once; a full one never waits', async () => {
+    const link = gatedLink()
+    const h = harness(link, await spoolIn())
+    await up(h)
+    const first = ['a', 'b', 'c', 'd'].map((n) => h.publisher.publish(rec(n)))
+    const late = h.publisher.publish(rec('e'))
+    h.time.advanceSync(6)
+    await link.release()
+    await Promise.all(first)
+    await settled()
+    expect(link.started()).toBe(2)
+    // 'f'…'i' come in during the second send and fill a batch: it goes as soon as that send is done.
+    const full = ['f', 'g', 'h', 'i'].map((n) => h.publisher.publish(rec(n)))
+    await link.release()
+    await late
+    await settled()
+    expect(link.started()).toBe(3)
+    // 'j' waits its linger after the third send; 'k'…'m' fill its batch meanwhile: it goes then.
+    const lingering = h.publisher.publish(rec('j'))
+    await link.release()
+    await Promise.all(full)
+    await settled()
+    expect(link.started()).toBe(3)
+    const filling = ['k', 'l', 'm'].map((n) => h.publisher.publish(rec(n)))
+    await settled()
+    expect(link.started()).toBe(4)
+    await link.release()
+    await Promise.all([lingering, ...filling])
+    expect(link.batches).toEqual([['a', 'b', 'c', 'd'], ['e'], ['f', 'g', 'h', 'i'], ['j', 'k', 'l', 'm']])
+  })
+
+  test('closing sends what is queued at once, without waiting out the linger', async () => {
+    const link = gatedLink()
+    const h = harness(link, await spoolIn(), { lingerMs: 50 })
+    await up(h)
+    const first = ['a', 'b', 'c', 'd'].map((n) => h.publisher.publish(rec(n)))
+    const queued = h.publisher.publish(rec('e'))
+    const closed = h.publisher.close(h.time.clock.now() + 1_000)
+    await link.release()
+    await Promise.all(first)
+    await settled()
+    expect(link.started()).toBe(2)
+    await link.release()
+    expect(await queued).toBe('kafka')
+    await closed
   })
 })
 

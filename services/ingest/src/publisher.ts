@@ -40,7 +40,10 @@ export interface PublisherOptions {
   spool: Spool
   clock: Clock
   timers: Timers
-  /** How long the first record of a batch waits for company; 0 sends as soon as nothing is in flight. */
+  /**
+   * How long the first record of a batch waits for company, also when it came in while the previous
+   * batch was in flight (then it has waited that send already); 0 sends as soon as nothing is in flight.
+   */
   lingerMs: number
   maxBatchRecords: number
   /**
@@ -62,6 +65,8 @@ export interface PublisherOptions {
 }
 
 interface Waiting {
+  /** When it was queued (the publisher's clock). */
+  queuedAt: number
   slot: Slot
   resolve: (d: Durability) => void
   reject: (e: unknown) => void
@@ -69,7 +74,8 @@ interface Waiting {
 
 /**
  * Micro-batching in front of Kafka, with the spool behind it. Records queue up while a batch is in
- * flight (or for `lingerMs`), then go as one request, capped by count and by bytes. While Kafka is
+ * flight, and a batch goes once its first record has waited `lingerMs` (at once when it is full),
+ * as one request, capped by count and by bytes. While Kafka is
  * down, or while anything older waits in the spool, batches go to the spool, so nothing newer reaches
  * Kafka before something older: a background loop drains the spool in order once Kafka answers again.
  * A record Kafka can never take (larger than a batch may be, or refused for what it is) is set aside
@@ -80,8 +86,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const emit = options.onEvent ?? (() => {})
   let queue: Waiting[] = []
   let queuedBytes = 0
-  let linger: unknown = null
   let flushing: Promise<void> | null = null
+  /** Ends the linger under way early (a full batch, or closing); null while none is. */
+  let endLinger: (() => void) | null = null
   let closed = false
   const stop = new AbortController()
   const shipper = createShipper({
@@ -161,20 +168,42 @@ export function createPublisher(options: PublisherOptions): Publisher {
   }
 
   const flush = (): Promise<void> => {
-    if (linger !== null) {
-      timers.clearTimeout(linger)
-      linger = null
-    }
     if (flushing !== null) return flushing
     if (queue.length === 0) return Promise.resolve()
     flushing = drainQueue()
     return flushing
   }
 
+  /**
+   * Resolves once the first queued record has waited `lingerMs`, or at once when the queue holds a full
+   * batch or the publisher is closing. Records that came in during a send have waited it already, so
+   * under load the next batch goes as the send ends; at a lower rate it waits for more company: fewer,
+   * larger produce requests (each costs the client and the broker far more than a record does).
+   */
+  const lingered = (): Promise<void> | undefined => {
+    const first = queue[0]
+    if (first === undefined || closed || queue.length >= maxBatchRecords || queuedBytes >= maxBatchBytes)
+      return
+    const wait = first.queuedAt + lingerMs - clock.now()
+    if (wait <= 0) return
+    return new Promise<void>((resolve) => {
+      const timer = timers.setTimeout(end, wait)
+      function end(): void {
+        timers.clearTimeout(timer)
+        endLinger = null
+        resolve()
+      }
+      endLinger = end
+    })
+  }
+
   // One batch in flight at a time: batches reach Kafka (or the spool) in the order they formed.
   const drainQueue = async (): Promise<void> => {
     try {
       while (queue.length > 0) {
+        // Awaited only when there is a wait: a batch that can go starts its send in this same tick.
+        const waiting = lingered()
+        if (waiting !== undefined) await waiting
         let count = 0
         let bytes = 0
         for (const w of queue) {
@@ -201,11 +230,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         return Promise.reject(new IngestError('CLOSED', 'ingest is shutting down', { retryable: true }))
       return new Promise<Durability>((resolve, reject) => {
         const slot = shipper.slotFor(record)
-        queue.push({ slot, resolve, reject })
+        queue.push({ queuedAt: clock.now(), slot, resolve, reject })
         queuedBytes += frameSize(slot.record)
-        if (queue.length >= maxBatchRecords || queuedBytes >= maxBatchBytes || lingerMs === 0) void flush()
-        else if (linger === null && flushing === null)
-          linger = timers.setTimeout(() => void flush(), lingerMs)
+        if (queue.length >= maxBatchRecords || queuedBytes >= maxBatchBytes) endLinger?.()
+        void flush()
       })
     },
     status: () => ({
@@ -217,6 +245,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     whenUp: supervisor.whenUp,
     async close(deadline) {
       closed = true
+      endLinger?.()
       await flush()
       // Keep draining until the spool is empty or the deadline passes; then stop the loop.
       const remaining = Math.max(0, deadline - clock.now())
