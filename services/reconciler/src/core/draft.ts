@@ -1,7 +1,7 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
-import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
+import { keepIndex, type Reading, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
 
@@ -47,10 +47,10 @@ export function openDraft(state: AppState): Draft {
   }
 }
 
-/** The tasks of the draft reading any of `keys` (task-index.ts). */
-export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
+/** The tasks of the draft reading any of `ids` (task-index.ts). */
+export function taskReaders(d: Draft, kind: Reading, ids: Iterable<string>): Set<string> {
   reindex(d.index, d.state.tasks, d.touched.tasks)
-  return readersOf(d.index, keys)
+  return readersOf(d.index, kind, ids)
 }
 
 /**
@@ -61,10 +61,11 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
 export function nextInput(d: Draft): void {
   reindex(d.index, d.state.tasks, d.touched.tasks)
   const t = d.touched
-  t.streams.clear()
-  t.tasks.clear()
-  t.rooms.clear()
-  t.roomStreams.clear()
+  // Clearing a Set allocates its new table: most inputs write one or two kinds of record.
+  if (t.streams.size > 0) t.streams.clear()
+  if (t.tasks.size > 0) t.tasks.clear()
+  if (t.rooms.size > 0) t.rooms.clear()
+  if (t.roomStreams.size > 0) t.roomStreams.clear()
   t.everything = false
 }
 
@@ -137,11 +138,15 @@ function own<T extends object>(
   const size = sizeOf(d.state[name])
   const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
-  // The given state's record is looked up in its own table: a table the draft grew has other buckets.
-  const base = d.base[name] as Table<T>
-  const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
-  if (record !== undefined && record !== given) return record
-  const owned = record === undefined ? fresh() : copy(record)
+  let owned: T
+  if (record === undefined) owned = fresh()
+  else {
+    // The given state's record is looked up in its own table: a table the draft grew has other buckets.
+    const base = d.base[name] as Table<T>
+    const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
+    if (record !== given) return record
+    owned = copy(record)
+  }
   const bucket = writableBucket<T>(d, name, bucketName)
   bucket[key] = owned
   if (record === undefined && larger(bucket, GROW_KEYS)) {
@@ -253,7 +258,7 @@ export function touchRoom(d: Draft, roomId: string, now: number): RoomRecord {
 
 /**
  * Marks a room as having stream news (a stream callback in it): only the tasks reading the room's
- * stream set or its news (task-index.ts roomStreamsKey) can be affected, not those reading its lists,
+ * stream set or its news (task-index.ts Reading)  can be affected, not those reading its lists,
  * checks or closes, which this does not write.
  */
 export function touchRoomStreams(d: Draft, roomId: string, now: number): void {
