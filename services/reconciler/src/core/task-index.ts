@@ -92,14 +92,29 @@ const sameReads = (a: TaskRecord, b: Reads): boolean =>
   a.roomId === b.roomId &&
   a.auto === b.auto &&
   a.inputs === b.inputs &&
-  sameRooms(a.confirming?.rooms ?? null, b.confirmingRooms) &&
+  sameRooms(a.confirming?.rooms ?? null, b.confirmingRooms, a.roomId) &&
   a.superseded === b.superseded &&
   a.outputs === b.outputs &&
   a.userId === b.userId
 
-function sameRooms(a: readonly string[] | null, b: readonly string[] | null): boolean {
+/**
+ * Whether two confirming marks' rooms name the same rooms other than the task's own, in one order
+ * (keysOf leaves its own room out): a mark set or dropped on the task's own room alone keeps its keys.
+ */
+function sameRooms(a: readonly string[] | null, b: readonly string[] | null, own: string | null): boolean {
   if (a === b) return true
-  return a !== null && b !== null && sameKeys(a, b)
+  const an = a?.length ?? 0
+  const bn = b?.length ?? 0
+  let i = 0
+  let j = 0
+  for (;;) {
+    while (i < an && a?.[i] === own) i++
+    while (j < bn && b?.[j] === own) j++
+    if (i === an || j === bn) return i === an && j === bn
+    if (a?.[i] !== b?.[j]) return false
+    i++
+    j++
+  }
 }
 
 function unindex(index: TaskIndex, taskId: string): void {
