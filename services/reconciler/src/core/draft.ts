@@ -30,6 +30,12 @@ export interface Draft {
   }
   /** The task index of the state (task-index.ts), brought up to date by taskReaders() and closeDraft(). */
   index: TaskIndex
+  /**
+   * Per table, the key and the record own() gave last: the draft's own (made or copied by it), so a
+   * write of the same record again needs no lookup. Forgotten when a record of the table is removed.
+   */
+  lastKey: Record<TableName, string | null>
+  lastRecord: Record<TableName, object | null>
 }
 
 export function openDraft(state: AppState): Draft {
@@ -44,6 +50,8 @@ export function openDraft(state: AppState): Draft {
       everything: false,
     },
     index: takeIndex(state.tasks),
+    lastKey: { streams: null, tasks: null, rooms: null },
+    lastRecord: { streams: null, tasks: null, rooms: null },
   }
 }
 
@@ -108,6 +116,7 @@ function writableBucket<T>(d: Draft, name: TableName, bucketName: string): Recor
 
 export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
+  d.lastKey[name] = null
   const bucketName = bucketOf(key, sizeOf(d.state[name]))
   const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
@@ -135,6 +144,7 @@ function own<T extends object>(
   copy: (record: T) => T,
 ): T {
   d.touched[name].add(key)
+  if (d.lastKey[name] === key) return d.lastRecord[name] as T
   const size = sizeOf(d.state[name])
   const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
@@ -144,9 +154,15 @@ function own<T extends object>(
     // The given state's record is looked up in its own table: a table the draft grew has other buckets.
     const base = d.base[name] as Table<T>
     const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
-    if (record !== given) return record
+    if (record !== given) {
+      d.lastKey[name] = key
+      d.lastRecord[name] = record
+      return record
+    }
     owned = copy(record)
   }
+  d.lastKey[name] = key
+  d.lastRecord[name] = owned
   const bucket = writableBucket<T>(d, name, bucketName)
   bucket[key] = owned
   if (record === undefined && larger(bucket, GROW_KEYS)) {
