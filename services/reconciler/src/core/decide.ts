@@ -23,7 +23,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { reindex } from './task-index.ts'
+import { addReaders, eachReader, type Readers, reindex } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -311,9 +311,7 @@ function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
   reindex(d.index, d.state.tasks, t.tasks)
   const { room, roomStreams, stream: ofStream, task: ofTask } = d.index.readers
   const ids = new Set<string>()
-  const add = (readers: Set<string> | undefined): void => {
-    if (readers !== undefined) for (const taskId of readers) ids.add(taskId)
-  }
+  const add = (readers: Readers | undefined): void => addReaders(ids, readers)
   // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
   const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
@@ -332,15 +330,12 @@ function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
   }
   // The rooms whose tasks were woken by the former rule only: their tasks overdue still are.
   const stale = d.index.stale
-  const wakeOverdue = (roomId: string): void => {
-    const readers = room.get(roomId)
-    if (readers === undefined) return
-    for (const taskId of readers) {
-      if (ids.has(taskId)) continue
-      const task = tget(d.state.tasks, taskId)
-      if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
-    }
+  const wakeIfOverdue = (taskId: string): void => {
+    if (ids.has(taskId)) return
+    const task = tget(d.state.tasks, taskId)
+    if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
   }
+  const wakeOverdue = (roomId: string): void => eachReader(room.get(roomId), wakeIfOverdue)
   for (const roomId of t.roomStreams) wakeOverdue(roomId)
   for (const streamId of t.streams) {
     const stream = tget(d.state.streams, streamId)

@@ -16,7 +16,7 @@ export interface TaskIndex {
    * newer task, and a purpose (`o:<output>`, `u:<[userId, roomId]>`). A lookup takes the id as it is,
    * with no key string built for it.
    */
-  readers: Record<Reading, Map<string, Set<string>>>
+  readers: Record<Reading, Map<string, Readers>>
   /** Each task's reads as kind, id pairs (flat), to take them out when it changes. */
   keys: Map<string, string[]>
   /** What each task's keys were read from: a record that still holds these values needs no new keys. */
@@ -34,6 +34,23 @@ export interface TaskIndex {
  * stream inputs (auto, unknown or URL inputs).
  */
 export type Reading = 'room' | 'roomStreams' | 'stream' | 'task' | 'purpose'
+
+/** The tasks reading one id: most ids are read by one task, kept as its id (no Set made for it). */
+export type Readers = string | Set<string>
+
+/** Calls `each` with every task of `readers`. */
+export function eachReader(readers: Readers | undefined, each: (taskId: string) => void): void {
+  if (readers === undefined) return
+  if (typeof readers === 'string') each(readers)
+  else for (const taskId of readers) each(taskId)
+}
+
+/** Adds the tasks of `readers` to `into`. */
+export function addReaders(into: Set<string>, readers: Readers | undefined): void {
+  if (readers === undefined) return
+  if (typeof readers === 'string') into.add(readers)
+  else for (const taskId of readers) into.add(taskId)
+}
 
 const indexes = new WeakMap<object, TaskIndex>()
 
@@ -125,6 +142,10 @@ function unindex(index: TaskIndex, taskId: string): void {
       const id = keys[i + 1] as string
       const readers = byId.get(id)
       if (readers === undefined) continue
+      if (typeof readers === 'string') {
+        if (readers === taskId) byId.delete(id)
+        continue
+      }
       readers.delete(taskId)
       if (readers.size === 0) byId.delete(id)
     }
@@ -152,8 +173,9 @@ export function reindex(index: TaskIndex, tasks: Table<TaskRecord>, taskIds: Ite
         const byId = index.readers[keys[i] as Reading]
         const id = keys[i + 1] as string
         const readers = byId.get(id)
-        if (readers === undefined) byId.set(id, new Set<string>().add(taskId))
-        else readers.add(taskId)
+        if (readers === undefined) byId.set(id, taskId)
+        else if (typeof readers !== 'string') readers.add(taskId)
+        else if (readers !== taskId) byId.set(id, new Set<string>().add(readers).add(taskId))
       }
     }
     index.read.set(taskId, readsOf(task))
@@ -194,9 +216,6 @@ export function keepIndex(tasks: Table<TaskRecord>, index: TaskIndex): void {
 export function readersOf(index: TaskIndex, kind: Reading, ids: Iterable<string>): Set<string> {
   const byId = index.readers[kind]
   const found = new Set<string>()
-  for (const id of ids) {
-    const readers = byId.get(id)
-    if (readers !== undefined) for (const taskId of readers) found.add(taskId)
-  }
+  for (const id of ids) addReaders(found, byId.get(id))
   return found
 }
