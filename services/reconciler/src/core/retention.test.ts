@@ -19,15 +19,21 @@ import {
   T0,
 } from './test-kit.ts'
 
+/** A task stopped at T0 + 5 s, its input closed at T0 + 6 s and its room r1 closed at T0 + 7 s. */
+function allEnded() {
+  const d = driver()
+  d.event(created({ streamId: 's1', at: T0, seq: 1 }))
+  d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
+  const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
+  d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 5_000))
+  d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
+  d.event(roomClosed({ at: T0 + 7_000 }))
+  return d
+}
+
 describe('retention', () => {
   it('forgets a stopped task, its closed streams and its room an hour after they ended', () => {
-    const d = driver()
-    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
-    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
-    const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
-    d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 5_000))
-    d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
-    d.event(roomClosed({ at: T0 + 7_000 }))
+    const d = allEnded()
     expect(d.tick(T0 + 5_000 + RETENTION_MS - 1)).toEqual([])
     expect(tkeys(d.state.tasks)).toEqual(['task-a'])
     const end = T0 + 7_000
@@ -39,13 +45,7 @@ describe('retention', () => {
   })
 
   it('a record the sweep forgot is made anew by a later input of the same batch', () => {
-    const d = driver()
-    d.event(created({ streamId: 's1', at: T0, seq: 1 }))
-    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1'] }))
-    const [check] = d.event(mixStopped({ taskId: 'task-a', at: T0 + 5_000, seq: 2 }))
-    d.outcome(outcomeFor(check as Decision, 'already_gone', T0 + 5_000))
-    d.event(closed({ streamId: 's1', at: T0 + 6_000, seq: 2 }))
-    d.event(roomClosed({ at: T0 + 7_000 }))
+    const d = allEnded()
     const at = Math.max(nextDeadline(d.state) ?? 0, T0 + 7_000 + RETENTION_MS)
     // The tick's sweep writes room r1 (drops its old close), then forgets it; a stream comes back to r1.
     const inputs: TimedInput[] = [
