@@ -1,6 +1,6 @@
 import { lifecycleRunning } from './lifecycle.ts'
 import { STOP_FLOOR_MS, UNCONFIRMED_STOP_MIN_WAIT_MS } from './limits.ts'
-import { closeRefuted } from './liveness.ts'
+import { closeRefuted, type Liveness } from './liveness.ts'
 import type { StopCause, StreamFact, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { sortedUnique } from './sorted-unique.ts'
@@ -61,19 +61,19 @@ function roomsSeenIn(streamId: string, view: View): (string | null)[] {
 function byRoom(
   gone: readonly { roomId: string | null; evidence: string; goneAt: number }[],
 ): Confirmation['rooms'] {
-  const rooms = new Map<string, { ids: string[]; goneAt: number }>()
+  // A task's inputs are in a few rooms: a list found by a scan, sorted once.
+  const rooms: { roomId: string; ids: string[]; goneAt: number }[] = []
   for (const { roomId, evidence, goneAt } of gone) {
     if (roomId === null) continue
-    const room = rooms.get(roomId)
-    if (room === undefined) rooms.set(roomId, { ids: [evidence], goneAt })
+    const room = rooms.find((r) => r.roomId === roomId)
+    if (room === undefined) rooms.push({ roomId, ids: [evidence], goneAt })
     else {
       room.ids.push(evidence)
       room.goneAt = Math.max(room.goneAt, goneAt)
     }
   }
-  return [...rooms]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([roomId, { ids, goneAt }]) => ({ roomId, eventIds: sortedUnique(ids), goneAt }))
+  if (rooms.length > 1) rooms.sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0))
+  return rooms.map(({ roomId, ids, goneAt }) => ({ roomId, eventIds: sortedUnique(ids), goneAt }))
 }
 
 const confirmation = (
@@ -176,12 +176,17 @@ function inputsCause(
   const inputs = streamInputs(task, view, policy)
   if (inputs === 'live') return null
   if (inputs === null) return 'no_input_evidence'
+  // Most assessments find an input live: told before anything is gathered (liveness is memoised).
+  for (const streamId of inputs.ids) {
+    const l = view.liveness(streamId)
+    if (l === null || l.live) return null
+  }
+  // The input whose deadline is the latest (the last of equal ones).
   let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
   const gone: { roomId: string | null; evidence: string; goneAt: number }[] = []
   for (const streamId of inputs.ids) {
-    const l = view.liveness(streamId)
-    if (l === null || l.live) return null
+    const l = view.liveness(streamId) as Extract<Liveness, { live: false }>
     // An auto task started after its room's known streams went: they are not what it mixes.
     const goneAt = inputs.auto ? Math.max(l.goneAt, startedAt) : l.goneAt
     const graceMs = policy.graceMs[l.close.grace]

@@ -223,6 +223,28 @@ describe('orphans are confirmed with the stream list before they are stopped', (
     )
   })
 
+  it('a list of a room only its confirmation reads (an input was there before) re-arms the task at once', () => {
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0, seq: 1, roomId: 'r1' }))
+    // s2 was in r3 first, then in r2: r3 is checked too, yet a list of r3 names none of its streams.
+    d.event(created({ streamId: 's2', at: T0, seq: 1, roomId: 'r3', session: 'rs3' }))
+    d.event(closed({ streamId: 's2', at: T0 + 5, seq: 2, roomId: 'r3', session: 'rs3' }))
+    d.event(created({ streamId: 's2', at: T0 + 10, seq: 1, roomId: 'r2', session: 'rs2' }))
+    d.event(startMix({ taskId: 'task-a', at: T0 + 1_000, inputs: ['s1', 's2'] }))
+    d.event(closed({ streamId: 's1', at: CLOSE_AT, seq: 2, roomId: 'r1' }))
+    d.event(closed({ streamId: 's2', at: CLOSE_AT, seq: 2, roomId: 'r2', session: 'rs2' }))
+    const due = CLOSE_AT + grace.normal
+    expect(d.tick(due).map((c) => c.evidence.note)).toEqual(['r1', 'r2', 'r3'])
+    d.roomStreams('r1', [], due + 100)
+    d.roomStreams('r2', [], due + 200)
+    expect(d.task('task-a')?.confirming?.rooms).toEqual(['r3'])
+    d.roomStreams('r3', [], due + 300)
+    // The task index keeps the rooms a confirmation waits for: the last list wakes the task by itself.
+    expect(d.task('task-a')?.confirming?.rooms).toEqual([])
+    expect(nextDeadline(d.state)).toBe(due)
+    expect(d.tick(due + 300)).toMatchObject([{ action: 'stop', taskId: 'task-a', reason: 'orphaned' }])
+  })
+
   it('switched off (confirmOrphansWithStreamList: false), stops on the callbacks at the deadline', () => {
     const { d, due } = blipped(policyWith({ confirmOrphansWithStreamList: false }))
     expect(d.tick(due)).toMatchObject([{ action: 'stop', rule: 'grace:tcp_disconnect' }])

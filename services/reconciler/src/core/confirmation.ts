@@ -71,31 +71,31 @@ export function verdictOf(
   const kept = task.confirming?.since === since ? task.confirming : null
   const startedAt = kept?.startedAt ?? now
   const freshFrom = startedAt - BURST_MS
-  const rooms = confirm.rooms.map((r) => {
+  // The fallback waits one wait after the first checks. A room with no list asked since its inputs went
+  // and none in flight (ZEGO's 10 s per room held it back, or no tick came while the reconciler was
+  // away) has had no check: its wait counts from when it can be asked, behind the lists queued then, so
+  // a stop never falls back to the callbacks alone without a list of every room asked after the close.
+  let fallbackAt = kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view)
+  /** The rooms without a list that counts, and the evidence of those with one. */
+  const open: typeof confirm.rooms = []
+  const listed: string[] = []
+  for (const r of confirm.rooms) {
     const room = tget(view.state.rooms, r.roomId)
     const observedAt = room?.observedAt ?? null
-    const counts = observedAt !== null && observedAt >= r.goneAt && observedAt >= freshFrom
+    if (observedAt !== null && observedAt >= r.goneAt && observedAt >= freshFrom) {
+      listed.push(`room_streams:${r.roomId}@${observedAt}`)
+      continue
+    }
+    open.push(r)
     const askedAt = room?.lastCheckAt ?? null
     // Asked since the inputs went, or a list still in flight (its answer serves every check of the room).
     const asked =
       (askedAt !== null && askedAt >= r.goneAt && askedAt >= freshFrom) ||
       (room?.pendingCheck ?? null) !== null
+    if (asked) continue
     const askableAt = Math.max(now, roomReadyAt(room, policy, 'confirmation'))
-    return { ...r, observedAt, counts, asked, askableAt }
-  })
-  // The fallback waits one wait after the first checks. A room with no list asked since its inputs went
-  // and none in flight (ZEGO's 10 s per room held it back, or no tick came while the reconciler was
-  // away) has had no check: its wait counts from when it can be asked, behind the lists queued then, so
-  // a stop never falls back to the callbacks alone without a list of every room asked after the close.
-  const unasked = rooms.filter((r) => !r.counts && !r.asked)
-  const fallbackAt = Math.max(
-    kept?.fallbackAt ?? startedAt + confirm.waitMs + listsAheadMs(view),
-    ...unasked.map((r) => r.askableAt + confirm.waitMs + listsAheadMs(view)),
-  )
-  const listed = rooms.flatMap(({ roomId, observedAt, counts }) =>
-    counts ? [`room_streams:${roomId}@${observedAt}`] : [],
-  )
-  const open = rooms.filter(({ counts }) => !counts)
+    fallbackAt = Math.max(fallbackAt, askableAt + confirm.waitMs + listsAheadMs(view))
+  }
   const openIds = open.map((r) => r.roomId)
   const mark: Confirming = { since, startedAt, fallbackAt, rooms: openIds }
   if (open.length === 0) {
@@ -105,7 +105,7 @@ export function verdictOf(
       cause: {
         ...cause,
         eventIds: [...new Set([...cause.eventIds, ...listed])].sort(),
-        note: `${cause.note}; absent from the stream list of ${rooms.map((r) => r.roomId).join(', ')}`,
+        note: `${cause.note}; absent from the stream list of ${confirm.rooms.map((r) => r.roomId).join(', ')}`,
       },
     }
   }

@@ -23,7 +23,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { readersOf, roomKey, roomStreamsKey, streamKey, taskKey } from './task-index.ts'
+import { addReaders, eachReader, type Readers, reindex } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -133,7 +133,7 @@ function decideOn(
       unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
-  const refreshed = refreshDue(d, viewOf(d.state), now, policy, wake, keptPlans(d, plans))
+  const refreshed = refreshDue(d, now, policy, wake, keptPlans(d, plans))
   markStale(d, refreshed)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
@@ -300,7 +300,7 @@ export type Wake = 'readers' | 'rooms'
  * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
  *
  * A stream callback writes its stream and its room's stream news (room.touchedAt): it wakes the tasks
- * reading that stream, and those reading the room's stream set (roomStreamsKey). The room's other
+ * reading that stream, and those reading the room's stream set (task-index.ts Reading). The room's other
  * tasks read neither, so their assessment is the one cached — unless time alone changed it: a task
  * whose cached deadline has passed (an input fed late, a backlog) is re-assessed as when every task of
  * the room was woken, so its confirmation starts at the same `now` as it did then.
@@ -308,36 +308,40 @@ export type Wake = 'readers' | 'rooms'
 function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
   const t = d.touched
   if (t.everything) return tvalues(d.state.tasks)
-  const keys = new Set<string>()
-  /** Rooms whose tasks were woken by the former rule only: their tasks overdue still are. */
-  const overdueFrom = new Set<string>()
+  reindex(d.index, d.state.tasks, t.tasks)
+  const { room, roomStreams, stream: ofStream, task: ofTask } = d.index.readers
+  const ids = new Set<string>()
+  const add = (readers: Readers | undefined): void => addReaders(ids, readers)
   // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
-  const byStreams = wake === 'rooms' || t.rooms.size > 0 ? roomKey : roomStreamsKey
-  for (const roomId of t.rooms) keys.add(roomKey(roomId))
-  for (const roomId of t.roomStreams) {
-    keys.add(byStreams(roomId))
-    overdueFrom.add(roomKey(roomId))
-  }
+  const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
+  for (const roomId of t.rooms) add(room.get(roomId))
+  for (const roomId of t.roomStreams) add(byStreams.get(roomId))
   for (const streamId of t.streams) {
-    keys.add(streamKey(streamId))
+    add(ofStream.get(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    const wake = (roomId: string): void => {
-      keys.add(byStreams(roomId))
-      overdueFrom.add(roomKey(roomId))
-    }
-    for (const key in stream.facts) wake((stream.facts[key] as StreamFact).roomId)
-    if (stream.observed?.roomId) wake(stream.observed.roomId)
+    for (const key in stream.facts) add(byStreams.get((stream.facts[key] as StreamFact).roomId))
+    if (stream.observed?.roomId) add(byStreams.get(stream.observed.roomId))
   }
-  for (const taskId of t.tasks) keys.add(taskKey(taskId))
-  const ids = taskReaders(d, keys)
-  for (const taskId of t.tasks) ids.add(taskId)
-  for (const taskId of readersOf(d.index, overdueFrom)) {
-    if (ids.has(taskId)) continue
+  for (const taskId of t.tasks) {
+    add(ofTask.get(taskId))
+    ids.add(taskId)
+  }
+  // The rooms whose tasks were woken by the former rule only: their tasks overdue still are.
+  const stale = d.index.stale
+  const wakeIfOverdue = (taskId: string): void => {
+    if (ids.has(taskId)) return
     const task = tget(d.state.tasks, taskId)
-    const stale = d.index.stale
     if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
+  }
+  const wakeOverdue = (roomId: string): void => eachReader(room.get(roomId), wakeIfOverdue)
+  for (const roomId of t.roomStreams) wakeOverdue(roomId)
+  for (const streamId of t.streams) {
+    const stream = tget(d.state.streams, streamId)
+    if (stream === undefined) continue
+    for (const key in stream.facts) wakeOverdue((stream.facts[key] as StreamFact).roomId)
+    if (stream.observed?.roomId) wakeOverdue(stream.observed.roomId)
   }
   const tasks: TaskRecord[] = []
   if (ids.size === 0) return tasks
@@ -353,6 +357,9 @@ const overdue = (task: TaskRecord, now: number): boolean =>
   (task.due.stopAt !== null && task.due.stopAt <= now) ||
   (task.due.silentAt !== null && task.due.silentAt <= now)
 
+/** No task re-assessed (most inputs of a batch wake none): one empty set, never written. */
+const NONE: ReadonlySet<string> = new Set()
+
 /**
  * Recomputes the cached deadlines and the confirming mark of the affected tasks with the current
  * policy, so nextDeadline() needs nothing but the state. A dry-run cause already reported is not
@@ -361,14 +368,17 @@ const overdue = (task: TaskRecord, now: number): boolean =>
  */
 function refreshDue(
   d: Draft,
-  view: View,
   now: number,
   policy: AppPolicy,
   wake: Wake,
   plans: Plans | null,
-): Set<string> {
+): ReadonlySet<string> {
+  const tasks = affectedTasks(d, now, wake)
+  if (tasks.length === 0) return NONE
   const refreshed = new Set<string>()
-  for (const task of affectedTasks(d, now, wake)) {
+  // The view of the state after the input (and after the tick fired): its memos start empty.
+  const view = viewOf(d.state)
+  for (const task of tasks) {
     refreshed.add(task.taskId)
     let stopAt: number | null = null
     let silentAt: number | null = null
@@ -431,10 +441,10 @@ function markStale(d: Draft, refreshed: ReadonlySet<string>): void {
   if (stale === 'all') return
   for (const taskId of refreshed) stale.delete(taskId)
   if (d.touched.rooms.size === 0) return
-  const keys: string[] = []
+  const streamIds: string[] = []
   for (const stream of tvalues(d.state.streams))
-    for (const roomId of d.touched.rooms) if (everIn(stream, roomId)) keys.push(streamKey(stream.streamId))
-  for (const taskId of taskReaders(d, keys)) if (!refreshed.has(taskId)) stale.add(taskId)
+    for (const roomId of d.touched.rooms) if (everIn(stream, roomId)) streamIds.push(stream.streamId)
+  for (const taskId of taskReaders(d, 'stream', streamIds)) if (!refreshed.has(taskId)) stale.add(taskId)
 }
 
 function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {

@@ -1,7 +1,7 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
-import { keepIndex, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
+import { keepIndex, type Reading, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
 
@@ -30,6 +30,12 @@ export interface Draft {
   }
   /** The task index of the state (task-index.ts), brought up to date by taskReaders() and closeDraft(). */
   index: TaskIndex
+  /**
+   * Per table, the key and the record own() gave last: the draft's own (made or copied by it), so a
+   * write of the same record again needs no lookup. Forgotten when a record of the table is removed.
+   */
+  lastKey: Record<TableName, string | null>
+  lastRecord: Record<TableName, object | null>
 }
 
 export function openDraft(state: AppState): Draft {
@@ -44,13 +50,15 @@ export function openDraft(state: AppState): Draft {
       everything: false,
     },
     index: takeIndex(state.tasks),
+    lastKey: { streams: null, tasks: null, rooms: null },
+    lastRecord: { streams: null, tasks: null, rooms: null },
   }
 }
 
-/** The tasks of the draft reading any of `keys` (task-index.ts). */
-export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
+/** The tasks of the draft reading any of `ids` (task-index.ts). */
+export function taskReaders(d: Draft, kind: Reading, ids: Iterable<string>): Set<string> {
   reindex(d.index, d.state.tasks, d.touched.tasks)
-  return readersOf(d.index, keys)
+  return readersOf(d.index, kind, ids)
 }
 
 /**
@@ -61,10 +69,11 @@ export function taskReaders(d: Draft, keys: Iterable<string>): Set<string> {
 export function nextInput(d: Draft): void {
   reindex(d.index, d.state.tasks, d.touched.tasks)
   const t = d.touched
-  t.streams.clear()
-  t.tasks.clear()
-  t.rooms.clear()
-  t.roomStreams.clear()
+  // Clearing a Set allocates its new table: most inputs write one or two kinds of record.
+  if (t.streams.size > 0) t.streams.clear()
+  if (t.tasks.size > 0) t.tasks.clear()
+  if (t.rooms.size > 0) t.rooms.clear()
+  if (t.roomStreams.size > 0) t.roomStreams.clear()
   t.everything = false
 }
 
@@ -107,6 +116,7 @@ function writableBucket<T>(d: Draft, name: TableName, bucketName: string): Recor
 
 export function removeRecord(d: Draft, name: TableName, key: string): void {
   d.touched[name].add(key)
+  d.lastKey[name] = null
   const bucketName = bucketOf(key, sizeOf(d.state[name]))
   const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
@@ -134,14 +144,25 @@ function own<T extends object>(
   copy: (record: T) => T,
 ): T {
   d.touched[name].add(key)
+  if (d.lastKey[name] === key) return d.lastRecord[name] as T
   const size = sizeOf(d.state[name])
   const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
-  // The given state's record is looked up in its own table: a table the draft grew has other buckets.
-  const base = d.base[name] as Table<T>
-  const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
-  if (record !== undefined && record !== given) return record
-  const owned = record === undefined ? fresh() : copy(record)
+  let owned: T
+  if (record === undefined) owned = fresh()
+  else {
+    // The given state's record is looked up in its own table: a table the draft grew has other buckets.
+    const base = d.base[name] as Table<T>
+    const given = sizeOf(base) === size ? base[bucketName]?.[key] : tget(base, key)
+    if (record !== given) {
+      d.lastKey[name] = key
+      d.lastRecord[name] = record
+      return record
+    }
+    owned = copy(record)
+  }
+  d.lastKey[name] = key
+  d.lastRecord[name] = owned
   const bucket = writableBucket<T>(d, name, bucketName)
   bucket[key] = owned
   if (record === undefined && larger(bucket, GROW_KEYS)) {
@@ -253,7 +274,7 @@ export function touchRoom(d: Draft, roomId: string, now: number): RoomRecord {
 
 /**
  * Marks a room as having stream news (a stream callback in it): only the tasks reading the room's
- * stream set or its news (task-index.ts roomStreamsKey) can be affected, not those reading its lists,
+ * stream set or its news (task-index.ts Reading)  can be affected, not those reading its lists,
  * checks or closes, which this does not write.
  */
 export function touchRoomStreams(d: Draft, roomId: string, now: number): void {

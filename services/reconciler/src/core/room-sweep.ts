@@ -71,19 +71,25 @@ function newsIn(task: TaskRecord, roomId: string, view: View): number {
  */
 function sweptRooms(view: View, policy: AppPolicy, now: number): SweptRoom[] {
   const rooms = new Map<string, SweptRoom>()
-  const held = new Set<string>()
+  const tasks: TaskRecord[] = []
   for (const taskId of tkeys(view.state.tasks).sort()) {
     const task = tget(view.state.tasks, taskId)
     if (task === undefined) continue
-    const stopAt = task.due.stopAt
-    if (task.phase === 'running' && stopAt !== null && stopAt < now + ROOM_CHECK_INTERVAL_MS)
-      for (const roomId of checkRoomsOf(task, view)) held.add(roomId)
+    tasks.push(task)
     if (!swept(task, policy)) continue
     for (const roomId of checkRoomsOf(task, view)) {
       const newsAt = newsIn(task, roomId, view)
       const current = rooms.get(roomId)
       if (current === undefined || newsAt < current.newsAt) rooms.set(roomId, { roomId, newsAt, taskId })
     }
+  }
+  // The held rooms matter only when some room is swept (a tick at many deadlines sweeps none).
+  if (rooms.size === 0) return []
+  const held = new Set<string>()
+  for (const task of tasks) {
+    const stopAt = task.due.stopAt
+    if (task.phase === 'running' && stopAt !== null && stopAt < now + ROOM_CHECK_INTERVAL_MS)
+      for (const roomId of checkRoomsOf(task, view)) held.add(roomId)
   }
   return [...rooms.values()].filter((room) => !held.has(room.roomId))
 }

@@ -9,7 +9,8 @@ export function sortedUnique(items: readonly string[]): string[] {
   for (const item of items) {
     let at = sorted.length
     while (at > 0 && (sorted[at - 1] as string) > item) at--
-    if (sorted[at - 1] === item) continue
+    // Never sorted[-1]: a negative index is a property lookup on the array and its prototypes, the slow path.
+    if (at > 0 && sorted[at - 1] === item) continue
     sorted.push(item)
     for (let i = sorted.length - 1; i > at; i--) sorted[i] = sorted[i - 1] as string
     sorted[at] = item

@@ -56,7 +56,7 @@ export function checkSupersession(
   const subject = tget(d.state.tasks, taskId)
   if (subject === undefined || subject.phase !== 'running') return
   // Only a task sharing an output or an initiator in the room can share a purpose with it.
-  for (const otherId of [...taskReaders(d, purposeKeys(subject))].sort()) {
+  for (const otherId of [...taskReaders(d, 'purpose', purposeKeys(subject))].sort()) {
     const other = tget(d.state.tasks, otherId)
     if (otherId === taskId || other === undefined || other.phase !== 'running') continue
     const current = tget(d.state.tasks, taskId)

@@ -11,9 +11,13 @@ import { type Table, tget, tkeys } from './table.ts'
  * that map rebuilds it), so an index never describes a map it was not updated for.
  */
 export interface TaskIndex {
-  /** `r:<roomId>`, `rs:<roomId>`, `s:<streamId>`, `t:<taskId>`, `o:<output>`, `u:<[userId, roomId]>` → the tasks reading it. */
-  readers: Map<string, Set<string>>
-  /** Each task's keys, to take them out when it changes. */
+  /**
+   * Per kind of read, the id read → the tasks reading it: a room, a room's stream set, a stream, a
+   * newer task, and a purpose (`o:<output>`, `u:<[userId, roomId]>`). A lookup takes the id as it is,
+   * with no key string built for it.
+   */
+  readers: Record<Reading, Map<string, Readers>>
+  /** Each task's reads as kind, id pairs (flat), to take them out when it changes. */
   keys: Map<string, string[]>
   /** What each task's keys were read from: a record that still holds these values needs no new keys. */
   read: Map<string, Reads>
@@ -25,13 +29,30 @@ export interface TaskIndex {
   stale: Set<string> | 'all'
 }
 
-const indexes = new WeakMap<object, TaskIndex>()
+/**
+ * What a task can read. `roomStreams`: a room's stream set or its news, read by the tasks without
+ * stream inputs (auto, unknown or URL inputs).
+ */
+export type Reading = 'room' | 'roomStreams' | 'stream' | 'task' | 'purpose'
 
-export const roomKey = (roomId: string): string => `r:${roomId}`
-/** The tasks reading a room's stream set or its news: those without stream inputs (auto, unknown or URL inputs). */
-export const roomStreamsKey = (roomId: string): string => `rs:${roomId}`
-export const streamKey = (streamId: string): string => `s:${streamId}`
-export const taskKey = (taskId: string): string => `t:${taskId}`
+/** The tasks reading one id: most ids are read by one task, kept as its id (no Set made for it). */
+export type Readers = string | Set<string>
+
+/** Calls `each` with every task of `readers`. */
+export function eachReader(readers: Readers | undefined, each: (taskId: string) => void): void {
+  if (readers === undefined) return
+  if (typeof readers === 'string') each(readers)
+  else for (const taskId of readers) each(taskId)
+}
+
+/** Adds the tasks of `readers` to `into`. */
+export function addReaders(into: Set<string>, readers: Readers | undefined): void {
+  if (readers === undefined) return
+  if (typeof readers === 'string') into.add(readers)
+  else for (const taskId of readers) into.add(taskId)
+}
+
+const indexes = new WeakMap<object, TaskIndex>()
 
 /** The keys under which another task could share a purpose with this one (supersession.ts sharedRule). */
 export function purposeKeys(task: TaskRecord): string[] {
@@ -41,34 +62,44 @@ export function purposeKeys(task: TaskRecord): string[] {
   return keys
 }
 
-/** What a task reads: its room, the rooms it waits lists of, its stream inputs, the task that superseded it. */
+/**
+ * What a task reads, as kind, id pairs: its room, the rooms it waits lists of, its stream inputs, the
+ * task that superseded it, its purposes.
+ */
 function keysOf(task: TaskRecord): string[] {
   const keys: string[] = []
-  if (task.roomId !== null) keys.push(roomKey(task.roomId))
+  if (task.roomId !== null) keys.push('room', task.roomId)
   // Only these read streamsInRoom (causes.ts roomCause, auto inputs) and the room's touchedAt (silence.ts).
-  if (task.roomId !== null && !hasStreamInputs(task)) keys.push(roomStreamsKey(task.roomId))
+  if (task.roomId !== null && !hasStreamInputs(task)) keys.push('roomStreams', task.roomId)
   // Its own room is read already: a confirmation of its own room's list leaves its keys as they were.
-  for (const roomId of task.confirming?.rooms ?? []) if (roomId !== task.roomId) keys.push(roomKey(roomId))
-  for (const ref of task.inputs ?? []) if (ref.streamId !== null) keys.push(streamKey(ref.streamId))
-  if (task.superseded !== null) keys.push(taskKey(task.superseded.by))
-  keys.push(...purposeKeys(task))
+  for (const roomId of task.confirming?.rooms ?? []) if (roomId !== task.roomId) keys.push('room', roomId)
+  for (const ref of task.inputs ?? []) if (ref.streamId !== null) keys.push('stream', ref.streamId)
+  if (task.superseded !== null) keys.push('task', task.superseded.by)
+  for (const key of purposeKeys(task)) keys.push('purpose', key)
   return keys
 }
 
 /**
  * The fields keysOf reads. Records are copied on write sharing their nested values (draft.ts), and
- * nested values are replaced, never written in place: the same values give the same keys.
+ * nested values are replaced, never written in place: the same values give the same keys. Of the
+ * confirming mark keysOf reads only the rooms, compared by content: a tick re-arms every confirming
+ * task with a new mark whose rooms are most often the same.
  */
-type Reads = Pick<
-  TaskRecord,
-  'roomId' | 'auto' | 'inputs' | 'confirming' | 'superseded' | 'outputs' | 'userId'
->
+interface Reads {
+  roomId: string | null
+  auto: boolean
+  inputs: TaskRecord['inputs']
+  confirmingRooms: readonly string[] | null
+  superseded: TaskRecord['superseded']
+  outputs: readonly string[]
+  userId: string | null
+}
 
 const readsOf = (t: TaskRecord): Reads => ({
   roomId: t.roomId,
   auto: t.auto,
   inputs: t.inputs,
-  confirming: t.confirming,
+  confirmingRooms: t.confirming?.rooms ?? null,
   superseded: t.superseded,
   outputs: t.outputs,
   userId: t.userId,
@@ -78,17 +109,46 @@ const sameReads = (a: TaskRecord, b: Reads): boolean =>
   a.roomId === b.roomId &&
   a.auto === b.auto &&
   a.inputs === b.inputs &&
-  a.confirming === b.confirming &&
+  sameRooms(a.confirming?.rooms ?? null, b.confirmingRooms, a.roomId) &&
   a.superseded === b.superseded &&
   a.outputs === b.outputs &&
   a.userId === b.userId
 
-function unindex(index: TaskIndex, taskId: string): void {
-  for (const key of index.keys.get(taskId) ?? []) {
-    const readers = index.readers.get(key)
-    readers?.delete(taskId)
-    if (readers?.size === 0) index.readers.delete(key)
+/**
+ * Whether two confirming marks' rooms name the same rooms other than the task's own, in one order
+ * (keysOf leaves its own room out): a mark set or dropped on the task's own room alone keeps its keys.
+ */
+function sameRooms(a: readonly string[] | null, b: readonly string[] | null, own: string | null): boolean {
+  if (a === b) return true
+  const an = a?.length ?? 0
+  const bn = b?.length ?? 0
+  let i = 0
+  let j = 0
+  for (;;) {
+    while (i < an && a?.[i] === own) i++
+    while (j < bn && b?.[j] === own) j++
+    if (i === an || j === bn) return i === an && j === bn
+    if (a?.[i] !== b?.[j]) return false
+    i++
+    j++
   }
+}
+
+function unindex(index: TaskIndex, taskId: string): void {
+  const keys = index.keys.get(taskId)
+  if (keys !== undefined)
+    for (let i = 0; i < keys.length; i += 2) {
+      const byId = index.readers[keys[i] as Reading]
+      const id = keys[i + 1] as string
+      const readers = byId.get(id)
+      if (readers === undefined) continue
+      if (typeof readers === 'string') {
+        if (readers === taskId) byId.delete(id)
+        continue
+      }
+      readers.delete(taskId)
+      if (readers.size === 0) byId.delete(id)
+    }
   index.keys.delete(taskId)
   index.read.delete(taskId)
 }
@@ -109,17 +169,20 @@ export function reindex(index: TaskIndex, tasks: Table<TaskRecord>, taskIds: Ite
     if (before === undefined || !sameKeys(before, keys)) {
       unindex(index, taskId)
       index.keys.set(taskId, keys)
-      for (const key of keys) {
-        const readers = index.readers.get(key)
-        if (readers === undefined) index.readers.set(key, new Set([taskId]))
-        else readers.add(taskId)
+      for (let i = 0; i < keys.length; i += 2) {
+        const byId = index.readers[keys[i] as Reading]
+        const id = keys[i + 1] as string
+        const readers = byId.get(id)
+        if (readers === undefined) byId.set(id, taskId)
+        else if (typeof readers !== 'string') readers.add(taskId)
+        else if (readers !== taskId) byId.set(id, new Set<string>().add(readers).add(taskId))
       }
     }
     index.read.set(taskId, readsOf(task))
   }
 }
 
-function sameKeys(a: string[], b: string[]): boolean {
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
@@ -132,7 +195,14 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
     indexes.delete(tasks)
     return index
   }
-  const built: TaskIndex = { readers: new Map(), keys: new Map(), read: new Map(), stale: 'all' }
+  const readers = {
+    room: new Map(),
+    roomStreams: new Map(),
+    stream: new Map(),
+    task: new Map(),
+    purpose: new Map(),
+  }
+  const built: TaskIndex = { readers, keys: new Map(), read: new Map(), stale: 'all' }
   reindex(built, tasks, tkeys(tasks))
   return built
 }
@@ -142,9 +212,10 @@ export function keepIndex(tasks: Table<TaskRecord>, index: TaskIndex): void {
   indexes.set(tasks, index)
 }
 
-/** The tasks reading any of `keys`. */
-export function readersOf(index: TaskIndex, keys: Iterable<string>): Set<string> {
+/** The tasks reading any of `ids` (of one kind). */
+export function readersOf(index: TaskIndex, kind: Reading, ids: Iterable<string>): Set<string> {
+  const byId = index.readers[kind]
   const found = new Set<string>()
-  for (const key of keys) for (const taskId of index.readers.get(key) ?? []) found.add(taskId)
+  for (const id of ids) addReaders(found, byId.get(id))
   return found
 }

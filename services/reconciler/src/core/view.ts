@@ -17,65 +17,81 @@ export interface View {
 }
 
 export function viewOf(state: AppState): View {
-  // Made on first use: most inputs build a view and ask it little or nothing.
-  let memo: Map<string, Liveness | null> | null = null
-  // The callback view of a stream, which both its liveness and its room are read from.
-  let callbacks: Map<string, Effective | null> | null = null
-  const callbacksOf = (stream: StreamRecord): Effective | null => {
-    callbacks ??= new Map()
-    let cb = callbacks.get(stream.streamId)
+  return new StateView(state)
+}
+
+/**
+ * The View of one state. A class, not closures: a view is made per input that wakes a task, and its
+ * memos are made on first use (most inputs build a view and ask it little or nothing).
+ */
+class StateView implements View {
+  readonly state: AppState
+  #liveness: Map<string, Liveness | null> | null = null
+  /** The callback view of a stream, which both its liveness and its room are read from. */
+  #callbacks: Map<string, Effective | null> | null = null
+  #rooms: Map<string, string | null> | null = null
+  #byRoom: Map<string, string[]> | null = null
+  #pending: number | null = null
+
+  constructor(state: AppState) {
+    this.state = state
+  }
+
+  #callbacksOf(stream: StreamRecord): Effective | null {
+    this.#callbacks ??= new Map()
+    let cb = this.#callbacks.get(stream.streamId)
     if (cb === undefined) {
-      cb = callbackView(stream, state.rooms)
-      callbacks.set(stream.streamId, cb)
+      cb = callbackView(stream, this.state.rooms)
+      this.#callbacks.set(stream.streamId, cb)
     }
     return cb
   }
-  let rooms: Map<string, string | null> | null = null
-  let byRoom: Map<string, string[]> | null = null
-  let pending: number | null = null
-  return {
-    state,
-    liveness(streamId) {
-      memo ??= new Map()
-      let l = memo.get(streamId)
-      if (l === undefined) {
-        const stream = tget(state.streams, streamId)
-        l = stream === undefined ? null : livenessFrom(stream, callbacksOf(stream))
-        memo.set(streamId, l)
-      }
-      return l
-    },
-    roomOf(streamId) {
-      rooms ??= new Map()
-      let room = rooms.get(streamId)
-      if (room === undefined) {
-        const stream = tget(state.streams, streamId)
-        room = stream === undefined ? null : roomOf(stream, state.rooms, callbacksOf(stream))
-        rooms.set(streamId, room)
-      }
-      return room
-    },
-    streamsInRoom(roomId) {
-      byRoom ??= new Map()
-      let list = byRoom.get(roomId)
-      if (list === undefined) {
-        // Only a stream naming the room can be in it (room-candidates.ts): no scan of the app's streams.
-        list = streamsNaming(state.streams, roomId).filter((streamId) => {
-          const stream = tget(state.streams, streamId)
-          return stream !== undefined && roomOf(stream, state.rooms, callbacksOf(stream)) === roomId
-        })
-        list.sort()
-        byRoom.set(roomId, list)
-      }
-      return list
-    },
-    listsPending() {
-      if (pending === null) {
-        pending = 0
-        for (const room of tvalues(state.rooms))
-          if (room.pendingCheck !== null && room.pendingCheck.command?.lane !== 'idle') pending++
-      }
-      return pending
-    },
+
+  liveness(streamId: string): Liveness | null {
+    this.#liveness ??= new Map()
+    let l = this.#liveness.get(streamId)
+    if (l === undefined) {
+      const stream = tget(this.state.streams, streamId)
+      l = stream === undefined ? null : livenessFrom(stream, this.#callbacksOf(stream))
+      this.#liveness.set(streamId, l)
+    }
+    return l
+  }
+
+  roomOf(streamId: string): string | null {
+    this.#rooms ??= new Map()
+    let room = this.#rooms.get(streamId)
+    if (room === undefined) {
+      const stream = tget(this.state.streams, streamId)
+      room = stream === undefined ? null : roomOf(stream, this.state.rooms, this.#callbacksOf(stream))
+      this.#rooms.set(streamId, room)
+    }
+    return room
+  }
+
+  streamsInRoom(roomId: string): string[] {
+    this.#byRoom ??= new Map()
+    let list = this.#byRoom.get(roomId)
+    if (list === undefined) {
+      const { streams, rooms } = this.state
+      // Only a stream naming the room can be in it (room-candidates.ts): no scan of the app's streams.
+      list = streamsNaming(streams, roomId).filter((streamId) => {
+        const stream = tget(streams, streamId)
+        return stream !== undefined && roomOf(stream, rooms, this.#callbacksOf(stream)) === roomId
+      })
+      list.sort()
+      this.#byRoom.set(roomId, list)
+    }
+    return list
+  }
+
+  listsPending(): number {
+    if (this.#pending === null) {
+      let pending = 0
+      for (const room of tvalues(this.state.rooms))
+        if (room.pendingCheck !== null && room.pendingCheck.command?.lane !== 'idle') pending++
+      this.#pending = pending
+    }
+    return this.#pending
   }
 }
