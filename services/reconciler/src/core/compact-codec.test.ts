@@ -58,6 +58,16 @@ describe('the compact codec', () => {
     expect(compact.json).toEqual(['ok', 3])
   })
 
+  it('reads its numbers from a Float64Array as from an array (how a restore reads them)', () => {
+    const compact = JSON.parse(JSON.stringify(codec.encode(value)))
+    const typed = { ...compact, data: Float64Array.from(compact.data) }
+    expect(codec.decode(typed)).toEqual(JSON.parse(JSON.stringify(value)))
+    expect(codec.decode({ ...typed, data: typed.data.subarray(0, -1) })).toBeNull()
+    expect(codec.decode({ ...typed, data: Float64Array.of(...compact.data, 0) })).toBeNull()
+    expect(codec.decode({ ...typed, data: typed.data.with(2, Number.NaN) })).toBeNull()
+    expect(codec.decode({ ...typed, data: Float32Array.from(compact.data) })).toBeNull()
+  })
+
   it('checks what it reads as the schema does: a value it would refuse makes the whole null', () => {
     const compact = JSON.parse(JSON.stringify(codec.encode(value)))
     const at = (i: number, n: unknown) => ({ ...compact, data: compact.data.with(i, n) })

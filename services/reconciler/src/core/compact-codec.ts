@@ -12,6 +12,7 @@ import { type Def, defOf, inPlaceParser, numberTest } from './in-place-parse.ts'
  */
 export interface Compact {
   strings: string[]
+  /** A decoder also reads these numbers from a Float64Array (how a restore reads them). */
   data: number[]
   json: unknown[]
 }
@@ -39,7 +40,7 @@ export function compactCodec<T>(schema: z.ZodType<T>): CompactCodec<T> {
     decode(compact) {
       if (typeof compact !== 'object' || compact === null) return null
       const { strings, data, json } = compact as Partial<Compact>
-      if (!Array.isArray(strings) || !Array.isArray(data) || !Array.isArray(json)) return null
+      if (!Array.isArray(strings) || !isNumbers(data) || !Array.isArray(json)) return null
       const input: Reader = { strings, data, json, at: 0 }
       const value = node.read(input)
       // Every number read, none left over: anything else is not this schema's encoding.
@@ -55,9 +56,12 @@ interface Writer {
   data: number[]
   json: unknown[]
 }
+/** `data` as JSON.parse gives it, or as a restore may read it (adapters/state-json.ts). */
+const isNumbers = (data: unknown): data is unknown[] | Float64Array =>
+  Array.isArray(data) || data instanceof Float64Array
 interface Reader {
   strings: unknown[]
-  data: unknown[]
+  data: ArrayLike<unknown>
   json: unknown[]
   at: number
 }
