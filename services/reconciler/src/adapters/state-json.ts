@@ -70,7 +70,7 @@ const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 /** Digits of an integer whose value the loop's arithmetic gives exactly (below 2^53). */
 const EXACT_DIGITS = 15
 
-/** Reused between records (a restore reads one record at a time): grown, never shrunk. */
+/** Reused between records (a restore parses one record at a time): grown, never shrunk. */
 let scratch = new Float64Array(1 << 16)
 
 /**
@@ -78,43 +78,46 @@ let scratch = new Float64Array(1 << 16)
  * null for anything else (a value that is not a number included).
  */
 function scanNumbers(bytes: Buffer, at: number): { values: Float64Array; next: number } | null {
-  let i = at + 1
+  // At most one number per two bytes left.
+  const room = ((bytes.length - at) >> 1) + 1
+  if (scratch.length < room) scratch = new Float64Array(room)
+  const out = scratch
   let count = 0
+  let i = at + 1
   if (bytes[i] === CLOSE) return { values: new Float64Array(0), next: i + 1 }
   for (;;) {
     const start = i
     let c = bytes[i] as number
     const negative = c === MINUS
     if (negative) c = bytes[++i] as number
-    let value = 0
-    if (c === ZERO) c = bytes[++i] as number
-    else if (c > ZERO && c <= NINE) {
-      const first = i
-      value = c - ZERO
-      c = bytes[++i] as number
+    let value = c - ZERO
+    if (value < 0 || value > 9) return null
+    const first = i
+    c = bytes[++i] as number
+    if (value !== 0)
       while (c >= ZERO && c <= NINE) {
         value = value * 10 + (c - ZERO)
         c = bytes[++i] as number
       }
-      if (i - first > EXACT_DIGITS) c = -1
-    } else return null
-    if (negative) value = -value
-    if (c !== COMMA && c !== CLOSE) {
-      // Not a short integer: JSON's own reading of the whole token (its grammar checked first).
-      while (i < bytes.length && bytes[i] !== COMMA && bytes[i] !== CLOSE) i++
-      const token = bytes.toString('latin1', start, i)
-      if (!JSON_NUMBER.test(token)) return null
-      value = Number(token)
+    if (i - first > EXACT_DIGITS || (c !== COMMA && c !== CLOSE)) {
+      // Not a short integer: read as JSON reads it.
+      const token = numberToken(bytes, start)
+      if (token === null) return null
+      value = token.value
+      i = token.end
       c = bytes[i] as number
-    }
-    if (count === scratch.length) {
-      const larger = new Float64Array(scratch.length * 2)
-      larger.set(scratch)
-      scratch = larger
-    }
-    scratch[count++] = value
-    if (c === CLOSE) return { values: scratch.slice(0, count), next: i + 1 }
-    if (c !== COMMA) return null
-    i++
+    } else if (negative) value = -value
+    out[count++] = value
+    if (c === COMMA) i++
+    else if (c === CLOSE) return { values: out.slice(0, count), next: i + 1 }
+    else return null
   }
+}
+
+/** The number of the token at `start` (up to the next `,` or `]`) as JSON.parse reads it; null if not JSON's. */
+function numberToken(bytes: Buffer, start: number): { value: number; end: number } | null {
+  let end = start
+  while (end < bytes.length && bytes[end] !== COMMA && bytes[end] !== CLOSE) end++
+  const token = bytes.toString('latin1', start, end)
+  return JSON_NUMBER.test(token) ? { value: Number(token), end } : null
 }
