@@ -2,9 +2,9 @@
  * JSON.parse of a changelog record, with one shortcut for the record of a compact state (what
  * encodeApp writes for storedState(), core/stored-state.ts): `{"v":1,"appId":…,"appliedOffset":…,
  * "state":{"v":2,"strings":[…],"data":[…],"json":[…]}}`. Its `data`, an array of numbers, is most of
- * what a restore parses (180,000 numbers for a state of 1000 tasks), and JSON.parse reads it at about a
- * third of the speed of the scan below, which puts it in a Float64Array (which the codec reads as it
- * reads an array). The rest of the record goes to JSON.parse in three slices.
+ * what a restore parses (180,000 numbers in 0.9 MB for a state of 1000 tasks): JSON.parse takes about
+ * 6 ms for them, the scan below 2-4 ms, into a Float64Array (which the codec reads as it reads an
+ * array). The rest of the record goes to JSON.parse in three slices.
  *
  * The value is the one JSON.parse gives, but `state.data` a Float64Array of the same numbers: a slice
  * that JSON.parse reads whole is the value the whole text has there (a JSON value read from its first
