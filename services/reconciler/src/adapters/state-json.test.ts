@@ -75,6 +75,8 @@ describe('a state record read by parseStateJson', () => {
       '[0,-0,7,-7]',
       '[123456789012345,-123456789012345,1234567890123456,12345678901234567890,9007199254740993]',
       '[1.5,-0.25,1e3,1E3,1e+3,1e-3,-1.5e-7,5e-324,1e400,-1e400,0.1,100000000000000000000000]',
+      // More numbers than the scan first makes room for (one digit each).
+      `[${Array.from({ length: 100_000 }, (_, i) => i % 10).join(',')}]`,
     ]
     for (const data of numbers) {
       const value = parseStateJson(around(data)) as { state: { data: unknown } }

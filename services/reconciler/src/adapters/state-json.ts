@@ -70,18 +70,14 @@ const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 /** Digits of an integer whose value the loop's arithmetic gives exactly (below 2^53). */
 const EXACT_DIGITS = 15
 
-/** Reused between records (a restore parses one record at a time): grown, never shrunk. */
-let scratch = new Float64Array(1 << 16)
-
 /**
  * The numbers of a JSON array `[n,n,…]` without spaces that starts at `at`, and the index after its `]`;
  * null for anything else (a value that is not a number included).
  */
 function scanNumbers(bytes: Buffer, at: number): { values: Float64Array; next: number } | null {
-  // At most one number per two bytes left.
-  const room = ((bytes.length - at) >> 1) + 1
-  if (scratch.length < room) scratch = new Float64Array(room)
-  const out = scratch
+  // Room for a state's numbers (five bytes each on average, the text after them included), grown
+  // should they be shorter; a view of it is returned (it is garbage once decoded).
+  let out = new Float64Array(((bytes.length - at) >> 2) + 16)
   let count = 0
   let i = at + 1
   if (bytes[i] === CLOSE) return { values: new Float64Array(0), next: i + 1 }
@@ -107,9 +103,14 @@ function scanNumbers(bytes: Buffer, at: number): { values: Float64Array; next: n
       i = token.end
       c = bytes[i] as number
     } else if (negative) value = -value
+    if (count === out.length) {
+      const larger = new Float64Array(out.length * 2)
+      larger.set(out)
+      out = larger
+    }
     out[count++] = value
     if (c === COMMA) i++
-    else if (c === CLOSE) return { values: out.slice(0, count), next: i + 1 }
+    else if (c === CLOSE) return { values: out.subarray(0, count), next: i + 1 }
     else return null
   }
 }
