@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { appKey } from '@mixguard/contracts'
 import type { StoredApp } from '../shell-ports.ts'
 import { compressState, decompressState, isCompressedState } from './state-compression.ts'
+import { parseStateJson } from './state-json.ts'
 
 /**
  * How an app's state is laid out on the changelog. A state that fits in `chunkBytes` is one record
@@ -69,7 +70,7 @@ export interface RestorePhases {
   bytes: number
   /** JSON bytes parsed (what the compressed states among them decompressed to). */
   jsonBytes: number
-  /** JSON.parse of the records. */
+  /** JSON.parse of the records (state-json.ts). */
   jsonMs: number
   /** The states made from the parsed JSON (`parse`: the check and the build of each state). */
   stateMs: number
@@ -113,7 +114,7 @@ export class ChangelogReader<S> {
 
   #json(value: Buffer): unknown {
     const began = performance.now()
-    const json = parseJson(value)
+    const json = parseStateJson(value)
     this.phases.jsonMs += performance.now() - began
     this.phases.jsonBytes += value.length
     return json
@@ -222,14 +223,6 @@ function inflate(value: Buffer): Inflated | Promise<Inflated> {
       reason: `compressed state does not decompress (${(error as Error).message})`,
     }),
   )
-}
-
-function parseJson(value: Buffer): unknown {
-  try {
-    return JSON.parse(value.toString('utf8'))
-  } catch {
-    return undefined
-  }
 }
 
 function decodeApp<S>(

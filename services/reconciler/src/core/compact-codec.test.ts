@@ -51,11 +51,35 @@ describe('the compact codec', () => {
     expect(back && Object.getOwnPropertyDescriptor(back.map, '__proto__')?.value).toEqual({ k: 'p' })
   })
 
+  it('reads a large map as JSON.parse does: its keys in their order, `__proto__` an own key', () => {
+    const entries = Array.from({ length: 30 }, (_, i) => [`id-${29 - i}`, { k: String(i) }])
+    const map = JSON.parse(
+      JSON.stringify(Object.fromEntries([['7', { k: 'n' }], ...entries, ['1', { k: 'm' }]])),
+    )
+    Object.defineProperty(map, '__proto__', { value: { k: 'p' }, enumerable: true, writable: true })
+    const large = { ...value, map }
+    const back = roundTrip(codec.encode(large))
+    expect(back).toEqual(JSON.parse(JSON.stringify(large)))
+    expect(back && Object.keys(back.map)).toEqual(Object.keys(JSON.parse(JSON.stringify(large)).map))
+    expect(back && Object.getPrototypeOf(back.map)).toBe(Object.prototype)
+    expect(back && Object.getOwnPropertyDescriptor(back.map, '__proto__')?.value).toEqual({ k: 'p' })
+  })
+
   it('stores each string once and no key', () => {
     const compact = JSON.parse(JSON.stringify(codec.encode(value)))
     expect(compact.strings.filter((s: string) => s === 'one')).toHaveLength(1)
     expect(compact.strings).not.toContain('kind')
     expect(compact.json).toEqual(['ok', 3])
+  })
+
+  it('reads its numbers from a Float64Array as from an array (how a restore reads them)', () => {
+    const compact = JSON.parse(JSON.stringify(codec.encode(value)))
+    const typed = { ...compact, data: Float64Array.from(compact.data) }
+    expect(codec.decode(typed)).toEqual(JSON.parse(JSON.stringify(value)))
+    expect(codec.decode({ ...typed, data: typed.data.subarray(0, -1) })).toBeNull()
+    expect(codec.decode({ ...typed, data: Float64Array.of(...compact.data, 0) })).toBeNull()
+    expect(codec.decode({ ...typed, data: typed.data.with(2, Number.NaN) })).toBeNull()
+    expect(codec.decode({ ...typed, data: Float32Array.from(compact.data) })).toBeNull()
   })
 
   it('checks what it reads as the schema does: a value it would refuse makes the whole null', () => {
