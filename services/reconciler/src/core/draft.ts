@@ -274,7 +274,7 @@ export function touchRoom(d: Draft, roomId: string, now: number): RoomRecord {
 
 /**
  * Marks a room as having stream news (a stream callback in it): only the tasks reading the room's
- * stream set or its news (task-index.ts Reading)  can be affected, not those reading its lists,
+ * stream set or its news (task-index.ts Reading) can be affected, not those reading its lists,
  * checks or closes, which this does not write.
  */
 export function touchRoomStreams(d: Draft, roomId: string, now: number): void {
