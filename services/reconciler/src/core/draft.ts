@@ -36,6 +36,8 @@ export interface Draft {
    */
   lastKey: Record<TableName, string | null>
   lastRecord: Record<TableName, object | null>
+  /** The tasks an input wakes, gathered by decide.ts (affectedTasks): empty between inputs. */
+  woken: Set<string>
 }
 
 export function openDraft(state: AppState): Draft {
@@ -52,6 +54,7 @@ export function openDraft(state: AppState): Draft {
     index: takeIndex(state.tasks),
     lastKey: { streams: null, tasks: null, rooms: null },
     lastRecord: { streams: null, tasks: null, rooms: null },
+    woken: new Set(),
   }
 }
 

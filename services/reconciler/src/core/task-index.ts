@@ -38,13 +38,6 @@ export type Reading = 'room' | 'roomStreams' | 'stream' | 'task' | 'purpose'
 /** The tasks reading one id: most ids are read by one task, kept as its id (no Set made for it). */
 export type Readers = string | Set<string>
 
-/** Calls `each` with every task of `readers`. */
-export function eachReader(readers: Readers | undefined, each: (taskId: string) => void): void {
-  if (readers === undefined) return
-  if (typeof readers === 'string') each(readers)
-  else for (const taskId of readers) each(taskId)
-}
-
 /** Adds the tasks of `readers` to `into`. */
 export function addReaders(into: Set<string>, readers: Readers | undefined): void {
   if (readers === undefined) return
