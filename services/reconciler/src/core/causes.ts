@@ -173,14 +173,23 @@ function inputsCause(
   view: View,
   policy: AppPolicy,
 ): StopPlan | null | 'no_input_evidence' {
+  // Most assessments find a stream input live or unknown, and then there is no cause whatever the other
+  // inputs are: told before anything is gathered (liveness is memoised).
+  if (!task.auto && task.inputs !== null)
+    for (const ref of task.inputs) {
+      if (ref.streamId === null) continue
+      const l = view.liveness(ref.streamId)
+      if (l === null || l.live) return null
+    }
   const inputs = streamInputs(task, view, policy)
   if (inputs === 'live') return null
   if (inputs === null) return 'no_input_evidence'
-  // Most assessments find an input live: told before anything is gathered (liveness is memoised).
-  for (const streamId of inputs.ids) {
-    const l = view.liveness(streamId)
-    if (l === null || l.live) return null
-  }
+  // An auto task's inputs are its room's streams: told here.
+  if (inputs.auto)
+    for (const streamId of inputs.ids) {
+      const l = view.liveness(streamId)
+      if (l === null || l.live) return null
+    }
   // The input whose deadline is the latest (the last of equal ones).
   let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
