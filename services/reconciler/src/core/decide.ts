@@ -6,6 +6,7 @@ import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import {
   closeDraft,
   type Draft,
+  indexWritten,
   nextInput,
   openDraft,
   taskReaders,
@@ -23,7 +24,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { addReaders, type Readers, reindex } from './task-index.ts'
+import { addReaders, type Readers } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -308,7 +309,7 @@ export type Wake = 'readers' | 'rooms'
 function affectedTasks(d: Draft, now: number, wake: Wake): readonly TaskRecord[] {
   const t = d.touched
   if (t.everything) return tvalues(d.state.tasks)
-  reindex(d.index, d.state.tasks, t.tasks)
+  indexWritten(d)
   const { room, roomStreams, stream: ofStream, task: ofTask } = d.index.readers
   // The draft's own set, empty between inputs: most inputs wake no task, and none allocates one.
   const ids = d.woken
