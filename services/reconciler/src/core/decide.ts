@@ -316,26 +316,32 @@ function affectedTasks(d: Draft, now: number, wake: Wake): readonly TaskRecord[]
   // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
   const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
+  // Each room a written stream names, or whose stream news was written: its readers by the rule in
+  // force, and those the former rule woke (every task of the room) when overdue (wakeOverdue). The set
+  // is the same in any order: wakeOverdue only skips the tasks already in it.
   for (const roomId of t.rooms) addReaders(ids, room.get(roomId))
-  for (const roomId of t.roomStreams) addReaders(ids, byStreams.get(roomId))
+  for (const roomId of t.roomStreams) {
+    addReaders(ids, byStreams.get(roomId))
+    wakeOverdue(d, room.get(roomId), now)
+  }
   for (const streamId of t.streams) {
     addReaders(ids, ofStream.get(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    for (const key in stream.facts) addReaders(ids, byStreams.get((stream.facts[key] as StreamFact).roomId))
-    if (stream.observed?.roomId) addReaders(ids, byStreams.get(stream.observed.roomId))
+    for (const key in stream.facts) {
+      const roomId = (stream.facts[key] as StreamFact).roomId
+      addReaders(ids, byStreams.get(roomId))
+      wakeOverdue(d, room.get(roomId), now)
+    }
+    const observedIn = stream.observed?.roomId
+    if (observedIn) {
+      addReaders(ids, byStreams.get(observedIn))
+      wakeOverdue(d, room.get(observedIn), now)
+    }
   }
   for (const taskId of t.tasks) {
     addReaders(ids, ofTask.get(taskId))
     ids.add(taskId)
-  }
-  // The rooms whose tasks were woken by the former rule only: their tasks overdue still are.
-  for (const roomId of t.roomStreams) wakeOverdue(d, room.get(roomId), now)
-  for (const streamId of t.streams) {
-    const stream = tget(d.state.streams, streamId)
-    if (stream === undefined) continue
-    for (const key in stream.facts) wakeOverdue(d, room.get((stream.facts[key] as StreamFact).roomId), now)
-    if (stream.observed?.roomId) wakeOverdue(d, room.get(stream.observed.roomId), now)
   }
   if (ids.size === 0) return NO_TASKS
   const tasks: TaskRecord[] = []
