@@ -1,7 +1,15 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
-import { keepIndex, type Reading, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
+import {
+  keepIndex,
+  type Reading,
+  readersOf,
+  reindex,
+  sharersOf,
+  type TaskIndex,
+  takeIndex,
+} from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
 
@@ -62,6 +70,12 @@ export function openDraft(state: AppState): Draft {
 export function taskReaders(d: Draft, kind: Reading, ids: Iterable<string>): Set<string> {
   indexWritten(d)
   return readersOf(d.index, kind, ids)
+}
+
+/** The tasks sharing a purpose with the task, itself included (task-index.ts sharersOf). */
+export function purposeSharers(d: Draft, taskId: string): Set<string> {
+  indexWritten(d)
+  return sharersOf(d.index, taskId)
 }
 
 /** Brings the task index up to date with the tasks written (most inputs write none: no iterator then). */
