@@ -42,38 +42,46 @@ export function stopPlanOf(task: TaskRecord, view: View, policy: AppPolicy): Sto
 }
 
 /**
- * Every room a stream was seen in (its callbacks' rooms, a list's), not only the room of its latest
- * fact: a forged stream_close naming another room must not get the confirmation to list a room the
- * stream was never in, and miss it live in its own.
+ * Adds a gone input to the rooms that must confirm it: every room it was seen in (its callbacks'
+ * rooms, a list's), not only the room of its latest fact: a forged stream_close naming another room
+ * must not get the confirmation to list a room the stream was never in, and miss it live in its own.
+ * A stream whose room is unknown cannot be confirmed.
  */
-function roomsSeenIn(streamId: string, view: View): (string | null)[] {
+function addGone(
+  rooms: Confirmation['rooms'],
+  streamId: string,
+  evidence: string,
+  goneAt: number,
+  view: View,
+): void {
+  addToRoom(rooms, view.roomOf(streamId), evidence, goneAt)
   const stream = tget(view.state.streams, streamId)
-  const rooms: (string | null)[] = [view.roomOf(streamId)]
-  const add = (roomId: string | null): void => {
-    if (!rooms.includes(roomId)) rooms.push(roomId)
-  }
-  if (stream !== undefined) for (const key in stream.facts) add((stream.facts[key] as StreamFact).roomId)
-  if (stream?.observed?.roomId) add(stream.observed.roomId)
-  return rooms
+  if (stream === undefined) return
+  for (const key in stream.facts) addToRoom(rooms, (stream.facts[key] as StreamFact).roomId, evidence, goneAt)
+  if (stream.observed?.roomId) addToRoom(rooms, stream.observed.roomId, evidence, goneAt)
 }
 
-/** Groups gone streams by the room they were in; a stream whose room is unknown cannot be confirmed. */
-function byRoom(
-  gone: readonly { roomId: string | null; evidence: string; goneAt: number }[],
-): Confirmation['rooms'] {
-  // A task's inputs are in a few rooms: a list found by a scan, sorted once.
-  const rooms: { roomId: string; ids: string[]; goneAt: number }[] = []
-  for (const { roomId, evidence, goneAt } of gone) {
-    if (roomId === null) continue
-    const room = rooms.find((r) => r.roomId === roomId)
-    if (room === undefined) rooms.push({ roomId, ids: [evidence], goneAt })
-    else {
-      room.ids.push(evidence)
-      room.goneAt = Math.max(room.goneAt, goneAt)
-    }
+/** A task's inputs are in a few rooms: a list found by a scan (made ready by byRoom). */
+function addToRoom(
+  rooms: Confirmation['rooms'],
+  roomId: string | null,
+  evidence: string,
+  goneAt: number,
+): void {
+  if (roomId === null) return
+  const room = rooms.find((r) => r.roomId === roomId)
+  if (room === undefined) rooms.push({ roomId, eventIds: [evidence], goneAt })
+  else {
+    room.eventIds.push(evidence)
+    room.goneAt = Math.max(room.goneAt, goneAt)
   }
+}
+
+/** The rooms addGone gathered, sorted by room id, each with its evidence sorted and once. */
+function byRoom(rooms: Confirmation['rooms']): Confirmation['rooms'] {
   if (rooms.length > 1) rooms.sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0))
-  return rooms.map(({ roomId, ids, goneAt }) => ({ roomId, eventIds: sortedUnique(ids), goneAt }))
+  for (const room of rooms) room.eventIds = sortedUnique(room.eventIds)
+  return rooms
 }
 
 const confirmation = (
@@ -173,42 +181,58 @@ function inputsCause(
   view: View,
   policy: AppPolicy,
 ): StopPlan | null | 'no_input_evidence' {
+  // Most assessments find a stream input live or unknown, and then there is no cause whatever the other
+  // inputs are: told before anything is gathered (liveness is memoised).
+  if (!task.auto && task.inputs !== null)
+    for (const ref of task.inputs) {
+      if (ref.streamId === null) continue
+      const l = view.liveness(ref.streamId)
+      if (l === null || l.live) return null
+    }
   const inputs = streamInputs(task, view, policy)
   if (inputs === 'live') return null
   if (inputs === null) return 'no_input_evidence'
-  // Most assessments find an input live: told before anything is gathered (liveness is memoised).
-  for (const streamId of inputs.ids) {
-    const l = view.liveness(streamId)
-    if (l === null || l.live) return null
-  }
+  // An auto task's inputs are its room's streams: told here.
+  if (inputs.auto)
+    for (const streamId of inputs.ids) {
+      const l = view.liveness(streamId)
+      if (l === null || l.live) return null
+    }
   // The input whose deadline is the latest (the last of equal ones).
-  let last: { streamId: string; dueAt: number; label: string; goneAt: number; graceMs: number } | null = null
+  let last: Extract<Liveness, { live: false }> | null = null
+  let lastId = ''
+  let lastDueAt = 0
+  let lastGoneAt = 0
   const evidence = task.inputsEventId === null ? [] : [task.inputsEventId]
-  const gone: { roomId: string | null; evidence: string; goneAt: number }[] = []
+  const rooms: Confirmation['rooms'] = []
   for (const streamId of inputs.ids) {
     const l = view.liveness(streamId) as Extract<Liveness, { live: false }>
     // An auto task started after its room's known streams went: they are not what it mixes.
     const goneAt = inputs.auto ? Math.max(l.goneAt, startedAt) : l.goneAt
-    const graceMs = policy.graceMs[l.close.grace]
-    const dueAt = Math.max(goneAt + graceMs, l.floorAt)
+    const dueAt = Math.max(goneAt + policy.graceMs[l.close.grace], l.floorAt)
     evidence.push(l.evidence)
-    for (const roomId of roomsSeenIn(streamId, view)) gone.push({ roomId, evidence: l.evidence, goneAt })
-    if (last === null || dueAt >= last.dueAt)
-      last = { streamId, dueAt, label: l.close.label, goneAt, graceMs }
+    addGone(rooms, streamId, l.evidence, goneAt, view)
+    if (last === null || dueAt >= lastDueAt) {
+      last = l
+      lastId = streamId
+      lastDueAt = dueAt
+      lastGoneAt = goneAt
+    }
   }
   if (last === null) return null
+  const label = last.close.label
   return {
     cause: {
       reason: 'orphaned',
-      rule: `grace:${last.label}`,
-      deadline: last.dueAt,
-      dueAt: last.dueAt,
+      rule: `grace:${label}`,
+      deadline: lastDueAt,
+      dueAt: lastDueAt,
       eventIds: sortedUnique(evidence),
       supersededBy: null,
-      note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${last.streamId} (${last.label}) at ${last.goneAt}`,
+      note: `${inputs.auto ? 'room streams' : 'inputs'} ${inputs.ids.join(', ')} gone; last ${lastId} (${label}) at ${lastGoneAt}`,
     },
     // One more grace of the input that decided the deadline.
-    confirm: confirmation('orphaned', byRoom(gone), last.graceMs),
+    confirm: confirmation('orphaned', byRoom(rooms), policy.graceMs[last.close.grace]),
   }
 }
 

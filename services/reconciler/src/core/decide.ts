@@ -6,6 +6,7 @@ import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import {
   closeDraft,
   type Draft,
+  indexWritten,
   nextInput,
   openDraft,
   taskReaders,
@@ -23,7 +24,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { addReaders, eachReader, type Readers, reindex } from './task-index.ts'
+import { addReaders, type Readers } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -305,51 +306,68 @@ export type Wake = 'readers' | 'rooms'
  * whose cached deadline has passed (an input fed late, a backlog) is re-assessed as when every task of
  * the room was woken, so its confirmation starts at the same `now` as it did then.
  */
-function affectedTasks(d: Draft, now: number, wake: Wake): TaskRecord[] {
+function affectedTasks(d: Draft, now: number, wake: Wake): readonly TaskRecord[] {
   const t = d.touched
   if (t.everything) return tvalues(d.state.tasks)
-  reindex(d.index, d.state.tasks, t.tasks)
+  indexWritten(d)
   const { room, roomStreams, stream: ofStream, task: ofTask } = d.index.readers
-  const ids = new Set<string>()
-  const add = (readers: Readers | undefined): void => addReaders(ids, readers)
+  // The draft's own set, empty between inputs: most inputs wake no task, and none allocates one.
+  const ids = d.woken
   // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
   const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
-  for (const roomId of t.rooms) add(room.get(roomId))
-  for (const roomId of t.roomStreams) add(byStreams.get(roomId))
+  // Each room a written stream names, or whose stream news was written: its readers by the rule in
+  // force, and those the former rule woke (every task of the room) when overdue (wakeOverdue). The set
+  // is the same in any order: wakeOverdue only skips the tasks already in it.
+  for (const roomId of t.rooms) addReaders(ids, room.get(roomId))
+  for (const roomId of t.roomStreams) {
+    addReaders(ids, byStreams.get(roomId))
+    wakeOverdue(d, room.get(roomId), now)
+  }
   for (const streamId of t.streams) {
-    add(ofStream.get(streamId))
+    addReaders(ids, ofStream.get(streamId))
     const stream = tget(d.state.streams, streamId)
     if (stream === undefined) continue
-    for (const key in stream.facts) add(byStreams.get((stream.facts[key] as StreamFact).roomId))
-    if (stream.observed?.roomId) add(byStreams.get(stream.observed.roomId))
+    for (const key in stream.facts) {
+      const roomId = (stream.facts[key] as StreamFact).roomId
+      addReaders(ids, byStreams.get(roomId))
+      wakeOverdue(d, room.get(roomId), now)
+    }
+    const observedIn = stream.observed?.roomId
+    if (observedIn) {
+      addReaders(ids, byStreams.get(observedIn))
+      wakeOverdue(d, room.get(observedIn), now)
+    }
   }
   for (const taskId of t.tasks) {
-    add(ofTask.get(taskId))
+    addReaders(ids, ofTask.get(taskId))
     ids.add(taskId)
   }
-  // The rooms whose tasks were woken by the former rule only: their tasks overdue still are.
-  const stale = d.index.stale
-  const wakeIfOverdue = (taskId: string): void => {
-    if (ids.has(taskId)) return
-    const task = tget(d.state.tasks, taskId)
-    if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
-  }
-  const wakeOverdue = (roomId: string): void => eachReader(room.get(roomId), wakeIfOverdue)
-  for (const roomId of t.roomStreams) wakeOverdue(roomId)
-  for (const streamId of t.streams) {
-    const stream = tget(d.state.streams, streamId)
-    if (stream === undefined) continue
-    for (const key in stream.facts) wakeOverdue((stream.facts[key] as StreamFact).roomId)
-    if (stream.observed?.roomId) wakeOverdue(stream.observed.roomId)
-  }
+  if (ids.size === 0) return NO_TASKS
   const tasks: TaskRecord[] = []
-  if (ids.size === 0) return tasks
   for (const taskId of [...ids].sort()) {
     const task = tget(d.state.tasks, taskId)
     if (task !== undefined) tasks.push(task)
   }
+  ids.clear()
   return tasks
+}
+
+const NO_TASKS: readonly TaskRecord[] = []
+
+/** Adds to the draft's woken set the tasks of `readers` not in it yet whose cached deadline passed, or stale ones. */
+function wakeOverdue(d: Draft, readers: Readers | undefined, now: number): void {
+  if (readers === undefined) return
+  if (typeof readers === 'string') wakeIfOverdue(d, readers, now)
+  else for (const taskId of readers) wakeIfOverdue(d, taskId, now)
+}
+
+function wakeIfOverdue(d: Draft, taskId: string, now: number): void {
+  const ids = d.woken
+  if (ids.has(taskId)) return
+  const stale = d.index.stale
+  const task = tget(d.state.tasks, taskId)
+  if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
 }
 
 /** A cached deadline has passed: time alone may have changed the task's assessment (confirmation.ts verdictOf). */
@@ -357,14 +375,12 @@ const overdue = (task: TaskRecord, now: number): boolean =>
   (task.due.stopAt !== null && task.due.stopAt <= now) ||
   (task.due.silentAt !== null && task.due.silentAt <= now)
 
-/** No task re-assessed (most inputs of a batch wake none): one empty set, never written. */
-const NONE: ReadonlySet<string> = new Set()
-
 /**
  * Recomputes the cached deadlines and the confirming mark of the affected tasks with the current
  * policy, so nextDeadline() needs nothing but the state. A dry-run cause already reported is not
  * armed again. A confirming task is due when one of its rooms may be asked, or at its fallback; once
- * its lists are in, at its (passed) deadline, so the next tick stops it.
+ * its lists are in, at its (passed) deadline, so the next tick stops it. Returns the tasks it
+ * re-assessed (their records before it wrote them).
  */
 function refreshDue(
   d: Draft,
@@ -372,14 +388,12 @@ function refreshDue(
   policy: AppPolicy,
   wake: Wake,
   plans: Plans | null,
-): ReadonlySet<string> {
+): readonly TaskRecord[] {
   const tasks = affectedTasks(d, now, wake)
-  if (tasks.length === 0) return NONE
-  const refreshed = new Set<string>()
+  if (tasks.length === 0) return tasks
   // The view of the state after the input (and after the tick fired): its memos start empty.
   const view = viewOf(d.state)
   for (const task of tasks) {
-    refreshed.add(task.taskId)
     let stopAt: number | null = null
     let silentAt: number | null = null
     let confirming: Confirming | null = null
@@ -401,7 +415,7 @@ function refreshDue(
       if (!sameConfirming(writable.confirming, confirming)) writable.confirming = confirming
     }
   }
-  return refreshed
+  return tasks
 }
 
 /**
@@ -432,19 +446,20 @@ function samePlanFacts(a: RoomRecord | undefined, b: RoomRecord | undefined): bo
 }
 
 /** Keeps the index's stale set (task-index.ts): re-assessed tasks leave it, readers of a written room's streams join it. */
-function markStale(d: Draft, refreshed: ReadonlySet<string>): void {
+function markStale(d: Draft, refreshed: readonly TaskRecord[]): void {
   if (d.touched.everything) {
     d.index.stale = new Set()
     return
   }
   const stale = d.index.stale
   if (stale === 'all') return
-  for (const taskId of refreshed) stale.delete(taskId)
+  if (stale.size > 0) for (const task of refreshed) stale.delete(task.taskId)
   if (d.touched.rooms.size === 0) return
+  const reassessed = new Set(refreshed.map((task) => task.taskId))
   const streamIds: string[] = []
   for (const stream of tvalues(d.state.streams))
     for (const roomId of d.touched.rooms) if (everIn(stream, roomId)) streamIds.push(stream.streamId)
-  for (const taskId of taskReaders(d, 'stream', streamIds)) if (!refreshed.has(taskId)) stale.add(taskId)
+  for (const taskId of taskReaders(d, 'stream', streamIds)) if (!reassessed.has(taskId)) stale.add(taskId)
 }
 
 function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {

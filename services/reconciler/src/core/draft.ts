@@ -1,7 +1,15 @@
 import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
-import { keepIndex, type Reading, readersOf, reindex, type TaskIndex, takeIndex } from './task-index.ts'
+import {
+  keepIndex,
+  type Reading,
+  readersOf,
+  reindex,
+  sharersOf,
+  type TaskIndex,
+  takeIndex,
+} from './task-index.ts'
 
 type TableName = 'streams' | 'tasks' | 'rooms'
 
@@ -36,6 +44,8 @@ export interface Draft {
    */
   lastKey: Record<TableName, string | null>
   lastRecord: Record<TableName, object | null>
+  /** The tasks an input wakes, gathered by decide.ts (affectedTasks): empty between inputs. */
+  woken: Set<string>
 }
 
 export function openDraft(state: AppState): Draft {
@@ -52,13 +62,25 @@ export function openDraft(state: AppState): Draft {
     index: takeIndex(state.tasks),
     lastKey: { streams: null, tasks: null, rooms: null },
     lastRecord: { streams: null, tasks: null, rooms: null },
+    woken: new Set(),
   }
 }
 
 /** The tasks of the draft reading any of `ids` (task-index.ts). */
 export function taskReaders(d: Draft, kind: Reading, ids: Iterable<string>): Set<string> {
-  reindex(d.index, d.state.tasks, d.touched.tasks)
+  indexWritten(d)
   return readersOf(d.index, kind, ids)
+}
+
+/** The tasks sharing a purpose with the task, itself included (task-index.ts sharersOf). */
+export function purposeSharers(d: Draft, taskId: string): Set<string> {
+  indexWritten(d)
+  return sharersOf(d.index, taskId)
+}
+
+/** Brings the task index up to date with the tasks written (most inputs write none: no iterator then). */
+export function indexWritten(d: Draft): void {
+  if (d.touched.tasks.size > 0) reindex(d.index, d.state.tasks, d.touched.tasks)
 }
 
 /**
@@ -67,7 +89,7 @@ export function taskReaders(d: Draft, kind: Reading, ids: Iterable<string>): Set
  * reading what it wrote. What the draft owns stays its own: a record written again is written in place.
  */
 export function nextInput(d: Draft): void {
-  reindex(d.index, d.state.tasks, d.touched.tasks)
+  indexWritten(d)
   const t = d.touched
   // Clearing a Set allocates its new table: most inputs write one or two kinds of record.
   if (t.streams.size > 0) t.streams.clear()
@@ -79,7 +101,7 @@ export function nextInput(d: Draft): void {
 
 /** The draft's state is final: its task index stays with its task map. */
 export function closeDraft(d: Draft): AppState {
-  reindex(d.index, d.state.tasks, d.touched.tasks)
+  indexWritten(d)
   keepIndex(d.state.tasks, d.index)
   return d.state
 }
@@ -90,10 +112,9 @@ export function closeDraft(d: Draft): AppState {
  * large one, which V8 keeps as a dictionary, is copied key by key, several times faster than by either.
  */
 function copyBucket<T>(bucket: Record<string, T>): Record<string, T> {
-  const keys = Object.keys(bucket)
-  if (keys.length <= FAST_KEYS) return Object.assign({}, bucket)
+  if (!larger(bucket, FAST_KEYS)) return Object.assign({}, bucket)
   const copy: Record<string, T> = {}
-  for (const key of keys) copy[key] = bucket[key] as T
+  for (const key of Object.keys(bucket)) copy[key] = bucket[key] as T
   return copy
 }
 
@@ -121,7 +142,7 @@ export function removeRecord(d: Draft, name: TableName, key: string): void {
   const bucket = writableBucket(d, name, bucketName)
   delete bucket[key]
   if (name === 'streams') streamWritten(d.state.streams, key)
-  if (Object.keys(bucket).length === 0) (d.state[name] as Table<unknown>)[bucketName] = undefined
+  if (!larger(bucket, 0)) (d.state[name] as Table<unknown>)[bucketName] = undefined
 }
 
 /** Something changed that can affect any task (a room closed, a room's stream list, a sweep). */
@@ -140,16 +161,18 @@ function own<T extends object>(
   d: Draft,
   name: TableName,
   key: string,
-  fresh: () => T,
+  now: number,
+  fresh: (key: string, now: number) => T,
   copy: (record: T) => T,
+  touch = true,
 ): T {
-  d.touched[name].add(key)
+  if (touch) d.touched[name].add(key)
   if (d.lastKey[name] === key) return d.lastRecord[name] as T
   const size = sizeOf(d.state[name])
   const bucketName = bucketOf(key, size)
   const record = (d.state[name] as Table<T>)[bucketName]?.[key]
   let owned: T
-  if (record === undefined) owned = fresh()
+  if (record === undefined) owned = fresh(key, now)
   else {
     // The given state's record is looked up in its own table: a table the draft grew has other buckets.
     const base = d.base[name] as Table<T>
@@ -171,7 +194,7 @@ function own<T extends object>(
   return owned
 }
 
-/** Whether an object has more than `n` keys (counting no further). */
+/** Whether an object has more than `n` keys (counting no further, with no array of its keys). */
 function larger(object: object, n: number): boolean {
   let count = 0
   for (const _ in object) if (++count > n) return true
@@ -183,68 +206,54 @@ const copyRoom = (r: RoomRecord): RoomRecord => ({ ...r, closed: { ...r.closed }
 const copyTask = (t: TaskRecord): TaskRecord => ({ ...t })
 
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
-  const stream = own<StreamRecord>(
-    d,
-    'streams',
-    streamId,
-    () => ({
-      streamId,
-      facts: {},
-      observed: null,
-      touchedAt: now,
-    }),
-    copyStream,
-  )
+  const stream = own(d, 'streams', streamId, now, newStream, copyStream)
   // The caller writes it next: the rooms its bucket's streams name are read again (room-candidates.ts).
   streamWritten(d.state.streams, streamId)
   return stream
 }
 
-export function writableRoom(d: Draft, roomId: string, now: number): RoomRecord {
-  return own<RoomRecord>(
-    d,
-    'rooms',
-    roomId,
-    () => ({
-      roomId,
-      closed: {},
-      observedAt: null,
-      observedReceivedAt: null,
-      listedAt: null,
-      lastCheckAt: null,
-      pendingCheck: null,
-      checkFailedAt: null,
-      touchedAt: now,
-    }),
-    copyRoom,
-  )
+const newStream = (streamId: string, now: number): StreamRecord => ({
+  streamId,
+  facts: {},
+  observed: null,
+  touchedAt: now,
+})
+
+/** The room's record, writable; `touch`: a write the tasks reading the room must see (touchRoomStreams). */
+export function writableRoom(d: Draft, roomId: string, now: number, touch = true): RoomRecord {
+  return own(d, 'rooms', roomId, now, newRoom, copyRoom, touch)
 }
+
+const newRoom = (roomId: string, now: number): RoomRecord => ({
+  roomId,
+  closed: {},
+  observedAt: null,
+  observedReceivedAt: null,
+  listedAt: null,
+  lastCheckAt: null,
+  pendingCheck: null,
+  checkFailedAt: null,
+  touchedAt: now,
+})
 
 export function writableTask(d: Draft, taskId: string, now: number): TaskRecord {
-  return own<TaskRecord>(
-    d,
-    'tasks',
-    taskId,
-    () => ({
-      taskId,
-      auto: false,
-      roomId: null,
-      userId: null,
-      lastStart: null,
-      lastStop: null,
-      run: null,
-      // No start seen yet: not running until a start fact says so.
-      phase: 'stopped',
-      ...unknownRun(),
-      touchedAt: now,
-    }),
-    copyTask,
-  )
+  return own(d, 'tasks', taskId, now, newTask, copyTask)
 }
 
-/** What a task knows of a run before its StartMix or callbacks tell: nothing (a new run starts here). */
-export function unknownRun() {
+/**
+ * A task never seen: not running until a start fact says so, and nothing known of a run (resetRun). One
+ * literal in the saved key order: a spread in a literal takes V8's slow path, which every new task paid.
+ */
+function newTask(taskId: string, now: number): TaskRecord {
   return {
+    taskId,
+    auto: false,
+    roomId: null,
+    userId: null,
+    lastStart: null,
+    lastStop: null,
+    run: null,
+    phase: 'stopped',
     inputs: null,
     inputsSequence: null,
     inputsAt: null,
@@ -262,7 +271,33 @@ export function unknownRun() {
     reported: [],
     due: { stopAt: null, silentAt: null },
     confirming: null,
-  } satisfies Partial<TaskRecord>
+    touchedAt: now,
+  }
+}
+
+/**
+ * Forgets what a task knew of its run before a new one starts: each field of a run gets the value a
+ * task never seen has (newTask). Written in place: the fields exist on every task, so the saved key
+ * order does not change.
+ */
+export function resetRun(task: TaskRecord): void {
+  task.inputs = null
+  task.inputsSequence = null
+  task.inputsAt = null
+  task.inputsEventId = null
+  task.outputs = []
+  task.confirmedRun = null
+  task.runCheckFailedAt = null
+  task.reportedStop = null
+  task.superseded = null
+  task.stopCause = null
+  task.stopAttempts = 0
+  task.pending = null
+  task.verifyAt = null
+  task.problem = null
+  task.reported = []
+  task.due = { stopAt: null, silentAt: null }
+  task.confirming = null
 }
 
 /** Marks a room as having news, creating its record. */
@@ -278,9 +313,7 @@ export function touchRoom(d: Draft, roomId: string, now: number): RoomRecord {
  * checks or closes, which this does not write.
  */
 export function touchRoomStreams(d: Draft, roomId: string, now: number): void {
-  const wasTouched = d.touched.rooms.has(roomId)
-  const room = writableRoom(d, roomId, now)
-  if (!wasTouched) d.touched.rooms.delete(roomId)
+  const room = writableRoom(d, roomId, now, false)
   d.touched.roomStreams.add(roomId)
   room.touchedAt = now
 }

@@ -6,7 +6,7 @@
  * wrong one.
  */
 import type { Draft } from './draft.ts'
-import { unknownRun, writableTask } from './draft.ts'
+import { resetRun, writableTask } from './draft.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
 
@@ -59,12 +59,10 @@ export function applyStart(d: Draft, taskId: string, fact: LifecycleFact, now: n
   if (!lifecycleRunning(task)) return 'stale'
   const precise = fact.source === 'api'
   if (!wasRunning || task.run === null) {
-    Object.assign(task, {
-      run: { startedAt: fact.at, precise, eventIds: [fact.eventId] },
-      phase: 'running',
-      auto: false,
-      ...unknownRun(),
-    } satisfies Partial<TaskRecord>)
+    task.run = { startedAt: fact.at, precise, eventIds: [fact.eventId] }
+    task.phase = 'running'
+    task.auto = false
+    resetRun(task)
     return 'new_run'
   }
   if (datesEarlier(fact, task.run)) {

@@ -33,8 +33,23 @@ export interface Effective {
   key: string
 }
 
-export const sessionKey = (roomId: string, roomSessionId: string): string =>
-  JSON.stringify([roomId, roomSessionId])
+/**
+ * The key of a room session in a stream's facts: JSON of [roomId, roomSessionId]. A room's stream
+ * callbacks come in runs of one session, so the key made last for each room is kept and given again:
+ * one string, which V8 interns once, where each new one costs the JSON and interning it for the facts
+ * lookup. A memo, not state (the same arguments give the same text); forgotten past KEPT_ROOMS rooms.
+ */
+export function sessionKey(roomId: string, roomSessionId: string): string {
+  const recent = recentKeys.get(roomId)
+  if (recent !== undefined && recent.roomSessionId === roomSessionId) return recent.key
+  const key = JSON.stringify([roomId, roomSessionId])
+  if (recentKeys.size >= KEPT_ROOMS) recentKeys.clear()
+  recentKeys.set(roomId, { roomSessionId, key })
+  return key
+}
+
+const KEPT_ROOMS = 4096
+const recentKeys = new Map<string, { roomSessionId: string; key: string }>()
 
 /** Below zero, zero or above as `x` sorts before, with or after `y` (numbers by value, strings by code unit). */
 const order = (x: number | string, y: number | string): number => (x < y ? -1 : x > y ? 1 : 0)

@@ -20,13 +20,14 @@ export function hasStreamInputs(task: TaskRecord): boolean {
 /** The rooms whose stream lists tell about this task's inputs. */
 export function checkRoomsOf(task: TaskRecord, view: View): string[] {
   if (!hasStreamInputs(task)) return task.roomId === null ? [] : [task.roomId]
-  const rooms = new Set<string>()
+  // A task's inputs are in a few rooms (most often one): a list, not a Set.
+  const rooms: string[] = []
   for (const ref of task.inputs ?? []) {
     if (ref.streamId === null) continue
     const room = view.roomOf(ref.streamId) ?? task.roomId
-    if (room !== null) rooms.add(room)
+    if (room !== null && !rooms.includes(room)) rooms.push(room)
   }
-  return [...rooms].sort()
+  return rooms.length > 1 ? rooms.sort() : rooms
 }
 
 function lastNewsOf(task: TaskRecord, rooms: readonly string[], view: View): number {
@@ -50,9 +51,9 @@ export function silentDueAt(task: TaskRecord, view: View, policy: AppPolicy): nu
   const rooms = checkRoomsOf(task, view)
   const silentAt = lastNewsOf(task, rooms, view) + policy.silentTaskMs
   if (rooms.length === 0) return silentAt
-  const ready = Math.min(
-    ...rooms.map((roomId) => roomReadyAt(tget(view.state.rooms, roomId), policy, 'recurring')),
-  )
+  let ready = Number.POSITIVE_INFINITY
+  for (const roomId of rooms)
+    ready = Math.min(ready, roomReadyAt(tget(view.state.rooms, roomId), policy, 'recurring'))
   return Math.max(silentAt, ready)
 }
 

@@ -1,13 +1,12 @@
 import type { CommandDecision } from '@mixguard/contracts'
 import { supersededCause, supersessionEnabled } from './causes.ts'
 import { emitStop, makeDecision } from './decisions.ts'
-import { type Draft, taskReaders, writableTask } from './draft.ts'
+import { type Draft, purposeSharers, writableTask } from './draft.ts'
 import { lifecycleRunning } from './lifecycle.ts'
 import { CALLBACK_TIME_SLACK_MS } from './limits.ts'
 import type { SupersessionRule, TaskRecord } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { tget } from './table.ts'
-import { purposeKeys } from './task-index.ts'
 
 /**
  * The rule under which two tasks of one app are one purpose: a shared output (viewers pull it), or a
@@ -56,7 +55,7 @@ export function checkSupersession(
   const subject = tget(d.state.tasks, taskId)
   if (subject === undefined || subject.phase !== 'running') return
   // Only a task sharing an output or an initiator in the room can share a purpose with it.
-  for (const otherId of [...taskReaders(d, 'purpose', purposeKeys(subject))].sort()) {
+  for (const otherId of [...purposeSharers(d, taskId)].sort()) {
     const other = tget(d.state.tasks, otherId)
     if (otherId === taskId || other === undefined || other.phase !== 'running') continue
     const current = tget(d.state.tasks, taskId)

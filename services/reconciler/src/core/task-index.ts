@@ -38,13 +38,6 @@ export type Reading = 'room' | 'roomStreams' | 'stream' | 'task' | 'purpose'
 /** The tasks reading one id: most ids are read by one task, kept as its id (no Set made for it). */
 export type Readers = string | Set<string>
 
-/** Calls `each` with every task of `readers`. */
-export function eachReader(readers: Readers | undefined, each: (taskId: string) => void): void {
-  if (readers === undefined) return
-  if (typeof readers === 'string') each(readers)
-  else for (const taskId of readers) each(taskId)
-}
-
 /** Adds the tasks of `readers` to `into`. */
 export function addReaders(into: Set<string>, readers: Readers | undefined): void {
   if (readers === undefined) return
@@ -55,7 +48,7 @@ export function addReaders(into: Set<string>, readers: Readers | undefined): voi
 const indexes = new WeakMap<object, TaskIndex>()
 
 /** The keys under which another task could share a purpose with this one (supersession.ts sharedRule). */
-export function purposeKeys(task: TaskRecord): string[] {
+function purposeKeys(task: TaskRecord): string[] {
   const keys = task.outputs.map((output) => `o:${output}`)
   if (task.userId !== null && task.roomId !== null)
     keys.push(`u:${JSON.stringify([task.userId, task.roomId])}`)
@@ -210,6 +203,18 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
 /** Leaves an index, up to date, with the task map it describes. */
 export function keepIndex(tasks: Table<TaskRecord>, index: TaskIndex): void {
   indexes.set(tasks, index)
+}
+
+/**
+ * The tasks sharing a purpose key with an indexed task, itself included: its keys as the index holds
+ * them (no key string made again, and each already hashed by the maps).
+ */
+export function sharersOf(index: TaskIndex, taskId: string): Set<string> {
+  const found = new Set<string>()
+  const keys = index.keys.get(taskId) ?? []
+  for (let i = 0; i < keys.length; i += 2)
+    if (keys[i] === 'purpose') addReaders(found, index.readers.purpose.get(keys[i + 1] as string))
+  return found
 }
 
 /** The tasks reading any of `ids` (of one kind). */

@@ -3,6 +3,7 @@ import { assertNever as unreachable } from '@mixguard/contracts'
 import { type Draft, writableTask } from './draft.ts'
 import { applyExternalStop, applyStart, lifecycleRunning, type StartResult } from './lifecycle.ts'
 import type { LifecycleFact, TaskRecord } from './model.ts'
+import { sortedUnique } from './sorted-unique.ts'
 import { observe } from './streams.ts'
 import { SUPERSEDING_RUN_RULE } from './supersession.ts'
 import { tget } from './table.ts'
@@ -18,7 +19,7 @@ function outputKeys(refs: readonly StreamRef[]): string[] {
 }
 
 function addOutputs(task: TaskRecord, keys: readonly string[]): void {
-  task.outputs = [...new Set([...task.outputs, ...keys])].sort()
+  task.outputs = sortedUnique([...task.outputs, ...keys])
 }
 
 /** Only a call ZEGO answered with Code 0 changed anything at ZEGO. */

@@ -26,10 +26,8 @@ export function viewOf(state: AppState): View {
  */
 class StateView implements View {
   readonly state: AppState
-  #liveness: Map<string, Liveness | null> | null = null
-  /** The callback view of a stream, which both its liveness and its room are read from. */
-  #callbacks: Map<string, Effective | null> | null = null
-  #rooms: Map<string, string | null> | null = null
+  /** Per stream id, what was asked of it: one map for the three answers a stream can be asked for. */
+  #streams: Map<string, StreamMemo> | null = null
   #byRoom: Map<string, string[]> | null = null
   #pending: number | null = null
 
@@ -37,36 +35,44 @@ class StateView implements View {
     this.state = state
   }
 
-  #callbacksOf(stream: StreamRecord): Effective | null {
-    this.#callbacks ??= new Map()
-    let cb = this.#callbacks.get(stream.streamId)
-    if (cb === undefined) {
-      cb = callbackView(stream, this.state.rooms)
-      this.#callbacks.set(stream.streamId, cb)
+  #memoOf(streamId: string): StreamMemo {
+    this.#streams ??= new Map()
+    let memo = this.#streams.get(streamId)
+    if (memo === undefined) {
+      memo = {
+        stream: tget(this.state.streams, streamId),
+        callbacks: undefined,
+        liveness: undefined,
+        room: undefined,
+      }
+      this.#streams.set(streamId, memo)
     }
-    return cb
+    return memo
+  }
+
+  /** The callback view of a stream, which both its liveness and its room are read from. */
+  #callbacksOf(memo: StreamMemo, stream: StreamRecord): Effective | null {
+    if (memo.callbacks === undefined) memo.callbacks = callbackView(stream, this.state.rooms)
+    return memo.callbacks
   }
 
   liveness(streamId: string): Liveness | null {
-    this.#liveness ??= new Map()
-    let l = this.#liveness.get(streamId)
-    if (l === undefined) {
-      const stream = tget(this.state.streams, streamId)
-      l = stream === undefined ? null : livenessFrom(stream, this.#callbacksOf(stream))
-      this.#liveness.set(streamId, l)
+    const memo = this.#memoOf(streamId)
+    if (memo.liveness === undefined) {
+      const stream = memo.stream
+      memo.liveness = stream === undefined ? null : livenessFrom(stream, this.#callbacksOf(memo, stream))
     }
-    return l
+    return memo.liveness
   }
 
   roomOf(streamId: string): string | null {
-    this.#rooms ??= new Map()
-    let room = this.#rooms.get(streamId)
-    if (room === undefined) {
-      const stream = tget(this.state.streams, streamId)
-      room = stream === undefined ? null : roomOf(stream, this.state.rooms, this.#callbacksOf(stream))
-      this.#rooms.set(streamId, room)
+    const memo = this.#memoOf(streamId)
+    if (memo.room === undefined) {
+      const stream = memo.stream
+      memo.room =
+        stream === undefined ? null : roomOf(stream, this.state.rooms, this.#callbacksOf(memo, stream))
     }
-    return room
+    return memo.room
   }
 
   streamsInRoom(roomId: string): string[] {
@@ -76,8 +82,9 @@ class StateView implements View {
       const { streams, rooms } = this.state
       // Only a stream naming the room can be in it (room-candidates.ts): no scan of the app's streams.
       list = streamsNaming(streams, roomId).filter((streamId) => {
-        const stream = tget(streams, streamId)
-        return stream !== undefined && roomOf(stream, rooms, this.#callbacksOf(stream)) === roomId
+        const memo = this.#memoOf(streamId)
+        const stream = memo.stream
+        return stream !== undefined && roomOf(stream, rooms, this.#callbacksOf(memo, stream)) === roomId
       })
       list.sort()
       this.#byRoom.set(roomId, list)
@@ -94,4 +101,12 @@ class StateView implements View {
     }
     return this.#pending
   }
+}
+
+/** A stream's record and the answers a view has read from it (undefined: not asked yet). */
+interface StreamMemo {
+  stream: StreamRecord | undefined
+  callbacks: Effective | null | undefined
+  liveness: Liveness | null | undefined
+  room: string | null | undefined
 }
