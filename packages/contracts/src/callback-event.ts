@@ -21,14 +21,36 @@ export function callbackEventId(callback: ZegoCallback, type: ZegoEvent['type'])
   // Built from entries, not member by member: an object given two dozen keys one store at a time
   // turns into a dictionary, which JSON.stringify walks far more slowly.
   const payload: Record<string, unknown> = callback.payload
-  const entries: Array<[string, unknown]> = []
-  for (const key of Object.keys(payload).sort()) {
-    // A "__proto__" member never made it into the hashed text (assigned, it set the prototype).
-    if (!PER_ATTEMPT_FIELDS.has(key) && key !== '__proto__')
-      entries.push([key, canonicalMember(payload[key])])
+  const keys = businessKeys(Object.keys(payload))
+  const entries = new Array<[string, unknown]>(keys.length)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    entries[i] = [key, canonicalMember(payload[key])]
   }
   const business = Object.fromEntries(entries)
   return sha256Hex(JSON.stringify(['zego-callback/v1', callback.appId, type, business]))
+}
+
+/**
+ * The keys hashed, sorted: every key but the per-attempt fields and "__proto__" (assigned, it set the
+ * prototype, so it never made it into the hashed text). Payloads of one shape come with their keys in
+ * one order (the schema's, then the extra fields'), so the last list sorted is kept for the next.
+ */
+function businessKeys(keys: string[]): readonly string[] {
+  if (!sameList(keys, lastKeys)) {
+    lastKeys = keys
+    lastSorted = keys.filter((key) => !PER_ATTEMPT_FIELDS.has(key) && key !== '__proto__').sort()
+  }
+  return lastSorted
+}
+
+let lastKeys: readonly string[] = []
+let lastSorted: readonly string[] = []
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /**

@@ -36,7 +36,21 @@ const DECODE_TREE: CopyTreeOptions = { isObject: isRecord, keys: Object.keys, le
  */
 export function urlDecodeValues(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return decodeLeaf(value)
-  return copyTree(value, DECODE_TREE)
+  return (Array.isArray(value) && decodedStrings(value)) || copyTree(value, DECODE_TREE)
+}
+
+/**
+ * A list of strings (a callback's play URLs) decoded without copyTree's stacks: the same new array.
+ * Null when a member is anything else (or a hole), for copyTree.
+ */
+function decodedStrings(list: unknown[]): unknown[] | null {
+  const out = new Array<unknown>(list.length)
+  for (let i = 0; i < list.length; i++) {
+    const member = list[i]
+    if (typeof member !== 'string') return null
+    out[i] = urlDecodeOnce(member)
+  }
+  return out
 }
 
 const isEnumerable = Object.prototype.propertyIsEnumerable
