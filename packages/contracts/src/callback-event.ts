@@ -3,6 +3,7 @@ import { signatureSha256, withoutCallbackSecrets } from './callback-secrets.ts'
 import type { CallbackPayload, ZegoCallback } from './callbacks.ts'
 import { sha256Hex, sortedCopy } from './canonical-hash.ts'
 import type { EventBody, EventOf, ZegoEvent } from './events.ts'
+import { sameKeyList } from './same-key-list.ts'
 import { normalizeTaskId } from './task-id.ts'
 
 /** The fields that change when ZEGO re-sends (and re-signs) one callback. */
@@ -41,7 +42,7 @@ interface BusinessShape {
  * one order (the schema's, then the extra fields'), so the last shape is kept for the next payload.
  */
 function businessShape(keys: string[]): BusinessShape {
-  if (!sameList(keys, lastKeys)) {
+  if (!sameKeyList(keys, lastKeys)) {
     const sorted = keys.filter((key) => !PER_ATTEMPT_FIELDS.has(key) && key !== '__proto__').sort()
     lastKeys = keys
     lastShape = { keys: sorted, template: Object.fromEntries(sorted.map((key) => [key, null])) }
@@ -51,12 +52,6 @@ function businessShape(keys: string[]): BusinessShape {
 
 let lastKeys: readonly string[] = []
 let lastShape: BusinessShape = { keys: [], template: {} }
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /**
  * `sortedCopy(value, asText)`, without the copy where it would change nothing: a string or null as
