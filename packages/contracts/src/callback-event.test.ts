@@ -177,6 +177,17 @@ describe('the content-derived event id', () => {
     expect(callbackEvent(body).id).toBe('c93578effd75ffcd733500f463b4cd34fa4ec75b57efd9806d918ded67a7ef83')
   })
 
+  it('gives each payload its own id when shapes with as many fields come in turn (ids as main made them)', () => {
+    const foo = { ...streamCreateExample, foo: '1' }
+    const bar = { ...streamCreateExample, bar: '1' }
+    const ids = [foo, bar, foo, bar].map((b) => callbackEvent(b).id)
+    const [a, b] = [
+      '4047422a983f096cb29c6628c5a85cbef459044a7d2ca7774a13799efe69dad5',
+      '2cf936f85b9d241126885bd101323aacfbd0f679ab51788dc491498a53aed161',
+    ]
+    expect(ids).toEqual([a, b, a, b])
+  })
+
   it('does not depend on the order of fields', () => {
     const reversed = Object.fromEntries(Object.entries(streamCloseExample).reverse())
     expect(callbackEventId(parsedCallback(reversed), 'stream_closed')).toBe(

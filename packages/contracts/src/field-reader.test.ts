@@ -86,6 +86,47 @@ describe('objectReader', () => {
     })
   }
 
+  for (const [event, schema] of Object.entries(CALLBACK_SCHEMAS)) {
+    test(`${event}: bodies with the keys of the body before (other values) read as zod reads them`, () => {
+      const read = objectReader(schema)
+      const pairs = fc.tuple(bodies(event, Object.keys(schema.shape)), fc.array(value, { minLength: 40 }))
+      fc.assert(
+        fc.property(pairs, ([first, values]) => {
+          // The same keys in the same order, the values drawn again (an absent one stays as it was).
+          const second = Object.fromEntries(
+            Object.entries(first).map(([k, v], i) => [
+              k,
+              k === 'event' || values[i] === ABSENT ? v : values[i],
+            ]),
+          )
+          for (const body of [first, second]) {
+            const fast = read(body)
+            const slow = schema.safeParse(body)
+            expect(fast.success).toBe(slow.success)
+            if (fast.success && slow.success) {
+              expect(fast.data).toStrictEqual(slow.data)
+              expect(Object.keys(fast.data)).toEqual(Object.keys(slow.data))
+            }
+          }
+        }),
+        { numRuns: 300 },
+      )
+    })
+  }
+
+  test('a body with the keys of the body before but another shape (a hidden optional field) reads as zod reads it', () => {
+    const schema = z.looseObject({ a: z.string().optional(), b: z.string() })
+    const read = objectReader(schema)
+    expect(read({ b: 'x' })).toEqual(schema.safeParse({ b: 'x' }))
+    // The same enumerable keys, yet `a in body`: zod sets `a` (to undefined), the body before had none.
+    const hidden = Object.defineProperty({ b: 'y' }, 'a', { value: undefined, enumerable: false })
+    const slow = schema.safeParse(hidden)
+    expect(slow.success && Object.keys(slow.data)).toEqual(['a', 'b'])
+    const fast = read(hidden)
+    expect(fast).toEqual(slow)
+    expect(fast.success && Object.keys(fast.data)).toEqual(['a', 'b'])
+  })
+
   test('mostly valid bodies take the fast path and still agree', () => {
     const schema = CALLBACK_SCHEMAS.room_close
     const body = {

@@ -31,9 +31,18 @@ export function startContext(
   logger: Logger,
   clock: Clock,
 ): RequestContext {
+  const ctx = newContext(req, logger, clock)
+  res.setHeader('x-request-id', ctx.requestId)
+  return ctx
+}
+
+/**
+ * startContext without setting the header now: for a route whose every answer goes through
+ * writeAnswer, which sends `x-request-id` with the answer's head.
+ */
+export function newContext(req: IncomingMessage, logger: Logger, clock: Clock): RequestContext {
   const given = req.headers['x-request-id']
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-  res.setHeader('x-request-id', requestId)
   return new Context(requestId, logger, clock.now())
 }
 
@@ -85,9 +94,6 @@ export function writeAnswer(res: ServerResponse, ctx: RequestContext, answer: An
   if (answer.event !== undefined) ctx.event = answer.event
   if (answer.appId !== undefined) ctx.appId = answer.appId
   if (answer.eventId !== undefined) ctx.eventId = answer.eventId
-  if (answer.headers !== undefined) {
-    for (const name of Object.keys(answer.headers)) res.setHeader(name, answer.headers[name] as string)
-  }
   const body = JSON.stringify({
     ok: answer.status >= 200 && answer.status < 300,
     reason: answer.reason,
@@ -95,9 +101,22 @@ export function writeAnswer(res: ServerResponse, ctx: RequestContext, answer: An
     requestId: ctx.requestId,
   })
   // The headers and bytes Express's res.json would send, without its content negotiation and ETag
-  // machinery on every callback. (A HEAD request gets no body: node:http drops it.)
-  res.statusCode = answer.status
-  res.setHeader('content-type', 'application/json; charset=utf-8')
-  res.setHeader('content-length', Buffer.byteLength(body))
+  // machinery on every callback. One head given as a list: node:http writes it without a header map
+  // per request (a header set before, as `connection: close`, is kept; one named here is replaced).
+  // (A HEAD request gets no body: node:http drops it.)
+  const head = [
+    'x-request-id',
+    ctx.requestId,
+    'content-type',
+    JSON_TYPE,
+    'content-length',
+    String(Buffer.byteLength(body)),
+  ]
+  if (answer.headers !== undefined) {
+    for (const name of Object.keys(answer.headers)) head.push(name, answer.headers[name] as string)
+  }
+  res.writeHead(answer.status, head)
   res.end(body)
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8'

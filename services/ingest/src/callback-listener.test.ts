@@ -11,6 +11,7 @@ import { CALLBACK_SECRET, callbackBody, closeHarness, listen, post, startApp } f
 import { createAppRegistry } from './apps.ts'
 import { bodyErrorAnswer, checkMediaType } from './body.ts'
 import { handleCallback } from './callback-route.ts'
+import { IngestError } from './errors.ts'
 import { createMemoryNonceStore } from './memory-nonce-store.ts'
 
 afterEach(closeHarness)
@@ -81,6 +82,34 @@ describe('what Express did around the route', () => {
     expect(bad.json.requestId).toBe(bad.headers['x-request-id'])
   })
 
+  test('the answer head: the request id once, JSON type and length, retry-after on a 503; the same on an Express route', async () => {
+    const down = {
+      kind: 'memory' as const,
+      claim: async () => {
+        throw new IngestError('NONCE_STORE_UNAVAILABLE', 'down', { retryable: true })
+      },
+      status: () => ({ up: false, entries: 0, evictions: 0 }),
+      close: async () => {},
+    }
+    const up = await startApp()
+    const refusing = await startApp({ nonces: down })
+    const heads = [
+      await rawAnswer(`${up.url}/zego/callback`, 'POST', signed()),
+      await rawAnswer(`${refusing.url}/zego/callback`, 'POST', signed()),
+      await rawAnswer(`${up.url}/healthz`, 'GET', ''),
+      await rawAnswer(`${up.url}/nowhere`, 'GET', ''),
+    ]
+    expect(heads.map((h) => h.status)).toEqual([200, 503, 200, 404])
+    for (const { names, headers, body } of heads) {
+      expect(names.filter((n) => n === 'x-request-id')).toHaveLength(1)
+      expect(names.filter((n) => n === 'content-type' || n === 'content-length')).toHaveLength(2)
+      expect(headers['content-type']).toBe('application/json; charset=utf-8')
+      expect(headers['content-length']).toBe(String(Buffer.byteLength(body)))
+      expect(JSON.parse(body).requestId).toBe(headers['x-request-id'])
+    }
+    expect(heads.map((h) => h.headers['retry-after'])).toEqual([undefined, '1', undefined, undefined])
+  })
+
   test('one access line per callback: path without the query, status, outcome, ids; and the metric', async () => {
     const h = await startApp({ logLevel: 'info' })
     const answer = await post(`${h.url}/zego/callback?token=s3cret`, signed(), 'application/json')
@@ -123,6 +152,32 @@ describe('what Express did around the route', () => {
     expect(h.stored).toEqual([])
   })
 })
+
+/** An answer's status, header names as sent (duplicates kept), headers and body. */
+async function rawAnswer(url: string, method: string, body: string) {
+  return await new Promise<{
+    status: number | undefined
+    names: string[]
+    headers: Record<string, string | string[] | undefined>
+    body: string
+  }>((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { 'content-type': 'application/json' } })
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          names: res.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()),
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      )
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
 
 /**
  * The route as Express served it before: express.raw, the media check, handleCallback, and the body

@@ -4,7 +4,7 @@ import express from 'express'
 import type { Logger } from 'pino'
 import { accessLine } from './access-log.ts'
 import type { Answer, RequestContext } from './answer.ts'
-import { startContext, writeAnswer } from './answer.ts'
+import { newContext, writeAnswer } from './answer.ts'
 import { bodyErrorAnswer, checkMediaType } from './body.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import type { IngestMetrics } from './metrics.ts'
@@ -40,8 +40,9 @@ export function serveCallbacks(deps: CallbackListenerDeps, next: RequestListener
 
   return (req, res) => {
     if (req.method !== 'POST' || !isPath(req.url, callbackPath)) return next(req, res)
-    const ctx = startContext(req, res, logger, clock)
-    res.once('close', () => {
+    const ctx = newContext(req, logger, clock)
+    // `on`, not `once`: a response closes once, and once's wrapper costs per request.
+    res.on('close', () => {
       metrics.request('callback', ctx.event, ctx.outcome, (clock.now() - ctx.startedAt) / 1000)
       // Only answers that were sent, as with 'finish'; checked here so each request adds one listener.
       if (res.writableFinished && logger.isLevelEnabled('info'))
