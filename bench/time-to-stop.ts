@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { waitFor } from '../test/wait-for.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
+import { processCpuSeconds } from './process-cpu.ts'
 import { withProcessPipeline } from './process-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
 import { stopHops } from './stop-hops.ts'
@@ -40,7 +41,16 @@ export async function benchTimeToStop(
   await withProcessPipeline(
     brokers,
     { appId: APP, name: 'tts', policy: { graceMs: { normal: graceMs } } },
-    async ({ mixRooms, unpublish, stopCalls, overloads, ingestUrl, callbackSecret, reconcilerLoopDelay }) => {
+    async ({
+      mixRooms,
+      unpublish,
+      stopCalls,
+      overloads,
+      ingestUrl,
+      callbackSecret,
+      reconcilerLoopDelay,
+      pids,
+    }) => {
       const tasks = Array.from({ length: orphans }, (_, i) => `${TASK_PREFIX}${i}`)
       progress(`time-to-stop: starting ${orphans} tasks`)
       await mixRooms(tasks)
@@ -59,6 +69,7 @@ export async function benchTimeToStop(
       const closedAt = new Map<string, number>()
       // From here on: what held the reconciler's loop while the orphans were closed and stopped.
       await reconcilerLoopDelay()
+      const cpuFrom = await processCpuSeconds(pids.reconciler)
       const began = Date.now()
       for (const [i, task] of tasks.entries()) {
         // Paced below the budget, so the figure is the pipeline's latency and not a queue's.
@@ -78,6 +89,12 @@ export async function benchTimeToStop(
         { timeoutMs: graceMs + GIVE_UP_MS, intervalMs: 250 },
       ).catch(() => undefined)
       const loop = await reconcilerLoopDelay()
+      const cpuTo = await processCpuSeconds(pids.reconciler)
+      // Steadier than the latencies on a shared machine: the reconciler's own work in the same window.
+      const cpuShare =
+        cpuFrom === null || cpuTo === null
+          ? Number.NaN
+          : (100 * (cpuTo - cpuFrom)) / ((Date.now() - began) / 1000)
       const loadResult = await noise
       const beyond = tasks
         // A task never stopped counts as infinitely late: it sorts last and shows as ∞.
@@ -102,6 +119,7 @@ export async function benchTimeToStop(
             'overload answers': (await overloads()) - setupOverloads,
             'overload answers in setup': setupOverloads,
             "reconciler's loop held p99 / max ms": `${Math.round(loop.p99Ms)} / ${Math.round(loop.maxMs)}`,
+            "reconciler's CPU, % of a core": Math.round(cpuShare),
           },
         },
       )
