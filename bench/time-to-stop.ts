@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { waitFor } from '../test/wait-for.ts'
+import { localBrokerPid } from './ingest-broker.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
 import { processCpuSeconds } from './process-cpu.ts'
@@ -69,7 +70,9 @@ export async function benchTimeToStop(
       const closedAt = new Map<string, number>()
       // From here on: what held the reconciler's loop while the orphans were closed and stopped.
       await reconcilerLoopDelay()
+      const brokerPid = await localBrokerPid(brokers)
       const cpuFrom = await processCpuSeconds(pids.reconciler)
+      const othersFrom = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
       const began = Date.now()
       for (const [i, task] of tasks.entries()) {
         // Paced below the budget, so the figure is the pipeline's latency and not a queue's.
@@ -90,6 +93,12 @@ export async function benchTimeToStop(
       ).catch(() => undefined)
       const loop = await reconcilerLoopDelay()
       const cpuTo = await processCpuSeconds(pids.reconciler)
+      const othersTo = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
+      // The same window's CPU of ingest and of the broker (a local one), which share the two cores.
+      const [ingestSeconds, brokerSeconds] = othersTo.map((to, i) => {
+        const from = othersFrom[i]
+        return to === null || from === null || from === undefined ? '–' : (to - from).toFixed(1)
+      })
       // Steadier than the latencies on a shared machine: the reconciler's own work in the same window.
       const cpuSeconds = cpuFrom === null || cpuTo === null ? Number.NaN : cpuTo - cpuFrom
       const windowSeconds = (Date.now() - began) / 1000
@@ -118,6 +127,7 @@ export async function benchTimeToStop(
             'overload answers in setup': setupOverloads,
             "reconciler's loop held p99 / max ms": `${Math.round(loop.p99Ms)} / ${Math.round(loop.maxMs)}`,
             "reconciler's CPU s / window s": `${cpuSeconds.toFixed(1)} / ${windowSeconds.toFixed(1)}`,
+            'ingest / broker CPU s': `${ingestSeconds} / ${brokerSeconds}`,
           },
         },
       )
