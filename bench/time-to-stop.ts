@@ -50,6 +50,7 @@ export async function benchTimeToStop(
       ingestUrl,
       callbackSecret,
       reconcilerLoopDelay,
+      reconcilerLag,
       pids,
     }) => {
       const tasks = Array.from({ length: orphans }, (_, i) => `${TASK_PREFIX}${i}`)
@@ -74,6 +75,14 @@ export async function benchTimeToStop(
       const cpuFrom = await processCpuSeconds(pids.reconciler)
       const othersFrom = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
       const began = Date.now()
+      // How far behind the events the reconciler was meanwhile (a late close is a stop that waits).
+      const lags: number[] = []
+      const sampling = setInterval(() => {
+        reconcilerLag().then(
+          (n) => lags.push(n),
+          () => {},
+        )
+      }, 500)
       for (const [i, task] of tasks.entries()) {
         // Paced below the budget, so the figure is the pipeline's latency and not a queue's.
         await new Promise((resolve) =>
@@ -91,6 +100,7 @@ export async function benchTimeToStop(
         },
         { timeoutMs: graceMs + GIVE_UP_MS, intervalMs: 250 },
       ).catch(() => undefined)
+      clearInterval(sampling)
       const loop = await reconcilerLoopDelay()
       const cpuTo = await processCpuSeconds(pids.reconciler)
       const othersTo = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
@@ -128,6 +138,10 @@ export async function benchTimeToStop(
             "reconciler's loop held p99 / max ms": `${Math.round(loop.p99Ms)} / ${Math.round(loop.maxMs)}`,
             "reconciler's CPU s / window s": `${cpuSeconds.toFixed(1)} / ${windowSeconds.toFixed(1)}`,
             'ingest / broker CPU s': `${ingestSeconds} / ${brokerSeconds}`,
+            "reconciler's lag p50 / max events": `${percentile(
+              [...lags].sort((a, b) => a - b),
+              50,
+            )} / ${Math.max(0, ...lags)}`,
           },
         },
       )
