@@ -2,7 +2,8 @@
 -- `timestamp nonce signature` lines (bench/signed-callbacks.ts writes it; the body template is
 -- callbackBody() there — keep the two in step). If the run outlasts the file, lines repeat: `wraps`
 -- in the summary counts how often, and the bench reports it.
--- Usage: wrk -s bench/callbacks.lua <url> -- <file> <path> [callbacks/s per thread]
+-- Usage: wrk -s bench/callbacks.lua <url> -- <file> <path> [callbacks/s per thread] [app id]
+-- (the app id is 4001 unless given).
 --
 -- With a rate, the load is paced, open loop: callback k of a thread is due at t0 + floor(k / rate) ms
 -- (a 1 ms grid), whichever connection is free then sends it (`delay()` waits until its due time), and
@@ -16,6 +17,7 @@ local lines = {}
 local index = 0
 wraps = 0
 local path = "/zego/callback"
+local app = "4001"
 local headers = { ["Content-Type"] = "application/json" }
 local threads = {}
 
@@ -26,7 +28,7 @@ end
 local function body(line, i)
   local timestamp, nonce, signature = line:match("(%S+) (%S+) (%S+)")
   local room = "room-" .. (i % 200)
-  return '{"event":"stream_create","appid":"4001","timestamp":"' .. timestamp .. '","nonce":"' .. nonce ..
+  return '{"event":"stream_create","appid":"' .. app .. '","timestamp":"' .. timestamp .. '","nonce":"' .. nonce ..
     '","signature":"' .. signature .. '","room_id":"' .. room .. '","room_session_id":"' .. (900000 + i % 200) ..
     '","user_id":"user-' .. nonce .. '","user_name":"user-' .. nonce .. '","channel_id":"' .. room ..
     '","stream_id":"stream-' .. nonce .. '","stream_sid":"sid-' .. nonce .. '","stream_alias":"stream-' .. nonce ..
@@ -98,6 +100,7 @@ function init(args)
     lines[#lines + 1] = line
   end
   if args[2] then path = args[2] end
+  if args[4] then app = args[4] end
   if args[3] then
     per_ms = tonumber(args[3]) / 1000
     local ffi = require("ffi")

@@ -2,7 +2,7 @@
 // Express + express.json() answering 200, the naive Express + kafkajs build (one send per callback,
 // acks = all) and Mixguard's ingest (acks = all, real spool, verification and nonce check), each in a
 // process of its own, all driven by wrk with distinct signed stream_create callbacks. Then ingest's
-// latency at a fixed offered rate from an open-loop driver (paced-driver.ts). Ingest runs twice: as one
+// latency at a fixed offered rate from wrk, paced open loop (callbacks.lua with a rate). Ingest runs twice: as one
 // process with the memory nonce store, and as INGEST_WORKERS processes on one port sharing a real
 // redis-server's nonce store (--workers 0 leaves that setup out).
 // The rows with Kafka show the local broker's CPU per callback too: it shares the cores with the

@@ -53,6 +53,8 @@ export interface ProcessPipeline {
    * every 10 ms): the /metrics scrape's `eventloop_lag` figures, whose histogram each scrape resets.
    */
   reconcilerLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>
+  /** Events not yet applied by the reconciler, over its partitions, as of its last batch (its /metrics). */
+  reconcilerLag(): Promise<number>
 }
 
 /** The overload answers between two `overloadsByAction` readings: their number, and per action as text. */
@@ -235,6 +237,11 @@ export async function withProcessPipeline(
           1000 *
           Number(text.match(new RegExp(`^mixguard_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm'))?.[1])
         return { p99Ms: ms('p99'), maxMs: ms('max') }
+      },
+      async reconcilerLag() {
+        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
+        const lags = text.matchAll(/^mixguard_reconciler_consumer_lag_records\{[^}]*\} (\S+)$/gm)
+        return [...lags].reduce((sum, m) => sum + Number(m[1]), 0)
       },
     })
   } finally {

@@ -1,8 +1,9 @@
 // Distinct signed `stream_create` callbacks for the HTTP benches. A signature covers
 // (secret, timestamp, nonce) only, so the file holds one `timestamp nonce signature` line per callback
-// and the body is built around it from one template — the same template in TypeScript (the paced
-// driver) and in Lua (wrk's callbacks.lua). Signing in Lua would cost the load generator CPU that the
-// server under test needs, so every callback is signed here, before the run, with a fresh timestamp.
+// and the body is built around it from one template — the same template in TypeScript (callbackBody,
+// which test/wrk-paced.test.ts checks wrk's bodies against) and in Lua (wrk's callbacks.lua). Signing
+// in Lua would cost the load generator CPU that the server under test needs, so every callback is
+// signed here, before the run, with a fresh timestamp.
 import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { callbackSignature } from '@mixguard/zego-api'

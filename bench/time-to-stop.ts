@@ -2,7 +2,8 @@
 // to ZEGO receiving our StopMix, through the whole pipeline (zego-sim → ingest → Kafka → reconciler →
 // confirmation → StopMix), on the real clock, below the budget rate, while `load` other events/s
 // (noise.ts) flow through the same pipeline. Each component runs in a process of its own, as in
-// production (process-pipeline.ts), and the load comes from a driver process.
+// production (process-pipeline.ts), and the load comes from wrk (a C driver that costs the two shared
+// cores little, so the row measures the pipeline rather than its driver).
 // Run: pnpm bench:time-to-stop [orphans=200] [perSecond=20] [graceMs=5000] [load=1000]. Graces under
 // the core's 3 s stop floor (STOP_FLOOR_MS: a late close and a late reconnect must get a moment to
 // meet) measure the floor.
@@ -10,8 +11,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { waitFor } from '../test/wait-for.ts'
+import { localBrokerPid } from './ingest-broker.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
+import { processCpuSeconds } from './process-cpu.ts'
 import { withProcessPipeline } from './process-pipeline.ts'
 import { percentile, type Row, row } from './row.ts'
 import { stopHops } from './stop-hops.ts'
@@ -39,7 +42,17 @@ export async function benchTimeToStop(
   await withProcessPipeline(
     brokers,
     { appId: APP, name: 'tts', policy: { graceMs: { normal: graceMs } } },
-    async ({ mixRooms, unpublish, stopCalls, overloads, ingestUrl, callbackSecret, reconcilerLoopDelay }) => {
+    async ({
+      mixRooms,
+      unpublish,
+      stopCalls,
+      overloads,
+      ingestUrl,
+      callbackSecret,
+      reconcilerLoopDelay,
+      reconcilerLag,
+      pids,
+    }) => {
       const tasks = Array.from({ length: orphans }, (_, i) => `${TASK_PREFIX}${i}`)
       progress(`time-to-stop: starting ${orphans} tasks`)
       await mixRooms(tasks)
@@ -58,7 +71,18 @@ export async function benchTimeToStop(
       const closedAt = new Map<string, number>()
       // From here on: what held the reconciler's loop while the orphans were closed and stopped.
       await reconcilerLoopDelay()
+      const brokerPid = await localBrokerPid(brokers)
+      const cpuFrom = await processCpuSeconds(pids.reconciler)
+      const othersFrom = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
       const began = Date.now()
+      // How far behind the events the reconciler was meanwhile (a late close is a stop that waits).
+      const lags: number[] = []
+      const sampling = setInterval(() => {
+        reconcilerLag().then(
+          (n) => lags.push(n),
+          () => {},
+        )
+      }, 500)
       for (const [i, task] of tasks.entries()) {
         // Paced below the budget, so the figure is the pipeline's latency and not a queue's.
         await new Promise((resolve) =>
@@ -76,7 +100,18 @@ export async function benchTimeToStop(
         },
         { timeoutMs: graceMs + GIVE_UP_MS, intervalMs: 250 },
       ).catch(() => undefined)
+      clearInterval(sampling)
       const loop = await reconcilerLoopDelay()
+      const cpuTo = await processCpuSeconds(pids.reconciler)
+      const othersTo = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
+      // The same window's CPU of ingest and of the broker (a local one), which share the two cores.
+      const [ingestSeconds, brokerSeconds] = othersTo.map((to, i) => {
+        const from = othersFrom[i]
+        return to === null || from === null || from === undefined ? '–' : (to - from).toFixed(1)
+      })
+      // Steadier than the latencies on a shared machine: the reconciler's own work in the same window.
+      const cpuSeconds = cpuFrom === null || cpuTo === null ? Number.NaN : cpuTo - cpuFrom
+      const windowSeconds = (Date.now() - began) / 1000
       const loadResult = await noise
       const beyond = tasks
         // A task never stopped counts as infinitely late: it sorts last and shows as ∞.
@@ -92,13 +127,21 @@ export async function benchTimeToStop(
             stopped: `${stops.size}/${orphans}`,
             'max ms': Math.round(beyond.at(-1) ?? Number.NaN),
             'grace ms': graceMs,
-            'other callbacks/s answered': Math.round(
+            'other callbacks/s offered / answered': `${load} / ${Math.round(
               loadResult ? loadResult.answered / loadResult.seconds : 0,
-            ),
+            )}`,
             'their p99 ms': Math.round(loadResult?.p99Ms ?? 0),
+            // Above a few ms the driver fell behind (every connection busy): the load offered was less.
+            'driver late p99 ms': Math.round(loadResult?.lateP99Ms ?? 0),
             'overload answers': (await overloads()) - setupOverloads,
             'overload answers in setup': setupOverloads,
             "reconciler's loop held p99 / max ms": `${Math.round(loop.p99Ms)} / ${Math.round(loop.maxMs)}`,
+            "reconciler's CPU s / window s": `${cpuSeconds.toFixed(1)} / ${windowSeconds.toFixed(1)}`,
+            'ingest / broker CPU s': `${ingestSeconds} / ${brokerSeconds}`,
+            "reconciler's lag p50 / max events": `${percentile(
+              [...lags].sort((a, b) => a - b),
+              50,
+            )} / ${Math.max(0, ...lags)}`,
           },
         },
       )

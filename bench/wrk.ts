@@ -66,7 +66,10 @@ export interface PacedWrkResult {
   lateMaxMs: number
 }
 
-/** Open-loop load at `perSecond` callbacks/s in total (see callbacks.lua), on `connections` connections. */
+/**
+ * Open-loop load at `perSecond` callbacks/s in total (see callbacks.lua), on `connections` connections,
+ * for app `appId` (callbacks.lua's default, BENCH_APP_ID, unless given).
+ */
 export async function runPacedWrk(options: {
   url: string
   path: string
@@ -75,9 +78,11 @@ export async function runPacedWrk(options: {
   seconds: number
   connections: number
   threads: number
+  appId?: number
 }): Promise<PacedWrkResult> {
   const perThread = options.perSecond / options.threads
-  const r = await wrkSummary(options, [options.callbacksFile, options.path, String(perThread)])
+  const app = options.appId === undefined ? [] : [String(options.appId)]
+  const r = await wrkSummary(options, [options.callbacksFile, options.path, String(perThread), ...app])
   const n = (k: string) => r[k] ?? 0
   const seconds = n('durationUs') / 1e6
   return {

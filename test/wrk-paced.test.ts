@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { writeSignedCallbacks } from '../bench/signed-callbacks.ts'
+import { callbackBody, readSignedCallbacks, writeSignedCallbacks } from '../bench/signed-callbacks.ts'
 import { runPacedWrk } from '../bench/wrk.ts'
 
 const hasWrk = (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, 'wrk')))
@@ -57,6 +57,53 @@ describe.runIf(hasWrk)('the paced wrk driver', () => {
       expect(r.maxMs).toBeGreaterThanOrEqual(350)
       // All 16 connections were held: the driver fell behind, and says so.
       expect(r.lateMaxMs).toBeGreaterThanOrEqual(200)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('sends the app it is given, each body byte for byte the template of signed-callbacks.ts', async () => {
+    const bodies: string[] = []
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.once('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'))
+        res.setHeader('x-request-id', String(req.headers['x-request-id']))
+        res.end('{"ok":true}')
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const dir = await mkdtemp(join(tmpdir(), 'wrk-paced-'))
+    try {
+      const callbacksFile = join(dir, 'callbacks.txt')
+      await writeSignedCallbacks(callbacksFile, 400, 'paced-app')
+      const r = await runPacedWrk({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        path: '/zego/callback',
+        callbacksFile,
+        perSecond: 200,
+        seconds: 1,
+        connections: 4,
+        threads: 1,
+        appId: 7001,
+      })
+      expect(r.answered).toBeGreaterThan(100)
+      // The i-th line of the file is sent as the template's i-th body (its room picked by i).
+      const expected = new Map(
+        (await readSignedCallbacks(callbacksFile)).map((auth, i) => [
+          auth.nonce,
+          callbackBody(auth, i, 7001),
+        ]),
+      )
+      expect(bodies.length).toBeGreaterThan(100)
+      for (const body of bodies) {
+        const nonce = (JSON.parse(body) as { nonce: string }).nonce
+        expect(body).toBe(expected.get(nonce))
+      }
     } finally {
       server.closeAllConnections()
       server.close()
