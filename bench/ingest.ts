@@ -2,9 +2,9 @@
 // Express + express.json() answering 200, the naive Express + kafkajs build (one send per callback,
 // acks = all) and Mixguard's ingest (acks = all, real spool, verification and nonce check), each in a
 // process of its own, all driven by wrk with distinct signed stream_create callbacks. Then ingest's
-// latency at a fixed offered rate from wrk, paced open loop (callbacks.lua with a rate). Ingest runs twice: as one
-// process with the memory nonce store, and as INGEST_WORKERS processes on one port sharing a real
-// redis-server's nonce store (--workers 0 leaves that setup out).
+// latency at a fixed offered rate from wrk, paced open loop (callbacks.lua with a rate). Ingest runs
+// twice: as one process with the memory nonce store, and as INGEST_WORKERS processes on one port
+// sharing a real redis-server's nonce store (--workers 0 leaves that setup out).
 // The rows with Kafka show the local broker's CPU per callback too: it shares the cores with the
 // subject, and it is paid per produce request far more than per record (see records/send).
 // Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10] [--workers 2]
