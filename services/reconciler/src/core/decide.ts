@@ -18,10 +18,11 @@ import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { applyMixStopped } from './reported-stops.ts'
 import { scheduleSweep, sweep } from './retention.ts'
+import { streamsNaming } from './room-candidates.ts'
 import { askRoom, type RoomCheck } from './room-checks.ts'
 import { scheduleRoomSweep, sweepStep } from './room-sweep.ts'
 import { checkSilentTasks, silentDueAt } from './silence.ts'
-import { applyRoomClosed, applyRoomStreams, applyStreamEvent, everIn } from './streams.ts'
+import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
 import { addReaders, type Readers } from './task-index.ts'
@@ -457,8 +458,9 @@ function markStale(d: Draft, refreshed: readonly TaskRecord[]): void {
   if (d.touched.rooms.size === 0) return
   const reassessed = new Set(refreshed.map((task) => task.taskId))
   const streamIds: string[] = []
-  for (const stream of tvalues(d.state.streams))
-    for (const roomId of d.touched.rooms) if (everIn(stream, roomId)) streamIds.push(stream.streamId)
+  // The streams ever in a written room (room-candidates.ts), not a scan of every stream of the app.
+  for (const roomId of d.touched.rooms)
+    for (const streamId of streamsNaming(d.state.streams, roomId)) streamIds.push(streamId)
   for (const taskId of taskReaders(d, 'stream', streamIds)) if (!reassessed.has(taskId)) stale.add(taskId)
 }
 

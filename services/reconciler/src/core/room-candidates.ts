@@ -100,6 +100,25 @@ export function streamsNaming(streams: Table<StreamRecord>, roomId: string): str
   return [...(indexOf(streams).byRoom.get(roomId) ?? [])]
 }
 
+/**
+ * The records of the streams of `streams` whose facts or observation name `roomId`, in the table's
+ * order (tvalues'): an answer that writes them in this order writes them as a scan of every stream did.
+ */
+export function streamsNamingInOrder(streams: Table<StreamRecord>, roomId: string): StreamRecord[] {
+  const ids = indexOf(streams).byRoom.get(roomId)
+  if (ids === undefined) return []
+  const names = new Set<string>()
+  const size = sizeOf(streams)
+  for (const streamId of ids) names.add(bucketOf(streamId, size))
+  const records: StreamRecord[] = []
+  for (const name in streams) {
+    const bucket = streams[name]
+    if (bucket === undefined || !names.has(name)) continue
+    for (const streamId in bucket) if (ids.has(streamId)) records.push(bucket[streamId] as StreamRecord)
+  }
+  return records
+}
+
 /** A stream of this table is being written, in place, by its draft: an index reads its bucket again. */
 export function streamWritten(streams: Table<StreamRecord>, streamId: string): void {
   const bucket = streams[bucketOf(streamId, sizeOf(streams))]

@@ -2,7 +2,8 @@ import type { EventOf } from '@mixguard/contracts'
 import { type Draft, touchEverything, touchRoom, touchRoomStreams, writableStream } from './draft.ts'
 import { callbackView, laterInSession, roomOf, sessionKey } from './liveness.ts'
 import type { RoomRecord, StreamFact, StreamObservation, StreamRecord } from './model.ts'
-import { type Table, tget, tvalues } from './table.ts'
+import { streamsNamingInOrder } from './room-candidates.ts'
+import { type Table, tget } from './table.ts'
 
 /** The event appliers of streams: stream callbacks, stream lists and room closes update the records liveness.ts reads. */
 export function applyStreamEvent(
@@ -73,13 +74,6 @@ export function observe(d: Draft, streamId: string, observation: StreamObservati
   stream.touchedAt = now
 }
 
-/** Cheap pre-check for roomOf(): a stream can only be in a room one of its facts or its observation names. */
-export function everIn(stream: StreamRecord, roomId: string): boolean {
-  if (stream.observed?.roomId === roomId) return true
-  for (const fact of Object.values(stream.facts)) if (fact.roomId === roomId) return true
-  return false
-}
-
 /**
  * A DescribeSimpleStreamList answer: listed streams are live, the room's other known streams are not.
  * It touches the room and the streams it observed, not everything: the room sweep brings many lists a
@@ -101,8 +95,10 @@ export function applyRoomStreams(
       now,
     )
   }
-  for (const stream of tvalues(d.state.streams)) {
-    if (listed.has(stream.streamId) || !everIn(stream, input.roomId)) continue
+  // Only a stream naming the room can be in it (room-candidates.ts), visited in the table's order as a
+  // scan of every stream of the app visited them: the answer costs the room's streams, not the app's.
+  for (const stream of streamsNamingInOrder(d.state.streams, input.roomId)) {
+    if (listed.has(stream.streamId)) continue
     if (roomOf(stream, d.state.rooms) !== input.roomId) continue
     const absent = { present: false, roomId: input.roomId, at: input.observedAt, receivedAt: now, evidence }
     observe(d, stream.streamId, absent, now)
