@@ -100,3 +100,70 @@ test('a restore longer than the session timeout keeps the member in the group (h
   // coordinator dropped would have come back under a new member id.
   expect(new Set(members).size).toBe(1)
 })
+
+test('a batch’s offsets are committed only once a save of the state covering it landed', async () => {
+  const producer = createIdempotentProducer(kafka)
+  await producer.connect()
+  onTestFinished(() => producer.disconnect())
+  const topic = topicName('events', prefix)
+  // A partition of its own is not needed: the group is new, so nothing of the first test is committed.
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [{ key: appKey(APP), value: encodeEvent(startMix({ taskId: 'task-s', at: T0 })) }],
+  })
+  const store = createKafkaStateStore({
+    kafka,
+    producer,
+    topic: topicName('reconciler-state', prefix),
+    parse: parseAppState,
+  })
+  // The state's save waits until the test lets it go.
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let saving: () => void = () => {}
+  const saveAsked = new Promise<void>((resolve) => {
+    saving = resolve
+  })
+  const shell: Shell = new Shell({
+    store: {
+      ...store,
+      save: async (...args) => {
+        saving()
+        await gate
+        return store.save(...args)
+      },
+    },
+    executor: fakeExecutor(),
+    policyFor: noConfirmation,
+    publishDecisions: async () => {},
+    publishDeadLetters: async () => {},
+    clock: { now: () => Date.now() },
+    timers: {
+      setTimeout: (f, ms) => setTimeout(f, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+    eventsTopic: topic,
+    canWrite: (p) => source.holds(p),
+  })
+  onTestFinished(() => shell.stop())
+  const groupId = uniqueName('group')
+  const source = createKafkaSource({ kafka, groupId, topic, shell, timing: TIMING })
+  await source.start()
+  onTestFinished(() => source.stop())
+  const admin = kafka.admin()
+  await admin.connect()
+  onTestFinished(() => admin.disconnect())
+  const committed = async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return (offsets?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => p.offset)
+  }
+  // Applied (every batch of the topic), and its save under way: nothing committed yet.
+  await saveAsked
+  await waitFor('the batches applied', async () => [...shell.apps()].some((a) => a.appliedOffset !== null))
+  expect(await committed()).toEqual([])
+  release()
+  await waitFor('the batch committed', async () => (await committed()).length > 0)
+})

@@ -13,6 +13,8 @@ export interface SourceObserver {
   assignFailed?(error: unknown, attempt: number): void
   /** A batch could not be applied; it is tried again (never skipped) after a backoff. */
   batchFailed?(partition: number, error: unknown, attempt: number): void
+  /** Saved offsets could not be committed; the next save's commit covers them (or they are replayed). */
+  commitFailed?(partition: number, error: unknown): void
   /** This member stopped acting on its partitions: why. */
   suspended?(reason: 'rebalancing' | 'session' | 'crashed'): void
 }
@@ -56,8 +58,11 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
  * The events topic as a consumer group. Assignments come from kafkajs's GROUP_JOIN event; the shell
- * restores the new partitions before any of their batches is applied. A batch's offsets are committed
- * only after the shell has published its decisions and saved its state.
+ * restores the new partitions before any of their batches is applied. Once the shell has applied a
+ * batch (its decisions published), the next is fetched; its offsets are committed only once a save of
+ * the shell's state covering it landed (about a second later under load), and only while the
+ * partition is still this member's. A commit lost in a rebalance or a crash costs a replay of records
+ * the saved state already holds, which the shell skips.
  *
  * kafkajs 2.2.4 has no revoke callback and sends heartbeats only between batches or when eachBatch
  * calls `heartbeat()`. So: every wait inside eachBatch (a restore, a batch, a retry's backoff) keeps
@@ -96,6 +101,27 @@ export function createKafkaSource(options: {
   let leaseUntil = 0
   let leaseTimer: NodeJS.Timeout | undefined
   const batches = new Set<Promise<unknown>>()
+  /** Commits under way (stop() waits for them), and per partition the highest offset committed or asked. */
+  const commits = new Set<Promise<void>>()
+  const committing = new Map<number, bigint>()
+  const commitWhenSaved = (partition: number, next: bigint, saved: Promise<void>) => {
+    saved.then(
+      () => {
+        if (!holds(partition) || next <= (committing.get(partition) ?? -1n)) return
+        committing.set(partition, next)
+        const commit = consumer
+          .commitOffsets([{ topic, partition, offset: next.toString() }])
+          .catch((error: unknown) => {
+            // A later commit has not gone out meanwhile: this one may be tried again by it.
+            if (committing.get(partition) === next) committing.delete(partition)
+            options.observer?.commitFailed?.(partition, error)
+          })
+          .finally(() => commits.delete(commit))
+        commits.add(commit)
+      },
+      () => {}, // the partition was dropped before its save: its next owner replays the batch
+    )
+  }
 
   const suspend = (reason: 'rebalancing' | 'session' | 'crashed') => {
     if (!stable) return
@@ -186,13 +212,13 @@ export function createKafkaSource(options: {
               }
               const applied = await beating(
                 (async () => {
-                  await shell.applyBatch(
+                  const { saved } = await shell.applyBatch(
                     partition,
                     batch.messages.map((m) => ({ offset: m.offset, value: m.value })),
                   )
                   const last = batch.lastOffset()
                   resolveOffset(last)
-                  await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }])
+                  commitWhenSaved(partition, BigInt(last) + 1n, saved)
                 })(),
               )
               if (applied.ok) break
@@ -226,6 +252,9 @@ export function createKafkaSource(options: {
     async stop() {
       stopping.abort()
       clearTimeout(leaseTimer)
+      // The commits of what the last saves covered (a graceful stop saves first) go out before we leave.
+      await new Promise((resolve) => setImmediate(resolve))
+      await Promise.allSettled([...commits])
       await consumer.disconnect()
       stable = false
       shell.revoke(assigned)
