@@ -14,6 +14,19 @@ const kafka = testKafka()
 const prefix = uniqueName('source')
 const TIMING: GroupTiming = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 10_000 }
 
+/** A shell's options apart from its store: no calls, no publishes, the real clock and timers. */
+const offline = () => ({
+  executor: fakeExecutor(),
+  policyFor: noConfirmation,
+  publishDecisions: async () => {},
+  publishDeadLetters: async () => {},
+  clock: { now: () => Date.now() },
+  timers: {
+    setTimeout: (f: () => void, ms: number) => setTimeout(f, ms),
+    clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+  },
+})
+
 beforeAll(() => ensureTopics(kafka, topicSpecs(prefix)))
 afterAll(async () => {
   const admin = kafka.admin()
@@ -50,15 +63,7 @@ test('a restore longer than the session timeout keeps the member in the group (h
   })
   const shell: Shell = new Shell({
     store: { ...store, restore: async (partitions) => gate.then(() => store.restore(partitions)) },
-    executor: fakeExecutor(),
-    policyFor: noConfirmation,
-    publishDecisions: async () => {},
-    publishDeadLetters: async () => {},
-    clock: { now: () => Date.now() },
-    timers: {
-      setTimeout: (f, ms) => setTimeout(f, ms),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
+    ...offline(),
     eventsTopic: topicName('events', prefix),
     canWrite: (p) => source.holds(p),
     observer: {
@@ -136,15 +141,7 @@ test('a batch’s offsets are committed only once a save of the state covering i
         return store.save(...args)
       },
     },
-    executor: fakeExecutor(),
-    policyFor: noConfirmation,
-    publishDecisions: async () => {},
-    publishDeadLetters: async () => {},
-    clock: { now: () => Date.now() },
-    timers: {
-      setTimeout: (f, ms) => setTimeout(f, ms),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
+    ...offline(),
     eventsTopic: topic,
     canWrite: (p) => source.holds(p),
   })
