@@ -1,11 +1,12 @@
 import { appKey, encodeEvent, topicName, topicSpecs } from '@mixguard/contracts'
 import { createIdempotentProducer, ensureTopics } from '@mixguard/kafka'
+import { createManualTime } from '@mixguard/time'
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 import { testKafka, uniqueName } from '../../../../test/kafka.ts'
 import { waitFor } from '../../../../test/wait-for.ts'
 import { parseAppState } from '../core/index.ts'
 import { APP, startMix, T0 } from '../core/test-kit.ts'
-import { Shell } from '../shell.ts'
+import { SAVE_DELAY_MS, Shell } from '../shell.ts'
 import { fakeExecutor, noConfirmation } from '../shell-fakes.ts'
 import { createKafkaSource, type GroupTiming } from './kafka-source.ts'
 import { createKafkaStateStore } from './state-store.ts'
@@ -163,4 +164,61 @@ test('a batch’s offsets are committed only once a save of the state covering i
   expect(await committed()).toEqual([])
   release()
   await waitFor('the batch committed', async () => (await committed()).length > 0)
+})
+
+test('a save that covers several batches commits their offsets once, the highest', async () => {
+  // Topics of its own: the group reads its events topic from the start, and only these three records.
+  const own = uniqueName('commits')
+  await ensureTopics(kafka, topicSpecs(own))
+  const producer = createIdempotentProducer(kafka)
+  await producer.connect()
+  onTestFinished(() => producer.disconnect())
+  const topic = topicName('events', own)
+  const store = createKafkaStateStore({
+    kafka,
+    producer,
+    topic: topicName('reconciler-state', own),
+    parse: parseAppState,
+  })
+  // The shell's saves wait for the test's clock; the consumer runs on the real one.
+  const time = createManualTime(T0)
+  let applied = 0
+  const shell: Shell = new Shell({
+    store,
+    ...offline(),
+    clock: time.clock,
+    timers: time.timers,
+    eventsTopic: topic,
+    canWrite: (p) => source.holds(p),
+    observer: { eventsApplied: (count) => (applied += count) },
+  })
+  onTestFinished(() => shell.stop())
+  const groupId = uniqueName('group')
+  const source = createKafkaSource({ kafka, groupId, topic, shell, timing: TIMING })
+  let commits = 0
+  source.consumer.on(source.consumer.events.REQUEST, ({ payload }) => {
+    if (payload.apiName === 'OffsetCommit') commits++
+  })
+  await source.start()
+  onTestFinished(() => source.stop())
+  const admin = kafka.admin()
+  await admin.connect()
+  onTestFinished(() => admin.disconnect())
+  // Three batches: each record is sent once the one before it is applied, so none is fetched with another.
+  for (const [i, taskId] of ['task-c1', 'task-c2', 'task-c3'].entries()) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: appKey(APP), value: encodeEvent(startMix({ taskId, at: T0 })) }],
+    })
+    await waitFor(`batch ${i + 1} applied`, async () => applied >= i + 1)
+  }
+  expect(commits).toBe(0)
+  // One save covers the three batches: one commit, of the offset after the third.
+  await time.advance(SAVE_DELAY_MS)
+  await waitFor('the batches committed', async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return offsets?.partitions.some((p) => p.offset === '3') === true
+  })
+  expect(commits).toBe(1)
 })

@@ -54,6 +54,13 @@ const GROUP_ERRORS = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
 ])
 
+/** A partition's offsets: what the landed saves cover, what is committed, the commit under way. */
+interface Committing {
+  saved: bigint
+  committed: bigint
+  sending: Promise<void> | null
+}
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
@@ -101,26 +108,39 @@ export function createKafkaSource(options: {
   let leaseUntil = 0
   let leaseTimer: NodeJS.Timeout | undefined
   const batches = new Set<Promise<unknown>>()
-  /** Commits under way (stop() waits for them), and per partition the highest offset committed or asked. */
-  const commits = new Set<Promise<void>>()
-  const committing = new Map<number, bigint>()
+  /**
+   * Per partition: the offset the landed saves cover, the offset committed, and the commit under way
+   * (stop() waits for it). One save covers every batch applied since the last (under load, a second's
+   * worth): it is one OffsetCommit of the highest offset, never one per batch. The consumer's fetches,
+   * heartbeats and commits share one connection to the broker, which answers them one at a time.
+   */
+  const offsets = new Map<number, Committing>()
   const commitWhenSaved = (partition: number, next: bigint, saved: Promise<void>) => {
     saved.then(
       () => {
-        if (!holds(partition) || next <= (committing.get(partition) ?? -1n)) return
-        committing.set(partition, next)
-        const commit = consumer
-          .commitOffsets([{ topic, partition, offset: next.toString() }])
-          .catch((error: unknown) => {
-            // A later commit has not gone out meanwhile: this one may be tried again by it.
-            if (committing.get(partition) === next) committing.delete(partition)
-            options.observer?.commitFailed?.(partition, error)
-          })
-          .finally(() => commits.delete(commit))
-        commits.add(commit)
+        const o = offsets.get(partition) ?? { saved: -1n, committed: -1n, sending: null }
+        offsets.set(partition, o)
+        if (next > o.saved) o.saved = next
+        o.sending ??= commitSaved(partition, o)
       },
       () => {}, // the partition was dropped before its save: its next owner replays the batch
     )
+  }
+  /** Commits what the landed saves cover while the partition is ours; a failed commit waits for the next save. */
+  const commitSaved = async (partition: number, o: Committing) => {
+    // Every batch the landed save covers reports its offset first (they all wait on that one save).
+    await new Promise((resolve) => setImmediate(resolve))
+    try {
+      while (o.saved > o.committed && holds(partition)) {
+        const next = o.saved
+        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }])
+        o.committed = next
+      }
+    } catch (error) {
+      options.observer?.commitFailed?.(partition, error)
+    } finally {
+      o.sending = null
+    }
   }
 
   const suspend = (reason: 'rebalancing' | 'session' | 'crashed') => {
@@ -254,7 +274,7 @@ export function createKafkaSource(options: {
       clearTimeout(leaseTimer)
       // The commits of what the last saves covered (a graceful stop saves first) go out before we leave.
       await new Promise((resolve) => setImmediate(resolve))
-      await Promise.allSettled([...commits])
+      await Promise.allSettled([...offsets.values()].map((o) => o.sending))
       await consumer.disconnect()
       stable = false
       shell.revoke(assigned)
