@@ -190,7 +190,11 @@ test('a save that covers several batches commits their offsets once, the highest
     timers: time.timers,
     eventsTopic: topic,
     canWrite: (p) => source.holds(p),
-    observer: { eventsApplied: (count) => (applied += count) },
+    observer: {
+      eventsApplied: (count) => {
+        applied += count
+      },
+    },
   })
   onTestFinished(() => shell.stop())
   const groupId = uniqueName('group')
