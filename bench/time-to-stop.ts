@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { waitFor } from '../test/wait-for.ts'
+import { cpuPressureSeconds, processCpuWaitSeconds } from './cpu-wait.ts'
 import { localBrokerPid } from './ingest-broker.ts'
 import { runAlone } from './kafka.ts'
 import { prepareNoise } from './noise.ts'
@@ -74,6 +75,10 @@ export async function benchTimeToStop(
       const brokerPid = await localBrokerPid(brokers)
       const cpuFrom = await processCpuSeconds(pids.reconciler)
       const othersFrom = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
+      // Runnable but not running uses no CPU: what each process waited for a CPU, and the machine.
+      const waiting = [pids.ingest, pids.reconciler, brokerPid]
+      const waitsFrom = await Promise.all(waiting.map(processCpuWaitSeconds))
+      const pressureFrom = await cpuPressureSeconds()
       const began = Date.now()
       // How far behind the events the reconciler was meanwhile (a late close is a stop that waits).
       const lags: number[] = []
@@ -104,14 +109,12 @@ export async function benchTimeToStop(
       const loop = await reconcilerLoopDelay()
       const cpuTo = await processCpuSeconds(pids.reconciler)
       const othersTo = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
-      // The same window's CPU of ingest and of the broker (a local one), which share the two cores.
-      const [ingestSeconds, brokerSeconds] = othersTo.map((to, i) => {
-        const from = othersFrom[i]
-        return to === null || from === null || from === undefined ? '–' : (to - from).toFixed(1)
-      })
+      const waitsTo = await Promise.all(waiting.map(processCpuWaitSeconds))
+      const pressureTo = await cpuPressureSeconds()
       // Steadier than the latencies on a shared machine: the reconciler's own work in the same window.
       const cpuSeconds = cpuFrom === null || cpuTo === null ? Number.NaN : cpuTo - cpuFrom
       const windowSeconds = (Date.now() - began) / 1000
+      const pressure = secondsBetween([pressureFrom], [pressureTo], (s) => (100 * s) / windowSeconds)
       const loadResult = await noise
       const beyond = tasks
         // A task never stopped counts as infinitely late: it sorts last and shows as ∞.
@@ -137,7 +140,12 @@ export async function benchTimeToStop(
             'overload answers in setup': setupOverloads,
             "reconciler's loop held p99 / max ms": `${Math.round(loop.p99Ms)} / ${Math.round(loop.maxMs)}`,
             "reconciler's CPU s / window s": `${cpuSeconds.toFixed(1)} / ${windowSeconds.toFixed(1)}`,
-            'ingest / broker CPU s': `${ingestSeconds} / ${brokerSeconds}`,
+            // The same window's CPU of ingest and of the broker (a local one), which share the two cores.
+            'ingest / broker CPU s': secondsBetween(othersFrom, othersTo),
+            // Seconds their threads were runnable but not running: on a shared machine, often more.
+            'ingest / reconciler / broker waiting for CPU s': secondsBetween(waitsFrom, waitsTo),
+            // The share of the window in which some task of the machine waited for a CPU.
+            "machine's CPU pressure %": pressure,
             "reconciler's lag p50 / max events": `${percentile(
               [...lags].sort((a, b) => a - b),
               50,
@@ -149,6 +157,20 @@ export async function benchTimeToStop(
   )
   if (result === undefined) throw new Error('time-to-stop produced no result')
   return result
+}
+
+/** Each reading's growth over the window (`–` where one is missing), as `a / b / …`. */
+function secondsBetween(
+  from: (number | null)[],
+  to: (number | null)[],
+  show = (seconds: number) => seconds,
+): string {
+  return to
+    .map((end, i) => {
+      const start = from[i]
+      return end === null || start === null || start === undefined ? '–' : show(end - start).toFixed(1)
+    })
+    .join(' / ')
 }
 
 if (import.meta.main) {

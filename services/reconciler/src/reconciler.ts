@@ -256,6 +256,8 @@ export async function startReconciler(
         log.error({ err: error, attempt }, 'restoring the assigned partitions failed (it is tried again)'),
       batchFailed: (partition, error, attempt) =>
         log.warn({ err: error, partition, attempt }, 'applying a batch failed (it is tried again)'),
+      commitFailed: (partition, error) =>
+        log.warn({ err: error, partition }, 'committing saved offsets failed (the next save commits them)'),
       suspended: (reason) =>
         log.warn({ reason }, 'stopped acting on every partition until the group settles'),
     },

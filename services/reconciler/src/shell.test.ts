@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { type AppPolicy, type CoreInput, pendingDecisions } from './core/index.ts'
 import { tget } from './core/table.ts'
 import { APP, closed, created, policyWith, startMix, T0 } from './core/test-kit.ts'
-import { OUTCOME_WAIT_MS, RECORDS_PER_TURN, Shell } from './shell.ts'
+import { OUTCOME_WAIT_MS, RECORDS_PER_TURN, SAVE_DELAY_MS, Shell } from './shell.ts'
 import { fakeExecutor, fakeStore, fakeTopic, noConfirmation, records } from './shell-fakes.ts'
 
 const PARTITION = 3
@@ -52,73 +52,164 @@ async function orphanPending(s: ReturnType<typeof setup>) {
   )
 }
 
-describe('Shell: a batch is applied atomically', () => {
-  // Either write failing once: the redelivered batch decides again (same decision id), is saved, and
-  // its stop is carried out; nothing is taken as applied that was not saved.
-  it.each([
-    [
-      'a decision publish',
-      (s: ReturnType<typeof setup>) => {
-        s.decisions.fail = 1
-      },
-    ],
-    [
-      'a state save',
-      (s: ReturnType<typeof setup>) => {
-        s.store.failSaves = 1
-      },
-    ],
-  ])(
-    '%s that fails once loses nothing: the redelivered batch is decided, saved and executed',
-    async (_, fail) => {
-      const s = setup()
-      await s.shell.assign([PARTITION])
-      fail(s)
-      const batch = records(supersession())
-      await expect(s.shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
-      expect(s.executor.submitted).toEqual([])
-      await s.shell.applyBatch(PARTITION, batch)
-      // Published again on the retry when the save failed: the same decision, recognisable by its id.
-      expect([...new Set(stopsOf(s.decisions.records))]).toEqual(['task-a:superseded'])
-      expect(new Set(s.decisions.records.map((d) => d.id)).size).toBe(1)
-      expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
-      const saved = s.store.saved.get(PARTITION)?.get(APP)
-      expect(saved?.appliedOffset).toBe('1')
-      expect(saved && tget(saved.state.tasks, 'task-a')?.phase).toBe('stopping')
+/** The partition's apps as last saved. */
+const savedApp = (s: ReturnType<typeof setup>) => s.store.saved.get(PARTITION)?.get(APP)
+
+/** Whether `p` has settled (resolved or rejected) by now. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false
+  p.then(
+    () => {
+      done = true
+    },
+    () => {
+      done = true
     },
   )
+  await new Promise((resolve) => setImmediate(resolve))
+  return done
+}
 
-  it('after a failure the partition is restored from the changelog before the batch is tried again', async () => {
-    const { shell, decisions, store } = setup()
-    await shell.assign([PARTITION])
-    await shell.applyBatch(PARTITION, records([created({ streamId: 's1', at: T0 - 5_000, seq: 1 })]))
-    const restores = store.restores
-    decisions.fail = 1
-    await expect(shell.applyBatch(PARTITION, records(supersession(), 1))).rejects.toThrow()
-    await shell.applyBatch(PARTITION, records(supersession(), 1))
-    expect(store.restores).toBe(restores + 1)
-    expect([...shell.apps()].map((a) => a.appliedOffset)).toEqual(['2'])
-    expect(stopsOf(decisions.records)).toEqual(['task-a:superseded'])
+describe('Shell: a batch is applied, then saved with the partition’s next save', () => {
+  it('a decision publish that fails once loses nothing: the redelivered batch is decided, saved and executed', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    s.decisions.fail = 1
+    const batch = records(supersession())
+    await expect(s.shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
+    expect(s.executor.submitted).toEqual([])
+    const { saved } = await s.shell.applyBatch(PARTITION, batch)
+    expect(stopsOf(s.decisions.records)).toEqual(['task-a:superseded'])
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    await s.time.advance(SAVE_DELAY_MS)
+    await saved
+    expect(savedApp(s)?.appliedOffset).toBe('1')
+    const app = savedApp(s)
+    expect(app && tget(app.state.tasks, 'task-a')?.phase).toBe('stopping')
+    s.shell.stop()
+  })
+
+  it('a batch is carried out once published, before any save; one save a second covers every batch of it', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    const saves = s.store.saves
+    const first = await s.shell.applyBatch(PARTITION, records(supersession()))
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    await s.time.advance(SAVE_DELAY_MS / 2)
+    const second = await s.shell.applyBatch(
+      PARTITION,
+      records([created({ streamId: 's9', at: T0, seq: 1 }), created({ streamId: 's8', at: T0, seq: 1 })], 2),
+    )
+    expect(s.store.saves).toBe(saves)
+    expect(await settled(first.saved)).toBe(false)
+    await s.time.advance(SAVE_DELAY_MS / 2)
+    await Promise.all([first.saved, second.saved])
+    expect(s.store.saves).toBe(saves + 1)
+    expect(savedApp(s)?.appliedOffset).toBe('3')
+    s.shell.stop()
+  })
+
+  it('a batch’s save that fails leaves it unsaved until a save lands: only then is it reported saved', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    s.store.failSaves = 1
+    const { saved } = await s.shell.applyBatch(PARTITION, records(supersession()))
+    await s.time.advance(SAVE_DELAY_MS)
+    expect(s.store.saves).toBe(0)
+    expect(await settled(saved)).toBe(false)
+    // A batch that comes meanwhile is saved with it, by the retry.
+    const later = await s.shell.applyBatch(
+      PARTITION,
+      records([created({ streamId: 's9', at: T0, seq: 1 })], 2),
+    )
+    await s.time.advance(60_000)
+    await Promise.all([saved, later.saved])
+    expect(savedApp(s)?.appliedOffset).toBe('2')
+    s.shell.stop()
+  })
+
+  it('a batch that changed no app (delivered again) is reported saved once the saves before it landed', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    const batch = records(supersession())
+    const first = await s.shell.applyBatch(PARTITION, batch)
+    const again = await s.shell.applyBatch(PARTITION, batch)
+    await s.time.advance(SAVE_DELAY_MS)
+    await Promise.all([first.saved, again.saved])
+    expect(stopsOf(s.decisions.records)).toEqual(['task-a:superseded'])
+    const saves = s.store.saves
+    const third = await s.shell.applyBatch(PARTITION, batch)
+    await s.time.advance(SAVE_DELAY_MS)
+    await third.saved
+    expect(s.store.saves).toBe(saves)
+    s.shell.stop()
+  })
+
+  it('a batch whose partition is dropped before its save is never reported saved', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    const { saved } = await s.shell.applyBatch(PARTITION, records(supersession()))
+    s.shell.revoke([PARTITION])
+    await expect(saved).rejects.toMatchObject({ code: 'NOT_OWNER' })
+    await s.time.advance(SAVE_DELAY_MS)
+    expect(s.store.saves).toBe(0)
+    s.shell.stop()
+  })
+
+  it('a turn whose publish fails: the turns before it stay applied and carried out, and the batch delivered again decides only the rest', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    const filler = Array.from({ length: RECORDS_PER_TURN - 2 }, (_, i) =>
+      created({ streamId: `f${i}`, roomId: 'load', at: T0 + i, seq: i + 1 }),
+    )
+    const later = [
+      startMix({ taskId: 'task-c', at: T0 - 60_000, outputs: ['stage'], userId: 'carol' }),
+      startMix({ taskId: 'task-d', at: T0 - 1_000, outputs: ['stage'], userId: 'dave' }),
+    ]
+    const batch = records([...supersession(), ...filler, ...later])
+    const publish = s.decisions.publish
+    let refused = false
+    s.decisions.publish = async (decisions) => {
+      if (!refused && decisions.some((d) => d.taskId === 'task-c')) {
+        refused = true
+        throw Object.assign(new Error('refused'), { code: 'MESSAGE_TOO_LARGE' })
+      }
+      return publish(decisions)
+    }
+    const restores = s.store.restores
+    await expect(s.shell.applyBatch(PARTITION, batch)).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' })
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    const { saved } = await s.shell.applyBatch(PARTITION, batch)
+    expect(s.store.restores).toBe(restores)
+    expect(stopsOf(s.decisions.records)).toEqual(['task-a:superseded', 'task-c:superseded'])
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-c:superseded'])
+    await s.time.advance(SAVE_DELAY_MS)
+    await saved
+    expect(savedApp(s)?.appliedOffset).toBe(String(RECORDS_PER_TURN + 1))
+    s.shell.stop()
   })
 
   it('a record that makes deciding throw is dead-lettered with the error and the partition moves on', async () => {
     const BAD_APP = APP + 1
-    const { shell, deadLetters, decisions, store } = setup((appId) => {
+    const s = setup((appId) => {
       if (appId === BAD_APP) throw new Error('policy for 4002 is broken')
       return noConfirmation(appId)
     })
-    await shell.assign([PARTITION])
+    await s.shell.assign([PARTITION])
     const bad = { ...startMix({ taskId: 'x', at: T0 }), appId: BAD_APP }
-    await shell.applyBatch(PARTITION, records([bad, ...supersession()]))
-    expect(deadLetters.records).toEqual([
+    const { saved } = await s.shell.applyBatch(PARTITION, records([bad, ...supersession()]))
+    expect(s.deadLetters.records).toEqual([
       expect.objectContaining({
         source: `events[${PARTITION}]@0`,
         appId: BAD_APP,
         reason: expect.stringContaining('policy for 4002 is broken'),
       }),
     ])
-    expect(stopsOf(decisions.records)).toEqual(['task-a:superseded'])
-    expect(store.saved.get(PARTITION)?.get(APP)?.appliedOffset).toBe('2')
+    expect(stopsOf(s.decisions.records)).toEqual(['task-a:superseded'])
+    await s.time.advance(SAVE_DELAY_MS)
+    await saved
+    expect(savedApp(s)?.appliedOffset).toBe('2')
+    s.shell.stop()
   })
 })
 
@@ -190,17 +281,19 @@ describe('Shell: inputs that wait for the partition', () => {
     // The deadline passes: each orphan's room is listed before it is stopped.
     await s.time.advance(policyWith({}).graceMs.normal + 1_000)
     expect(s.executor.submitted.filter((d) => d.action === 'verify')).toHaveLength(rooms.length)
-    // A batch holds the partition (its save is slow) while the three rooms' lists come back empty.
+    // A batch holds the partition (its dead letter's publish is slow) while the three rooms' lists come
+    // back empty.
     let release = () => {}
-    const slowSave = new Promise<void>((resolve) => {
+    const slowPublish = new Promise<void>((resolve) => {
       release = resolve
     })
-    const save = s.store.save
-    s.store.save = async (partition, apps) => {
-      await slowSave
-      return save(partition, apps)
+    const publishDeadLetters = s.deadLetters.publish
+    s.deadLetters.publish = async (letters) => {
+      await slowPublish
+      return publishDeadLetters(letters)
     }
-    const batch = s.shell.applyBatch(PARTITION, records([created({ streamId: 'x', at: T0, seq: 1 })], 9))
+    const batch = s.shell.applyBatch(PARTITION, [{ offset: '9', value: Buffer.from('not an event') }])
+    await s.time.settle()
     const observedAt = s.time.clock.now()
     const landed = rooms.map((roomId) =>
       s.shell.input(APP, { kind: 'room_streams', roomId, streamIds: [], observedAt }),
@@ -244,7 +337,7 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
     return { wait, open }
   }
 
-  it('an input lands while a batch’s state is being saved, and the batch is acted on once saved', async () => {
+  it('an input lands while a batch’s state is being saved, and the next batch is applied meanwhile', async () => {
     const s = setup()
     await orphanPending(s)
     const slow = gate()
@@ -253,17 +346,28 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
       await slow.wait
       return save(partition, apps)
     }
-    const batch = s.shell.applyBatch(PARTITION, records(supersession(), 3))
-    // The orphan's deadline passes while the batch's save is under way: its stop is decided and carried out.
+    const { saved } = await s.shell.applyBatch(PARTITION, records(supersession(), 3))
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded'])
+    // The orphan's deadline passes while the save is under way: its stop is decided and carried out.
     await s.time.advance(noConfirmation(APP).graceMs.normal + 5_000)
-    await s.time.settle()
-    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned'])
-    // The batch's own stop is published, but carried out only once its state is saved.
-    expect(stopsOf(s.decisions.records)).toContain('task-a:superseded')
+    expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-o:orphaned'])
+    const later = [
+      startMix({ taskId: 'task-c', at: T0 - 60_000, outputs: ['stage'], userId: 'carol' }),
+      startMix({ taskId: 'task-d', at: T0 - 1_000, outputs: ['stage'], userId: 'dave' }),
+    ]
+    const next = await s.shell.applyBatch(PARTITION, records(later, 5))
+    expect(stopsOf(s.executor.submitted)).toEqual([
+      'task-a:superseded',
+      'task-o:orphaned',
+      'task-c:superseded',
+    ])
+    expect(await settled(saved)).toBe(false)
     slow.open()
-    await batch
-    expect(stopsOf(s.executor.submitted)).toEqual(['task-o:orphaned', 'task-a:superseded'])
-    expect(s.store.saved.get(PARTITION)?.get(APP)?.appliedOffset).toBe('4')
+    await saved
+    expect(savedApp(s)?.appliedOffset).toBe('4')
+    await s.time.advance(SAVE_DELAY_MS)
+    await next.saved
+    expect(savedApp(s)?.appliedOffset).toBe('6')
     s.shell.stop()
   })
 
@@ -343,7 +447,8 @@ describe('Shell: a batch does not hold deadlines and answers back', () => {
       await s.shell.applyBatch(PARTITION, records(supersession(), 3))
       await s.time.settle()
       expect(seen.savesWhenAnswered).toBe(seen.savesBefore)
-      expect(stopsOf(s.executor.submitted)).toEqual(['task-r1:orphaned', 'task-a:superseded'])
+      expect(stopsOf(s.executor.submitted)).toEqual(['task-a:superseded', 'task-r1:orphaned'])
+      expect(s.store.saves).toBe(seen.savesBefore)
       s.shell.stop()
     })
   })

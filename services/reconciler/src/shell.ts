@@ -43,7 +43,10 @@ export interface ShellOptions {
   observer?: ShellObserver
   /** Name of the events topic, for dead-letter sources. */
   eventsTopic: string
-  /** How long state changed by deadlines and outcomes may wait for its coalesced save (default 250 ms). */
+  /**
+   * How long changed state may wait for its coalesced save (default SAVE_DELAY_MS): a batch's offsets
+   * are committed once a save covering it lands, so a crash replays at most about this much.
+   */
   saveDelayMs?: number
   /**
    * Whether this instance may still write for a partition (the consumer group's view: assigned in the
@@ -58,6 +61,13 @@ export interface ShellOptions {
  * theirs in between instead of waiting for the whole batch.
  */
 export const RECORDS_PER_TURN = 200
+
+/**
+ * How long a change waits for its partition's coalesced save, by default. Encoding a large app's state
+ * holds the event loop (100–500 ms for an app of 20–30k live streams), so it is done about once a
+ * second under load, not once per batch; the batches meanwhile are decided, published and acted on.
+ */
+export const SAVE_DELAY_MS = 1_000
 
 /** How long a turn waits for the outcome an answer came with (below); longer than any round trip seen. */
 export const OUTCOME_WAIT_MS = 5_000
@@ -74,6 +84,14 @@ interface Owned {
   ready: Promise<void>
   /** False while suspended: no deadline fires, no call runs and nothing is written for the partition. */
   active: boolean
+  /** Settles once the partition's next save lands: the batches applied since the last one wait for it. */
+  unsaved: Unsaved | null
+}
+
+interface Unsaved {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (error: unknown) => void
 }
 
 /** An input, and what must be durable before anything decided on it is acted on (an answer's outcome record). */
@@ -94,11 +112,11 @@ interface WaitingInputs {
  * dropped on revocation.
  *
  * A batch is decided on drafts (decide() never mutates its input), in turns: a turn's decisions are
- * published, and only then do its drafts become the state. The batch's states are saved after its last
- * turn, and only then are its decisions carried out and the caller commits the offsets. When publishing
- * or saving fails, the partition is restored from the changelog and the caller retries the batch, so
- * nothing is ever recognised as applied that was not saved (a state saved by then carries the offset
- * it covers, `appliedOffset`). A deadline, outcome or observation publishes its decisions before they
+ * published, and only then do its drafts become the state and are its decisions carried out. The
+ * batch's apps are saved with the partition's next coalesced save, and the caller commits the offsets
+ * only once that save landed, so nothing is ever recognised as applied that was not saved (a state
+ * saved by then carries the offset it covers, `appliedOffset`, and a batch delivered again skips what
+ * its state already holds). A deadline, outcome or observation publishes its decisions before they
  * become the state, and is retried with a backoff until it lands.
  */
 export class Shell {
@@ -123,7 +141,7 @@ export class Shell {
     })
     this.#saves = new SaveCoalescer({
       timers: options.timers,
-      delayMs: options.saveDelayMs ?? 250,
+      delayMs: options.saveDelayMs ?? SAVE_DELAY_MS,
       savePartition: (partition) => this.#flushPartition(partition),
       onFailed: (error) => this.#o.observer?.saveFailed?.(error),
     })
@@ -156,6 +174,7 @@ export class Shell {
         saving: new PartitionLock(),
         ready: Promise.resolve(),
         active: true,
+        unsaved: null,
       }
       owned.ready = owned.lock.run(async () => this.#install(p, owned, (await restoring).get(p)))
       this.#owned.set(p, owned)
@@ -214,76 +233,53 @@ export class Shell {
   }
 
   /**
-   * Applies a batch of records from one events partition, in order. Resolves once its decisions are
-   * published and its state saved (the caller then commits the offsets); rejects when either failed,
-   * after discarding the partition's state so that the retried batch starts from the changelog.
+   * Applies a batch of records from one events partition, in order. Resolves once every turn's
+   * decisions are published, its drafts are the state and its decisions are being carried out, with
+   * `saved`: settles once a save that covers the batch landed (the caller then commits the offsets), or
+   * rejects with NOT_OWNER when the partition is dropped before. Rejects when a turn failed: the turns
+   * before it stay applied (their decisions are published), so the batch delivered again skips their
+   * records and decides the rest.
    *
-   * The batch is decided in turns of the partition lock (RECORDS_PER_TURN records each), each turn's
-   * decisions published before its states become the partition's; the save comes after the last turn,
-   * outside the lock, so deadlines and answers are decided meanwhile. What they decide meanwhile rests
-   * on events not yet saved: a crash before the save replays the batch, which decides the same again
-   * (decision ids are deterministic, StopMix is idempotent). The batch's own decisions are carried out
-   * once it is saved.
+   * The batch is decided in turns of the partition lock (RECORDS_PER_TURN records each), so deadlines
+   * and answers are decided between them. Its apps are saved with the partition's next coalesced save
+   * (about a second later under load, SAVE_DELAY_MS), one encode for every batch, deadline and answer
+   * of that second. Until then a crash replays the batch from the last committed offset, which decides
+   * the same again (decision ids are deterministic, StopMix is idempotent).
    */
-  async applyBatch(partition: number, records: EventRecord[]): Promise<void> {
+  async applyBatch(partition: number, records: EventRecord[]): Promise<{ saved: Promise<void> }> {
     await this.ready(partition)
     const owned = this.#owned.get(partition)
     if (!owned) throw notOwner(partition)
-    const touched = new Set<number>()
-    const decisions: CommandDecision[] = []
-    const deadLetters: DeadLetter[] = []
     let applied = 0
-    try {
-      for (let from = 0; from < records.length; from += RECORDS_PER_TURN) {
-        // Deadlines and answers that reached the process meanwhile get the partition before this turn.
-        await loopTurn()
-        const turn = records
-          .slice(from, from + RECORDS_PER_TURN)
-          .map((record) => ({ record, decoded: decodeEvent(record.value) }))
-        await owned.lock.run(async () => {
-          const step = await this.#decideTurn(partition, owned, turn)
-          for (const appId of step.apps) touched.add(appId)
-          decisions.push(...step.decisions)
-          deadLetters.push(...step.deadLetters)
-          applied += step.applied
-        })
-      }
-      await owned.saving.run(async () => {
-        // Encoding a large app's state holds the loop: what came meanwhile is decided first.
-        await loopTurn()
-        this.#assertWritable(partition, owned)
-        const marked = this.#saves.marked(partition) ?? []
-        const ids = new Set([...touched, ...marked])
-        this.#saves.clear(partition)
-        await this.#o.store.save(
-          partition,
-          [...ids].flatMap((id) => owned.apps.get(id) ?? []),
-        )
+    for (let from = 0; from < records.length; from += RECORDS_PER_TURN) {
+      // Deadlines and answers that reached the process meanwhile get the partition before this turn.
+      await loopTurn()
+      const turn = records
+        .slice(from, from + RECORDS_PER_TURN)
+        .map((record) => ({ record, decoded: decodeEvent(record.value) }))
+      await owned.lock.run(async () => {
+        applied += await this.#decideTurn(partition, owned, turn)
       })
-    } catch (error) {
-      if (!isReconcilerError(error, 'NOT_OWNER') && this.#owned.get(partition) === owned)
-        this.#reload(partition, owned)
-      throw error
     }
-    for (const d of deadLetters) this.#o.observer?.deadLettered?.(d)
-    // Suspended or dropped meanwhile: the decisions stay pending in the state, for whoever resumes it.
-    if (owned.active && this.#owned.get(partition) === owned)
-      this.#act(
-        [...touched].flatMap((id) => owned.apps.get(id) ?? []),
-        decisions,
-      )
     this.#o.observer?.eventsApplied?.(applied, partition)
+    owned.unsaved ??= unsaved()
+    // A batch that changed no app (records already applied, dead letters) still waits for a save: the
+    // ones before it may be in one that fails.
+    if (!this.#saves.marked(partition)) this.#saves.putBack(partition, [])
+    this.#saves.schedule()
+    return { saved: owned.unsaved.promise }
   }
 
   /**
    * One turn of a batch: decides its records on drafts (decide() never mutates its input), publishes
-   * their dead letters and decisions, and only then makes the drafts the partition's state.
+   * their dead letters and decisions, and only then makes the drafts the partition's state (marked for
+   * its next save) and carries the decisions out. Resolves with how many records it applied.
    */
   async #decideTurn(
     partition: number,
     owned: Owned,
     turn: { record: EventRecord; decoded: ReturnType<typeof decodeEvent> }[],
-  ): Promise<{ apps: number[]; decisions: CommandDecision[]; deadLetters: DeadLetter[]; applied: number }> {
+  ): Promise<number> {
     this.#assertWritable(partition, owned)
     const now = this.#o.clock.now()
     const deadLetters: Placed<DeadLetter>[] = []
@@ -326,8 +322,11 @@ export class Shell {
     for (const app of decided.apps) {
       owned.apps.set(app.appId, app)
       this.#partitionOf.set(app.appId, partition)
+      this.#saves.mark(partition, app.appId)
     }
-    return { apps: decided.apps.map((app) => app.appId), decisions, deadLetters: letters, applied }
+    for (const d of letters) this.#o.observer?.deadLettered?.(d)
+    this.#act(decided.apps, decisions)
+    return applied
   }
 
   /**
@@ -476,16 +475,28 @@ export class Shell {
       const ids = this.#saves.marked(partition)
       if (!ids || this.#owned.get(partition) !== owned || !owned.active) return
       this.#saves.clear(partition)
+      // The batches applied so far: every app they changed is marked, so this save covers them.
+      const covers = owned.unsaved
+      owned.unsaved = null
       try {
         this.#assertWritable(partition, owned)
-        await this.#o.store.save(
-          partition,
-          [...ids].flatMap((id) => owned.apps.get(id) ?? []),
-        )
+        if (ids.size > 0)
+          await this.#o.store.save(
+            partition,
+            [...ids].flatMap((id) => owned.apps.get(id) ?? []),
+          )
       } catch (error) {
-        if (this.#owned.get(partition) === owned) this.#saves.putBack(partition, ids)
+        if (this.#owned.get(partition) === owned) {
+          this.#saves.putBack(partition, ids)
+          // Not saved: they wait for the next save, with the batches applied meanwhile.
+          if (covers) {
+            owned.unsaved ??= unsaved()
+            owned.unsaved.promise.then(covers.resolve, covers.reject)
+          }
+        } else covers?.reject(notOwner(partition))
         throw error
       }
+      covers?.resolve()
     })
   }
 
@@ -500,6 +511,7 @@ export class Shell {
     }
     this.#owned.delete(partition)
     this.#saves.clear(partition)
+    owned.unsaved?.reject(notOwner(partition))
     return apps
   }
 
@@ -563,6 +575,18 @@ export class Shell {
  */
 function loopTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** A save to wait for; its rejection is observed here, so a partition dropped with nobody waiting is no error. */
+function unsaved(): Unsaved {
+  let resolve = () => {}
+  let reject: (error: unknown) => void = () => {}
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  promise.catch(() => undefined)
+  return { promise, resolve, reject }
 }
 
 function outcomePending(): ReconcilerError {

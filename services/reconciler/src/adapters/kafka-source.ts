@@ -13,6 +13,8 @@ export interface SourceObserver {
   assignFailed?(error: unknown, attempt: number): void
   /** A batch could not be applied; it is tried again (never skipped) after a backoff. */
   batchFailed?(partition: number, error: unknown, attempt: number): void
+  /** Saved offsets could not be committed; the next save's commit covers them (or they are replayed). */
+  commitFailed?(partition: number, error: unknown): void
   /** This member stopped acting on its partitions: why. */
   suspended?(reason: 'rebalancing' | 'session' | 'crashed'): void
 }
@@ -52,12 +54,22 @@ const GROUP_ERRORS = new Set([
   'NOT_COORDINATOR_FOR_GROUP',
 ])
 
+/** A partition's offsets: what the landed saves cover, what is committed, the commit under way. */
+interface Committing {
+  saved: bigint
+  committed: bigint
+  sending: Promise<void> | null
+}
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
 /**
  * The events topic as a consumer group. Assignments come from kafkajs's GROUP_JOIN event; the shell
- * restores the new partitions before any of their batches is applied. A batch's offsets are committed
- * only after the shell has published its decisions and saved its state.
+ * restores the new partitions before any of their batches is applied. Once the shell has applied a
+ * batch (its decisions published), the next is fetched; its offsets are committed only once a save of
+ * the shell's state covering it landed (about a second later under load), and only while the
+ * partition is still this member's. A commit lost in a rebalance or a crash costs a replay of records
+ * the saved state already holds, which the shell skips.
  *
  * kafkajs 2.2.4 has no revoke callback and sends heartbeats only between batches or when eachBatch
  * calls `heartbeat()`. So: every wait inside eachBatch (a restore, a batch, a retry's backoff) keeps
@@ -96,6 +108,40 @@ export function createKafkaSource(options: {
   let leaseUntil = 0
   let leaseTimer: NodeJS.Timeout | undefined
   const batches = new Set<Promise<unknown>>()
+  /**
+   * Per partition: the offset the landed saves cover, the offset committed, and the commit under way
+   * (stop() waits for it). One save covers every batch applied since the last (under load, a second's
+   * worth): it is one OffsetCommit of the highest offset, never one per batch. The consumer's fetches,
+   * heartbeats and commits share one connection to the broker, which answers them one at a time.
+   */
+  const offsets = new Map<number, Committing>()
+  const commitWhenSaved = (partition: number, next: bigint, saved: Promise<void>) => {
+    saved.then(
+      () => {
+        const o = offsets.get(partition) ?? { saved: -1n, committed: -1n, sending: null }
+        offsets.set(partition, o)
+        if (next > o.saved) o.saved = next
+        o.sending ??= commitSaved(partition, o)
+      },
+      () => {}, // the partition was dropped before its save: its next owner replays the batch
+    )
+  }
+  /** Commits what the landed saves cover while the partition is ours; a failed commit waits for the next save. */
+  const commitSaved = async (partition: number, o: Committing) => {
+    // Every batch the landed save covers reports its offset first (they all wait on that one save).
+    await new Promise((resolve) => setImmediate(resolve))
+    try {
+      while (o.saved > o.committed && holds(partition)) {
+        const next = o.saved
+        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }])
+        o.committed = next
+      }
+    } catch (error) {
+      options.observer?.commitFailed?.(partition, error)
+    } finally {
+      o.sending = null
+    }
+  }
 
   const suspend = (reason: 'rebalancing' | 'session' | 'crashed') => {
     if (!stable) return
@@ -186,13 +232,13 @@ export function createKafkaSource(options: {
               }
               const applied = await beating(
                 (async () => {
-                  await shell.applyBatch(
+                  const { saved } = await shell.applyBatch(
                     partition,
                     batch.messages.map((m) => ({ offset: m.offset, value: m.value })),
                   )
                   const last = batch.lastOffset()
                   resolveOffset(last)
-                  await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }])
+                  commitWhenSaved(partition, BigInt(last) + 1n, saved)
                 })(),
               )
               if (applied.ok) break
@@ -226,6 +272,9 @@ export function createKafkaSource(options: {
     async stop() {
       stopping.abort()
       clearTimeout(leaseTimer)
+      // The commits of what the last saves covered (a graceful stop saves first) go out before we leave.
+      await new Promise((resolve) => setImmediate(resolve))
+      await Promise.allSettled([...offsets.values()].map((o) => o.sending))
       await consumer.disconnect()
       stable = false
       shell.revoke(assigned)
