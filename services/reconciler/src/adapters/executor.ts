@@ -234,13 +234,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 
   return {
-    submit(decision, published) {
+    submit(decision, landing) {
       if (decision.action === 'would_stop' || running.has(decision.id)) return
       const controller = new AbortController()
       const entry = { appId: decision.appId, controller, done: Promise.resolve() }
       // A decision whose publish failed is forgotten at once, as cancel() does: its call is given up and
       // its answer dropped, and the same decision, decided again, runs again.
-      const landed = published?.then(
+      const landed = landing?.then(
         () => true,
         () => {
           if (running.get(decision.id) === entry) {
