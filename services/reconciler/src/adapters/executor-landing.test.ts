@@ -4,26 +4,14 @@ import { type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { describe, expect, it } from 'vitest'
 import type { CoreInput } from '../core/index.ts'
 import { createExecutor } from './executor.ts'
+import { roomCheck } from './executor-test-decisions.ts'
 
 // A decision submitted with `landed` (its publish still on its way): a read (a room list,
 // GetMixTaskInfo) is sent at once, and what it brings is recorded and fed back only once the decision
 // landed; a StopMix is sent only then.
 
-const list: CommandDecision = {
-  v: 1,
-  id: 'd-list',
-  appId: 7,
-  taskId: 'task-1',
-  action: 'verify',
-  reason: 'orphaned',
-  rule: 'room_streams',
-  evidence: { eventIds: [], deadline: null, supersededBy: null, note: 'room-1' },
-  decidedAt: 0,
-  command: { call: 'DescribeSimpleStreamList', appId: 7, lane: 'normal', roomId: 'room-1' },
-}
-
 const info: CommandDecision = {
-  ...list,
+  ...roomCheck,
   id: 'd-info',
   reason: 'unconfirmed_stop',
   rule: 'get_mix_task_info',
@@ -31,7 +19,7 @@ const info: CommandDecision = {
 }
 
 const stop: CommandDecision = {
-  ...list,
+  ...roomCheck,
   id: 'd-stop',
   action: 'stop',
   rule: 'grace:normal',
@@ -95,11 +83,22 @@ function setup(failures = 0) {
   return { time, calls, outcomes, fed, executor }
 }
 
+/** Submits `decision` with a landing that is refused once `meanwhile` looked; then nothing is in flight. */
+async function refusedLanding(s: ReturnType<typeof setup>, decision: CommandDecision, meanwhile = () => {}) {
+  const refused = landing()
+  s.executor.submit(decision, refused.promise)
+  await s.time.settle()
+  meanwhile()
+  refused.refuse()
+  await s.time.settle()
+  expect(s.executor.inFlight()).toBe(0)
+}
+
 describe('executor: a read sent while its decision lands', () => {
   it('a room list goes out at once; its answer, dated when ZEGO answered, is recorded and fed once the decision landed', async () => {
     const s = setup()
     const decision = landing()
-    s.executor.submit(list, decision.promise)
+    s.executor.submit(roomCheck, decision.promise)
     await s.time.settle()
     expect(s.calls).toEqual([{ action: 'DescribeSimpleStreamList', at: 1_000 }])
     await s.time.advance(250)
@@ -126,17 +125,12 @@ describe('executor: a read sent while its decision lands', () => {
 
   it('a decision that does not land: nothing recorded or fed, the call given up, and the decision submitted again runs', async () => {
     const s = setup()
-    const first = landing()
-    s.executor.submit(list, first.promise)
-    await s.time.settle()
-    first.refuse()
-    await s.time.settle()
-    expect(s.executor.inFlight()).toBe(0)
+    await refusedLanding(s, roomCheck, () => expect(s.calls).toHaveLength(1))
     expect(s.outcomes).toEqual([])
     expect(s.fed).toEqual([])
     // Decided again and published: ZEGO is asked again, and this answer is the one used.
     s.time.advanceSync(200)
-    s.executor.submit(list, Promise.resolve())
+    s.executor.submit(roomCheck, Promise.resolve())
     await s.executor.drained()
     expect(s.calls.map((c) => c.at)).toEqual([1_000, 1_200])
     expect(s.outcomes).toMatchObject([{ result: 'observed', at: 1_200 }])
@@ -145,15 +139,11 @@ describe('executor: a read sent while its decision lands', () => {
 
   it('a retry of a read is recorded only once its decision landed, and not at all if it never does', async () => {
     const s = setup(1)
-    const decision = landing()
-    s.executor.submit(list, decision.promise)
-    await s.time.settle()
     // Rate limited: the retry waits ZEGO's per-room interval; its "retrying" outcome waits for the decision.
-    expect(s.calls).toHaveLength(1)
-    expect(s.outcomes).toEqual([])
-    decision.refuse()
-    await s.time.settle()
-    expect(s.executor.inFlight()).toBe(0)
+    await refusedLanding(s, roomCheck, () => {
+      expect(s.calls).toHaveLength(1)
+      expect(s.outcomes).toEqual([])
+    })
     await s.time.advance(30_000)
     expect(s.calls).toHaveLength(1)
     expect(s.outcomes).toEqual([])
@@ -162,13 +152,8 @@ describe('executor: a read sent while its decision lands', () => {
 
   it('a StopMix submitted while its decision lands is sent only once it landed, never if it does not', async () => {
     const s = setup()
-    const refused = landing()
-    s.executor.submit(stop, refused.promise)
-    await s.time.settle()
-    refused.refuse()
-    await s.time.settle()
+    await refusedLanding(s, stop)
     expect(s.calls).toEqual([])
-    expect(s.executor.inFlight()).toBe(0)
     const decision = landing()
     s.executor.submit(stop, decision.promise)
     await s.time.settle()
