@@ -96,8 +96,8 @@ const isList = (d: Decision) => d.command?.call === 'DescribeSimpleStreamList'
 const isStop = (d: Decision) => d.command?.call === 'StopMix'
 const stopsOf = (decisions: Decision[]) => decisions.filter((d) => d.action === 'stop').map((d) => d.taskId)
 
-/** An orphan in room r1 whose grace ends: the tick decides the room's list, whose publish is held. */
-async function listDecided(s: ReturnType<typeof setup>): Promise<Held> {
+/** An orphan in room r1: its only input closed at T0, its grace ends GRACE_MS later. */
+async function orphanInR1(s: ReturnType<typeof setup>): Promise<void> {
   await s.shell.assign([PARTITION])
   await s.shell.applyBatch(
     PARTITION,
@@ -107,6 +107,11 @@ async function listDecided(s: ReturnType<typeof setup>): Promise<Held> {
       closed({ streamId: 's1', roomId: 'r1', at: T0 - 1_000, seq: 2, receivedAt: T0 }),
     ]),
   )
+}
+
+/** The orphan's grace ends: the tick decides r1's list, whose publish is held. */
+async function listDecided(s: ReturnType<typeof setup>): Promise<Held> {
+  await orphanInR1(s)
   s.decisions.hold = (decisions) => decisions.some(isList)
   await s.time.advance(GRACE_MS + 1_000)
   const [held] = s.decisions.held
@@ -163,6 +168,30 @@ describe('a room list is sent while its decision is being published', () => {
     expect(s.outcomes.filter((o) => o.action === 'DescribeSimpleStreamList')).toMatchObject([
       { result: 'observed', at: lists[1]?.at },
     ])
+    expect(s.zego.of('StopMix')).toHaveLength(1)
+    s.shell.stop()
+  })
+
+  it('its answer waits also for the outcomes its turn was decided on', async () => {
+    const s = setup()
+    await orphanInR1(s)
+    let recorded = () => {}
+    const recording = new Promise<void>((resolve) => {
+      recorded = resolve
+    })
+    // The deadline fires, and an answer whose outcome is still being recorded joins its turn.
+    s.time.advanceSync(GRACE_MS + 1_000)
+    const observedAt = s.time.clock.now()
+    void s.shell.input(APP, { kind: 'room_streams', roomId: 'r9', streamIds: [], observedAt }, recording)
+    await s.time.settle()
+    expect(s.decisions.records.filter(isList).map((d) => d.evidence.note)).toEqual(['r1'])
+    expect(s.zego.of('DescribeSimpleStreamList')).toHaveLength(1)
+    await s.time.advance(300)
+    expect(s.outcomes).toEqual([])
+    expect(s.zego.of('StopMix')).toEqual([])
+    recorded()
+    await s.time.settle()
+    expect(s.outcomes.filter((o) => o.action === 'DescribeSimpleStreamList')).toHaveLength(1)
     expect(s.zego.of('StopMix')).toHaveLength(1)
     s.shell.stop()
   })
