@@ -1,4 +1,4 @@
-import type { CommandDecision } from '@mixguard/contracts'
+import type { Command, CommandDecision } from '@mixguard/contracts'
 
 /**
  * The ports the shell drives, declared on the shell's side: the adapters (the Kafka state store, the
@@ -29,9 +29,23 @@ export interface StateStore<S> {
   unchanged(partitions: number[]): Promise<Set<number>>
 }
 
+/**
+ * The calls that change nothing at ZEGO: they may be sent while the decision asking for them is being
+ * published (`Executor.submit`'s `landed`). Every other call (StopMix) waits for its decision's publish.
+ */
+const READS: ReadonlySet<Command['call']> = new Set(['DescribeSimpleStreamList', 'GetMixTaskInfo'])
+
+export const isRead = (command: Command): boolean => READS.has(command.call)
+
 export interface Executor {
-  /** Carries a decision's command out once; a decision already in flight is not started twice. */
-  submit(decision: CommandDecision): void
+  /**
+   * Carries a decision's command out once; a decision already in flight is not started twice.
+   * `landed` (default: landed already) settles when the decision is on the decisions topic and may be
+   * acted on. Until then a read is sent but nothing it brings is recorded or fed back, and any other
+   * call is not sent; if it rejects, the call is given up and its answer dropped, and the same decision
+   * submitted again runs again.
+   */
+  submit(decision: CommandDecision, landed?: Promise<void>): void
   /** Abandons the work of apps this instance no longer owns (their new owner re-executes it). */
   cancel(appIds: Iterable<number>): void
   inFlight(): number

@@ -14,7 +14,7 @@ import { isReconcilerError, ReconcilerError } from './errors.ts'
 import { PartitionLock } from './partition-lock.ts'
 import { RETRY_BACKOFF } from './retry-backoff.ts'
 import { SaveCoalescer } from './save-coalescer.ts'
-import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
+import { type EventRecord, type Executor, isRead, type StateStore, type StoredApp } from './shell-ports.ts'
 import { decideTurnEvents, type Placed, type TurnEvent } from './turn-events.ts'
 
 /** What the shell reports so metrics and logs can watch it; every hook is optional. */
@@ -413,15 +413,24 @@ export class Shell {
     const due = nextDeadline(state)
     if (due !== null && due <= now && inputs.some(({ input }) => input.kind !== 'tick'))
       apply({ kind: 'tick' })
-    if (decisions.length > 0) await this.#o.publishDecisions(decisions)
-    await this.#durable(inputs)
+    // A read (a room list, GetMixTaskInfo) goes out while its decision is being published; what it
+    // brings is recorded and fed back only once this turn landed (executor.ts). The rest waits below.
+    const landed = this.#landTurn(decisions, inputs)
+    for (const decision of decisions) if (isRead(decision.command)) this.#o.executor.submit(decision, landed)
+    await landed
     // Saved with the next coalesced save: until then a crash replays it (deadlines are in the last
     // saved state and fire again, pending stops are carried out again, and StopMix is idempotent), and
     // saving a large app's state on every deadline and outcome would cost time quadratic in its size.
     const next = { ...app, state }
     owned.apps.set(appId, next)
     this.#saves.mark(partition, appId)
-    this.#act([next], decisions)
+    this.#act([next], decisions, (decision) => isRead(decision.command))
+  }
+
+  /** An input turn lands: its decisions published, then the outcomes its inputs came with durable. */
+  async #landTurn(decisions: CommandDecision[], inputs: Waiting[]): Promise<void> {
+    if (decisions.length > 0) await this.#o.publishDecisions(decisions)
+    await this.#durable(inputs)
   }
 
   /**
@@ -443,12 +452,20 @@ export class Shell {
     }
   }
 
-  /** Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out. */
-  #act(apps: Iterable<StoredApp<AppState>>, decisions: CommandDecision[]): void {
+  /**
+   * Published and saved: report the decisions, arm the apps' deadlines and carry the decisions out
+   * (but those `submitted` already, while they were being published).
+   */
+  #act(
+    apps: Iterable<StoredApp<AppState>>,
+    decisions: CommandDecision[],
+    submitted: (decision: CommandDecision) => boolean = () => false,
+  ): void {
     for (const decision of decisions) this.#o.observer?.decided?.(decision)
     for (const app of apps) {
       this.#arm(app)
-      for (const decision of decisions) if (decision.appId === app.appId) this.#o.executor.submit(decision)
+      for (const decision of decisions)
+        if (decision.appId === app.appId && !submitted(decision)) this.#o.executor.submit(decision)
     }
   }
 

@@ -10,19 +10,7 @@ import {
   UNCONFIRMED_STOP_MIN_WAIT_MS,
 } from '../core/index.ts'
 import { createExecutor } from './executor.ts'
-
-const roomCheck: CommandDecision = {
-  v: 1,
-  id: 'd-room-check',
-  appId: 7,
-  taskId: 'task-1',
-  action: 'verify',
-  reason: 'orphaned',
-  rule: 'room_streams',
-  evidence: { eventIds: [], deadline: null, supersededBy: null, note: 'room-1' },
-  decidedAt: 0,
-  command: { call: 'DescribeSimpleStreamList', appId: 7, lane: 'normal', roomId: 'room-1' },
-}
+import { roomCheck } from './executor-test-decisions.ts'
 
 const listFailed = (): ZegoError =>
   new ZegoError({

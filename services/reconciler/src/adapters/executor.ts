@@ -7,7 +7,7 @@ import {
   ROOM_LIST_ATTEMPTS,
   UNCONFIRMED_STOP_MIN_WAIT_MS,
 } from '../core/index.ts'
-import type { Executor } from '../shell-ports.ts'
+import { type Executor, isRead } from '../shell-ports.ts'
 
 export interface ExecutorOptions {
   /** The ZEGO client for an app, or undefined when no credentials are configured for it. */
@@ -165,18 +165,40 @@ export function createExecutor(options: ExecutorOptions): Executor {
     await fed
   }
 
-  async function execute(decision: CommandDecision, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs the decision's call. `landed` (undefined: landed already) says whether the decision made it to
+   * the decisions topic: a call that changes ZEGO waits for it; a read goes out at once, and what it
+   * brings is dated when ZEGO answered but recorded and fed back only once the decision landed.
+   */
+  async function execute(
+    decision: CommandDecision,
+    signal: AbortSignal,
+    landed: Promise<boolean> | undefined,
+  ): Promise<void> {
     const earlier = recall(decision.id)
     if (earlier !== undefined) {
-      await options.feedback(decision.appId, earlier, Promise.resolve())
+      if (landed === undefined || (await landed))
+        await options.feedback(decision.appId, earlier, Promise.resolve())
       return
     }
     const call = callFor(decision.command)
+    if (landed !== undefined && !isRead(decision.command) && !(await landed)) return
+    const answered = await ask(decision, call, signal, landed)
+    if (answered === undefined || (landed !== undefined && !(await landed)) || signal.aborted) return
+    await finish(decision, answered.result, answered.input)
+  }
+
+  /** The call's outcome and what it feeds back, or undefined when it was abandoned. */
+  async function ask(
+    decision: CommandDecision,
+    call: Call,
+    signal: AbortSignal,
+    landed: Promise<boolean> | undefined,
+  ): Promise<{ result: Outcome; input: CoreInput } | undefined> {
     const client = options.clientFor(decision.appId)
     if (client === undefined) {
       const result = outcome(decision, call, 'failed_permanent', 0, undefined, 'NO_CREDENTIALS')
-      await finish(decision, result, { kind: 'outcome', outcome: result })
-      return
+      return { result, input: asOutcome(result) }
     }
     const { outcome: answer, attempts: attempt } = await retryZegoCall(() => call.run(client, signal), {
       ...policy,
@@ -185,17 +207,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
       timers,
       random,
       signal,
-      onRetry: (error, attempt) =>
-        options.record(outcome(decision, call, 'retrying', attempt, error), decision),
+      onRetry: async (error, attempt) => {
+        const retrying = outcome(decision, call, 'retrying', attempt, error)
+        if (landed === undefined || (await landed)) await options.record(retrying, decision)
+      },
     })
-    if (signal.aborted) return
+    if (signal.aborted) return undefined
     if (answer.ok) {
       const result = outcome(decision, call, call.success, attempt)
-      await finish(decision, result, answer.data(result))
-      return
+      return { result, input: answer.data(result) }
     }
     const error = answer.error
-    if (error.code === 'ZEGO_ABORTED') return
+    if (error.code === 'ZEGO_ABORTED') return undefined
     const result = outcome(
       decision,
       call,
@@ -207,15 +230,28 @@ export function createExecutor(options: ExecutorOptions): Executor {
       attempt,
       error,
     )
-    await finish(decision, result, { kind: 'outcome', outcome: result })
+    return { result, input: asOutcome(result) }
   }
 
   return {
-    submit(decision) {
+    submit(decision, landing) {
       if (decision.action === 'would_stop' || running.has(decision.id)) return
       const controller = new AbortController()
       const entry = { appId: decision.appId, controller, done: Promise.resolve() }
-      entry.done = execute(decision, controller.signal)
+      // A decision whose publish failed is forgotten at once, as cancel() does: its call is given up and
+      // its answer dropped, and the same decision, decided again, runs again.
+      const landed = landing?.then(
+        () => true,
+        () => {
+          if (running.get(decision.id) === entry) {
+            controller.abort()
+            running.delete(decision.id)
+            settle()
+          }
+          return false
+        },
+      )
+      entry.done = execute(decision, controller.signal, landed)
         .catch((error: unknown) => options.onError?.(error, decision))
         .finally(() => {
           if (running.get(decision.id) === entry) running.delete(decision.id)
