@@ -1,6 +1,7 @@
 import { retry, systemTimers } from '@mixguard/time'
-import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs'
+import { Kafka, type KafkaConfig, logLevel, type Producer, type ProducerConfig } from 'kafkajs'
 import { KafkaSetupError } from './errors.ts'
+import { KeyedPartitioner } from './keyed-partitioner.ts'
 import { type KafkaSecurity, kafkajsSecurity } from './security.ts'
 
 export type KafkaLogLevel = 'error' | 'warn' | 'info' | 'debug'
@@ -47,13 +48,14 @@ export function createKafka(options: KafkaClientOptions): Kafka {
 /**
  * An idempotent producer with acks = all semantics (kafkajs sends acks -1 by default, and idempotence
  * requires at most one request in flight per connection to keep per-partition order on retries).
+ * Records go to the partitions kafkajs's default partitioner gives (KeyedPartitioner remembers them).
  */
 export function createIdempotentProducer(
   kafka: Kafka,
   config: Omit<ProducerConfig, 'idempotent'> = {},
 ): Producer {
   return kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: KeyedPartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
     ...config,
