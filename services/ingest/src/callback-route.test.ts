@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { decodeDeadLetter, decodeEvent, recordMetadataOfValue } from '@mixguard/contracts'
 import { Secret } from '@mixguard/service-kit'
 import { callbackSignature } from '@mixguard/zego-api'
@@ -7,6 +8,7 @@ import { createAppRegistry } from './apps.ts'
 import { type CallbackDeps, handleCallback } from './callback-route.ts'
 import { IngestError } from './errors.ts'
 import { createMemoryNonceStore } from './memory-nonce-store.ts'
+import type { NonceStore } from './nonce-store.ts'
 import type { Durability } from './publisher.ts'
 import type { SpoolRecord } from './spool-format.ts'
 
@@ -332,5 +334,51 @@ describe('hostile bodies', () => {
     const payload = JSON.parse(letter.ok ? letter.deadLetter.payload : '{}') as Record<string, unknown>
     expect(payload).toMatchObject({ event: 'stream_paused', stream_id: 's-1', appid: '4001' })
     expect(payload).not.toHaveProperty('timestamp')
+  })
+})
+
+describe('the nonce claim', () => {
+  test("is keyed `<appid>:<timestamp>:<nonce>` with the body's sha256 in hex, for any nonce, JSON or form (every replica and version must agree)", async () => {
+    const claims: { key: string; digest: string; expiresAt: number }[] = []
+    const d = deps()
+    const memory = d.nonces
+    const recording: NonceStore = {
+      kind: 'memory',
+      claim: (key, digest, expiresAt) => {
+        claims.push({ key, digest, expiresAt })
+        return memory.claim(key, digest, expiresAt)
+      },
+      status: () => memory.status(),
+      close: () => memory.close(),
+    }
+    const nonces = [
+      '8812',
+      '0012',
+      'a:b::c',
+      'ä-ö-ü',
+      '房间',
+      '🎛️',
+      'lone-\ud800-surrogate',
+      'e\u0301-decomposed',
+      ' spaced ',
+      'x'.repeat(300),
+    ]
+    const expected: typeof claims = []
+    for (const [i, nonce] of nonces.entries()) {
+      const timestamp = String(NOW / 1000 - i)
+      const body = signed({ ...streamCreate, timestamp, nonce, stream_id: `s-${i}` })
+      const form = i % 2 === 1
+      const bytes = form
+        ? Buffer.from(new URLSearchParams(body as Record<string, string>).toString())
+        : json(body)
+      const answer = await handleCallback(bytes, form ? 'form' : 'json', { ...d, nonces: recording })
+      expect(answer, nonce).toMatchObject({ status: 200, outcome: 'stored' })
+      expected.push({
+        key: `${4001}:${timestamp}:${nonce}`,
+        digest: createHash('sha256').update(bytes).digest('hex'),
+        expiresAt: Number(timestamp) * 1000 + 300_000,
+      })
+    }
+    expect(claims).toEqual(expected)
   })
 })

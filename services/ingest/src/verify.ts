@@ -10,7 +10,8 @@ export type Rejection =
       detail: string
     }
 
-export type Verified = { ok: true; app: AppSecrets; timestampSec: number }
+/** The app, and the timestamp and nonce the signature covers (checked present). */
+export type Verified = { ok: true; app: AppSecrets; timestampSec: number; timestamp: string; nonce: string }
 
 export interface VerifyContext {
   apps: AppRegistry
@@ -62,7 +63,7 @@ export function verifyCallback(
   )
   if (!authentic)
     return reject(401, 'bad_signature', `signature does not match any callback secret of AppID ${appId}`)
-  return { ok: true, app, timestampSec }
+  return { ok: true, app, timestampSec, timestamp, nonce }
 }
 
 function reject<S extends Rejection['status']>(
