@@ -1,30 +1,9 @@
-import type { CommandDecision } from '@mixguard/contracts'
 import { createManualTime } from '@mixguard/time'
 import type { ZegoClient } from '@mixguard/zego-api'
 import { expect, test } from 'vitest'
 import type { CoreInput } from '../core/index.ts'
 import { createExecutor } from './executor.ts'
-
-const stop: CommandDecision = {
-  v: 1,
-  id: 'd-1',
-  appId: 4001,
-  taskId: 'task-a',
-  action: 'stop',
-  reason: 'orphaned',
-  rule: 'grace:normal',
-  evidence: { eventIds: [], deadline: null, supersededBy: null, note: null },
-  decidedAt: 0,
-  command: { call: 'StopMix', appId: 4001, lane: 'normal', taskId: 'task-a', userId: null },
-}
-
-const roomCheck: CommandDecision = {
-  ...stop,
-  id: 'd-2',
-  action: 'verify',
-  rule: 'room_streams',
-  command: { call: 'DescribeSimpleStreamList', appId: 4001, lane: 'normal', roomId: 'room-1' },
-}
+import { roomCheck, orphanStop as stop } from './executor-test-decisions.ts'
 
 test('a decision cancelled (partition suspended) and submitted again on resuming runs again', async () => {
   const time = createManualTime(0)

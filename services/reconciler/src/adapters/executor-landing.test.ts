@@ -4,7 +4,7 @@ import { type ZegoClient, ZegoCode, ZegoError } from '@mixguard/zego-api'
 import { describe, expect, it } from 'vitest'
 import type { CoreInput } from '../core/index.ts'
 import { createExecutor } from './executor.ts'
-import { roomCheck } from './executor-test-decisions.ts'
+import { roomCheck, orphanStop as stop } from './executor-test-decisions.ts'
 
 // A decision submitted with `landed` (its publish still on its way): a read (a room list,
 // GetMixTaskInfo) is sent at once, and what it brings is recorded and fed back only once the decision
@@ -16,14 +16,6 @@ const info: CommandDecision = {
   reason: 'unconfirmed_stop',
   rule: 'get_mix_task_info',
   command: { call: 'GetMixTaskInfo', appId: 7, lane: 'background', taskId: 'task-1' },
-}
-
-const stop: CommandDecision = {
-  ...roomCheck,
-  id: 'd-stop',
-  action: 'stop',
-  rule: 'grace:normal',
-  command: { call: 'StopMix', appId: 7, lane: 'normal', taskId: 'task-1', userId: null },
 }
 
 const rateLimited = (): ZegoError =>

@@ -14,3 +14,12 @@ export const roomCheck: CommandDecision = {
   decidedAt: 0,
   command: { call: 'DescribeSimpleStreamList', appId: 7, lane: 'normal', roomId: 'room-1' },
 }
+
+/** The orphan's stop: StopMix of task-1 for app 7. */
+export const orphanStop: CommandDecision = {
+  ...roomCheck,
+  id: 'd-stop',
+  action: 'stop',
+  rule: 'grace:normal',
+  command: { call: 'StopMix', appId: 7, lane: 'normal', taskId: 'task-1', userId: null },
+}
