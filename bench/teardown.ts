@@ -36,12 +36,18 @@ export function spawnOwned(
   trapSignals()
   const child = spawn(command, args, options)
   children.add(child)
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+  // A command that cannot start (not installed) emits 'error' and may never emit 'exit': it has exited
+  // too (null), and the caller's own 'error' listener has the reason.
+  const exited = new Promise<number | null>((resolve) => {
+    const done = (code: number | null) => {
       children.delete(child)
       resolve(code)
-    }),
-  )
+    }
+    child.once('exit', done)
+    child.once('error', () => {
+      if (child.pid === undefined) done(null)
+    })
+  })
   const stop = onTeardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     child.kill('SIGTERM')
