@@ -57,23 +57,25 @@ _mg_bootstrap() {
 }
 
 # Tools some tests need, from the distribution only (never a browser download): Debian's chromium for the
-# status-page test, promtool (Debian's prometheus package) for the alert-rule tests, and redis-server for
-# the Redis nonce-store tests (each starts its own server). Installed with apt-get when missing;
+# status-page test, promtool (Debian's prometheus package) for the alert-rule tests, redis-server for
+# the Redis nonce-store tests (each starts its own server), and wrk for the paced load driver's test (and
+# `pnpm bench`). Installed with apt-get when missing;
 # elsewhere a warning names them (those tests then fail, they never skip).
 _mg_test_tools() {
   local missing=() sudo=""
   command -v chromium >/dev/null || missing+=(chromium)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v wrk >/dev/null || missing+=(wrk)
   [ ${#missing[@]} -eq 0 ] && return 0
   if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
-    echo "bootstrap: installing ${missing[*]} with apt-get (for the status-page, alert-rule and Redis tests)" >&2
+    echo "bootstrap: installing ${missing[*]} with apt-get (for the status-page, alert-rule, Redis and load-driver tests)" >&2
     if ($sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}") >/dev/null; then
       return 0
     fi
   fi
-  echo "bootstrap: warning: ${missing[*]} missing (Debian: apt-get install ${missing[*]}); the status-page, alert-rule and Redis tests need them" >&2
+  echo "bootstrap: warning: ${missing[*]} missing (Debian: apt-get install ${missing[*]}); the status-page, alert-rule, Redis and load-driver tests need them" >&2
 }
 
 _mg_bootstrap
