@@ -11,7 +11,7 @@
 // compiles its hot path and grows its young generation over its first seconds, and the rows measure the
 // steady state a long-running server is in.
 // Run: pnpm bench:ingest [--seconds 5] [--connections 64] [--rate 2000] [--rate-seconds 10] [--warmup 5]
-//   [--workers 2]
+//   [--workers 2]   (--rate 0 leaves the paced rows out, --workers 0 the workers rows)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -53,8 +53,9 @@ export const ingestOptionSpec = {
   workers: { type: 'string', default: '2' },
 } as const
 
+/** The options from the command line; a value out of its range ends the bench with a usage error (exit 2). */
 export function ingestOptions(values: Record<string, string | boolean | undefined>): IngestBenchOptions {
-  return {
+  const options = {
     seconds: Number(values.seconds),
     connections: Number(values.connections),
     threads: Number(values.threads),
@@ -63,6 +64,35 @@ export function ingestOptions(values: Record<string, string | boolean | undefine
     warmup: Number(values.warmup),
     workers: Number(values.workers),
   }
+  const wrong = (
+    [
+      ['seconds', options.seconds > 0, 'a number of seconds above 0'],
+      [
+        'connections',
+        Number.isInteger(options.connections) && options.connections >= 1,
+        'a whole number ≥ 1',
+      ],
+      ['threads', Number.isInteger(options.threads) && options.threads >= 1, 'a whole number ≥ 1'],
+      [
+        'rate',
+        Number.isInteger(options.rate) && options.rate >= 0,
+        'a whole number of callbacks/s (0: no paced rows)',
+      ],
+      ['rate-seconds', options.rateSeconds > 0, 'a number of seconds above 0'],
+      ['warmup', options.warmup >= 0, 'a number of seconds, 0 or more'],
+      [
+        'workers',
+        Number.isInteger(options.workers) && options.workers >= 0,
+        'a whole number (below 2: no workers rows)',
+      ],
+    ] as const
+  ).filter(([, ok]) => !ok)
+  if (wrong.length > 0) {
+    for (const [name, , want] of wrong)
+      console.error(`--${name} wants ${want}, not ${JSON.stringify(values[name])}`)
+    process.exit(2)
+  }
+  return options
 }
 
 /**
@@ -216,7 +246,7 @@ export async function benchIngest(
       )
     }
     const pacedRows: Row[] = []
-    for (const setup of setups)
+    for (const setup of options.rate > 0 ? setups : [])
       pacedRows.push(await pacedIngest(brokers, setup, { dir, run, warm, brokerPid }, options, progress))
     return [
       wrkRow('bare node:http answering 200 (reference)', bare, bare.perSecond),
@@ -345,6 +375,6 @@ async function startIngestWithAdmin(
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: ingestOptionSpec })
-  await runAlone((brokers, progress) => benchIngest(brokers, ingestOptions(values), progress))
+  const options = ingestOptions(parseArgs({ options: ingestOptionSpec }).values)
+  await runAlone((brokers, progress) => benchIngest(brokers, options, progress))
 }
