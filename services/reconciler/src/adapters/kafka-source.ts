@@ -46,6 +46,17 @@ export interface KafkaSource {
   restoring(): boolean
 }
 
+/**
+ * A fetch is answered once the broker holds this much for the member, or after FETCH_MAX_WAIT_MS. A
+ * caught-up member fetching every event as it came (1 byte) sent a fetch per event or two at 1,000
+ * events/s, each a request for the broker and a round of decode, decide and publish here, on the same
+ * cores: gathering up to 50 ms of events cut the reconciler's CPU by about a tenth and the time-to-stop
+ * bench's p99 by a third to two thirds. An event reaches the core at most 50 ms later; a backlog is
+ * fetched at once, as before.
+ */
+const FETCH_MIN_BYTES = 64 * 1024
+const FETCH_MAX_WAIT_MS = 50
+
 /** kafkajs error types that mean this member's generation is over. */
 const GROUP_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -96,7 +107,8 @@ export function createKafkaSource(options: {
   const timing = options.timing ?? DEFAULT_GROUP_TIMING
   const consumer = kafka.consumer({
     groupId: options.groupId,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    minBytes: FETCH_MIN_BYTES,
     sessionTimeout: timing.sessionTimeoutMs,
     heartbeatInterval: timing.heartbeatIntervalMs,
     rebalanceTimeout: timing.rebalanceTimeoutMs,
