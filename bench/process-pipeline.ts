@@ -55,6 +55,8 @@ export interface ProcessPipeline {
   reconcilerLoopDelay(): Promise<{ p99Ms: number; maxMs: number }>
   /** Events not yet applied by the reconciler, over its partitions, as of its last batch (its /metrics). */
   reconcilerLag(): Promise<number>
+  /** The reconciler's coalesced state saves so far: how many, and the seconds they took in all (its /metrics). */
+  reconcilerSaves(): Promise<{ count: number; seconds: number }>
 }
 
 /** The overload answers between two `overloadsByAction` readings: their number, and per action as text. */
@@ -242,6 +244,14 @@ export async function withProcessPipeline(
         const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
         const lags = text.matchAll(/^mixguard_reconciler_consumer_lag_records\{[^}]*\} (\S+)$/gm)
         return [...lags].reduce((sum, m) => sum + Number(m[1]), 0)
+      },
+      async reconcilerSaves() {
+        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
+        const total = (part: string) =>
+          Number(
+            text.match(new RegExp(`^mixguard_reconciler_state_save_seconds_${part} (\\S+)$`, 'm'))?.[1] ?? 0,
+          )
+        return { count: total('count'), seconds: total('sum') }
       },
     })
   } finally {

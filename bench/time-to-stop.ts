@@ -52,6 +52,7 @@ export async function benchTimeToStop(
       callbackSecret,
       reconcilerLoopDelay,
       reconcilerLag,
+      reconcilerSaves,
       pids,
     }) => {
       const tasks = Array.from({ length: orphans }, (_, i) => `${TASK_PREFIX}${i}`)
@@ -79,6 +80,7 @@ export async function benchTimeToStop(
       const waiting = [pids.ingest, pids.reconciler, brokerPid]
       const waitsFrom = await Promise.all(waiting.map(processCpuWaitSeconds))
       const pressureFrom = await cpuPressureSeconds()
+      const savesFrom = await reconcilerSaves()
       const began = Date.now()
       // How far behind the events the reconciler was meanwhile (a late close is a stop that waits).
       const lags: number[] = []
@@ -111,6 +113,8 @@ export async function benchTimeToStop(
       const othersTo = [await processCpuSeconds(pids.ingest), await processCpuSeconds(brokerPid)]
       const waitsTo = await Promise.all(waiting.map(processCpuWaitSeconds))
       const pressureTo = await cpuPressureSeconds()
+      const savesTo = await reconcilerSaves()
+      const saves = savesTo.count - savesFrom.count
       // Steadier than the latencies on a shared machine: the reconciler's own work in the same window.
       const cpuSeconds = cpuFrom === null || cpuTo === null ? Number.NaN : cpuTo - cpuFrom
       const windowSeconds = (Date.now() - began) / 1000
@@ -146,6 +150,10 @@ export async function benchTimeToStop(
             'ingest / reconciler / broker waiting for CPU s': secondsBetween(waitsFrom, waitsTo),
             // The share of the window in which some task of the machine waited for a CPU.
             "machine's CPU pressure %": pressure,
+            // Each save encodes its apps' whole state on the reconciler's loop (save-coalescer.ts).
+            "reconciler's state saves / mean ms": `${saves} / ${
+              saves === 0 ? '–' : Math.round((1000 * (savesTo.seconds - savesFrom.seconds)) / saves)
+            }`,
             "reconciler's lag p50 / max events": `${percentile(
               [...lags].sort((a, b) => a - b),
               50,

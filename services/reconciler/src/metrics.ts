@@ -93,6 +93,13 @@ export function createMetrics() {
     registers: [registry],
   })
 
+  const saveSeconds = new Histogram({
+    name: 'mixguard_reconciler_state_save_seconds',
+    help: 'Time a coalesced save of the changed apps took (encode, compression, changelog round trip); the next waits at least ten times as long',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
   return {
     registry,
     decided(decision: Decision) {
@@ -122,6 +129,7 @@ export function createMetrics() {
     deadLettered: () => deadLetters.inc(),
     lag: (partition: number, value: number) => lag.set({ partition: String(partition) }, value),
     restored: (ms: number) => restoreSeconds.observe(ms / 1000),
+    saved: (ms: number) => saveSeconds.observe(ms / 1000),
     /** Gauges read from live objects at scrape time. */
     sample(read: { deadlines: { armed: number; overdue: number }; budgetWaiting: number; inFlight: number }) {
       deadlinesArmed.set(read.deadlines.armed)

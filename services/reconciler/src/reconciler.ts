@@ -218,6 +218,7 @@ export async function startReconciler(
       revoked: (partitions) => log.info({ partitions }, 'partitions revoked'),
       suspended: (partitions) =>
         log.info({ partitions }, 'partitions suspended until the group confirms who owns them'),
+      saved: (ms) => metrics.saved(ms),
       saveFailed: (error) => log.error({ err: error }, 'saving state failed (it is tried again)'),
       inputFailed: (appId, error, attempt) =>
         log.warn({ err: error, appId, attempt }, 'applying a deadline or outcome failed (it is tried again)'),

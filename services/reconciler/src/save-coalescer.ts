@@ -1,12 +1,25 @@
-import { backoffDelay, type Timers } from '@mixguard/time'
+import { backoffDelay, type Clock, type Timers } from '@mixguard/time'
 import { RETRY_BACKOFF } from './retry-backoff.ts'
 
+/**
+ * A save waits at least this many times as long as the last one took: an app of 20–30k live streams
+ * takes 100–500 ms to encode, on the event loop, so saving it every second would hold the loop (and
+ * every deadline, list and answer behind it) a tenth to half of the time. Saving less often costs only
+ * a longer replay after a crash.
+ */
+export const SAVE_TIME_SHARE = 10
+/** The longest a change waits for its save, however long saves take: what a crash may replay. */
+export const MAX_SAVE_DELAY_MS = 30_000
+
 export interface SaveCoalescerOptions {
+  clock: Clock
   timers: Timers
-  /** How long a change may wait for its coalesced save. */
+  /** How long a change may wait for its coalesced save (longer after a slow save: SAVE_TIME_SHARE). */
   delayMs: number
   /** Saves one partition's marked apps (see `take` and `putBack`). */
   savePartition: (partition: number) => Promise<void>
+  /** A coalesced save landed, having taken `ms`. */
+  onSaved?: (ms: number) => void
   onFailed?: (error: unknown) => void
 }
 
@@ -20,6 +33,8 @@ export class SaveCoalescer {
   readonly #dirty = new Map<number, Set<number>>()
   #timer: unknown = null
   #failures = 0
+  /** How long the last coalesced save took. */
+  #lastSaveMs = 0
   #stopped = false
 
   constructor(options: SaveCoalescerOptions) {
@@ -29,7 +44,7 @@ export class SaveCoalescer {
   /** Marks an app changed and schedules the save. */
   mark(partition: number, appId: number): void {
     this.putBack(partition, [appId])
-    this.schedule(this.#o.delayMs)
+    this.schedule()
   }
 
   /** Marks apps changed again (after a failed save) without scheduling. */
@@ -49,13 +64,16 @@ export class SaveCoalescer {
     this.#dirty.delete(partition)
   }
 
-  schedule(delayMs = this.#o.delayMs): void {
+  schedule(delayMs = this.#delay()): void {
     if (this.#timer !== null || this.#dirty.size === 0 || this.#stopped) return
     this.#timer = this.#o.timers.setTimeout(() => {
       this.#timer = null
+      const began = this.#o.clock.now()
       this.flush().then(
         () => {
           this.#failures = 0
+          this.#lastSaveMs = this.#o.clock.now() - began
+          this.#o.onSaved?.(this.#lastSaveMs)
         },
         (error: unknown) => {
           this.#o.onFailed?.(error)
@@ -64,6 +82,10 @@ export class SaveCoalescer {
         },
       )
     }, delayMs)
+  }
+
+  #delay(): number {
+    return Math.min(MAX_SAVE_DELAY_MS, Math.max(this.#o.delayMs, SAVE_TIME_SHARE * this.#lastSaveMs))
   }
 
   /** Saves every marked partition; rejects with the first failure once all have settled. */

@@ -26,6 +26,8 @@ interface ShellObserver {
   revoked?(partitions: number[]): void
   /** Every partition stopped acting (its timers and calls) until the group says who owns what. */
   suspended?(partitions: number[]): void
+  /** The changed apps' state saved, in `ms` (the encode, its compression and the Kafka round trip). */
+  saved?(ms: number): void
   saveFailed?(error: unknown): void
   /** A deadline, outcome or observation could not be applied; it is tried again after a backoff. */
   inputFailed?(appId: number, error: unknown, attempt: number): void
@@ -65,7 +67,8 @@ export const RECORDS_PER_TURN = 200
 /**
  * How long a change waits for its partition's coalesced save, by default. Encoding a large app's state
  * holds the event loop (100–500 ms for an app of 20–30k live streams), so it is done about once a
- * second under load, not once per batch; the batches meanwhile are decided, published and acted on.
+ * second under load, not once per batch, and less often once a save takes longer than a tenth of
+ * that (SAVE_TIME_SHARE); the batches meanwhile are decided, published and acted on.
  */
 export const SAVE_DELAY_MS = 1_000
 
@@ -140,9 +143,11 @@ export class Shell {
       void this.input(appId, { kind: 'tick' })
     })
     this.#saves = new SaveCoalescer({
+      clock: options.clock,
       timers: options.timers,
       delayMs: options.saveDelayMs ?? SAVE_DELAY_MS,
       savePartition: (partition) => this.#flushPartition(partition),
+      onSaved: (ms) => this.#o.observer?.saved?.(ms),
       onFailed: (error) => this.#o.observer?.saveFailed?.(error),
     })
   }
