@@ -249,3 +249,73 @@ describe('a burst over many rooms', () => {
     )
   })
 })
+
+describe('a room whose pending list is the sweep’s', () => {
+  it('is not stopped on the callbacks alone while the lists of other stops still go before that list', async () => {
+    // 1,400 rooms, a task each, every input closed: 1,400 confirmation lists, 35 s at ZEGO’s 40/s, longer
+    // than a confirmation waits for its list (UNCONFIRMED_STOP_MIN_WAIT_MS) beyond the lists queued.
+    // One room's sweep list went out before the closes, failed on the network and is being retried in
+    // the executor's lowest lane: it goes after every confirmation list, those asked after this task's
+    // confirmation began too. Its answer must still confirm the stop, not a fallback that counted only
+    // the lists queued when the confirmation began.
+    const ROOMS = 1_400
+    const d = driver(policyWith({ roomSweep: { enabled: true, listShare: 0.5 } }))
+    const rooms = Array.from({ length: ROOMS }, (_, i) => `r${String(i).padStart(4, '0')}`)
+    for (const [i, roomId] of rooms.entries()) {
+      d.event(created({ streamId: `in-${roomId}`, roomId, at: T0 + i, seq: 1 }))
+      d.event(startMix({ taskId: `t-${roomId}`, roomId, at: T0 + 1_000 + i, inputs: [`in-${roomId}`] }))
+    }
+    // The sweep lists its first rooms; every list but the one of `swept` is answered (all streams live).
+    const sweptAt = T0 + 60_000
+    const sweepLists = d.tick(sweptAt).filter(isRoomCheck)
+    const roomOf = (list: Decision) =>
+      list.command?.call === 'DescribeSimpleStreamList' ? list.command.roomId : ''
+    expect(sweepLists.length).toBeGreaterThan(1)
+    const swept = roomOf(sweepLists[0] as Decision)
+    for (const list of sweepLists.slice(1)) d.roomStreams(roomOf(list), [`in-${roomOf(list)}`], sweptAt)
+    // The swept room's input goes first: its confirmation begins with no list queued, and the others'
+    // lists are asked 2 s later (a burst's closes reach the reconciler over seconds).
+    const closeAt = sweptAt + 1_000
+    for (const roomId of rooms) {
+      const at = roomId === swept ? closeAt : closeAt + 2_000
+      d.event(closed({ streamId: `in-${roomId}`, roomId, at, seq: 2 }))
+    }
+    // The executor: confirmation lists one every 25 ms in the order decided; the sweep's retry a second
+    // after the last of them was answered and its stop made.
+    const queue: string[] = []
+    let nextAnswerAt = Number.POSITIVE_INFINITY
+    let sweptAnswered = false
+    const stops = new Map<string, Decision>()
+    const take = (decisions: Decision[], now: number) => {
+      for (const decision of decisions) {
+        if (decision.action === 'stop' && !stops.has(decision.taskId)) stops.set(decision.taskId, decision)
+        if (!isRoomCheck(decision)) continue
+        if (queue.length === 0) nextAnswerAt = now + 1_000 / ROOM_LISTS_PER_SECOND
+        queue.push(roomOf(decision))
+      }
+    }
+    for (let now = closeAt, step = 1; stops.size < ROOMS && now < closeAt + 10 * 60_000; step++) {
+      // Seconds of deciding: the test worker gets its turn now and then to report to vitest.
+      if (step % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+      const due = nextDeadline(d.state) ?? Number.POSITIVE_INFINITY
+      const sweptDue =
+        stops.size === ROOMS - 1 && queue.length === 0 && !sweptAnswered
+          ? now + 1_000
+          : Number.POSITIVE_INFINITY
+      now = Math.min(due, nextAnswerAt, sweptDue)
+      if (now === sweptDue) {
+        sweptAnswered = true
+        take(d.roomStreams(swept, [], now), now)
+      } else if (now === nextAnswerAt) {
+        const roomId = queue.shift() as string
+        nextAnswerAt = queue.length > 0 ? now + 1_000 / ROOM_LISTS_PER_SECOND : Number.POSITIVE_INFINITY
+        take(d.roomStreams(roomId, [], now), now)
+      } else take(d.tick(now), now)
+    }
+    expect(stops.size).toBe(ROOMS)
+    const stop = stops.get(`t-${swept}`) as Decision
+    expect(stop.rule).toBe('grace:normal_close')
+    expect(stop.evidence.eventIds.some((id) => id.startsWith(`room_streams:${swept}@`))).toBe(true)
+    for (const other of stops.values()) expect(other.rule).toBe('grace:normal_close')
+  }, 120_000)
+})

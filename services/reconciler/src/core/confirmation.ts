@@ -92,7 +92,17 @@ export function verdictOf(
     const asked =
       (askedAt !== null && askedAt >= r.goneAt && askedAt >= freshFrom) ||
       (room?.pendingCheck ?? null) !== null
-    if (asked) continue
+    if (asked) {
+      // A sweep's list (the executor's idle lane) goes after every other list, those asked after this
+      // confirmation began too (a burst's closes come in over seconds), and a retried one goes last:
+      // while any of them is queued, the fallback stays one wait beyond them.
+      if (room?.pendingCheck?.command?.lane === 'idle' && view.listsPending() > 0)
+        fallbackAt = Math.max(
+          fallbackAt,
+          now + (view.listsPending() * 1000) / ROOM_LISTS_PER_SECOND + confirm.waitMs,
+        )
+      continue
+    }
     const askableAt = Math.max(now, roomReadyAt(room, policy, 'confirmation'))
     fallbackAt = Math.max(fallbackAt, askableAt + confirm.waitMs + listsAheadMs(view))
   }
