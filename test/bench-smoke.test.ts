@@ -1,4 +1,7 @@
 // The benchmarks run and send what ingest accepts; their figures are never asserted (they measure).
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { parseCallback } from '@mixguard/contracts'
 import { callbackSignature, verifyCallbackSignature } from '@mixguard/zego-api'
 import { describe, expect, it } from 'vitest'
@@ -30,5 +33,22 @@ describe('bench table', () => {
     expect(table.split('\n')).toHaveLength(4)
     expect(table).toContain('events/s (median)')
     expect(table).toContain('| a subject with no throughput | – | – | – | note: n/a |')
+  })
+})
+
+describe('bench:ingest options', () => {
+  it('a value out of range ends it before anything starts, naming the option and what it wants', async () => {
+    const script = fileURLToPath(new URL('../bench/ingest.ts', import.meta.url))
+    const ran = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@mixguard/source', script, '--rate', 'x', '--workers=-1'],
+      { timeout: 30_000 },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(ran.code).toBe(2)
+    expect(ran.stderr).toContain('--rate wants a whole number of callbacks/s (0: no paced rows), not "x"')
+    expect(ran.stderr).toContain('--workers wants a whole number (below 2: no workers rows), not "-1"')
   })
 })
