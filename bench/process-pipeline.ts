@@ -83,6 +83,11 @@ export interface ZegoCall {
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The value of the unlabelled sample `name` in a /metrics text (NaN when it is not there). */
+function sample(text: string, name: string): number {
+  return Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1])
+}
+
 /** Runs `body` with the pipeline's processes on `brokers` (the caller's) and always stops them. */
 export async function withProcessPipeline(
   brokers: string[],
@@ -166,6 +171,7 @@ export async function withProcessPipeline(
       if (!res.ok) throw new Error(`zego-sim ${method} ${path}: ${res.status} ${await res.text()}`)
       return (await res.json()) as T
     }
+    const reconcilerMetrics = async () => (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
     const overloadsByAction = async () =>
       (await control<{ totals: { overloads: Record<string, number> } }>('GET', '/ledger')).totals.overloads
     // The customer's mix API calls, through ingest's passthrough. 30 s rather than the 5 s default: on a
@@ -234,23 +240,19 @@ export async function withProcessPipeline(
       history: () =>
         readHistory(createKafka({ brokers, clientId: `bench-${name}-history` }), { topicPrefix: prefix }),
       async reconcilerLoopDelay() {
-        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
-        const ms = (name: string) =>
-          1000 *
-          Number(text.match(new RegExp(`^mixguard_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm'))?.[1])
+        const text = await reconcilerMetrics()
+        const ms = (name: string) => 1000 * sample(text, `mixguard_nodejs_eventloop_lag_${name}_seconds`)
         return { p99Ms: ms('p99'), maxMs: ms('max') }
       },
       async reconcilerLag() {
-        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
-        const lags = text.matchAll(/^mixguard_reconciler_consumer_lag_records\{[^}]*\} (\S+)$/gm)
+        const lags = (await reconcilerMetrics()).matchAll(
+          /^mixguard_reconciler_consumer_lag_records\{[^}]*\} (\S+)$/gm,
+        )
         return [...lags].reduce((sum, m) => sum + Number(m[1]), 0)
       },
       async reconcilerSaves() {
-        const text = await (await fetch(`http://127.0.0.1:${reconcilerPort}/metrics`)).text()
-        const total = (part: string) =>
-          Number(
-            text.match(new RegExp(`^mixguard_reconciler_state_save_seconds_${part} (\\S+)$`, 'm'))?.[1] ?? 0,
-          )
+        const text = await reconcilerMetrics()
+        const total = (part: string) => sample(text, `mixguard_reconciler_state_save_seconds_${part}`) || 0
         return { count: total('count'), seconds: total('sum') }
       },
     })
