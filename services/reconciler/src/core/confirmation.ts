@@ -97,10 +97,7 @@ export function verdictOf(
       // confirmation began too (a burst's closes come in over seconds), and a retried one goes last:
       // while any of them is queued, the fallback stays one wait beyond them.
       if (room?.pendingCheck?.command?.lane === 'idle' && view.listsPending() > 0)
-        fallbackAt = Math.max(
-          fallbackAt,
-          now + (view.listsPending() * 1000) / ROOM_LISTS_PER_SECOND + confirm.waitMs,
-        )
+        fallbackAt = Math.max(fallbackAt, now + listsAheadMs(view) + confirm.waitMs)
       continue
     }
     const askableAt = Math.max(now, roomReadyAt(room, policy, 'confirmation'))
