@@ -57,3 +57,15 @@ describe('reconciler metrics: the room sweep', () => {
     expect(await value(metrics, 'mixguard_reconciler_orphans_found_by_sweep_total')).toBe(1)
   })
 })
+
+describe('reconciler metrics: state saves', () => {
+  it('observes each coalesced save’s time in seconds', async () => {
+    const metrics = createMetrics()
+    metrics.saved(250)
+    metrics.saved(40)
+    const text = await metrics.registry.metrics()
+    const named = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1])
+    expect(named('mixguard_reconciler_state_save_seconds_count')).toBe(2)
+    expect(named('mixguard_reconciler_state_save_seconds_sum')).toBeCloseTo(0.29)
+  })
+})

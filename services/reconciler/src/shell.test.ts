@@ -16,6 +16,8 @@ function setup(policyFor: (appId: number) => AppPolicy = noConfirmation) {
   const deadLetters = fakeTopic<DeadLetter>()
   const executor = fakeExecutor()
   const failures: unknown[] = []
+  /** What the observer was told each coalesced save took. */
+  const savedMs: number[] = []
   const shell = new Shell({
     store,
     executor,
@@ -25,9 +27,9 @@ function setup(policyFor: (appId: number) => AppPolicy = noConfirmation) {
     clock: time.clock,
     timers: time.timers,
     eventsTopic: 'events',
-    observer: { inputFailed: (_appId, error) => failures.push(error) },
+    observer: { inputFailed: (_appId, error) => failures.push(error), saved: (ms) => savedMs.push(ms) },
   })
-  return { time, store, decisions, deadLetters, executor, shell, failures }
+  return { time, store, decisions, deadLetters, executor, shell, failures, savedMs }
 }
 
 /** Two tasks sharing an output: the batch that records the second stops the first at once. */
@@ -106,6 +108,9 @@ describe('Shell: a batch is applied, then saved with the partition’s next save
     await Promise.all([first.saved, second.saved])
     expect(s.store.saves).toBe(saves + 1)
     expect(savedApp(s)?.appliedOffset).toBe('3')
+    // Reported to the observer (the save-time metric), with its time on the shell's clock.
+    await s.time.settle()
+    expect(s.savedMs).toEqual([0])
     s.shell.stop()
   })
 
