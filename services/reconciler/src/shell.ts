@@ -1,5 +1,5 @@
 import { type CommandDecision, type DeadLetter, decodeEvent } from '@mixguard/contracts'
-import { backoffDelay, type Clock, sleep, type Timers } from '@mixguard/time'
+import { backoffDelay, type Clock, loopTurn, sleep, type Timers } from '@mixguard/time'
 import {
   type AppPolicy,
   type AppState,
@@ -589,14 +589,6 @@ export class Shell {
     this.#saves.stop()
     this.#stopping.abort()
   }
-}
-
-/**
- * Lets the event loop run what waits in it (a deadline's timer, a ZEGO answer on its socket) before a
- * long synchronous step: deciding a turn, encoding a state. Awaiting promises alone never lets them in.
- */
-function loopTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }
 
 /** A save to wait for; its rejection is observed here, so a partition dropped with nobody waiting is no error. */

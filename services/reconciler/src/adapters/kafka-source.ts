@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from '@mixguard/kafka'
-import { backoffDelay, sleep, systemTimers, type Timers } from '@mixguard/time'
+import { backoffDelay, loopTurn, sleep, systemTimers, type Timers } from '@mixguard/time'
 import { isReconcilerError } from '../errors.ts'
 import { RETRY_BACKOFF } from '../retry-backoff.ts'
 import type { Shell } from '../shell.ts'
@@ -141,7 +141,7 @@ export function createKafkaSource(options: {
   /** Commits what the landed saves cover while the partition is ours; a failed commit waits for the next save. */
   const commitSaved = async (partition: number, o: Committing) => {
     // Every batch the landed save covers reports its offset first (they all wait on that one save).
-    await new Promise((resolve) => setImmediate(resolve))
+    await loopTurn()
     try {
       while (o.saved > o.committed && holds(partition)) {
         const next = o.saved
@@ -285,7 +285,7 @@ export function createKafkaSource(options: {
       stopping.abort()
       clearTimeout(leaseTimer)
       // The commits of what the last saves covered (a graceful stop saves first) go out before we leave.
-      await new Promise((resolve) => setImmediate(resolve))
+      await loopTurn()
       await Promise.allSettled([...offsets.values()].map((o) => o.sending))
       await consumer.disconnect()
       stable = false
