@@ -19,6 +19,12 @@ export interface Compact {
 
 export interface CompactCodec<T> {
   encode(value: T): Compact
+  /**
+   * The encode in steps, one per entry of a table's top level (a map of maps: a bucket of a state's
+   * table), so the caller can let other work run between them (runInSlices). `value` must not change
+   * until the last step (a state is never written: draft.ts copies on write).
+   */
+  encodeSteps(value: T): Generator<void, Compact, void>
   /** The value, or null when `compact` is not one of this schema (corrupt, or of another version). */
   decode(compact: unknown): T | null
 }
@@ -31,12 +37,21 @@ export interface CompactCodec<T> {
  */
 export function compactCodec<T>(schema: z.ZodType<T>): CompactCodec<T> {
   const node = compile(schema)
+  function* encodeSteps(value: T): Generator<void, Compact, void> {
+    const out: Writer = { strings: [], index: new Map(), data: [], json: [] }
+    if (node.steps) yield* node.steps(value, out)
+    else node.write(value, out)
+    return { strings: out.strings, data: out.data, json: out.json }
+  }
   return {
     encode(value) {
-      const out: Writer = { strings: [], index: new Map(), data: [], json: [] }
-      node.write(value, out)
-      return { strings: out.strings, data: out.data, json: out.json }
+      const steps = encodeSteps(value)
+      for (;;) {
+        const step = steps.next()
+        if (step.done) return step.value
+      }
     },
+    encodeSteps,
     decode(compact) {
       if (typeof compact !== 'object' || compact === null) return null
       const { strings, data, json } = compact as Partial<Compact>
@@ -68,6 +83,8 @@ interface Reader {
 interface Node {
   write(value: unknown, out: Writer): void
   read(input: Reader): unknown
+  /** The write in steps (encodeSteps), on a node that holds a table: a step per entry of the table. */
+  steps?: (value: unknown, out: Writer) => Generator<void, void, void>
 }
 
 /** The next number of `data`; NaN when there is none (a NaN fails every check below). */
@@ -175,22 +192,40 @@ function arrayNode(element: Node): Node {
   }
 }
 
-/** A map: its entries in their order (JSON's: undefined values left out), each a key and a value. */
-function recordNode(entry: Node): Node {
+/**
+ * A map: its entries in their order (JSON's: undefined values left out), each a key and a value. A
+ * table (`table`: a map of maps) is also written in steps, one per entry.
+ */
+function recordNode(entry: Node, table: boolean): Node {
+  /** Writes the entry unless it is left out (undefined); whether it was written. */
+  const entryOf = (record: Record<string, unknown>, key: string, out: Writer): boolean => {
+    const item = record[key]
+    if (item === undefined) return false
+    string(key, out)
+    entry.write(item, out)
+    return true
+  }
   return {
     write: (value, out) => {
       const record = value as Record<string, unknown>
       const lengthAt = out.data.push(0) - 1
       let n = 0
-      for (const key in record) {
-        const item = record[key]
-        if (item === undefined) continue
-        string(key, out)
-        entry.write(item, out)
-        n++
-      }
+      for (const key in record) if (entryOf(record, key, out)) n++
       out.data[lengthAt] = n
     },
+    steps: table
+      ? function* (value, out) {
+          const record = value as Record<string, unknown>
+          const lengthAt = out.data.push(0) - 1
+          let n = 0
+          for (const key in record) {
+            if (!entryOf(record, key, out)) continue
+            n++
+            yield
+          }
+          out.data[lengthAt] = n
+        }
+      : undefined,
     read: (input) => {
       const n = length(input)
       if (n < 0) return FAIL
@@ -238,6 +273,15 @@ function objectNode(shape: Record<string, z.ZodType>): Node {
       const object = value as Record<string, unknown>
       for (const { key, node } of fields) node.write(object[key], out)
     },
+    steps: fields.some((f) => f.node.steps)
+      ? function* (value, out) {
+          const object = value as Record<string, unknown>
+          for (const { key, node } of fields) {
+            if (node.steps) yield* node.steps(object[key], out)
+            else node.write(object[key], out)
+          }
+        }
+      : undefined,
     read:
       generatedRead(fields) ??
       ((input) => {
@@ -311,7 +355,7 @@ function compile(schema: z.ZodType): Node {
     case 'record': {
       const key = defOf(def.keyType as z.ZodType)
       return key.type === 'string' && !key.checks?.length
-        ? recordNode(compile(def.valueType as z.ZodType))
+        ? recordNode(compile(def.valueType as z.ZodType), isMap(def.valueType as z.ZodType))
         : whole(schema)
     }
     case 'object':
@@ -346,4 +390,11 @@ function numberNode(schema: z.ZodType, def: Def): Node {
       return test(n) ? n : FAIL
     },
   }
+}
+
+/** A map, or an optional or nullable one: what makes a map of them a table (written in steps). */
+function isMap(schema: z.ZodType): boolean {
+  const def = defOf(schema)
+  if (def.type === 'optional' || def.type === 'nullable') return isMap(def.innerType as z.ZodType)
+  return def.type === 'record'
 }

@@ -25,5 +25,5 @@ export {
 export { type AppPolicy, AppPolicySchema, defaultPolicy, PolicyOverridesSchema } from './policy.ts'
 export { isRoomList, ROOM_STREAMS_RULE, ROOM_SWEEP_RULE } from './room-checks.ts'
 export { AppStateSchema, parseAppState } from './state-schema.ts'
-export { type StoredState, storedState, storedStateV1 } from './stored-state.ts'
+export { type StoredState, storedState, storedStateSteps, storedStateV1 } from './stored-state.ts'
 export { type Table, tget, tvalues } from './table.ts'

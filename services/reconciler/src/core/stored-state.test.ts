@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { decide } from './decide.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { storedState } from './stored-state.ts'
+import { storedState, storedStateSteps } from './stored-state.ts'
 import { bucketOf, tkeys, tvalues } from './table.ts'
 import { policyArb } from './test-checks.ts'
 import { APP, closed, created, driver, startMix, T0, v1Stored } from './test-kit.ts'
@@ -71,6 +71,20 @@ describe('the stored state', () => {
     // Its decisions pending (stored whole, with their commands) restore as well.
     expect(restored(asked)).toEqual(asked)
     expect(tvalues(asked.rooms).some((room) => room.pendingCheck !== null)).toBe(true)
+  })
+
+  it('is made in steps, one per bucket of each table, which give the same stored state', () => {
+    const { state } = busy()
+    const steps = storedStateSteps(state)
+    let count = 0
+    let step = steps.next()
+    for (; !step.done; step = steps.next()) count++
+    expect(step.value).toEqual(storedState(state))
+    const buckets = [state.streams, state.tasks, state.rooms].flatMap((table) =>
+      Object.values(table).filter((bucket) => bucket !== undefined),
+    )
+    expect(buckets.length).toBeGreaterThan(3)
+    expect(count).toBe(buckets.length)
   })
 
   it('any state of a random world restores equal and decides on the same as if never stored', () => {

@@ -18,6 +18,11 @@ export function storedState(state: AppState): StoredState {
   return { v: 2, ...compactState.encode(state) }
 }
 
+/** storedState in steps, a bucket of a table each (compact-codec.ts encodeSteps): how a save makes it. */
+export function* storedStateSteps(state: AppState): Generator<void, StoredState, void> {
+  return { v: 2, ...(yield* compactState.encodeSteps(state)) }
+}
+
 /** The form versions before v2 stored: the state's JSON with its tasks in one flat map. */
 export function storedStateV1(
   state: AppState,
