@@ -39,7 +39,7 @@ import {
   defaultPolicy,
   emptyState,
   parseAppState,
-  storedState,
+  storedStateSteps,
 } from '@mixguard/reconciler/core'
 import { pino } from 'pino'
 import {
@@ -225,7 +225,7 @@ async function saveStates(client: Kafka, prefix: string, shape: RestoreShape): P
       producer,
       topic: topicName('reconciler-state', prefix),
       parse: parseAppState,
-      encode: storedState,
+      encode: storedStateSteps,
       compression: shape.compression,
     })
     const partitions = topicSpecs(prefix)[0]?.partitions ?? 1

@@ -19,9 +19,9 @@ import type { Dispatcher } from 'undici'
 import { createCoalescedProducer } from './adapters/coalesced-producer.ts'
 import { createExecutor } from './adapters/executor.ts'
 import { createKafkaSource, type KafkaSource } from './adapters/kafka-source.ts'
-import { createKafkaStateStore } from './adapters/state-store.ts'
+import { createKafkaStateStore, inOneStep } from './adapters/state-store.ts'
 import type { ReconcilerConfig } from './config.ts'
-import { parseAppState, storedState, storedStateV1 } from './core/index.ts'
+import { parseAppState, storedStateSteps, storedStateV1 } from './core/index.ts'
 import { type ConsumerHealth, liveness, readiness } from './health.ts'
 import { createHttpApp } from './http.ts'
 import { reconcilerPreflight } from './kafka-preflight.ts'
@@ -152,7 +152,7 @@ export async function startReconciler(
     producer: stateProducer,
     topic: topics.state,
     parse: parseAppState,
-    encode: config.stateFormat === 'v1' ? storedStateV1 : storedState,
+    encode: config.stateFormat === 'v1' ? inOneStep(storedStateV1) : storedStateSteps,
     compression: config.stateCompression,
     onSkipped: (reason, key) => log.warn({ key, reason }, 'skipped an unusable changelog record'),
     onRestored: ({ partitions, ms, bytes, jsonBytes, jsonMs, stateMs }) =>

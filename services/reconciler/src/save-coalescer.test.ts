@@ -39,7 +39,7 @@ describe('the coalesced save', () => {
   })
 
   it(`waits ${SAVE_TIME_SHARE}× as long as the last save took when that is longer than its delay`, async () => {
-    // A large app's encode holds the event loop: saving it every second would spend a third of it there.
+    // A large app's encode is long: saving it every second would spend a third of the time there.
     let took = 300
     const { time, saves, startedAt, tookMs } = coalescer(() => took)
     saves.mark(0, 1)

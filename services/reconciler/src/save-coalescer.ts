@@ -3,9 +3,9 @@ import { RETRY_BACKOFF } from './retry-backoff.ts'
 
 /**
  * A save waits at least this many times as long as the last one took: an app of 20–30k live streams
- * takes 100–500 ms to encode, on the event loop, so saving it every second would hold the loop (and
- * every deadline, list and answer behind it) a tenth to half of the time. Saving less often costs only
- * a longer replay after a crash.
+ * takes 100–500 ms to encode (in slices, adapters/state-records.ts SLICE_MS), so saving it every second
+ * would spend a tenth to half of the reconciler's time there, taken from every deadline, list and answer.
+ * Saving less often costs only a longer replay after a crash.
  */
 export const SAVE_TIME_SHARE = 10
 /** The longest a change waits for its save, however long saves take: what a crash may replay. */

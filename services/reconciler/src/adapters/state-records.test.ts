@@ -29,6 +29,26 @@ function reader() {
   return { r, add, skipped, parsed }
 }
 
+describe('encodeApp', () => {
+  test("writes a large state's JSON in slices: a timer that came due runs before it is done", async () => {
+    // Two million numbers: some 15 MB of JSON, far more than one slice (SLICE_MS) to write.
+    const data = Array.from({ length: 2_000_000 }, (_, i) => i)
+    let fired = false
+    setTimeout(() => {
+      fired = true
+    }, 0)
+    const { records } = await encodeApp(
+      { appId: 9, appliedOffset: '1', state: { data } },
+      64 << 20,
+      undefined,
+      false,
+    )
+    // Without the slices, encodeApp would end in one go, before the loop reached the timer.
+    expect(fired).toBe(true)
+    expect(JSON.parse(String(records[0]?.value)).state.data).toHaveLength(2_000_000)
+  })
+})
+
 describe('the changelog reader', async () => {
   test('a small state is one record and a large one chunks plus a manifest; both read back equal', async () => {
     const small = await encodeApp(app(1, 1), CHUNK, undefined, false)

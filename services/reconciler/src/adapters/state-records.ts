@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { appKey } from '@mixguard/contracts'
+import { runInSlices } from '@mixguard/time'
 import type { StoredApp } from '../shell-ports.ts'
+import { jsonSteps } from './json-steps.ts'
 import { compressState, decompressState, isCompressedState } from './state-compression.ts'
 import { parseStateJson } from './state-json.ts'
 
@@ -30,6 +32,13 @@ interface Manifest extends ChunkedVersion {
   bytes: number
 }
 
+/**
+ * How long a save may hold the event loop at a time (runInSlices): a large app's state (20–30k live
+ * streams) takes 100–400 ms to encode and write as JSON, which in one go would hold every deadline and
+ * answer that came meanwhile. The state saved is never written (draft.ts): the same across the turns.
+ */
+export const SLICE_MS = 5
+
 const chunkKey = (appId: number, version: string, n: number) => `${appKey(appId)}/${version}/${n}`
 
 /**
@@ -42,7 +51,7 @@ export async function encodeApp<S>(
   previous: ChunkedVersion | undefined,
   compress: boolean,
 ): Promise<{ records: ChangelogRecord[]; chunked: ChunkedVersion | undefined }> {
-  const json = Buffer.from(JSON.stringify({ v: 1, ...app }))
+  const json = Buffer.from(await runInSlices(jsonSteps({ v: 1, ...app }), SLICE_MS))
   const encoded = compress ? await compressState(json) : json
   const records: ChangelogRecord[] = []
   let chunked: ChunkedVersion | undefined

@@ -8,10 +8,10 @@ import {
 } from '@mixguard/kafka'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { collectTopic, testKafka, uniqueName } from '../../../../test/kafka.ts'
-import { type AppState, parseAppState, storedState } from '../core/index.ts'
+import { type AppState, parseAppState, storedStateSteps } from '../core/index.ts'
 import { closed, created, driver, startMix, T0, v1Stored } from '../core/test-kit.ts'
 import type { StateStore } from '../shell-ports.ts'
-import { createKafkaStateStore, type StateCompression } from './state-store.ts'
+import { createKafkaStateStore, inOneStep, type StateCompression } from './state-store.ts'
 
 // A changelog topic that refuses records above 64 KB: a state several times that size must still be
 // saved and restored whole (it is split), and a later smaller save must leave nothing stale behind.
@@ -71,6 +71,25 @@ afterAll(async () => {
 })
 
 describe('the changelog state store', () => {
+  test('a save encodes a state in slices: a timer that came due runs before the encode ends', async () => {
+    const log: string[] = []
+    // Ten steps of 2 ms each, over two slices (SLICE_MS); in one go the timer would wait for them all.
+    function* encode(state: State): Generator<void, unknown, void> {
+      for (let i = 0; i < 10; i++) {
+        const until = performance.now() + 2
+        while (performance.now() < until);
+        log.push(`step ${i}`)
+        yield
+      }
+      return state
+    }
+    const store = createKafkaStateStore<State>({ kafka, producer, topic, parse: (v) => v as State, encode })
+    setTimeout(() => log.push('timer'), 0)
+    await store.save(PARTITION, [{ appId: APP + 30, appliedOffset: '1', state: { blob: 'b', n: 1 } }])
+    expect(log).toHaveLength(11)
+    expect(log.indexOf('timer')).toBeLessThan(10)
+  })
+
   test('a state larger than one record is split, restored whole, and its old chunks tombstoned', async () => {
     const store = storeOf()
     const first = big(1)
@@ -202,7 +221,10 @@ describe('the changelog state store', () => {
     d.tick(T0 + 3_600_000)
     // The form of each AppState the store hands to parse (the other tests' states have no `v`).
     const forms: unknown[] = []
-    const appStore = (encode: (state: AppState) => unknown, compression?: StateCompression) =>
+    const appStore = (
+      encode: (state: AppState) => Iterator<void, unknown, void>,
+      compression?: StateCompression,
+    ) =>
       createKafkaStateStore<AppState>({
         kafka,
         producer,
@@ -221,20 +243,20 @@ describe('the changelog state store', () => {
     const small = driver()
     small.event(startMix({ taskId: 'alone', at: T0, inputs: ['x'] }))
     // What a version before v2 wrote: both apps in v1 JSON in gzipped batches, one of them chunked.
-    await appStore(v1Stored, 'gzip').save(1, [
+    await appStore(inOneStep(v1Stored), 'gzip').save(1, [
       { appId: APP + 20, appliedOffset: '7', state: d.state },
       { appId: APP + 21, appliedOffset: '8', state: small.state },
     ])
-    const fromV1 = (await appStore(storedState).restore([1])).get(1)
+    const fromV1 = (await appStore(storedStateSteps).restore([1])).get(1)
     expect(forms.sort()).toEqual([1, 1])
     expect(fromV1?.get(APP + 20)).toEqual({ appId: APP + 20, appliedOffset: '7', state: d.state })
     expect(fromV1?.get(APP + 21)?.state).toEqual(small.state)
     // This version saves one of them again (v2): the other stays v1, and both restore.
-    const store = appStore(storedState)
+    const store = appStore(storedStateSteps)
     await store.restore([1])
     await store.save(1, [{ appId: APP + 20, appliedOffset: '9', state: d.state }])
     forms.length = 0
-    const mixed = (await appStore(storedState).restore([1])).get(1)
+    const mixed = (await appStore(storedStateSteps).restore([1])).get(1)
     expect(forms.sort()).toEqual([1, 2])
     expect(mixed?.get(APP + 20)).toEqual({ appId: APP + 20, appliedOffset: '9', state: d.state })
     expect(mixed?.get(APP + 21)?.state).toEqual(small.state)

@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from '@mixguard/kafka'
-import { retry, systemTimers } from '@mixguard/time'
+import { retry, runInSlices, systemTimers } from '@mixguard/time'
 import type { StateStore, StoredApp } from '../shell-ports.ts'
 import { fetchPartitions } from './changelog-fetch.ts'
 import {
@@ -8,6 +8,7 @@ import {
   type ChunkedVersion,
   encodeApp,
   type RestorePhases,
+  SLICE_MS,
 } from './state-records.ts'
 
 export type StateCompression = 'zstd' | 'gzip' | 'none'
@@ -16,6 +17,10 @@ export type StateCompression = 'zstd' | 'gzip' | 'none'
 const DEFAULT_CHUNK_BYTES = 1024 * 1024
 /** Uncompressed bytes per produce request: one request's batch stays far below the topic's limit. */
 const DEFAULT_SEND_BYTES = 8 * 1024 * 1024
+/** A stored form made in one go, as steps (the store still writes its JSON in slices). */
+export function inOneStep<S>(encode: (state: S) => unknown): (state: S) => Iterator<void, unknown, void> {
+  return (state) => ({ next: () => ({ done: true, value: encode(state) }) })
+}
 
 /**
  * The changelog is keyed by AppId and has as many partitions as the events topic; each app's state is
@@ -27,8 +32,11 @@ export function createKafkaStateStore<S>(options: {
   topic: string
   /** Parses a stored state; returns null for a record that cannot be used (it is then skipped). */
   parse: (value: unknown) => S | null
-  /** The stored form of a state, which `parse` reads back (default: the state itself). */
-  encode?: (state: S) => unknown
+  /**
+   * The stored form of a state, which `parse` reads back (default: the state itself), made in steps:
+   * the store lets the event loop in between them (SLICE_MS).
+   */
+  encode?: (state: S) => Iterator<void, unknown, void>
   onSkipped?: (reason: string, key: string | null) => void
   /** After each restore: its time in all, and what of it went to parsing (see RestorePhases). */
   onRestored?: (phases: RestorePhases & { partitions: number[]; ms: number }) => void
@@ -54,7 +62,7 @@ export function createKafkaStateStore<S>(options: {
   /** Bytes per fetch answer while restoring (default 10 MiB). */
   fetchBytes?: number
 }): StateStore<S> {
-  const { kafka, producer, topic, parse, encode = (state: S): unknown => state } = options
+  const { kafka, producer, topic, parse, encode = inOneStep((state: S) => state) } = options
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
   const sendBytes = options.sendBytes ?? DEFAULT_SEND_BYTES
   const compressRecords = (options.compression ?? 'zstd') === 'zstd'
@@ -122,7 +130,7 @@ export function createKafkaStateStore<S>(options: {
     const versions = new Map<number, ChunkedVersion | undefined>()
     for (const app of apps) {
       const encoded = await encodeApp(
-        { ...app, state: encode(app.state) },
+        { ...app, state: await runInSlices(encode(app.state), SLICE_MS) },
         chunkBytes,
         chunked.get(app.appId),
         compressRecords,
