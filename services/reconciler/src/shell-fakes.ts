@@ -3,19 +3,25 @@ import { type Decision, encodeEvent, type ZegoEvent } from '@mixguard/contracts'
 import { type AppPolicy, type AppState, defaultPolicy } from './core/index.ts'
 import type { EventRecord, Executor, StateStore, StoredApp } from './shell-ports.ts'
 
-/** A changelog in memory; `failSaves` makes the next saves throw, like a broker refusing records. */
+/**
+ * A changelog in memory; `failSaves` makes the next saves throw, like a broker refusing records, and
+ * `encoding`, while set, holds a save before it writes, as a long encode in slices does.
+ */
 export function fakeStore() {
   const saved = new Map<number, Map<number, StoredApp<AppState>>>()
   const store = {
     saves: 0,
     restores: 0,
     failSaves: 0,
+    encoding: null as Promise<void> | null,
     saved,
     async restore(partitions: number[]) {
       store.restores++
       return new Map(partitions.map((p) => [p, new Map(structuredClone([...(saved.get(p) ?? [])]))]))
     },
-    async save(partition: number, apps: StoredApp<AppState>[]) {
+    async save(partition: number, apps: StoredApp<AppState>[], beforeWrite?: () => void) {
+      if (store.encoding) await store.encoding
+      beforeWrite?.()
       if (store.failSaves > 0) {
         store.failSaves--
         throw Object.assign(new Error('refused'), { code: 'MESSAGE_TOO_LARGE' })

@@ -20,8 +20,13 @@ export interface StoredApp<S> {
 export interface StateStore<S> {
   /** Every app stored in `partitions` of the changelog, read to its end: partition → appId → app. */
   restore(partitions: number[]): Promise<Map<number, Map<number, StoredApp<S>>>>
-  /** Writes apps to the changelog partition that matches their events partition; resolves once acked by all replicas. */
-  save(partition: number, apps: StoredApp<S>[]): Promise<void>
+  /**
+   * Writes apps to the changelog partition that matches their events partition; resolves once acked by
+   * all replicas. `beforeWrite` is called once their records are made (an encode lets other work run
+   * between its slices, a rebalance included), right before the first is sent: if it throws, nothing is
+   * written and the save rejects with its error.
+   */
+  save(partition: number, apps: StoredApp<S>[], beforeWrite?: () => void): Promise<void>
   /**
    * Of `partitions`, those whose changelog nobody else wrote since this store last restored or wrote
    * them (their end offset is where this store left it): what this instance holds of them is current.

@@ -161,6 +161,23 @@ describe('Shell: a batch is applied, then saved with the partition’s next save
     s.shell.stop()
   })
 
+  it('a partition taken away while its save encodes is not written, and the batch is never reported saved', async () => {
+    const s = setup()
+    await s.shell.assign([PARTITION])
+    const { saved } = await s.shell.applyBatch(PARTITION, records(supersession()))
+    let encoded = () => {}
+    s.store.encoding = new Promise((resolve) => {
+      encoded = resolve
+    })
+    await s.time.advance(SAVE_DELAY_MS)
+    // The save began (its partition was ours then) and is encoding when the partition is revoked.
+    s.shell.revoke([PARTITION])
+    encoded()
+    await expect(saved).rejects.toMatchObject({ code: 'NOT_OWNER' })
+    expect(s.store.saves).toBe(0)
+    s.shell.stop()
+  })
+
   it('a turn whose publish fails: the turns before it stay applied and carried out, and the batch delivered again decides only the rest', async () => {
     const s = setup()
     await s.shell.assign([PARTITION])

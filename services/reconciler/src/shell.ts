@@ -66,8 +66,8 @@ export const RECORDS_PER_TURN = 200
 
 /**
  * How long a change waits for its partition's coalesced save, by default. Encoding a large app's state
- * holds the event loop (100–500 ms for an app of 20–30k live streams), so it is done about once a
- * second under load, not once per batch, and less often once a save takes longer than a tenth of
+ * takes 100–500 ms (an app of 20–30k live streams; in slices, so the loop goes on meanwhile), so it is
+ * done about once a second under load, not once per batch, and less often once a save takes longer than a tenth of
  * that (SAVE_TIME_SHARE); the batches meanwhile are decided, published and acted on.
  */
 export const SAVE_DELAY_MS = 1_000
@@ -506,6 +506,8 @@ export class Shell {
           await this.#o.store.save(
             partition,
             [...ids].flatMap((id) => owned.apps.get(id) ?? []),
+            // Again once encoded: the partition may have been taken away between the encode's slices.
+            () => this.#assertWritable(partition, owned),
           )
       } catch (error) {
         if (this.#owned.get(partition) === owned) {

@@ -90,6 +90,17 @@ describe('the changelog state store', () => {
     expect(log.indexOf('timer')).toBeLessThan(10)
   })
 
+  test('a save whose beforeWrite throws (the partition was lost while it encoded) writes nothing', async () => {
+    const store = storeOf()
+    const lost = new Error('not the owner any more')
+    await expect(
+      store.save(PARTITION, [{ appId: APP + 31, appliedOffset: '5', state: big(1) }], () => {
+        throw lost
+      }),
+    ).rejects.toBe(lost)
+    expect((await storeOf().restore([PARTITION])).get(PARTITION)?.has(APP + 31)).toBe(false)
+  })
+
   test('a state larger than one record is split, restored whole, and its old chunks tombstoned', async () => {
     const store = storeOf()
     const first = big(1)

@@ -124,7 +124,7 @@ export function createKafkaStateStore<S>(options: {
     options.onSkipped?.(reason, key)
   }
 
-  async function save(partition: number, apps: StoredApp<S>[]): Promise<void> {
+  async function save(partition: number, apps: StoredApp<S>[], beforeWrite?: () => void): Promise<void> {
     if (apps.length === 0) return
     const records: ChangelogRecord[] = []
     const versions = new Map<number, ChunkedVersion | undefined>()
@@ -138,6 +138,7 @@ export function createKafkaStateStore<S>(options: {
       records.push(...encoded.records)
       versions.set(app.appId, encoded.chunked)
     }
+    beforeWrite?.()
     // In order, one request at a time: an app's chunks land before its manifest.
     for (const group of bySize(records, sendBytes)) {
       const [written] = await producer.send({
