@@ -1,4 +1,5 @@
 import type { Decision } from '@mixguard/contracts'
+import { loopTurn } from '@mixguard/time'
 import { describe, expect, it } from 'vitest'
 import { nextDeadline } from './decide.ts'
 import {
@@ -296,7 +297,7 @@ describe('a room whose pending list is the sweep’s', () => {
     }
     for (let now = closeAt, step = 1; stops.size < ROOMS && now < closeAt + 10 * 60_000; step++) {
       // Seconds of deciding: the test worker gets its turn now and then to report to vitest.
-      if (step % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+      if (step % 100 === 0) await loopTurn()
       const due = nextDeadline(d.state) ?? Number.POSITIVE_INFINITY
       const sweptDue =
         stops.size === ROOMS - 1 && queue.length === 0 && !sweptAnswered
