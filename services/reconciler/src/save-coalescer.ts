@@ -5,7 +5,9 @@ import { RETRY_BACKOFF } from './retry-backoff.ts'
  * A save waits at least this many times as long as the last one took: an app of 20–30k live streams
  * takes 100–500 ms to encode (in slices, adapters/state-records.ts SLICE_MS), so saving it every second
  * would spend a tenth to half of the reconciler's time there, taken from every deadline, list and answer.
- * Saving less often costs only a longer replay after a crash.
+ * Saving less often costs only a longer replay after a crash. "Took" is the save's time from start to
+ * landing: its encode, the work its slices let in, and the changelog round trip. It overstates the
+ * encode's own share under load, which errs towards saving less often, never more.
  */
 export const SAVE_TIME_SHARE = 10
 /** The longest a change waits for its save, however long saves take: what a crash may replay. */

@@ -67,8 +67,8 @@ export const RECORDS_PER_TURN = 200
 /**
  * How long a change waits for its partition's coalesced save, by default. Encoding a large app's state
  * takes 100–500 ms (an app of 20–30k live streams; in slices, so the loop goes on meanwhile), so it is
- * done about once a second under load, not once per batch, and less often once a save takes longer than a tenth of
- * that (SAVE_TIME_SHARE); the batches meanwhile are decided, published and acted on.
+ * done about once a second under load, not once per batch, and less often once a save takes longer
+ * than a tenth of that (SAVE_TIME_SHARE); the batches meanwhile are decided, published and acted on.
  */
 export const SAVE_DELAY_MS = 1_000
 
