@@ -9,11 +9,12 @@ import {
   indexWritten,
   nextInput,
   openDraft,
+  roomsNamedBy,
   taskReaders,
   touchEverything,
   writableTask,
 } from './draft.ts'
-import type { AppState, Confirming, CoreInput, RoomRecord, StreamFact, TaskRecord } from './model.ts'
+import type { AppState, Confirming, CoreInput, RoomRecord, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { applyMixStopped } from './reported-stops.ts'
@@ -325,20 +326,17 @@ function affectedTasks(d: Draft, now: number, wake: Wake): readonly TaskRecord[]
     addReaders(ids, byStreams.get(roomId))
     wakeOverdue(d, room.get(roomId), now)
   }
+  // The rooms the written streams name, now and before the input (a list may have moved one): the
+  // draft's set of former rooms takes the present ones too (cleared with the input's writes).
+  const named = t.formerRooms
   for (const streamId of t.streams) {
     addReaders(ids, ofStream.get(streamId))
     const stream = tget(d.state.streams, streamId)
-    if (stream === undefined) continue
-    for (const key in stream.facts) {
-      const roomId = (stream.facts[key] as StreamFact).roomId
-      addReaders(ids, byStreams.get(roomId))
-      wakeOverdue(d, room.get(roomId), now)
-    }
-    const observedIn = stream.observed?.roomId
-    if (observedIn) {
-      addReaders(ids, byStreams.get(observedIn))
-      wakeOverdue(d, room.get(observedIn), now)
-    }
+    if (stream !== undefined) roomsNamedBy(stream, named)
+  }
+  for (const roomId of named) {
+    addReaders(ids, byStreams.get(roomId))
+    wakeOverdue(d, room.get(roomId), now)
   }
   for (const taskId of t.tasks) {
     addReaders(ids, ofTask.get(taskId))

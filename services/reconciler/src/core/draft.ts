@@ -1,4 +1,4 @@
-import type { AppState, RoomRecord, StreamRecord, TaskRecord } from './model.ts'
+import type { AppState, RoomRecord, StreamFact, StreamRecord, TaskRecord } from './model.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
 import {
@@ -28,12 +28,17 @@ export interface Draft {
   state: AppState
   /** The state given, never written. */
   base: AppState
-  /** `roomStreams`: rooms whose stream set alone changed (a stream callback), not their lists, checks or closes. */
+  /**
+   * `roomStreams`: rooms whose stream set alone changed (a stream callback), not their lists, checks or
+   * closes. `formerRooms`: the rooms a written stream named before the input wrote it (a list can move a
+   * stream to another room: the stream set of the room it left changed too).
+   */
   touched: {
     streams: Set<string>
     tasks: Set<string>
     rooms: Set<string>
     roomStreams: Set<string>
+    formerRooms: Set<string>
     everything: boolean
   }
   /** The task index of the state (task-index.ts), brought up to date by taskReaders() and closeDraft(). */
@@ -57,6 +62,7 @@ export function openDraft(state: AppState): Draft {
       tasks: new Set(),
       rooms: new Set(),
       roomStreams: new Set(),
+      formerRooms: new Set(),
       everything: false,
     },
     index: takeIndex(state.tasks),
@@ -96,6 +102,7 @@ export function nextInput(d: Draft): void {
   if (t.tasks.size > 0) t.tasks.clear()
   if (t.rooms.size > 0) t.rooms.clear()
   if (t.roomStreams.size > 0) t.roomStreams.clear()
+  if (t.formerRooms.size > 0) t.formerRooms.clear()
   t.everything = false
 }
 
@@ -206,10 +213,21 @@ const copyRoom = (r: RoomRecord): RoomRecord => ({ ...r, closed: { ...r.closed }
 const copyTask = (t: TaskRecord): TaskRecord => ({ ...t })
 
 export function writableStream(d: Draft, streamId: string, now: number): StreamRecord {
+  if (!d.touched.streams.has(streamId)) {
+    const before = tget(d.state.streams, streamId)
+    if (before !== undefined) roomsNamedBy(before, d.touched.formerRooms)
+  }
   const stream = own(d, 'streams', streamId, now, newStream, copyStream)
   // The caller writes it next: the rooms its bucket's streams name are read again (room-candidates.ts).
   streamWritten(d.state.streams, streamId)
   return stream
+}
+
+/** Adds to `into` the rooms a stream's facts and its observation name. */
+export function roomsNamedBy(stream: StreamRecord, into: Set<string>): void {
+  for (const key in stream.facts) into.add((stream.facts[key] as StreamFact).roomId)
+  const observedIn = stream.observed?.roomId
+  if (observedIn) into.add(observedIn)
 }
 
 const newStream = (streamId: string, now: number): StreamRecord => ({
