@@ -76,7 +76,7 @@ function oneByOne(script: Script, policies: [AppPolicy, AppPolicy], random: () =
     }
     if (random() < 0.03) {
       policy = policy === policies[0] ? policies[1] : policies[0]
-      feed({ kind: 'tick' })
+      feed({ kind: 'tick', reassess: true })
     }
     // Mostly several events at one time, as a shell's turn decides them (one clock reading a turn).
     if (random() < 0.3) clock = Math.max(clock, at)

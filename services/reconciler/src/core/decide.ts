@@ -1,7 +1,7 @@
 import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
 import { assertNever as unreachable } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
-import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
+import { movesWithTime, nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import {
   closeDraft,
@@ -43,8 +43,9 @@ export type { CoreInput } from './model.ts'
  * meet before any grace is judged.
  *
  * Deadlines are re-derived with the policy passed in whenever they fire; the cached ones that
- * nextDeadline() reads are refreshed for the tasks an input can affect, and for all tasks on a tick.
- * A shell that reloads policies should therefore tick once after it does.
+ * nextDeadline() reads are refreshed for the tasks an input can affect, and on a tick for those it
+ * fires. A shell that reloads policies should therefore tick with `reassess` once after it does (a
+ * restored state's first tick re-assesses every task by itself).
  */
 export function decide(
   state: AppState,
@@ -114,6 +115,8 @@ function decideOn(
 ): void {
   /** The stop plans a tick's firing made, for its re-arming (see keptPlans). */
   let plans: Plans | null = null
+  /** The tasks a tick assessed, when not every task (see tickedTasks). */
+  let ticked: readonly string[] | null = null
   switch (input.kind) {
     case 'event':
       applyEvent(d, input.event, now, policy, out)
@@ -125,18 +128,21 @@ function decideOn(
       applyRoomStreams(d, input, now)
       break
     case 'tick': {
-      touchEverything(d)
       const view = viewOf(d.state)
+      ticked = tickedTasks(d, view, input.reassess === true || wake === 'rooms', now)
+      if (ticked === null) touchEverything(d)
       plans = new Map()
-      fireDue(d, view, now, policy, out, plans)
+      fireDue(d, ticked ?? tkeys(d.state.tasks).sort(), view, now, policy, out, plans)
       sweepStep(d, view, now, policy, out)
+      // The tasks the tick's room checks would leave stale are assessed with it, as a full tick did.
+      if (ticked !== null && d.touched.rooms.size > 0) ticked = [...ticked, ...writtenRoomsReaders(d)]
       break
     }
     default:
       unreachable(input)
   }
   if (d.state.sweepAt !== null && d.state.sweepAt <= now) sweep(d, now)
-  const refreshed = refreshDue(d, now, policy, wake, keptPlans(d, plans))
+  const refreshed = refreshDue(d, now, policy, wake, keptPlans(d, plans), ticked)
   markStale(d, refreshed)
   scheduleSweep(d, now)
   scheduleRoomSweep(d, now, policy)
@@ -215,12 +221,38 @@ function assess(
 }
 
 /**
- * "Time has reached now": every due stop, verification, orphan confirmation and silence check, in
- * task id order. A room is asked once per tick, for its first task that needs it; confirmations go
- * before silence checks, since a stop waits on them.
+ * The tasks a tick assesses, in id order: those whose cached deadline or verification has come (only
+ * they can have something to fire: refreshDue keeps every other task's deadlines as its assessment
+ * gives them), those whose cached deadlines may be stale (task-index.ts), and the confirming ones whose
+ * fallback time alone moves (confirmation.ts movesWithTime). Null: every task, when `everything` is
+ * asked for (a changed policy, the former rule) or the stale ones are not known (a restored state,
+ * which may also have been saved under another policy).
+ */
+function tickedTasks(d: Draft, view: View, everything: boolean, now: number): readonly string[] | null {
+  const stale = d.index.stale
+  if (everything || stale === 'all') return null
+  const ids: string[] = []
+  for (const task of tvalues(d.state.tasks))
+    if (overdue(task, now) || verifyDue(task, now) || stale.has(task.taskId) || movesWithTime(task, view))
+      ids.push(task.taskId)
+  return ids.sort()
+}
+
+/** A stop ZEGO accepted, with no mix_stop yet, is to be verified now. */
+const verifyDue = (task: TaskRecord, now: number): boolean =>
+  task.phase === 'stop_requested_ok' &&
+  task.pending === null &&
+  task.verifyAt !== null &&
+  task.verifyAt <= now
+
+/**
+ * "Time has reached now": every due stop, verification, orphan confirmation and silence check of the
+ * given tasks (ids in order). A room is asked once per tick, for its first task that needs it;
+ * confirmations go before silence checks, since a stop waits on them.
  */
 function fireDue(
   d: Draft,
+  taskIds: readonly string[],
   view: View,
   now: number,
   policy: AppPolicy,
@@ -229,7 +261,7 @@ function fireDue(
 ): void {
   const silent: { taskId: string; dueAt: number }[] = []
   const checks = new Map<string, RoomCheck>()
-  for (const taskId of tkeys(d.state.tasks).sort()) {
+  for (const taskId of taskIds) {
     const task = tget(d.state.tasks, taskId)
     if (task === undefined) continue
     const a = assess(task, view, policy, now, d.state.appId, plans)
@@ -257,12 +289,7 @@ function fireDue(
       }
     } else if (a.kind === 'silent') {
       if (a.dueAt <= now) silent.push({ taskId, dueAt: a.dueAt })
-    } else if (
-      task.phase === 'stop_requested_ok' &&
-      task.pending === null &&
-      task.verifyAt !== null &&
-      task.verifyAt <= now
-    ) {
+    } else if (verifyDue(task, now)) {
       const decision = makeDecision(
         {
           appId: d.state.appId,
@@ -291,16 +318,17 @@ function fireDue(
 }
 
 /**
- * Which tasks an input wakes. `readers` (the core's): the tasks reading what it wrote. `rooms` (the
- * former rule, kept for the differential property test): also every task of a room a stream callback
- * named, which that callback cannot affect.
+ * Which tasks an input wakes. `readers` (the core's): the tasks reading what it wrote, and on a tick
+ * those it fires. `rooms` (the former rule, kept for the differential property test): also every task
+ * of a room a stream callback named, which that callback cannot affect, and every task on a tick.
  */
 export type Wake = 'readers' | 'rooms'
 
 /**
  * The tasks whose cause or silence can have changed with what this input wrote: the tasks written,
- * those reading a written stream or room or waiting for its list, those superseded by a written task. A
- * tick, a room close or a retention sweep re-evaluates every task (and so applies a changed policy).
+ * those reading a written stream or room or waiting for its list, those superseded by a written task,
+ * and the tasks a tick assessed. A room close, a retention sweep or a tick that reassesses re-evaluates
+ * every task (and so applies a changed policy).
  *
  * A stream callback writes its stream and its room's stream news (room.touchedAt): it wakes the tasks
  * reading that stream, and those reading the room's stream set (task-index.ts Reading). The room's other
@@ -308,13 +336,19 @@ export type Wake = 'readers' | 'rooms'
  * whose cached deadline has passed (an input fed late, a backlog) is re-assessed as when every task of
  * the room was woken, so its confirmation starts at the same `now` as it did then.
  */
-function affectedTasks(d: Draft, now: number, wake: Wake): readonly TaskRecord[] {
+function affectedTasks(
+  d: Draft,
+  now: number,
+  wake: Wake,
+  ticked: readonly string[] | null,
+): readonly TaskRecord[] {
   const t = d.touched
   if (t.everything) return tvalues(d.state.tasks)
   indexWritten(d)
   const { room, roomStreams, stream: ofStream, task: ofTask } = d.index.readers
   // The draft's own set, empty between inputs: most inputs wake no task, and none allocates one.
   const ids = d.woken
+  if (ticked !== null) for (const taskId of ticked) ids.add(taskId)
   // Only a stream callback (nothing else written in its room) wakes by the room's stream set: an input
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
   const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
@@ -387,8 +421,9 @@ function refreshDue(
   policy: AppPolicy,
   wake: Wake,
   plans: Plans | null,
+  ticked: readonly string[] | null,
 ): readonly TaskRecord[] {
-  const tasks = affectedTasks(d, now, wake)
+  const tasks = affectedTasks(d, now, wake, ticked)
   if (tasks.length === 0) return tasks
   // The view of the state after the input (and after the tick fired): its memos start empty.
   const view = viewOf(d.state)
@@ -455,11 +490,15 @@ function markStale(d: Draft, refreshed: readonly TaskRecord[]): void {
   if (stale.size > 0) for (const task of refreshed) stale.delete(task.taskId)
   if (d.touched.rooms.size === 0) return
   const reassessed = new Set(refreshed.map((task) => task.taskId))
+  for (const taskId of writtenRoomsReaders(d)) if (!reassessed.has(taskId)) stale.add(taskId)
+}
+
+/** The tasks reading a stream ever in a room the draft wrote (room-candidates.ts), with no scan of every stream. */
+function writtenRoomsReaders(d: Draft): Set<string> {
   const streamIds: string[] = []
-  // The streams ever in a written room (room-candidates.ts), not a scan of every stream of the app.
   for (const roomId of d.touched.rooms)
     for (const streamId of streamsNaming(d.state.streams, roomId)) streamIds.push(streamId)
-  for (const taskId of taskReaders(d, 'stream', streamIds)) if (!reassessed.has(taskId)) stale.add(taskId)
+  return taskReaders(d, 'stream', streamIds)
 }
 
 function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {

@@ -52,7 +52,7 @@ describe('never stopped', () => {
     policy.dryRun = false
     // The list behind the would_stop is older than the enforcement: the room is listed again.
     const later = due + 60_000
-    expect(d.tick(later)).toMatchObject([{ action: 'verify', reason: 'orphaned', rule: 'room_streams' }])
+    expect(d.reassess(later)).toMatchObject([{ action: 'verify', reason: 'orphaned', rule: 'room_streams' }])
     d.roomStreams('r1', [], later + 300)
     const [stop] = d.tick(later + 300)
     expect(stop).toMatchObject({ action: 'stop', reason: 'orphaned', evidence: { deadline: due } })

@@ -43,8 +43,11 @@ export function emptyState(appId: number): AppState {
 /** What the shell feeds in; events in Kafka order. */
 export type CoreInput =
   | { kind: 'event'; event: ZegoEvent }
-  /** "Time has reached `now`": fire every due deadline. */
-  | { kind: 'tick' }
+  /**
+   * "Time has reached `now`": fire every due deadline. `reassess`: the policy may have changed, so every
+   * task is assessed again, not only those whose cached deadline has passed (decide.ts).
+   */
+  | { kind: 'tick'; reassess?: boolean }
   /** The executor's result for one of our decisions. */
   | { kind: 'outcome'; outcome: Outcome }
   /** A DescribeSimpleStreamList answer. */

@@ -215,6 +215,8 @@ export function driver(policy: AppPolicy = policyWith({}), initial: AppState = e
     feed,
     event: (event: ZegoEvent, now: number = event.receivedAt) => feed({ kind: 'event', event }, now),
     tick: (now: number) => feed({ kind: 'tick' }, now),
+    /** The tick a shell gives after it changed the policy: every task is assessed again. */
+    reassess: (now: number) => feed({ kind: 'tick', reassess: true }, now),
     /**
      * A tick at `now` as it goes when ZEGO answers at once: the room checks it asks for are answered,
      * observed at `now`, with `lists` (a room not given lists no stream), and time ticks again.

@@ -39,7 +39,10 @@ function variedStarts(events: readonly ZegoEvent[], random: () => number): ZegoE
   return varied
 }
 
-/** Two cores fed the same inputs: one waking by readers (decide's), one every task of a named room (the former rule). */
+/**
+ * Two cores fed the same inputs: one waking by readers and assessing on a tick the tasks it can fire
+ * (decide's), one waking every task of a named room and assessing every task on a tick (the former rule).
+ */
 function pair() {
   const states: Record<Wake, AppState> = { readers: emptyState(APP), rooms: emptyState(APP) }
   const feed = (input: CoreInput, now: number): Decision[] => {
@@ -55,9 +58,9 @@ function pair() {
   return { states, feed, policy }
 }
 
-describe('waking only the readers of what an input wrote', () => {
+describe('waking only the readers of what an input wrote, and on a tick the tasks due', () => {
   it(
-    'decides exactly as waking every task of the rooms a stream callback names, whatever the history',
+    'decides exactly as waking every task of the rooms a stream callback names and every task on a tick, whatever the history',
     () => {
       fc.assert(
         fc.property(scriptArb, policyArb, policyArb, fc.integer(), (script, policy, reloaded, seed) => {
@@ -109,7 +112,7 @@ describe('waking only the readers of what an input wrote', () => {
             // A policy reload, with the tick the shell gives it.
             if (random() < 0.02) {
               current.current = current.current === policy ? reloaded : policy
-              answer(feed({ kind: 'tick' }, clock))
+              answer(feed({ kind: 'tick', reassess: true }, clock))
             }
             clock = Math.max(clock, at + (random() < 0.2 ? Math.floor(random() * 200_000) : 0))
             answer(feed({ kind: 'event', event: { ...event, receivedAt: clock } }, clock))
