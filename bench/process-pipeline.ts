@@ -8,7 +8,7 @@
 //
 // BENCH_LOG_DIR=<dir> keeps each process's stdout there (sim.log, ingest.log, reconciler.log: set
 // BENCH_RECONCILER_LOG_LEVEL=debug for the reconciler's decisions); BENCH_RECONCILER_NODE_FLAGS
-// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the reconciler.
+// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the reconciler, BENCH_INGEST_NODE_FLAGS ingest.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +18,7 @@ import { createKafka, ensureTopics } from '@mixguard/kafka'
 import { freePort } from '@mixguard/kafka/local'
 import { type History, readHistory } from '@mixguard/ops'
 import { createZegoClient } from '@mixguard/zego-api'
-import { startIngestProcess, startServiceProcess } from './subject-process.ts'
+import { nodeFlagsFrom, startIngestProcess, startServiceProcess } from './subject-process.ts'
 import { onTeardown } from './teardown.ts'
 
 export interface ProcessPipeline {
@@ -157,7 +157,7 @@ export async function withProcessPipeline(
       readyUrl: `http://127.0.0.1:${reconcilerPort}/readyz`,
       // Its graceful close (RECONCILER_SHUTDOWN_TIMEOUT_MS, 15 s) leaves the group and writes a profile.
       stopGraceMs: 20_000,
-      nodeFlags: process.env.BENCH_RECONCILER_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [],
+      nodeFlags: nodeFlagsFrom('BENCH_RECONCILER_NODE_FLAGS'),
       ...logFile('reconciler'),
     })
     stops.push(reconciler.stop)

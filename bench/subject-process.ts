@@ -49,7 +49,8 @@ export async function startReference(
  * Mixguard's ingest as deployed: `services/ingest/src/main.ts` in its own process with a real spool
  * dir, callback verification, the nonce cache and acks = all. Logs at `warn` (one access line per
  * request at `info` would measure the terminal). `env` adds to or overrides its settings (another
- * app, the passthrough's ZEGO_API_BASE_URL, a fixed INGEST_PORT…).
+ * app, the passthrough's ZEGO_API_BASE_URL, a fixed INGEST_PORT…). BENCH_INGEST_NODE_FLAGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof") go before its script.
  */
 export async function startIngestProcess(
   brokers: string[],
@@ -76,6 +77,7 @@ export async function startIngestProcess(
       INGEST_PORT: port,
     },
     readyUrl: `${url}/readyz`,
+    nodeFlags: nodeFlagsFrom('BENCH_INGEST_NODE_FLAGS'),
     ...(logFile === undefined ? {} : { logFile }),
   })
   return {
@@ -87,6 +89,10 @@ export async function startIngestProcess(
     },
   }
 }
+
+/** Node flags for a subject from an environment variable, space-separated (none when unset). */
+export const nodeFlagsFrom = (variable: string): string[] =>
+  process.env[variable]?.split(' ').filter((f) => f !== '') ?? []
 
 /**
  * A Node entry point (`script`, from the sources) in a process of its own with `env` over this
