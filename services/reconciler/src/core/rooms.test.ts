@@ -122,6 +122,22 @@ describe('auto-mix tasks (StartAutoMix): their inputs are the room streams', () 
     expect(nextDeadline(d.state)).toBe(T0 + base.graceMs.normal)
   })
 
+  it('are orphaned as soon as a list moves their last live stream to another room', () => {
+    // s9 is known from lists alone, so only its observation names a room; the second list moves it. A
+    // tick assesses only the tasks whose cached deadlines have come: the list itself has to re-arm the
+    // task of the room s9 left, whose silence check was hours away.
+    const d = driver()
+    d.event(created({ streamId: 's1', at: T0 - 5_000, seq: 1 }))
+    d.event(startAutoMix({ taskId: 'auto', at: T0, roomId: 'r1' }))
+    d.roomStreams('r1', ['s1', 's9'], T0 + 1_000)
+    d.event(closed({ streamId: 's1', at: T0 + 10_000, seq: 2 }))
+    expect(d.tick(T0 + 100_000)).toEqual([])
+    const movedAt = T0 + 200_000
+    d.roomStreams('r2', ['s9'], movedAt)
+    expect(nextDeadline(d.state)).toBe(movedAt)
+    expect(d.tickAnswered(movedAt)).toMatchObject([{ action: 'stop', taskId: 'auto', reason: 'orphaned' }])
+  })
+
   it('with no known stream in the room are stopped on room evidence only', () => {
     const d = driver()
     d.event(startAutoMix({ taskId: 'auto', at: T0, roomId: 'r1' }))
