@@ -14,6 +14,7 @@ import {
   touchEverything,
   writableTask,
 } from './draft.ts'
+import { dueBy, dueTimeOf, earliestDue, verifies } from './due-times.ts'
 import type { AppState, Confirming, CoreInput, RoomRecord, TaskRecord } from './model.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
@@ -26,7 +27,7 @@ import { checkSilentTasks, silentDueAt } from './silence.ts'
 import { applyRoomClosed, applyRoomStreams, applyStreamEvent } from './streams.ts'
 import { checkSupersession } from './supersession.ts'
 import { tget, tkeys, tvalues } from './table.ts'
-import { addReaders, type Readers } from './task-index.ts'
+import { addReaders, indexOf, type Readers } from './task-index.ts'
 import { applyMixApiCall, applyMixCallback, type Started } from './tasks.ts'
 import { type View, viewOf } from './view.ts'
 
@@ -224,26 +225,27 @@ function assess(
  * The tasks a tick assesses, in id order: those whose cached deadline or verification has come (only
  * they can have something to fire: refreshDue keeps every other task's deadlines as its assessment
  * gives them), those whose cached deadlines may be stale (task-index.ts), and the confirming ones whose
- * fallback time alone moves (confirmation.ts movesWithTime). Null: every task, when `everything` is
+ * fallback time alone moves (confirmation.ts movesWithTime). Each set comes from the task index (the
+ * due ones from its heap of times, due-times.ts): no scan of every task. Null: every task, when `everything` is
  * asked for (a changed policy, the former rule) or the stale ones are not known (a restored state,
  * which may also have been saved under another policy).
  */
 function tickedTasks(d: Draft, view: View, everything: boolean, now: number): readonly string[] | null {
   const stale = d.index.stale
   if (everything || stale === 'all') return null
-  const ids: string[] = []
-  for (const task of tvalues(d.state.tasks))
-    if (overdue(task, now) || verifyDue(task, now) || stale.has(task.taskId) || movesWithTime(task, view))
-      ids.push(task.taskId)
-  return ids.sort()
+  indexWritten(d)
+  const ids = new Set(dueBy(d.index.due, now))
+  for (const taskId of stale) if (tget(d.state.tasks, taskId) !== undefined) ids.add(taskId)
+  for (const taskId of d.index.confirming) {
+    const task = tget(d.state.tasks, taskId) as TaskRecord
+    if (movesWithTime(task, view)) ids.add(taskId)
+  }
+  return [...ids].sort()
 }
 
 /** A stop ZEGO accepted, with no mix_stop yet, is to be verified now. */
 const verifyDue = (task: TaskRecord, now: number): boolean =>
-  task.phase === 'stop_requested_ok' &&
-  task.pending === null &&
-  task.verifyAt !== null &&
-  task.verifyAt <= now
+  verifies(task) && (task.verifyAt as number) <= now
 
 /**
  * "Time has reached now": every due stop, verification, orphan confirmation and silence check of the
@@ -511,19 +513,22 @@ function sameConfirming(a: Confirming | null, b: Confirming | null): boolean {
   )
 }
 
-/** The one time the shell should tick next for this app (null: nothing is scheduled). */
+/**
+ * The one time the shell should tick next for this app (null: nothing is scheduled): the earliest of
+ * the sweeps' times and each task's (due-times.ts dueTimeOf).
+ */
 export function nextDeadline(state: AppState): number | null {
   let next = Math.min(
     state.sweepAt ?? Number.POSITIVE_INFINITY,
     state.roomSweepAt ?? Number.POSITIVE_INFINITY,
   )
-  for (const task of tvalues(state.tasks)) {
-    if (task.due.stopAt !== null) next = Math.min(next, task.due.stopAt)
-    if (task.due.silentAt !== null) next = Math.min(next, task.due.silentAt)
-    if (task.phase === 'stop_requested_ok' && task.pending === null && task.verifyAt !== null) {
-      next = Math.min(next, task.verifyAt)
-    }
-  }
+  // The index decide() left with the task map has each task's time; a state it did not return (a
+  // restored one) is scanned.
+  const index = indexOf(state.tasks)
+  if (index !== undefined) next = Math.min(next, earliestDue(index.due) ?? Number.POSITIVE_INFINITY)
+  else
+    for (const task of tvalues(state.tasks))
+      next = Math.min(next, dueTimeOf(task) ?? Number.POSITIVE_INFINITY)
   return Number.isFinite(next) ? next : null
 }
 

@@ -1,3 +1,4 @@
+import { type DueTimes, dueTimeOf, emptyDueTimes, setDueTime } from './due-times.ts'
 import type { TaskRecord } from './model.ts'
 import { hasStreamInputs } from './silence.ts'
 import { type Table, tget, tkeys } from './table.ts'
@@ -27,6 +28,10 @@ export interface TaskIndex {
    * until they are re-assessed. A stream callback re-assesses them as the former rule did (decide.ts).
    */
   stale: Set<string> | 'all'
+  /** Each task's earliest cached time (due-times.ts): what a tick can fire, and when to tick next. */
+  due: DueTimes
+  /** The tasks with a confirming mark (the only ones whose fallback can move with time alone). */
+  confirming: Set<string>
 }
 
 /**
@@ -152,8 +157,14 @@ export function reindex(index: TaskIndex, tasks: Table<TaskRecord>, taskIds: Ite
     const task = tget(tasks, taskId)
     if (task === undefined) {
       unindex(index, taskId)
+      setDueTime(index.due, taskId, null)
+      index.confirming.delete(taskId)
       continue
     }
+    // A write most often moves a deadline: these are kept up to date before the reads are compared.
+    setDueTime(index.due, taskId, dueTimeOf(task))
+    if (task.confirming !== null) index.confirming.add(taskId)
+    else index.confirming.delete(taskId)
     const read = index.read.get(taskId)
     if (read !== undefined && sameReads(task, read)) continue
     const keys = keysOf(task)
@@ -195,10 +206,20 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
     task: new Map(),
     purpose: new Map(),
   }
-  const built: TaskIndex = { readers, keys: new Map(), read: new Map(), stale: 'all' }
+  const built: TaskIndex = {
+    readers,
+    keys: new Map(),
+    read: new Map(),
+    stale: 'all',
+    due: emptyDueTimes(),
+    confirming: new Set(),
+  }
   reindex(built, tasks, tkeys(tasks))
   return built
 }
+
+/** The index a task map has (undefined: none kept with it), left with it. */
+export const indexOf = (tasks: Table<TaskRecord>): TaskIndex | undefined => indexes.get(tasks)
 
 /** Leaves an index, up to date, with the task map it describes. */
 export function keepIndex(tasks: Table<TaskRecord>, index: TaskIndex): void {
