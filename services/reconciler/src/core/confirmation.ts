@@ -147,20 +147,3 @@ export function verdictOf(
 export function nextConfirmStep(verdict: Extract<Verdict, { kind: 'confirm' }>): number {
   return Math.min(verdict.mark.fallbackAt, ...verdict.checks.map((c) => c.deadline))
 }
-
-/**
- * Whether a confirming task's verdict can change with time alone, before its next step: while one of its
- * open rooms has no list asked, or only the room sweep's (idle lane), its fallback stays one wait beyond
- * `now` and the lists queued (verdictOf), so every tick moves it. A room with its own list in flight
- * holds the fallback where it is. Told from the mark and the rooms alone (a room asked and answered
- * without a list that counts also says yes: more ticks assess it than need to, none fewer).
- */
-export function movesWithTime(task: TaskRecord, view: View): boolean {
-  const mark = task.confirming
-  if (mark === null) return false
-  for (const roomId of mark.rooms) {
-    const lane = tget(view.state.rooms, roomId)?.pendingCheck?.command?.lane
-    if (lane === undefined || lane === 'idle') return true
-  }
-  return false
-}

@@ -1,7 +1,7 @@
 import type { CommandDecision, ZegoEvent } from '@mixguard/contracts'
 import { assertNever as unreachable } from '@mixguard/contracts'
 import { type StopPlan, stopPlanOf } from './causes.ts'
-import { movesWithTime, nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
+import { nextConfirmStep, type Verdict, verdictOf } from './confirmation.ts'
 import { alreadyReported, emitStop, makeDecision } from './decisions.ts'
 import {
   closeDraft,
@@ -16,6 +16,7 @@ import {
 } from './draft.ts'
 import { dueBy, dueTimeOf, earliestDue, verifies } from './due-times.ts'
 import type { AppState, Confirming, CoreInput, RoomRecord, TaskRecord } from './model.ts'
+import { movingTasks } from './moving.ts'
 import { applyOutcome } from './outcomes.ts'
 import type { AppPolicy } from './policy.ts'
 import { applyMixStopped } from './reported-stops.ts'
@@ -130,7 +131,7 @@ function decideOn(
       break
     case 'tick': {
       const view = viewOf(d.state)
-      ticked = tickedTasks(d, view, input.reassess === true || wake === 'rooms', now)
+      ticked = tickedTasks(d, input.reassess === true || wake === 'rooms', now)
       if (ticked === null) touchEverything(d)
       plans = new Map()
       fireDue(d, ticked ?? tkeys(d.state.tasks).sort(), view, now, policy, out, plans)
@@ -225,21 +226,18 @@ function assess(
  * The tasks a tick assesses, in id order: those whose cached deadline or verification has come (only
  * they can have something to fire: refreshDue keeps every other task's deadlines as its assessment
  * gives them), those whose cached deadlines may be stale (task-index.ts), and the confirming ones whose
- * fallback time alone moves (confirmation.ts movesWithTime). Each set comes from the task index (the
+ * fallback time alone moves (moving.ts). Each set comes from the task index (the
  * due ones from its heap of times, due-times.ts): no scan of every task. Null: every task, when `everything` is
  * asked for (a changed policy, the former rule) or the stale ones are not known (a restored state,
  * which may also have been saved under another policy).
  */
-function tickedTasks(d: Draft, view: View, everything: boolean, now: number): readonly string[] | null {
+function tickedTasks(d: Draft, everything: boolean, now: number): readonly string[] | null {
   const stale = d.index.stale
   if (everything || stale === 'all') return null
   indexWritten(d)
   const ids = new Set(dueBy(d.index.due, now))
   for (const taskId of stale) if (tget(d.state.tasks, taskId) !== undefined) ids.add(taskId)
-  for (const taskId of d.index.confirming) {
-    const task = tget(d.state.tasks, taskId) as TaskRecord
-    if (movesWithTime(task, view)) ids.add(taskId)
-  }
+  for (const taskId of movingTasks(d.index, d.state.tasks, d.state.rooms)) ids.add(taskId)
   return [...ids].sort()
 }
 

@@ -1,4 +1,5 @@
 import type { AppState, RoomRecord, StreamFact, StreamRecord, TaskRecord } from './model.ts'
+import { trackMoving } from './moving.ts'
 import { streamWritten } from './room-candidates.ts'
 import { bucketOf, FAST_KEYS, GROW_KEYS, grown, sizeOf, type Table, tget } from './table.ts'
 import {
@@ -84,9 +85,15 @@ export function purposeSharers(d: Draft, taskId: string): Set<string> {
   return sharersOf(d.index, taskId)
 }
 
-/** Brings the task index up to date with the tasks written (most inputs write none: no iterator then). */
+/**
+ * Brings the task index up to date with the tasks written, and its moving tasks with the rooms written
+ * too (most inputs write neither: no iterator then).
+ */
 export function indexWritten(d: Draft): void {
-  if (d.touched.tasks.size > 0) reindex(d.index, d.state.tasks, d.touched.tasks)
+  const t = d.touched
+  if (t.tasks.size > 0) reindex(d.index, d.state.tasks, t.tasks)
+  if (t.tasks.size > 0 || t.rooms.size > 0)
+    trackMoving(d.index, d.state.tasks, d.state.rooms, t.tasks, t.rooms)
 }
 
 /**

@@ -32,6 +32,11 @@ export interface TaskIndex {
   due: DueTimes
   /** The tasks with a confirming mark (the only ones whose fallback can move with time alone). */
   confirming: Set<string>
+  /**
+   * The confirming tasks whose fallback moves with time alone (moving.ts), kept with the tasks' and
+   * rooms' writes; null until a tick first needs them.
+   */
+  moving: Set<string> | null
 }
 
 /**
@@ -213,6 +218,7 @@ export function takeIndex(tasks: Table<TaskRecord>): TaskIndex {
     stale: 'all',
     due: emptyDueTimes(),
     confirming: new Set(),
+    moving: null,
   }
   reindex(built, tasks, tkeys(tasks))
   return built
