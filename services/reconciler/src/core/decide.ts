@@ -226,10 +226,10 @@ function assess(
  * The tasks a tick assesses, in id order: those whose cached deadline or verification has come (only
  * they can have something to fire: refreshDue keeps every other task's deadlines as its assessment
  * gives them), those whose cached deadlines may be stale (task-index.ts), and the confirming ones whose
- * fallback time alone moves (moving.ts). Each set comes from the task index (the
- * due ones from its heap of times, due-times.ts): no scan of every task. Null: every task, when `everything` is
- * asked for (a changed policy, the former rule) or the stale ones are not known (a restored state,
- * which may also have been saved under another policy).
+ * fallback time alone moves (moving.ts). Each set comes from the task index (the due ones from its heap
+ * of times, due-times.ts): no scan of every task. Null: every task, when `everything` is asked for (a
+ * changed policy, the former rule) or the stale ones are not known (a restored state, which may also
+ * have been saved under another policy).
  */
 function tickedTasks(d: Draft, everything: boolean, now: number): readonly string[] | null {
   const stale = d.index.stale
