@@ -9,7 +9,7 @@ import type { TaskIndex } from './task-index.ts'
  * list in flight holds the fallback where it is. Told from the mark and the rooms alone (a room asked
  * and answered without a list that counts also says yes: more ticks assess it than need to, none fewer).
  */
-export function movesWithTime(task: TaskRecord, rooms: Table<RoomRecord>): boolean {
+function movesWithTime(task: TaskRecord, rooms: Table<RoomRecord>): boolean {
   const mark = task.confirming
   if (mark === null) return false
   for (const roomId of mark.rooms) {
