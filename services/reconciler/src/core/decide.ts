@@ -388,7 +388,10 @@ function affectedTasks(
 
 const NO_TASKS: readonly TaskRecord[] = []
 
-/** Adds to the draft's woken set the tasks of `readers` not in it yet whose cached deadline passed, or stale ones. */
+/**
+ * Adds to the draft's woken set the tasks of `readers` not in it yet whose assessment time alone may have
+ * changed (a cached deadline passed, a fallback that moves with time: moving.ts), or stale ones.
+ */
 function wakeOverdue(d: Draft, readers: Readers | undefined, now: number): void {
   if (readers === undefined) return
   if (typeof readers === 'string') wakeIfOverdue(d, readers, now)
@@ -400,7 +403,9 @@ function wakeIfOverdue(d: Draft, taskId: string, now: number): void {
   if (ids.has(taskId)) return
   const stale = d.index.stale
   const task = tget(d.state.tasks, taskId)
-  if (task !== undefined && (overdue(task, now) || stale === 'all' || stale.has(taskId))) ids.add(taskId)
+  if (task === undefined) return
+  if (overdue(task, now) || stale === 'all' || stale.has(taskId)) ids.add(taskId)
+  else if (movingTasks(d.index, d.state.tasks, d.state.rooms).has(taskId)) ids.add(taskId)
 }
 
 /** A cached deadline has passed: time alone may have changed the task's assessment (confirmation.ts verdictOf). */

@@ -3,13 +3,47 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decideWaking, nextDeadline, type Wake } from './decide.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
+import type { AppPolicy } from './policy.ts'
 import { policyArb } from './test-checks.ts'
 import { APP, isRoomCheck, outcomeFor } from './test-kit.ts'
-import { buildWorld, prng, scriptArb } from './test-world.ts'
+import { buildWorld, prng, type Script, scriptArb } from './test-world.ts'
 
 // 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
 const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
 const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+
+/**
+ * Histories this property once failed on, checked in every run before the random ones. The first (4,000
+ * runs reached it, the suite's 200 do not): a stream callback in r1 between two ticks, 1 ms after a
+ * confirming task of r1 was assessed. The former rule woke every task of r1, and the task's fallback,
+ * which moves with time, slid by 1 ms; the readers rule left it as it was, until wakeOverdue took the
+ * tasks that move with time (moving.ts) as it takes the overdue ones.
+ */
+const FOUND = JSON.parse(`[
+  {"steps":[[{"kind":"start","task":0,"inputs":6,"output":0,"user":0,"room":"r1","url":false},20000],
+  [{"kind":"unpublish","stream":0,"reason":0},1445],[{"kind":"start","task":1,"inputs":14,"output":0,
+  "user":0,"room":"r2","url":false},138255],[{"kind":"start","task":0,"inputs":1,"output":0,"user":0,
+  "room":"r1","url":false},1099],[{"kind":"unpublish","stream":1,"reason":2},129835],[{"kind":"start",
+  "task":0,"inputs":1,"output":0,"user":0,"room":"r1","url":false},62785],[{"kind":"unpublish",
+  "stream":0,"reason":0},8248],[{"kind":"start","task":0,"inputs":1,"output":0,"user":0,"room":"r1",
+  "url":false},3455],[{"kind":"publish","stream":0,"reconnect":false},15513],[{"kind":"update",
+  "task":0,"inputs":1},500],[{"kind":"start","task":0,"inputs":1,"output":0,"user":0,"room":"r1",
+  "url":false},500],[{"kind":"start","task":0,"inputs":1,"output":0,"user":0,"room":"r1","url":false},
+  500],[{"kind":"start","task":2,"inputs":1,"output":0,"user":0,"room":"r1","url":false},500],
+  [{"kind":"stop","task":0},500],[{"kind":"start","task":0,"inputs":1,"output":0,"user":0,"room":"r1",
+  "url":false},20000],[{"kind":"stop","task":0},500],[{"kind":"publish","stream":2,"reconnect":false},
+  500]],"prelude":2,"withSeq":false,"roomClose":false},{"appId":4001,"dryRun":false,"pinnedTaskIds":[],
+  "graceMs":{"normal":10000,"reconnectable":90000,"roomGone":5000,"observedAbsent":30000},
+  "supersession":{"sharedOutput":false,"sharedUserInRoom":false},"rooms":{"stopOnRoomClose":true,
+  "stopWhenRoomEmpty":false,"emptyRoomGraceMs":60000},"confirmOrphansWithStreamList":true,
+  "urlInputsCountAsLive":false,"verifyAfterStopMs":30000,"silentTaskMs":600000,
+  "roomSweep":{"enabled":true,"listShare":0.025}},{"appId":4001,"dryRun":false,"pinnedTaskIds":[],
+  "graceMs":{"normal":10000,"reconnectable":90000,"roomGone":5000,"observedAbsent":30000},
+  "supersession":{"sharedOutput":false,"sharedUserInRoom":false},"rooms":{"stopOnRoomClose":true,
+  "stopWhenRoomEmpty":false,"emptyRoomGraceMs":60000},"confirmOrphansWithStreamList":false,
+  "urlInputsCountAsLive":false,"verifyAfterStopMs":30000,"silentTaskMs":600000,
+  "roomSweep":{"enabled":false,"listShare":0.025}},-1729907892
+]`) as [Script, AppPolicy, AppPolicy, number]
 
 const isStreamEvent = (event: ZegoEvent) => event.type === 'stream_created' || event.type === 'stream_closed'
 
@@ -119,7 +153,7 @@ describe('waking only the readers of what an input wrote, and on a tick the task
           }
           tickUntil(world.end + 3 * 60 * 60_000)
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, examples: [FOUND] },
       )
     },
     TIMEOUT_MS,
