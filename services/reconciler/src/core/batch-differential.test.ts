@@ -5,6 +5,7 @@ import { decide, decideAll, nextDeadline, type TimedInput } from './decide.ts'
 import { type AppState, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { policyArb } from './test-checks.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import {
   APP,
   closed,
@@ -18,9 +19,7 @@ import {
 } from './test-kit.ts'
 import { buildWorld, prng, type Script, scriptArb } from './test-world.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+const TIMEOUT_MS = timeoutFor(100)
 
 /** An input as the one-by-one run fed it: the policy it was decided with, its decisions, the state after it. */
 interface Step extends TimedInput {
@@ -110,13 +109,12 @@ function checkBatched(steps: readonly Step[], random: () => number): void {
 describe('deciding a batch of inputs', () => {
   it(
     'decides exactly as deciding them one by one, whatever the history and however it is cut',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(scriptArb, policyArb, policyArb, fc.integer(), (script, policy, reloaded, seed) => {
           const random = prng(seed)
           checkBatched(oneByOne(script, [policy, reloaded], random), random)
         }),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

@@ -5,11 +5,10 @@ import { decide, nextDeadline } from './decide.ts'
 import { STOP_FLOOR_MS } from './limits.ts'
 import type { AppState, CoreInput } from './model.ts'
 import { emptyState } from './model.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP, closed, created, isRoomCheck, policyWith, startMix, T0 } from './test-kit.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+const TIMEOUT_MS = timeoutFor(100)
 
 const CLOSE_AT = T0 + 60_000
 
@@ -117,8 +116,8 @@ function run({ inputs, graceMs }: Burst) {
 describe('bursts of orphans in one room (property)', () => {
   it(
     'no stop misses a return inside the grace or one whose create came; every orphan is stopped on a list',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(burstArb, (burst) => {
           const { policy, stops, closeAt, backAt } = run(burst)
           const { inputs } = burst
@@ -144,7 +143,6 @@ describe('bursts of orphans in one room (property)', () => {
             expect(stop?.rule, `t${i} orphaned but not stopped on a list`).toMatch(/^grace:[a-z_]+$/)
           })
         }),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

@@ -5,6 +5,7 @@ import { decide } from './decide.ts'
 import { liveness } from './liveness.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
+import { assertProperty } from './test-depth.ts'
 import {
   APP,
   closed,
@@ -19,9 +20,6 @@ import {
   startMix,
   T0,
 } from './test-kit.ts'
-
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
 
 /** The live task: started through the passthrough (ZEGO accepted it), inputs s1 and s2 live in r1. */
 const LIVE = 'task-a'
@@ -323,8 +321,8 @@ function run(
 }
 
 describe('forged callbacks (property)', () => {
-  it('no sequence of forged callbacks stops a task ZEGO reports running with live inputs', () => {
-    fc.assert(
+  it('no sequence of forged callbacks stops a task ZEGO reports running with live inputs', async () => {
+    await assertProperty(
       fc.property(
         fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
         fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
@@ -342,14 +340,13 @@ describe('forged callbacks (property)', () => {
           expect(stops).toEqual([])
         },
       ),
-      { numRuns: RUNS },
     )
   }, 60_000)
 
   // Lists may fail (a stop then falls back to the callbacks alone, by design), but a room_close that an
   // earlier list refuted (it listed a stream in the room after the close time) never stops anything.
-  it('no stop rests on a room_close that a list observed after it refuted, whichever lists fail', () => {
-    fc.assert(
+  it('no stop rests on a room_close that a list observed after it refuted, whichever lists fail', async () => {
+    await assertProperty(
       fc.property(
         fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
         fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
@@ -375,7 +372,6 @@ describe('forged callbacks (property)', () => {
           })
         },
       ),
-      { numRuns: RUNS },
     )
   }, 60_000)
 })

@@ -6,12 +6,11 @@ import { STOP_FLOOR_MS } from './limits.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { checkAll, policyArb } from './test-checks.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP } from './test-kit.ts'
 import { buildWorld, prng, scriptArb, type World } from './test-world.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(15_000, RUNS * 40)
+const TIMEOUT_MS = timeoutFor(40, 15_000)
 
 type Step = { input: CoreInput; now: number }
 
@@ -70,14 +69,13 @@ function run(
 describe('properties of the decision core', () => {
   it(
     'whatever the order, duplication or loss of callbacks, never stops a task whose inputs are live',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
           const world = buildWorld(script)
           const { decisions } = run(lateBatch(world, seed), policy)
           checkAll(world, decisions, policy, () => world.end)
         }),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,
@@ -85,8 +83,8 @@ describe('properties of the decision core', () => {
 
   it(
     'fed live, in order, with late duplicates and lost mix callbacks, every stop is right when it is made',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(scriptArb, policyArb, fc.integer(), (script, policy, seed) => {
           const world = buildWorld(script)
           const random = prng(seed)
@@ -122,7 +120,6 @@ describe('properties of the decision core', () => {
           until(world.end + 300_000)
           checkAll(world, decisions, policy, (d) => d.decidedAt)
         }),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,
@@ -130,8 +127,8 @@ describe('properties of the decision core', () => {
 
   it(
     'the same complete history always yields the same decisions, also across a changelog restore',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(scriptArb, policyArb, fc.integer(), fc.nat(), (script, policy, seed, cut) => {
           const world = buildWorld(script)
           const steps = lateBatch(world, seed)
@@ -140,7 +137,6 @@ describe('properties of the decision core', () => {
           expect(second).toEqual(first)
           expect(run(steps, policy, cut % steps.length).decisions).toEqual(first.decisions)
         }),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

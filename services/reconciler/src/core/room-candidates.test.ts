@@ -7,12 +7,11 @@ import { type AppState, emptyState } from './model.ts'
 import { applyStreamEvent } from './streams.ts'
 import { tvalues } from './table.ts'
 import { policyArb } from './test-checks.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP, closed, created, driver, roomClosed, startAutoMix, startMix, T0 } from './test-kit.ts'
 import { viewOf } from './view.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+const TIMEOUT_MS = timeoutFor(100)
 
 const ROOMS = ['r1', 'r2', 'r3']
 const STREAMS = ['s1', 's2', 's3', 's4', 's5']
@@ -47,8 +46,8 @@ const step = fc.oneof(
 describe('streamsInRoom reads only the streams naming the room', () => {
   it(
     'equals a scan of every stream, for every room, after every input of any history (and for every earlier state)',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(
           policyArb,
           fc.array(fc.tuple(step, fc.oneof(fc.nat(20_000), fc.constant(4 * 60 * 60_000))), { maxLength: 60 }),
@@ -99,7 +98,6 @@ describe('streamsInRoom reads only the streams naming the room', () => {
             }
           },
         ),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

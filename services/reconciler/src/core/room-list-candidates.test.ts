@@ -6,11 +6,10 @@ import { type AppState, type CoreInput, emptyState, parseAppState, type StreamRe
 import { streamsNaming, streamsNamingInOrder } from './room-candidates.ts'
 import { storedState } from './stored-state.ts'
 import { tvalues } from './table.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP, closed, created, deepFreeze, policyWith, startMix, T0 } from './test-kit.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=1000 when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+const TIMEOUT_MS = timeoutFor(100)
 
 const policy = policyWith({})
 const ROOMS = ['r1', 'r2', 'r3']
@@ -49,7 +48,7 @@ function inBatches(state: AppState, batches: TimedInput[][]): AppState {
 describe('a room list answer reads only the streams ever in its room (room-candidates.ts)', () => {
   it(
     'the candidates are the streams a scan of the app names the room by, in the scan’s order, after every batch',
-    () => {
+    async () => {
       const step = fc.oneof(
         fc.record({
           kind: fc.constantFrom('created' as const, 'closed' as const),
@@ -71,7 +70,7 @@ describe('a room list answer reads only the streams ever in its room (room-candi
       )
       // Time jumps by hours now and then, so retention forgets streams inside a batch.
       const timed = fc.tuple(step, fc.oneof(fc.nat(20_000), fc.constant(4 * 60 * 60_000)))
-      fc.assert(
+      await assertProperty(
         fc.property(
           fc.array(fc.array(timed, { minLength: 1, maxLength: 8 }), { maxLength: 12 }),
           (batches) => {
@@ -101,7 +100,6 @@ describe('a room list answer reads only the streams ever in its room (room-candi
             }
           },
         ),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

@@ -5,12 +5,11 @@ import { decide, nextDeadline } from './decide.ts'
 import { type AppState, type CoreInput, emptyState, parseAppState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { checkAll, inputsLiveAt, policyArb, stopping } from './test-checks.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP, isRoomCheck, policyWith } from './test-kit.ts'
 import { buildWorld, prng, type Script, scriptArb, type World } from './test-world.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(60_000, RUNS * 150)
+const TIMEOUT_MS = timeoutFor(150, 60_000)
 /** After the world's end: long enough for silence checks (10 min of no news) to find lost closes. */
 const SETTLE_MS = 3 * 60 * 60_000
 /** With the room sweep on, lost closes are found within a minute or two; it lists every 10 s meanwhile. */
@@ -159,10 +158,8 @@ function checkLosingAny(script: Script, policy: AppPolicy, seed: number, restore
 describe('properties of the decision core with the stream list as ground truth', () => {
   it(
     'losing any callbacks, each stream’s last one included, never stops a task with a live input; every orphan is still stopped',
-    () => {
-      fc.assert(fc.property(scriptArb, confirmingPolicy, fc.integer(), fc.nat(60), checkLosingAny), {
-        numRuns: RUNS,
-      })
+    async () => {
+      await assertProperty(fc.property(scriptArb, confirmingPolicy, fc.integer(), fc.nat(60), checkLosingAny))
     },
     TIMEOUT_MS,
   )
@@ -201,8 +198,8 @@ describe('properties of the decision core with the stream list as ground truth',
 
   it(
     'with the room sweep, a lost last close costs at most a sweep cycle plus a grace, and no task whose inputs ZEGO lists is stopped',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(
           scriptArb,
           sweepingPolicy,
@@ -225,7 +222,6 @@ describe('properties of the decision core with the stream list as ground truth',
             }
           },
         ),
-        { numRuns: RUNS },
       )
     },
     TIMEOUT_MS,

@@ -5,12 +5,11 @@ import { decideWaking, nextDeadline, type Wake } from './decide.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
 import { policyArb } from './test-checks.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import { APP, isRoomCheck, outcomeFor } from './test-kit.ts'
 import { buildWorld, prng, type Script, scriptArb } from './test-world.ts'
 
-// 200 keeps the unit suite fast; CORE_PROPERTY_RUNS=5000 for a deeper search when the core changes.
-const RUNS = Number(process.env.CORE_PROPERTY_RUNS ?? 200)
-const TIMEOUT_MS = Math.max(30_000, RUNS * 100)
+const TIMEOUT_MS = timeoutFor(100)
 
 /**
  * Histories this property once failed on, checked in every run before the random ones. The first (4,000
@@ -95,8 +94,8 @@ function pair() {
 describe('waking only the readers of what an input wrote, and on a tick the tasks due', () => {
   it(
     'decides exactly as waking every task of the rooms a stream callback names and every task on a tick, whatever the history',
-    () => {
-      fc.assert(
+    async () => {
+      await assertProperty(
         fc.property(scriptArb, policyArb, policyArb, fc.integer(), (script, policy, reloaded, seed) => {
           const world = buildWorld(script)
           const random = prng(seed)
@@ -153,7 +152,7 @@ describe('waking only the readers of what an input wrote, and on a tick the task
           }
           tickUntil(world.end + 3 * 60 * 60_000)
         }),
-        { numRuns: RUNS, examples: [FOUND] },
+        { examples: [FOUND] },
       )
     },
     TIMEOUT_MS,
