@@ -353,8 +353,8 @@ function affectedTasks(
   // that also wrote rooms (a list) wakes the rooms of the streams it wrote, as the former rule did.
   const byStreams = wake === 'rooms' || t.rooms.size > 0 ? room : roomStreams
   // Each room a written stream names, or whose stream news was written: its readers by the rule in
-  // force, and those the former rule woke (every task of the room) when overdue (wakeOverdue). The set
-  // is the same in any order: wakeOverdue only skips the tasks already in it.
+  // force, and those the former rule woke (every task of the room) when overdue or moving with time
+  // (wakeOverdue). The set is the same in any order: wakeOverdue only skips the tasks already in it.
   for (const roomId of t.rooms) addReaders(ids, room.get(roomId))
   for (const roomId of t.roomStreams) {
     addReaders(ids, byStreams.get(roomId))
