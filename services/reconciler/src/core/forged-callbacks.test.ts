@@ -5,7 +5,7 @@ import { decide } from './decide.ts'
 import { liveness } from './liveness.ts'
 import { type AppState, type CoreInput, emptyState } from './model.ts'
 import type { AppPolicy } from './policy.ts'
-import { assertProperty } from './test-depth.ts'
+import { assertProperty, timeoutFor } from './test-depth.ts'
 import {
   APP,
   closed,
@@ -20,6 +20,8 @@ import {
   startMix,
   T0,
 } from './test-kit.ts'
+
+const TIMEOUT_MS = timeoutFor(10, 60_000)
 
 /** The live task: started through the passthrough (ZEGO accepted it), inputs s1 and s2 live in r1. */
 const LIVE = 'task-a'
@@ -321,57 +323,65 @@ function run(
 }
 
 describe('forged callbacks (property)', () => {
-  it('no sequence of forged callbacks stops a task ZEGO reports running with live inputs', async () => {
-    await assertProperty(
-      fc.property(
-        fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
-        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
-        fc.record({ empty: fc.boolean(), sweep: fc.boolean(), dryRun: fc.boolean() }),
-        (forged, gaps, p) => {
-          const policy = policyWith({
-            dryRun: p.dryRun,
-            rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: p.empty },
-            roomSweep: { enabled: p.sweep, listShare: 0.5 },
-          })
-          const stops = run(forged, gaps, policy).decisions.filter(
-            (x) =>
-              (x.taskId === LIVE || x.taskId === SDK) && (x.action === 'stop' || x.action === 'would_stop'),
-          )
-          expect(stops).toEqual([])
-        },
-      ),
-    )
-  }, 60_000)
+  it(
+    'no sequence of forged callbacks stops a task ZEGO reports running with live inputs',
+    async () => {
+      await assertProperty(
+        fc.property(
+          fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
+          fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
+          fc.record({ empty: fc.boolean(), sweep: fc.boolean(), dryRun: fc.boolean() }),
+          (forged, gaps, p) => {
+            const policy = policyWith({
+              dryRun: p.dryRun,
+              rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: p.empty },
+              roomSweep: { enabled: p.sweep, listShare: 0.5 },
+            })
+            const stops = run(forged, gaps, policy).decisions.filter(
+              (x) =>
+                (x.taskId === LIVE || x.taskId === SDK) && (x.action === 'stop' || x.action === 'would_stop'),
+            )
+            expect(stops).toEqual([])
+          },
+        ),
+      )
+    },
+    TIMEOUT_MS,
+  )
 
   // Lists may fail (a stop then falls back to the callbacks alone, by design), but a room_close that an
   // earlier list refuted (it listed a stream in the room after the close time) never stops anything.
-  it('no stop rests on a room_close that a list observed after it refuted, whichever lists fail', async () => {
-    await assertProperty(
-      fc.property(
-        fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
-        fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
-        fc.boolean(),
-        (forged, gaps, listFails, empty) => {
-          const policy = policyWith({ rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: empty } })
-          const { decisions, closes, lists } = run(forged, gaps, policy, listFails)
-          // A task's first stop: a later one re-sends it (this ZEGO still reports the task after StopMix).
-          const stopped = new Set<string>()
-          decisions.forEach((x, i) => {
-            if (x.action !== 'stop' || stopped.has(x.taskId)) return
-            stopped.add(x.taskId)
-            if (x.reason !== 'room_closed') return
-            for (const id of x.evidence.eventIds) {
-              const close = closes.get(id)
-              if (close === undefined) continue
-              const refuting = lists.find(
-                (l) => l.roomId === close.roomId && l.at > close.at && l.before <= i,
-              )
-              expect(refuting, `${x.taskId} stopped on ${id}, refuted by a list`).toBeUndefined()
-            }
-          })
-        },
-      ),
-    )
-  }, 60_000)
+  it(
+    'no stop rests on a room_close that a list observed after it refuted, whichever lists fail',
+    async () => {
+      await assertProperty(
+        fc.property(
+          fc.array(forgedArb, { minLength: 1, maxLength: 25 }),
+          fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 25, maxLength: 25 }),
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+          fc.boolean(),
+          (forged, gaps, listFails, empty) => {
+            const policy = policyWith({ rooms: { ...policyWith({}).rooms, stopWhenRoomEmpty: empty } })
+            const { decisions, closes, lists } = run(forged, gaps, policy, listFails)
+            // A task's first stop: a later one re-sends it (this ZEGO still reports the task after StopMix).
+            const stopped = new Set<string>()
+            decisions.forEach((x, i) => {
+              if (x.action !== 'stop' || stopped.has(x.taskId)) return
+              stopped.add(x.taskId)
+              if (x.reason !== 'room_closed') return
+              for (const id of x.evidence.eventIds) {
+                const close = closes.get(id)
+                if (close === undefined) continue
+                const refuting = lists.find(
+                  (l) => l.roomId === close.roomId && l.at > close.at && l.before <= i,
+                )
+                expect(refuting, `${x.taskId} stopped on ${id}, refuted by a list`).toBeUndefined()
+              }
+            })
+          },
+        ),
+      )
+    },
+    TIMEOUT_MS,
+  )
 })
