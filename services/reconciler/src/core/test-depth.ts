@@ -4,6 +4,7 @@
  * twenty times deeper, as CI does after the suite: the wake differential's two gaps of December 2 were
  * out of reach of 200 runs and found at 4,000.
  */
+import { loopTurn } from '@mixguard/time'
 import fc from 'fast-check'
 
 const PROPERTY_RUNS = runsFrom(process.env.CORE_PROPERTY_RUNS)
@@ -23,8 +24,8 @@ export function timeoutFor(msPerRun: number, floorMs = 30_000): number {
 }
 
 /**
- * The most runs a round makes before the event loop is let go: about 9 s of the slowest property (the
- * wake differential, 46 ms a run at 4,000 runs on this project's 2-core VM), well within vitest's 60 s.
+ * The most runs a round makes before the event loop is let go: 9–14 s of the slowest property (the wake
+ * differential, 46–67 ms a run on this project's 2-core VM), well within vitest's 60 s.
  */
 export const ROUND = 200
 
@@ -49,6 +50,6 @@ export async function assertProperty<Ts>(
       seed: (seed + round) | 0,
       examples: round === 0 ? examples : [],
     })
-    await new Promise((resolve) => setImmediate(resolve))
+    await loopTurn()
   }
 }
