@@ -9,7 +9,8 @@ import fc from 'fast-check'
 
 const PROPERTY_RUNS = runsFrom(process.env.CORE_PROPERTY_RUNS)
 
-function runsFrom(value: string | undefined): number {
+/** The depth CORE_PROPERTY_RUNS asks for (200 unset); anything but a whole number of runs is an error. */
+export function runsFrom(value: string | undefined): number {
   if (value === undefined || value === '') return 200
   const runs = Number(value)
   if (!Number.isSafeInteger(runs) || runs < 1) {
@@ -35,13 +36,14 @@ export const ROUND = 200
  * calls to the runner time out after 60 s by a timer, then fails the whole run with "Timeout calling
  * onTaskUpdate" although every test passed. Each round has its own seed (the first one's plus the
  * round's number); fast-check's failure message gives the failing round's seed and path, which replay
- * it as `{ seed, path }`. `examples` run in the first round.
+ * that one case as `{ seed, path }`. `examples` run in the first round.
  */
 export async function assertProperty<Ts>(
   property: fc.IProperty<Ts>,
   params: fc.Parameters<Ts> = {},
 ): Promise<void> {
-  if (params.path !== undefined) return fc.assert(property, params) // a replay: that one case
+  // A replay: that one case (and its shrinking). fast-check would go on from it for numRuns runs.
+  if (params.path !== undefined) return fc.assert(property, { ...params, numRuns: 1 })
   const { numRuns = PROPERTY_RUNS, seed = Math.floor(Math.random() * 2 ** 32) | 0, examples } = params
   for (let round = 0, done = 0; done < numRuns; round++, done += ROUND) {
     fc.assert(property, {
